@@ -1,0 +1,9 @@
+//! Compiles the Slint UI (`ui/app.slint` and everything it imports) into Rust at build time.
+
+fn main() {
+    // Debug info keeps element ids in the generated code: the UI tests find elements by id
+    // through Slint's testing backend. It costs a few strings, no rendering work.
+    let config = slint_build::CompilerConfiguration::new().with_debug_info(true);
+    slint_build::compile_with_config("ui/app.slint", config)
+        .expect("the Slint UI in ui/ must compile");
+}

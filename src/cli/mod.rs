@@ -1,0 +1,114 @@
+//! The headless command line: `comptoir <subcommand>` exposes the core to operators, their
+//! scripts and the tests. The names, JSON fields and exit statuses are a contract (issue 3):
+//! change them only with a new field, never by renaming one.
+//!
+//! This is an edge of the program, so it reports errors with `anyhow` context; the library below
+//! it uses typed errors.
+
+mod output;
+mod parse;
+mod product;
+mod search;
+mod seed;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::store::Store;
+
+/// Exit status of a command that ran but whose answer is "no" (unrecognised code, unknown
+/// product); usage errors exit with 2 (clap's convention).
+pub const EXIT_NOT_FOUND: u8 = 1;
+
+/// Comptoir: in-store clienteling and point-of-sale terminal. With no subcommand it opens the
+/// terminal's screen.
+#[derive(Debug, Parser)]
+#[command(name = "comptoir", version, about)]
+pub struct Cli {
+    /// The SQLite database (default: the configuration's db_path, else comptoir.db in the
+    /// user's data directory).
+    #[arg(long, value_name = "PATH", env = "COMPTOIR_DB")]
+    pub db: Option<PathBuf>,
+    /// A TOML configuration file; COMPTOIR_* environment variables override it.
+    #[arg(long, value_name = "PATH", env = "COMPTOIR_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse raw scanner or camera text and say what it is.
+    Parse {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// The scanned text (put `--` before it when it starts with a dash).
+        #[arg(allow_hyphen_values = true)]
+        raw: String,
+    },
+    /// Fill an empty database with the demo store.
+    Seed {
+        /// How many products the catalogue gets.
+        #[arg(long, value_name = "N")]
+        products: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the product card for any scan text (GTIN, GS1, Digital Link, in-store label).
+    Product {
+        #[arg(long)]
+        json: bool,
+        #[arg(allow_hyphen_values = true)]
+        code: String,
+    },
+    /// Search products by name, best first.
+    Search {
+        #[arg(long)]
+        json: bool,
+        /// How many results at most.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=500))]
+        limit: u16,
+        /// Words to look for; accents and case do not matter.
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+    },
+}
+
+/// The configuration and database a command works on.
+pub struct CommandContext {
+    pub config: Config,
+    pub db_path: PathBuf,
+}
+
+impl Cli {
+    /// Loads the configuration and works out which database to use.
+    pub fn context(&self) -> anyhow::Result<CommandContext> {
+        let config = Config::load(self.config.as_deref())?;
+        let db_path = self.db.clone().unwrap_or_else(|| config.db_path());
+        Ok(CommandContext { config, db_path })
+    }
+}
+
+impl CommandContext {
+    pub fn open_store(&self) -> anyhow::Result<Store> {
+        Store::open(&self.db_path)
+            .with_context(|| format!("cannot use the database {}", self.db_path.display()))
+    }
+}
+
+/// Runs a subcommand and returns its exit status.
+pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Parse { json, raw } => parse::run(context, raw, *json),
+        Command::Seed { products, json } => seed::run(context, *products, *json),
+        Command::Product { json, code } => product::run(context, code, *json),
+        Command::Search { json, limit, query } => {
+            search::run(context, &query.join(" "), usize::from(*limit), *json)
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! Small formatting helpers shared by the commands' text and JSON output.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::domain::money::Cents;
+use crate::domain::vat::VatRate;
+
+/// Unix seconds as an RFC 3339 UTC timestamp ("2026-11-25T06:30:00Z").
+pub fn rfc3339(seconds: i64) -> String {
+    DateTime::<Utc>::from_timestamp(seconds, 0)
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_else(|| seconds.to_string())
+}
+
+/// A VAT rate as a JSON number of percent: 20, 10, 5.5, 2.1.
+pub fn vat_percent(rate: VatRate) -> serde_json::Value {
+    let bp = rate.basis_points();
+    if bp % 100 == 0 {
+        serde_json::Value::from(bp / 100)
+    } else {
+        serde_json::Value::from(bp as f64 / 100.0)
+    }
+}
+
+/// A price in the configured locale's format.
+pub fn money(cents: Cents, locale: &str) -> String {
+    if locale == "en" {
+        cents.format_en()
+    } else {
+        cents.format_fr()
+    }
+}
+
+/// Prints a value as pretty JSON on standard output.
+pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! The terminal's configuration: built-in defaults < a TOML file < `COMPTOIR_*` environment
+//! variables, read and validated once at start-up (atuin's layering). Nothing else reads the
+//! environment or the file; the rest of the program receives a validated [`Config`].
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::in_store::{InStoreLayout, default_layouts};
+use crate::domain::scan::ScanConfig;
+
+/// What this device is for; one mode per device (DESIGN.md, "Who uses it").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Staff,
+    Kiosk,
+    Pickup,
+}
+
+/// The validated configuration of one terminal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The SQLite file; `None` means the platform's data directory (see [`Config::db_path`]).
+    pub db_path: Option<PathBuf>,
+    /// The code of the location this terminal stands in ("stock here" is this location's stock).
+    pub store_code: String,
+    /// The terminal's own identifier, printed on tickets and used by sync.
+    pub terminal_id: String,
+    pub mode: Mode,
+    /// `fr` (default) or `en`.
+    pub locale: String,
+    /// Layouts of the variable-measure in-store EAN-13 codes (prefix 20–29); each retailer has its
+    /// own, so they are configuration, not code.
+    pub in_store_layouts: Vec<InStoreLayout>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            db_path: None,
+            store_code: crate::domain::demo::HERE_CODE.to_owned(),
+            terminal_id: "T01".to_owned(),
+            mode: Mode::Staff,
+            locale: "fr".to_owned(),
+            in_store_layouts: default_layouts(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {path} does not exist")]
+    MissingFile { path: PathBuf },
+    #[error("configuration is not valid: {0}")]
+    Parse(Box<figment::Error>),
+    #[error("configuration is not valid: {0}")]
+    Invalid(String),
+}
+
+/// The environment prefix: `COMPTOIR_STORE_CODE=LYO-01` overrides `store_code`.
+pub const ENV_PREFIX: &str = "COMPTOIR_";
+
+impl Config {
+    /// Loads defaults, then `file` when given (it must exist), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::MissingFile {
+                    path: path.to_owned(),
+                });
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        // `COMPTOIR_CONFIG` and `COMPTOIR_DB` name files for the CLI; they are not settings.
+        let env = Env::prefixed(ENV_PREFIX).ignore(&["config", "db"]);
+        let config: Config = figment
+            .merge(env)
+            .extract()
+            .map_err(|e| ConfigError::Parse(Box::new(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.store_code.trim().is_empty() {
+            return Err(ConfigError::Invalid("store_code must not be empty".into()));
+        }
+        if self.terminal_id.trim().is_empty() {
+            return Err(ConfigError::Invalid("terminal_id must not be empty".into()));
+        }
+        if !matches!(self.locale.as_str(), "fr" | "en") {
+            return Err(ConfigError::Invalid(format!(
+                "locale {:?} is not supported (use \"fr\" or \"en\")",
+                self.locale
+            )));
+        }
+        for layout in &self.in_store_layouts {
+            layout
+                .validate()
+                .map_err(|e| ConfigError::Invalid(format!("in_store_layouts: {e}")))?;
+        }
+        Ok(())
+    }
+
+    /// The database file: the configured one, else `comptoir.db` in the user's data directory.
+    pub fn db_path(&self) -> PathBuf {
+        self.db_path.clone().unwrap_or_else(default_db_path)
+    }
+
+    pub fn scan_config(&self) -> ScanConfig {
+        ScanConfig {
+            in_store_layouts: self.in_store_layouts.clone(),
+        }
+    }
+}
+
+/// `~/.local/share/comptoir/comptoir.db` on Linux (XDG), or `./comptoir.db` when no home is known.
+pub fn default_db_path() -> PathBuf {
+    directories::ProjectDirs::from("fr", "Comptoir", "comptoir")
+        .map(|dirs| dirs.data_dir().join("comptoir.db"))
+        .unwrap_or_else(|| PathBuf::from("comptoir.db"))
+}
+
+#[cfg(test)]
+// figment's Jail returns its own large error type; the lint has nothing to fix here.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert!(Config::default().validate().is_ok());
+    }
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("c.toml", "store_code = \"LYO-01\"\nterminal_id = \"T09\"\n")?;
+            jail.set_env("COMPTOIR_TERMINAL_ID", "T42");
+            let config = Config::load(Some(Path::new("c.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(config.store_code, "LYO-01");
+            assert_eq!(config.terminal_id, "T42");
+            assert_eq!(config.mode, Mode::Staff);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_key() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("c.toml", "mode = \"cashier\"\n")?;
+            let err = Config::load(Some(Path::new("c.toml"))).expect_err("unknown mode");
+            assert!(err.to_string().contains("mode"), "{err}");
+            jail.create_file("d.toml", "locale = \"de\"\n")?;
+            let err = Config::load(Some(Path::new("d.toml"))).expect_err("unsupported locale");
+            assert!(err.to_string().contains("locale"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let err = Config::load(Some(Path::new("/nonexistent/comptoir.toml"))).expect_err("missing");
+        assert!(err.to_string().contains("/nonexistent/comptoir.toml"));
+    }
+}

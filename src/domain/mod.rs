@@ -1,0 +1,14 @@
+//! The pure domain: values and rules with no I/O, no async, no SQL and no UI. Everything here is
+//! unit-tested beside the code.
+
+pub mod age;
+pub mod basket;
+pub mod catalog;
+pub mod demo;
+pub mod digital_link;
+pub mod gs1;
+pub mod gtin;
+pub mod in_store;
+pub mod money;
+pub mod scan;
+pub mod vat;

@@ -1,0 +1,59 @@
+//! `comptoir`: the terminal. With no subcommand it opens the screen for the configured mode;
+//! otherwise it runs one headless command (see `comptoir --help`). This file only parses
+//! arguments, sets up logging and dispatches.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use comptoir::cli::{self, Cli};
+
+/// Products in the demo store created on the first start of the screen.
+const FIRST_START_DEMO_PRODUCTS: u64 = 20_000;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(&cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let context = cli.context()?;
+    match &cli.command {
+        Some(command) => cli::run(command, &context),
+        None => {
+            let mut store = context.open_store()?;
+            if store.catalog_is_empty()? {
+                eprintln!(
+                    "first start: creating a demo store of {FIRST_START_DEMO_PRODUCTS} products in {}",
+                    context.db_path.display()
+                );
+                comptoir::app::seed::seed_demo(
+                    &mut store,
+                    FIRST_START_DEMO_PRODUCTS,
+                    chrono::Utc::now().timestamp(),
+                    &mut |_, _| {},
+                )
+                .context("cannot create the demo store")?;
+            }
+            comptoir::ui::run(&context.config, &store)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Logs go to standard error, filtered by `COMPTOIR_LOG` (e.g. `info`, `comptoir=debug`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COMPTOIR_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

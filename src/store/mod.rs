@@ -1,0 +1,136 @@
+//! The terminal's SQLite database: the only module that speaks SQL.
+//!
+//! [`Store::open`] creates the file when needed, sets the pragmas (WAL so that readers never wait
+//! for the writer, foreign keys on, a busy timeout) and runs the versioned migrations in
+//! `migrations/`. A released migration is never edited; a change is a new file. Each use case gets
+//! one write transaction, so a crash leaves either all of it or none.
+
+mod catalog;
+mod demo_load;
+mod search;
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+
+pub use catalog::{PRODUCT_BY_GTIN_SQL, STOCK_BY_GTIN_SQL};
+pub use demo_load::DemoLoader;
+pub use search::{SEARCH_SQL, SearchExpressions};
+
+/// Every migration, in order. Append only.
+static MIGRATIONS: LazyLock<Migrations<'static>> =
+    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("migrations/0001_catalog.sql"))]));
+
+/// An error of the database layer, with what an operator needs to act on it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the database folder {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("cannot bring the database {path} up to date: {source}")]
+    Migrate {
+        path: PathBuf,
+        source: rusqlite_migration::Error,
+    },
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("the database holds a value it should not: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open terminal database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path` and migrates it to the current schema.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let open_err = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_timeout(Duration::from_secs(5))
+            .map_err(open_err)?;
+        // WAL: the UI reads while sync writes. NORMAL is durable in WAL mode except for the last
+        // transactions before a power cut; the fiscal journal's issue raises it to FULL.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA cache_size = -16000;",
+        )
+        .map_err(open_err)?;
+        MIGRATIONS
+            .to_latest(&mut conn)
+            .map_err(|source| StoreError::Migrate {
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version the database is at (the number of migrations applied).
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        assert!(MIGRATIONS.validate().is_ok());
+    }
+
+    #[test]
+    fn opening_creates_the_schema_and_reopening_keeps_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("sub/comptoir.db");
+        let store = Store::open(&path).expect("open");
+        assert_eq!(store.schema_version().expect("version"), 1);
+        drop(store);
+        let store = Store::open(&path).expect("reopen");
+        assert_eq!(store.schema_version().expect("version"), 1);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_refused_with_its_path() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("garbage.db");
+        std::fs::write(&path, vec![0x42u8; 8192]).expect("write");
+        let err = Store::open(&path).err().expect("garbage is not a database");
+        assert!(err.to_string().contains("garbage.db"), "{err}");
+    }
+}

@@ -1,0 +1,8 @@
+//! The one integration-test target (ripgrep's layout): each module drives real parts — the real
+//! `comptoir` binary, a real SQLite file, the real Slint UI under its testing backend.
+
+mod util;
+
+mod cli;
+mod store;
+mod ui;

@@ -1,0 +1,68 @@
+//! Builders shared by the integration tests: the real binary with a clean environment, and a
+//! demo database in a temporary folder.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// The `comptoir` binary built for this test run, with no `COMPTOIR_*` variable leaking in from
+/// the developer's shell and the database given.
+pub fn comptoir(db: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_comptoir"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("COMPTOIR_") {
+            command.env_remove(key);
+        }
+    }
+    command.arg("--db").arg(db);
+    command
+}
+
+/// A temporary folder that holds a database file; the folder goes when the value is dropped.
+pub struct TempDb {
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+pub fn temp_db() -> TempDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("comptoir.db");
+    TempDb { dir, path }
+}
+
+/// A fresh database seeded with `products` demo products through the real CLI.
+pub fn seeded_db(products: u64) -> TempDb {
+    let db = temp_db();
+    let output = comptoir(&db.path)
+        .args(["seed", "--products", &products.to_string(), "--json"])
+        .output()
+        .expect("run comptoir seed");
+    assert_success(&output);
+    db
+}
+
+/// Runs the command and parses its standard output as JSON.
+pub fn json_of(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+pub fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+pub fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
