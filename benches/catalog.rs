@@ -125,7 +125,7 @@ fn scan_to_card(db: &PathBuf, products: u64) {
                 .expect("bare product");
             let t_product = started.elapsed();
             let rows = stock_stmt
-                .query_map(params![key], |row| row.get::<_, i64>(3))
+                .query_map(params![key], |row| row.get::<_, i64>(1))
                 .expect("bare stock")
                 .count();
             let t_both = started.elapsed();
@@ -201,7 +201,7 @@ fn search(db: &PathBuf) {
             }
         }
     }
-    report("comptoir search_products (exact, then prefix)", &mut ours);
+    report("comptoir search_products (four tiers)", &mut ours);
     report("bare SQLite: one FTS5 prefix query, same SQL", &mut raw);
 }
 

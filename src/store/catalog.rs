@@ -10,6 +10,14 @@ use crate::domain::gtin::Gtin;
 use crate::domain::money::Cents;
 use crate::domain::vat::VatRate;
 
+/// A location as the cache holds it.
+#[derive(Clone, Debug)]
+pub(super) struct Location {
+    code: String,
+    name: String,
+    kind: LocationKind,
+}
+
 /// A product row with its brand and category names, followed by a WHERE clause.
 macro_rules! select_product {
     ($filter:literal) => {
@@ -26,9 +34,10 @@ macro_rules! select_product {
 /// SQL bare, side by side with the whole use case.
 pub const PRODUCT_BY_GTIN_SQL: &str = select_product!("WHERE p.gtin = ?1");
 
-/// The statement a scan runs to read a product's stock everywhere.
-pub const STOCK_BY_GTIN_SQL: &str = "SELECT l.code, l.name, l.kind, s.qty, s.as_of \
-     FROM stock s JOIN location l ON l.id = s.location_id WHERE s.gtin = ?1 ORDER BY l.id";
+/// The statement a scan runs to read a product's stock everywhere. Locations are few and rarely
+/// change, so their names come from [`Store`]'s location cache instead of a join on every scan.
+pub const STOCK_BY_GTIN_SQL: &str =
+    "SELECT location_id, qty, as_of FROM stock WHERE gtin = ?1 ORDER BY location_id";
 
 impl Store {
     /// The product with this GTIN, if the catalogue has it.
@@ -54,29 +63,54 @@ impl Store {
     pub fn stock_levels(&self, gtin: &Gtin) -> Result<Vec<StockLevel>> {
         let key = gtin_key(gtin)?;
         let mut stmt = self.conn.prepare_cached(STOCK_BY_GTIN_SQL)?;
-        let rows = stmt.query_map(params![key], |row| {
-            let kind: String = row.get(2)?;
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                kind,
-                row.get::<_, i64>(3)?,
-                row.get::<_, i64>(4)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (location_code, location_name, kind, qty, as_of) = row?;
-            let kind = LocationKind::parse(&kind)
-                .ok_or_else(|| StoreError::Corrupt(format!("location kind {kind:?}")))?;
-            Ok(StockLevel {
-                location_code,
-                location_name,
-                kind,
+        let rows = stmt
+            .query_map(params![key], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get(2)?))
+            })?
+            .collect::<rusqlite::Result<Vec<(i64, i64, i64)>>>()?;
+        let mut levels = Vec::with_capacity(rows.len());
+        for (location_id, qty, as_of) in rows {
+            let location = self.location(location_id)?;
+            levels.push(StockLevel {
+                location_code: location.code,
+                location_name: location.name,
+                kind: location.kind,
                 qty,
                 as_of,
-            })
-        })
-        .collect()
+            });
+        }
+        Ok(levels)
+    }
+
+    /// A location by id, from the cache; an id the cache does not know (a location another
+    /// process added) reloads it once.
+    fn location(&self, id: i64) -> Result<Location> {
+        if let Some(location) = self.locations.borrow().get(&id) {
+            return Ok(location.clone());
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, code, name, kind FROM location")?;
+        let rows = stmt.query_map([], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut cache = self.locations.borrow_mut();
+        cache.clear();
+        for row in rows {
+            let (id, code, name, kind) = row?;
+            let kind = LocationKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("location kind {kind:?}")))?;
+            cache.insert(id, Location { code, name, kind });
+        }
+        cache
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| StoreError::Corrupt(format!("stock refers to unknown location {id}")))
     }
 
     /// True when the catalogue holds no product; cheap on any size (reads one row at most).

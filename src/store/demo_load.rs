@@ -54,6 +54,7 @@ impl Store {
             )?;
         }
         tx.commit()?;
+        self.locations.borrow_mut().clear();
         let conn = &self.conn;
         let mut location_ids = Vec::with_capacity(locations.len());
         for location in locations {

@@ -9,6 +9,8 @@ mod catalog;
 mod demo_load;
 mod search;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -54,6 +56,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Locations by id (a handful of rows, read on every scan).
+    locations: RefCell<HashMap<i64, catalog::Location>>,
 }
 
 impl Store {
@@ -90,6 +94,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_owned(),
+            locations: RefCell::new(HashMap::new()),
         })
     }
 
