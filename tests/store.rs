@@ -128,3 +128,36 @@ fn the_catalogue_survives_closing_and_reopening() {
     assert_eq!(found.name, "Bougie parfumée");
     assert_eq!(store.stock_levels(&gtin).expect("stock").len(), 1);
 }
+
+#[test]
+fn staff_log_in_with_their_pin_and_lock_after_five_wrong_ones() {
+    use comptoir::app::login::{LoginError, log_in};
+    use comptoir::domain::staff::LockoutPolicy;
+
+    let db = crate::util::seeded_db(20);
+    let store = Store::open(&db.path).expect("open");
+    let policy = LockoutPolicy::default();
+    let member = log_in(&store, "camille", "1234", 1_000, policy).expect("right PIN");
+    assert_eq!(member.display_name, "Camille Martin");
+
+    for remaining in (1..=4).rev() {
+        match log_in(&store, "camille", "0000", 1_000, policy) {
+            Err(LoginError::WrongPin { remaining: r }) => assert_eq!(r, remaining),
+            other => panic!("expected a wrong PIN, got {other:?}"),
+        }
+    }
+    assert!(matches!(
+        log_in(&store, "camille", "0000", 1_000, policy),
+        Err(LoginError::Locked { until: 1_300 })
+    ));
+    // Locked means locked, even with the right PIN, until the lock ends.
+    assert!(matches!(
+        log_in(&store, "camille", "1234", 1_299, policy),
+        Err(LoginError::Locked { .. })
+    ));
+    assert!(log_in(&store, "camille", "1234", 1_300, policy).is_ok());
+    assert!(matches!(
+        log_in(&store, "nobody", "1234", 1_300, policy),
+        Err(LoginError::UnknownStaff { .. })
+    ));
+}

@@ -4,5 +4,6 @@
 mod util;
 
 mod cli;
+mod sell;
 mod store;
 mod ui;

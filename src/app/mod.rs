@@ -1,5 +1,7 @@
 //! Use cases: one module per thing a user or an operator does, over the store and the pure domain.
 //! The CLI and the UI both call these; neither holds business rules of its own.
 
+pub mod checkout;
+pub mod login;
 pub mod product_card;
 pub mod seed;

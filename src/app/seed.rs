@@ -1,6 +1,7 @@
 //! Seeding the demo store: the generated catalogue, stock at the eight locations of the demo
 //! chain, and fictitious customers, written in batches with progress reported between them.
 
+use crate::app::login::{LoginError, hash_pin};
 use crate::domain::demo;
 use crate::store::{Store, StoreError};
 
@@ -17,6 +18,8 @@ pub enum SeedError {
     NotEmpty { count: i64 },
     #[error("--products must be between 1 and {max}, not {requested}")]
     BadCount { requested: u64, max: u64 },
+    #[error("cannot hash a demo PIN: {0}")]
+    Pin(#[from] LoginError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -28,6 +31,7 @@ pub struct SeedReport {
     pub locations: u64,
     pub stock_rows: u64,
     pub customers: u64,
+    pub staff: u64,
 }
 
 /// Fills an empty database with `products` demo products. `now` is Unix seconds, UTC;
@@ -67,6 +71,11 @@ pub fn seed_demo(
         loader.add_customer(&demo::customer(index))?;
     }
     loader.commit()?;
+    drop(loader);
+    for staff in &demo::STAFF {
+        let hash = hash_pin(staff.pin)?;
+        store.upsert_staff(staff.login, staff.display_name, staff.role, &hash, now)?;
+    }
     progress(products, products);
     tracing::info!(customers, "demo store seeded");
     Ok(SeedReport {
@@ -74,5 +83,6 @@ pub fn seed_demo(
         locations: demo::LOCATIONS.len() as u64,
         stock_rows: products * demo::LOCATIONS.len() as u64,
         customers,
+        staff: demo::STAFF.len() as u64,
     })
 }

@@ -10,6 +10,7 @@ mod parse;
 mod product;
 mod search;
 mod seed;
+mod sell;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,6 +67,22 @@ pub enum Command {
         #[arg(allow_hyphen_values = true)]
         code: String,
     },
+    /// Sell products (any scan text, `*QTY` for a quantity) and print the ticket.
+    Sell {
+        #[arg(required = true, num_args = 1.., value_name = "CODE[*QTY]")]
+        codes: Vec<String>,
+        /// How the customer pays.
+        #[arg(long, value_enum)]
+        pay: sell::PayWith,
+        /// Cash handed over, in euros (e.g. 50 or 20,50); the exact amount by default.
+        #[arg(long, value_name = "EUROS")]
+        given: Option<String>,
+        /// With `--pay split`: the card part in euros (half of the total by default).
+        #[arg(long, value_name = "EUROS")]
+        card: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Search products by name, best first.
     Search {
         #[arg(long)]
@@ -107,6 +124,22 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
         Command::Parse { json, raw } => parse::run(context, raw, *json),
         Command::Seed { products, json } => seed::run(context, *products, *json),
         Command::Product { json, code } => product::run(context, code, *json),
+        Command::Sell {
+            codes,
+            pay,
+            given,
+            card,
+            json,
+        } => sell::run(
+            context,
+            codes,
+            &sell::Payment {
+                with: *pay,
+                given: given.clone(),
+                card: card.clone(),
+            },
+            *json,
+        ),
         Command::Search { json, limit, query } => {
             search::run(context, &query.join(" "), usize::from(*limit), *json)
         }

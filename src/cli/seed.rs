@@ -18,6 +18,7 @@ struct SeedOutput {
     locations: u64,
     stock_rows: u64,
     customers: u64,
+    staff: u64,
     seconds: f64,
 }
 
@@ -62,6 +63,7 @@ fn print_report(
             locations: report.locations,
             stock_rows: report.stock_rows,
             customers: report.customers,
+            staff: report.staff,
             seconds: (seconds * 10.0).round() / 10.0,
         })
     } else {

@@ -9,6 +9,7 @@
 use crate::domain::catalog::{LocationKind, PriceUnit};
 use crate::domain::gtin::Gtin;
 use crate::domain::money::Cents;
+use crate::domain::staff::StaffRole;
 use crate::domain::vat::VatRate;
 
 /// The location the demo terminal stands in.
@@ -415,6 +416,36 @@ pub fn stock(index: u64, location: usize) -> (i64, i64) {
     let age = min_age + (h(102) % (max_age - min_age) as u64) as i64;
     (qty, age)
 }
+
+/// A staff member of the demo store: login, display name, role and PIN. Demo PINs are public
+/// (they are in the README); a real store's accounts come from the central.
+pub struct DemoStaff {
+    pub login: &'static str,
+    pub display_name: &'static str,
+    pub role: StaffRole,
+    pub pin: &'static str,
+}
+
+pub const STAFF: [DemoStaff; 3] = [
+    DemoStaff {
+        login: "camille",
+        display_name: "Camille Martin",
+        role: StaffRole::Seller,
+        pin: "1234",
+    },
+    DemoStaff {
+        login: "hugo",
+        display_name: "Hugo Bernard",
+        role: StaffRole::Seller,
+        pin: "5678",
+    },
+    DemoStaff {
+        login: "amelie",
+        display_name: "Amélie Dubois",
+        role: StaffRole::Manager,
+        pin: "2468",
+    },
+];
 
 /// A fictitious customer of the demo store.
 #[derive(Clone, Debug, PartialEq, Eq)]

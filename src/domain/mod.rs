@@ -10,5 +10,7 @@ pub mod gs1;
 pub mod gtin;
 pub mod in_store;
 pub mod money;
+pub mod payment;
 pub mod scan;
+pub mod staff;
 pub mod vat;

@@ -13,9 +13,9 @@ use crate::domain::vat::VatRate;
 /// A location as the cache holds it.
 #[derive(Clone, Debug)]
 pub(super) struct Location {
-    code: String,
-    name: String,
-    kind: LocationKind,
+    pub(super) code: String,
+    pub(super) name: String,
+    pub(super) kind: LocationKind,
 }
 
 /// A product row with its brand and category names, followed by a WHERE clause.
@@ -36,8 +36,10 @@ pub const PRODUCT_BY_GTIN_SQL: &str = select_product!("WHERE p.gtin = ?1");
 
 /// The statement a scan runs to read a product's stock everywhere. Locations are few and rarely
 /// change, so their names come from [`Store`]'s location cache instead of a join on every scan.
-pub const STOCK_BY_GTIN_SQL: &str =
-    "SELECT location_id, qty, as_of FROM stock WHERE gtin = ?1 ORDER BY location_id";
+/// The movements this device made and the central has not acknowledged are added in.
+pub const STOCK_BY_GTIN_SQL: &str = "SELECT s.location_id, s.qty + coalesce((SELECT sum(m.delta) \
+     FROM stock_movement m WHERE m.gtin = s.gtin AND m.location_id = s.location_id \
+     AND m.acknowledged = 0), 0), s.as_of FROM stock s WHERE s.gtin = ?1 ORDER BY s.location_id";
 
 impl Store {
     /// The product with this GTIN, if the catalogue has it.
@@ -84,7 +86,7 @@ impl Store {
 
     /// A location by id, from the cache; an id the cache does not know (a location another
     /// process added) reloads it once.
-    fn location(&self, id: i64) -> Result<Location> {
+    pub(super) fn location(&self, id: i64) -> Result<Location> {
         if let Some(location) = self.locations.borrow().get(&id) {
             return Ok(location.clone());
         }
@@ -127,6 +129,15 @@ impl Store {
         Ok(self
             .conn
             .query_row("SELECT count(*) FROM product", [], |row| row.get(0))?)
+    }
+
+    /// The id of the location with this code, if known.
+    pub(super) fn location_id(&self, code: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id FROM location WHERE code = ?1")?
+            .query_row(params![code], |row| row.get(0))
+            .optional()?)
     }
 
     /// The display name of the location with this code, if known.

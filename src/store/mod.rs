@@ -7,7 +7,9 @@
 
 mod catalog;
 mod demo_load;
+mod sales;
 mod search;
+mod staff;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -20,11 +22,17 @@ use rusqlite_migration::{M, Migrations};
 
 pub use catalog::{PRODUCT_BY_GTIN_SQL, STOCK_BY_GTIN_SQL};
 pub use demo_load::DemoLoader;
+pub use sales::{NewSale, RecordedSale, ticket_number};
 pub use search::{SEARCH_SQL, SearchExpressions};
+pub use staff::StaffAccount;
 
 /// Every migration, in order. Append only.
-static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("migrations/0001_catalog.sql"))]));
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![
+        M::up(include_str!("migrations/0001_catalog.sql")),
+        M::up(include_str!("migrations/0002_sales.sql")),
+    ])
+});
 
 /// An error of the database layer, with what an operator needs to act on it.
 #[derive(Debug, thiserror::Error)]
@@ -124,10 +132,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("sub/comptoir.db");
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.schema_version().expect("version"), 1);
+        assert_eq!(store.schema_version().expect("version"), 2);
         drop(store);
         let store = Store::open(&path).expect("reopen");
-        assert_eq!(store.schema_version().expect("version"), 1);
+        assert_eq!(store.schema_version().expect("version"), 2);
     }
 
     #[test]

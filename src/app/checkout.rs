@@ -1,0 +1,125 @@
+//! Ringing up and paying: a scan becomes a basket line, and a paid basket becomes a recorded sale
+//! (one transaction: sale, lines, VAT, payments, stock). The CLI's `sell` and the UI's checkout
+//! page both go through here, so they cannot differ.
+
+use chrono::NaiveDate;
+
+use crate::app::product_card::{ProductCard, ProductCardError, card_for_scan};
+use crate::domain::basket::{Basket, BasketError, BasketLine, BasketTotals};
+use crate::domain::catalog::PriceUnit;
+use crate::domain::money::MoneyError;
+use crate::domain::payment::{PaymentError, Settlement, Tender, settle};
+use crate::domain::scan::{ScanConfig, parse_scan};
+use crate::store::{NewSale, RecordedSale, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckoutError {
+    #[error("{0}")]
+    Product(#[from] ProductCardError),
+    #[error("{name} is sold by weight: scan the label the scale printed")]
+    NeedsWeight { name: String },
+    #[error("{0}")]
+    Basket(#[from] BasketError),
+    #[error("{0}")]
+    Money(#[from] MoneyError),
+    #[error("the basket is empty")]
+    EmptyBasket,
+    #[error("{0}")]
+    Payment(#[from] PaymentError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The basket line a product card gives, `quantity` times.
+pub fn line_for_card(card: &ProductCard, quantity: i64) -> Result<BasketLine, CheckoutError> {
+    let product = &card.product;
+    let amount_override = card.details.amount;
+    if product.price_unit == PriceUnit::Kilogram && amount_override.is_none() {
+        return Err(CheckoutError::NeedsWeight {
+            name: product.name.clone(),
+        });
+    }
+    Ok(BasketLine {
+        gtin: product.gtin.as_str().to_owned(),
+        label: product.name.clone(),
+        unit_price: product.price,
+        quantity,
+        vat_rate: product.vat_rate,
+        amount_override,
+    })
+}
+
+/// Scans `raw` into `basket`, `quantity` times; returns the product card shown for it.
+pub fn add_scan(
+    store: &Store,
+    basket: &mut Basket,
+    raw: &str,
+    quantity: i64,
+    config: &ScanConfig,
+    here: &str,
+    today: NaiveDate,
+) -> Result<ProductCard, CheckoutError> {
+    let card = card_for_scan(store, parse_scan(raw, config), here, today)?;
+    basket.add(line_for_card(&card, quantity)?)?;
+    Ok(card)
+}
+
+/// Who sells, where, and when.
+#[derive(Clone, Copy, Debug)]
+pub struct SaleContext<'a> {
+    pub terminal_id: &'a str,
+    pub here_code: &'a str,
+    pub staff_id: Option<i64>,
+    /// Unix seconds, UTC.
+    pub now: i64,
+}
+
+/// A sale as it was recorded, with everything the confirmation and the ticket show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompletedSale {
+    pub recorded: RecordedSale,
+    pub created_at: i64,
+    pub lines: Vec<BasketLine>,
+    pub totals: BasketTotals,
+    pub settlement: Settlement,
+}
+
+/// Settles and records the basket. On success the basket is emptied for the next customer; on
+/// any error nothing is written and the basket is left as it was.
+pub fn checkout(
+    store: &mut Store,
+    basket: &mut Basket,
+    tender: Tender,
+    context: SaleContext<'_>,
+) -> Result<CompletedSale, CheckoutError> {
+    if basket.is_empty() {
+        return Err(CheckoutError::EmptyBasket);
+    }
+    let totals = basket.totals()?;
+    let settlement = settle(totals.total, tender)?;
+    let span = tracing::info_span!("checkout", terminal = context.terminal_id);
+    let _guard = span.enter();
+    let recorded = store.record_sale(&NewSale {
+        terminal_id: context.terminal_id,
+        staff_id: context.staff_id,
+        here_code: context.here_code,
+        created_at: context.now,
+        lines: basket.lines(),
+        totals: &totals,
+        settlement: &settlement,
+    })?;
+    tracing::info!(
+        seq = recorded.seq,
+        total_cents = totals.total.get(),
+        "sale recorded"
+    );
+    let lines = basket.lines().to_vec();
+    basket.clear();
+    Ok(CompletedSale {
+        recorded,
+        created_at: context.now,
+        lines,
+        totals,
+        settlement,
+    })
+}

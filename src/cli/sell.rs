@@ -1,0 +1,252 @@
+//! `comptoir sell CODE[*QTY]… --pay card|cash|split [--json]`: sells products exactly as the
+//! checkout page does (same use cases), and prints the ticket. Any unknown code stops the sale
+//! before anything is written.
+
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+use serde::Serialize;
+
+use super::output::{money, print_json, rfc3339, vat_percent};
+use super::{CommandContext, EXIT_NOT_FOUND};
+use crate::app::checkout::{CheckoutError, CompletedSale, SaleContext, add_scan, checkout};
+use crate::domain::basket::Basket;
+use crate::domain::money::{Cents, parse_euros};
+use crate::domain::payment::Tender;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PayWith {
+    Card,
+    Cash,
+    /// Part card, part cash (`--card` gives the card part; half by default).
+    Split,
+}
+
+/// How the customer pays, from the command line.
+#[derive(Clone, Debug)]
+pub struct Payment {
+    pub with: PayWith,
+    /// Cash handed over, in euros ("50" or "20,50"); the exact amount when absent.
+    pub given: Option<String>,
+    /// For `split`: the card part in euros.
+    pub card: Option<String>,
+}
+
+/// Splits `CODE*QTY` into the code and its quantity. Only a run of digits after the last `*`
+/// is a quantity: GS1 lots may contain `*` themselves.
+pub fn code_and_quantity(arg: &str) -> (&str, i64) {
+    if let Some((code, qty)) = arg.rsplit_once('*')
+        && !qty.is_empty()
+        && qty.len() <= 4
+        && qty.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(qty) = qty.parse::<i64>()
+    {
+        return (code, qty);
+    }
+    (arg, 1)
+}
+
+#[derive(Debug, Serialize)]
+struct SellOutput {
+    ticket: String,
+    created_at: String,
+    lines: Vec<LineOutput>,
+    total_cents: i64,
+    vat: Vec<VatOutput>,
+    payments: Vec<PaymentOutput>,
+    change_cents: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct LineOutput {
+    gtin: String,
+    name: String,
+    quantity: i64,
+    unit_price_cents: i64,
+    vat_rate: serde_json::Value,
+    amount_cents: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct VatOutput {
+    rate: serde_json::Value,
+    base_cents: i64,
+    vat_cents: i64,
+    total_cents: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct PaymentOutput {
+    method: &'static str,
+    amount_cents: i64,
+}
+
+fn output_of(sale: &CompletedSale) -> SellOutput {
+    SellOutput {
+        ticket: sale.recorded.ticket_number.clone(),
+        created_at: rfc3339(sale.created_at),
+        lines: sale
+            .lines
+            .iter()
+            .map(|line| LineOutput {
+                gtin: line.gtin.clone(),
+                name: line.label.clone(),
+                quantity: line.quantity,
+                unit_price_cents: line.unit_price.get(),
+                vat_rate: vat_percent(line.vat_rate),
+                amount_cents: line.line_total().map(|a| a.get()).unwrap_or_default(),
+            })
+            .collect(),
+        total_cents: sale.totals.total.get(),
+        vat: sale
+            .totals
+            .per_rate
+            .iter()
+            .map(|r| VatOutput {
+                rate: vat_percent(r.rate),
+                base_cents: r.base.get(),
+                vat_cents: r.vat.get(),
+                total_cents: r.total.get(),
+            })
+            .collect(),
+        payments: sale
+            .settlement
+            .payments
+            .iter()
+            .map(|(method, amount)| PaymentOutput {
+                method: method.as_str(),
+                amount_cents: amount.get(),
+            })
+            .collect(),
+        change_cents: sale.settlement.change.get(),
+    }
+}
+
+fn euros(flag: &str, text: &Option<String>) -> anyhow::Result<Option<Cents>> {
+    text.as_deref()
+        .map(|t| parse_euros(t).map_err(|e| anyhow::anyhow!("{flag} {t:?}: {e}")))
+        .transpose()
+}
+
+pub fn run(
+    context: &CommandContext,
+    codes: &[String],
+    payment: &Payment,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut store = context.open_store()?;
+    let config = &context.config;
+    let now = chrono::Utc::now();
+    let mut basket = Basket::new();
+    for arg in codes {
+        let (code, quantity) = code_and_quantity(arg);
+        if let Err(error) = add_scan(
+            &store,
+            &mut basket,
+            code,
+            quantity,
+            &config.scan_config(),
+            &config.store_code,
+            now.date_naive(),
+        ) {
+            if let CheckoutError::Store(e) = error {
+                return Err(e.into());
+            }
+            eprintln!("{arg}: {error}; nothing was sold");
+            return Ok(ExitCode::from(EXIT_NOT_FOUND));
+        }
+    }
+    let given = euros("--given", &payment.given)?;
+    let tender = match payment.with {
+        PayWith::Card => Tender::Card,
+        PayWith::Cash => Tender::Cash { given },
+        PayWith::Split => {
+            let card = match euros("--card", &payment.card)? {
+                Some(card) => card,
+                None => Cents::new(basket.totals()?.total.get() / 2),
+            };
+            Tender::Split {
+                card,
+                cash_given: given,
+            }
+        }
+    };
+    let sale = match checkout(
+        &mut store,
+        &mut basket,
+        tender,
+        SaleContext {
+            terminal_id: &config.terminal_id,
+            here_code: &config.store_code,
+            staff_id: None,
+            now: now.timestamp(),
+        },
+    ) {
+        Ok(sale) => sale,
+        Err(CheckoutError::Store(e)) => return Err(e.into()),
+        Err(error) => {
+            eprintln!("{error}; nothing was sold");
+            return Ok(ExitCode::from(EXIT_NOT_FOUND));
+        }
+    };
+    let output = output_of(&sale);
+    if json {
+        print_json(&output)?;
+    } else {
+        print_ticket(&output, &config.locale);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_ticket(ticket: &SellOutput, locale: &str) {
+    let m = |cents: i64| money(Cents::new(cents), locale);
+    println!("ticket {}  {}", ticket.ticket, ticket.created_at);
+    for line in &ticket.lines {
+        println!(
+            "  {:>4} × {:<50} {:>12}  VAT {}%",
+            line.quantity,
+            line.name,
+            m(line.amount_cents),
+            line.vat_rate
+        );
+    }
+    println!("  total {}", m(ticket.total_cents));
+    for vat in &ticket.vat {
+        println!(
+            "  VAT {}%: base {} + VAT {} = {}",
+            vat.rate,
+            m(vat.base_cents),
+            m(vat.vat_cents),
+            m(vat.total_cents)
+        );
+    }
+    for payment in &ticket.payments {
+        println!("  paid {} by {}", m(payment.amount_cents), payment.method);
+    }
+    if ticket.change_cents > 0 {
+        println!("  change {}", m(ticket.change_cents));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities_follow_the_last_star_only_when_they_are_digits() {
+        let cases = [
+            ("4006381333931", ("4006381333931", 1)),
+            ("4006381333931*3", ("4006381333931", 3)),
+            (
+                "(01)09520123456788(10)AB*C",
+                ("(01)09520123456788(10)AB*C", 1),
+            ),
+            ("(10)A*B*2", ("(10)A*B", 2)),
+            ("123*", ("123*", 1)),
+            ("123*99999", ("123*99999", 1)),
+        ];
+        for (arg, expected) in cases {
+            assert_eq!(code_and_quantity(arg), expected, "{arg}");
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! How a basket is paid: by card, in cash (with change), or split between the two. Pure rules:
+//! what each method receives and what change is due. No I/O, no floats.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::money::Cents;
+
+/// A means of payment accepted at the till.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    Card,
+    Cash,
+}
+
+impl PaymentMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Card => "card",
+            PaymentMethod::Cash => "cash",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<PaymentMethod> {
+        match text {
+            "card" => Some(PaymentMethod::Card),
+            "cash" => Some(PaymentMethod::Cash),
+            _ => None,
+        }
+    }
+}
+
+/// What the customer hands over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tender {
+    /// The card pays the whole total.
+    Card,
+    /// Cash handed over; `None` means the exact amount.
+    Cash { given: Option<Cents> },
+    /// The card pays `card`, the rest is paid in cash (`cash_given`, `None` for the exact rest).
+    Split {
+        card: Cents,
+        cash_given: Option<Cents>,
+    },
+}
+
+/// How a total was settled: the amount each method received (what the journal and the ticket
+/// record) and the change handed back in cash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settlement {
+    pub payments: Vec<(PaymentMethod, Cents)>,
+    pub cash_given: Option<Cents>,
+    pub change: Cents,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PaymentError {
+    #[error("{given} in cash does not cover {due}: {missing} missing", given = .given.format_en(), due = .due.format_en(), missing = .missing.format_en())]
+    CashShort {
+        given: Cents,
+        due: Cents,
+        missing: Cents,
+    },
+    #[error("the card part ({card}) must be more than zero and less than the total ({total})", card = .card.format_en(), total = .total.format_en())]
+    SplitOutOfRange { card: Cents, total: Cents },
+    #[error("a payment amount cannot be negative")]
+    Negative,
+}
+
+/// Settles `total` with `tender`.
+pub fn settle(total: Cents, tender: Tender) -> Result<Settlement, PaymentError> {
+    if total.is_negative() {
+        return Err(PaymentError::Negative);
+    }
+    match tender {
+        Tender::Card => Ok(Settlement {
+            payments: vec![(PaymentMethod::Card, total)],
+            cash_given: None,
+            change: Cents::ZERO,
+        }),
+        Tender::Cash { given } => {
+            let change = change_for(total, given)?;
+            Ok(Settlement {
+                payments: vec![(PaymentMethod::Cash, total)],
+                cash_given: given,
+                change,
+            })
+        }
+        Tender::Split { card, cash_given } => {
+            if card.get() <= 0 || card >= total {
+                return Err(PaymentError::SplitOutOfRange { card, total });
+            }
+            let cash_due = total
+                .checked_sub(card)
+                .ok_or(PaymentError::SplitOutOfRange { card, total })?;
+            let change = change_for(cash_due, cash_given)?;
+            Ok(Settlement {
+                payments: vec![(PaymentMethod::Card, card), (PaymentMethod::Cash, cash_due)],
+                cash_given,
+                change,
+            })
+        }
+    }
+}
+
+fn change_for(due: Cents, given: Option<Cents>) -> Result<Cents, PaymentError> {
+    let Some(given) = given else {
+        return Ok(Cents::ZERO);
+    };
+    if given.is_negative() {
+        return Err(PaymentError::Negative);
+    }
+    match given.checked_sub(due) {
+        Some(change) if !change.is_negative() => Ok(change),
+        _ => Err(PaymentError::CashShort {
+            given,
+            due,
+            missing: due.checked_sub(given).unwrap_or(due),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(cents: i64) -> Cents {
+        Cents::new(cents)
+    }
+
+    #[test]
+    fn settlements() {
+        let cases = [
+            (1250, Tender::Card, vec![(PaymentMethod::Card, 1250)], 0),
+            (
+                1250,
+                Tender::Cash { given: None },
+                vec![(PaymentMethod::Cash, 1250)],
+                0,
+            ),
+            (
+                1250,
+                Tender::Cash {
+                    given: Some(c(2000)),
+                },
+                vec![(PaymentMethod::Cash, 1250)],
+                750,
+            ),
+            (
+                5000,
+                Tender::Split {
+                    card: c(3000),
+                    cash_given: Some(c(2050)),
+                },
+                vec![(PaymentMethod::Card, 3000), (PaymentMethod::Cash, 2000)],
+                50,
+            ),
+        ];
+        for (total, tender, payments, change) in cases {
+            let s = settle(c(total), tender).expect("settles");
+            let expected: Vec<_> = payments.into_iter().map(|(m, a)| (m, c(a))).collect();
+            assert_eq!(s.payments, expected, "{tender:?}");
+            assert_eq!(s.change, c(change), "{tender:?}");
+            let paid = Cents::checked_sum(s.payments.iter().map(|p| p.1)).expect("sum");
+            assert_eq!(paid, c(total), "payments add up to the total");
+        }
+    }
+
+    #[test]
+    fn refusals() {
+        assert_eq!(
+            settle(
+                c(1250),
+                Tender::Cash {
+                    given: Some(c(1000))
+                }
+            ),
+            Err(PaymentError::CashShort {
+                given: c(1000),
+                due: c(1250),
+                missing: c(250)
+            })
+        );
+        for card in [0, 5000, 6000, -1] {
+            assert!(matches!(
+                settle(
+                    c(5000),
+                    Tender::Split {
+                        card: c(card),
+                        cash_given: None
+                    }
+                ),
+                Err(PaymentError::SplitOutOfRange { .. })
+            ));
+        }
+    }
+}

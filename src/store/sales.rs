@@ -1,0 +1,154 @@
+//! Completed sales: the sale, its lines, VAT per rate, payments and this store's stock movements,
+//! written in one transaction so that a power cut leaves all of a sale or none of it.
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+use super::{Result, Store, StoreError};
+use crate::domain::basket::{BasketLine, BasketTotals};
+use crate::domain::gtin::Gtin;
+use crate::domain::payment::Settlement;
+
+/// A sale ready to be recorded.
+#[derive(Debug)]
+pub struct NewSale<'a> {
+    pub terminal_id: &'a str,
+    pub staff_id: Option<i64>,
+    /// The location the sale happens in: its stock goes down.
+    pub here_code: &'a str,
+    pub created_at: i64,
+    pub lines: &'a [BasketLine],
+    pub totals: &'a BasketTotals,
+    pub settlement: &'a Settlement,
+}
+
+/// What recording a sale gave it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedSale {
+    pub id: i64,
+    /// Gap-free per terminal.
+    pub seq: i64,
+    pub ticket_number: String,
+}
+
+/// The ticket number printed for a terminal's `seq`-th sale.
+pub fn ticket_number(terminal_id: &str, seq: i64) -> String {
+    format!("{terminal_id}-{seq:06}")
+}
+
+impl Store {
+    /// Records a completed sale in one transaction (sale, lines, VAT, payments, stock).
+    pub fn record_sale(&mut self, sale: &NewSale<'_>) -> Result<RecordedSale> {
+        let location_id = self.location_id(sale.here_code)?.ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "this store's location {} is not in the database",
+                sale.here_code
+            ))
+        })?;
+        // IMMEDIATE takes the write lock first, so the next sequence number cannot be taken by
+        // another writer between reading it and using it.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let seq: i64 = tx.query_row(
+            "SELECT coalesce(max(seq), 0) + 1 FROM sale WHERE terminal_id = ?1",
+            params![sale.terminal_id],
+            |row| row.get(0),
+        )?;
+        let ticket = ticket_number(sale.terminal_id, seq);
+        tx.execute(
+            "INSERT INTO sale (terminal_id, seq, ticket_number, staff_id, location_id, created_at,
+                               total_cents, cash_given_cents, change_cents)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                sale.terminal_id,
+                seq,
+                ticket,
+                sale.staff_id,
+                location_id,
+                sale.created_at,
+                sale.totals.total.get(),
+                sale.settlement.cash_given.map(|c| c.get()),
+                sale.settlement.change.get(),
+            ],
+        )?;
+        let sale_id = tx.last_insert_rowid();
+        {
+            let mut line_stmt = tx.prepare_cached(
+                "INSERT INTO sale_line (sale_id, line_no, gtin, label, quantity,
+                                        unit_price_cents, vat_bp, amount_cents, label_amount)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            let mut stock_stmt = tx.prepare_cached(
+                "INSERT INTO stock_movement (gtin, location_id, delta, reason, sale_id, created_at)
+                 VALUES (?1, ?2, ?3, 'sale', ?4, ?5)",
+            )?;
+            for (index, line) in sale.lines.iter().enumerate() {
+                let gtin = Gtin::parse(&line.gtin)
+                    .map_err(|e| StoreError::Corrupt(format!("sale line GTIN: {e}")))?;
+                let key = super::catalog::gtin_key(&gtin)?;
+                let amount = line
+                    .line_total()
+                    .map_err(|e| StoreError::Corrupt(format!("sale line amount: {e}")))?;
+                line_stmt.execute(params![
+                    sale_id,
+                    index as i64 + 1,
+                    key,
+                    line.label,
+                    line.quantity,
+                    line.unit_price.get(),
+                    line.vat_rate.basis_points(),
+                    amount.get(),
+                    line.amount_override.is_some(),
+                ])?;
+                stock_stmt.execute(params![
+                    key,
+                    location_id,
+                    -line.quantity,
+                    sale_id,
+                    sale.created_at
+                ])?;
+            }
+            let mut vat_stmt = tx.prepare_cached(
+                "INSERT INTO sale_vat (sale_id, vat_bp, base_cents, vat_cents, total_cents)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for rate in &sale.totals.per_rate {
+                vat_stmt.execute(params![
+                    sale_id,
+                    rate.rate.basis_points(),
+                    rate.base.get(),
+                    rate.vat.get(),
+                    rate.total.get(),
+                ])?;
+            }
+            let mut payment_stmt = tx.prepare_cached(
+                "INSERT INTO sale_payment (sale_id, method, amount_cents) VALUES (?1, ?2, ?3)",
+            )?;
+            for (method, amount) in &sale.settlement.payments {
+                payment_stmt.execute(params![sale_id, method.as_str(), amount.get()])?;
+            }
+        }
+        tx.commit()?;
+        Ok(RecordedSale {
+            id: sale_id,
+            seq,
+            ticket_number: ticket,
+        })
+    }
+
+    /// The total of the sale with this ticket number, if there is one (for checks and tests).
+    pub fn sale_total(&self, ticket_number: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT total_cents FROM sale WHERE ticket_number = ?1")?
+            .query_row(params![ticket_number], |row| row.get(0))
+            .optional()?)
+    }
+
+    /// How many sales this database holds.
+    pub fn sale_count(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM sale", [], |row| row.get(0))?)
+    }
+}
