@@ -42,7 +42,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 )
                 .context("cannot create the demo store")?;
             }
-            comptoir::ui::run(&context.config, &store)?;
+            comptoir::ui::run(&context.config, store)?;
             Ok(ExitCode::SUCCESS)
         }
     }

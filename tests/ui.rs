@@ -1,24 +1,222 @@
-//! The real Slint UI under its testing backend (no window, no display).
+//! The real Slint UI under its testing backend (no window, no display), driven as a user would:
+//! log in on the keypad, scan into the focused field with key events (a keyboard-wedge scanner
+//! types the code then Enter), add to the basket, pay, and find the sale in the database.
+//!
+//! Slint's platform is set once per process, so the whole journey is one test, in order.
+
+use std::time::{Duration, Instant};
 
 use comptoir::config::Config;
+use comptoir::domain::demo;
 use comptoir::store::Store;
+use comptoir::ui::{
+    AppAdapter, AppWindow, BasketAdapter, CheckoutAdapter, LoginAdapter, LoginProblem, Page,
+    ProductAdapter, ScanPageAdapter, ScanProblem, StatusAdapter,
+};
 use i_slint_backend_testing::ElementHandle;
+use slint::platform::{Key, WindowEvent};
+use slint::{ComponentHandle, Model, SharedString};
 
 use crate::util::seeded_db;
 
+/// Runs the event loop until `done` holds (the worker's answers arrive through it).
+fn wait_for(window: &AppWindow, what: &str, done: impl Fn(&AppWindow) -> bool + 'static) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let done = std::rc::Rc::new(done);
+    let check = std::rc::Rc::clone(&done);
+    let weak = window.as_weak();
+    let timer = slint::Timer::default();
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_millis(5),
+        move || {
+            let ready = weak.upgrade().is_some_and(|w| check(&w));
+            if ready || Instant::now() > deadline {
+                let _ = slint::quit_event_loop();
+            }
+        },
+    );
+    slint::run_event_loop().expect("event loop");
+    assert!(done(window), "timed out waiting for {what}");
+}
+
+/// Types `text` into whatever has the focus, as a keyboard-wedge scanner does.
+fn type_keys(window: &AppWindow, text: &str) {
+    for c in text.chars() {
+        let key: SharedString = c.to_string().into();
+        window
+            .window()
+            .dispatch_event(WindowEvent::KeyPressed { text: key.clone() });
+        window
+            .window()
+            .dispatch_event(WindowEvent::KeyReleased { text: key });
+    }
+}
+
+fn press_enter(window: &AppWindow) {
+    let key: SharedString = Key::Return.into();
+    window
+        .window()
+        .dispatch_event(WindowEvent::KeyPressed { text: key.clone() });
+    window
+        .window()
+        .dispatch_event(WindowEvent::KeyReleased { text: key });
+}
+
+/// Taps the button a user would read as `label`.
+fn tap(window: &AppWindow, label: &str) {
+    let found: Vec<_> = ElementHandle::find_by_accessible_label(window, label).collect();
+    assert!(!found.is_empty(), "no button labelled {label:?}");
+    found[0].invoke_accessible_default_action();
+}
+
+fn shows_text(window: &AppWindow, text: &str) -> bool {
+    ElementHandle::find_by_accessible_label(window, text)
+        .next()
+        .is_some()
+}
+
 #[test]
-fn the_main_window_shows_the_store_and_the_terminal() {
-    i_slint_backend_testing::init_no_event_loop();
-    let db = seeded_db(120);
+fn a_sale_from_login_to_ticket() {
+    i_slint_backend_testing::init_integration_test_with_system_time();
+    let db = seeded_db(300);
     let store = Store::open(&db.path).expect("open");
-    let window = comptoir::ui::build_window(&Config::default(), &store).expect("window");
-    // A Text element's accessible label is the text a screen reader (and a user) gets.
-    let text = |id: &str| -> String {
-        let found: Vec<_> =
-            ElementHandle::find_by_element_id(&window, &format!("AppWindow::{id}")).collect();
-        assert_eq!(found.len(), 1, "one element {id}");
-        found[0].accessible_label().unwrap_or_default().to_string()
-    };
-    assert_eq!(text("store-name"), "Paris Rivoli");
-    assert_eq!(text("terminal-summary"), "Terminal T01 · vente en magasin");
+    let window = comptoir::ui::build_window(&Config::default(), store).expect("window");
+    window.show().expect("show");
+
+    // The login page lists the staff.
+    wait_for(&window, "the staff list", |w| {
+        w.global::<LoginAdapter>().get_staff().row_count() == demo::STAFF.len()
+    });
+    assert_eq!(window.global::<AppAdapter>().get_page(), Page::Login);
+    assert_eq!(
+        window.global::<AppAdapter>().get_store_name(),
+        "Paris Rivoli"
+    );
+
+    // A wrong PIN is refused and says how many attempts are left.
+    tap(&window, "Camille Martin");
+    for digit in ["9", "9", "9", "9"] {
+        tap(&window, digit);
+    }
+    tap(&window, "Se connecter");
+    wait_for(&window, "the wrong PIN message", |w| {
+        w.global::<LoginAdapter>().get_problem() == LoginProblem::WrongPin
+    });
+    assert!(shows_text(&window, "Code incorrect, encore 4 essais"));
+    assert_eq!(window.global::<AppAdapter>().get_page(), Page::Login);
+
+    // The right PIN opens the scan page.
+    for digit in ["1", "2", "3", "4"] {
+        tap(&window, digit);
+    }
+    tap(&window, "Se connecter");
+    wait_for(&window, "the scan page", |w| {
+        w.global::<AppAdapter>().get_page() == Page::Scan
+    });
+    assert_eq!(
+        window.global::<StatusAdapter>().get_staff_name(),
+        "Camille Martin"
+    );
+
+    // An unknown code, typed by a wedge scanner, gives a clear message.
+    type_keys(&window, "4006381333931");
+    press_enter(&window);
+    wait_for(&window, "the unknown product message", |w| {
+        w.global::<ScanPageAdapter>().get_problem() == ScanProblem::UnknownProduct
+    });
+    assert!(shows_text(&window, "Produit inconnu du catalogue"));
+
+    // A known product opens its card with the stock of the seven other locations.
+    let product = demo::product(9);
+    type_keys(&window, product.gtin.as_str());
+    press_enter(&window);
+    wait_for(&window, "the product page", |w| {
+        w.global::<AppAdapter>().get_page() == Page::Product
+    });
+    let card = window.global::<ProductAdapter>();
+    assert_eq!(card.get_name(), product.name.as_str());
+    assert_eq!(card.get_others().row_count(), 7);
+    assert_eq!(card.get_stock_here(), demo::stock(9, 0).0 as i32);
+
+    // Add it to the basket, pay in cash with change.
+    tap(&window, "Ajouter au panier");
+    wait_for(&window, "the basket", |w| {
+        w.global::<AppAdapter>().get_page() == Page::Basket
+    });
+    assert_eq!(window.global::<BasketAdapter>().get_lines().row_count(), 1);
+    tap(&window, "Encaisser");
+    wait_for(&window, "the checkout page", |w| {
+        w.global::<AppAdapter>().get_page() == Page::Checkout
+    });
+    tap(&window, "Espèces");
+    let given = (product.price.get() / 100 + 10).to_string();
+    for digit in given.chars() {
+        tap(&window, &digit.to_string());
+    }
+    tap(&window, "Valider le paiement");
+    wait_for(&window, "the confirmation", |w| {
+        w.global::<CheckoutAdapter>().get_completed()
+    });
+    let checkout = window.global::<CheckoutAdapter>();
+    assert_eq!(checkout.get_ticket_number(), "T01-000001");
+    assert!(shows_text(&window, "Ticket n° T01-000001"));
+    assert!(!checkout.get_change().is_empty());
+
+    // The sale is in the database, whole.
+    let check = Store::open(&db.path).expect("open");
+    assert_eq!(
+        check.sale_total("T01-000001").expect("query"),
+        Some(product.price.get())
+    );
+
+    // The next customer starts with an empty basket on the scan page.
+    tap(&window, "Client suivant");
+    wait_for(&window, "the next customer", |w| {
+        w.global::<AppAdapter>().get_page() == Page::Scan
+    });
+    assert_eq!(window.global::<AppAdapter>().get_basket_count(), 0);
+    assert_eq!(window.global::<BasketAdapter>().get_lines().row_count(), 0);
+}
+
+/// Every string shown in the UI has its English translation (tests run the French source).
+#[test]
+fn every_ui_string_has_an_english_translation() {
+    let po = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/translations/en/LC_MESSAGES/comptoir.po"
+    ))
+    .expect("the English catalogue");
+    let mut missing = Vec::new();
+    for entry in walk(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/ui"
+    ))) {
+        let source = std::fs::read_to_string(&entry).expect("read .slint");
+        for piece in source.split("@tr(\"").skip(1) {
+            let Some(end) = piece.find('"') else { continue };
+            let msgid = &piece[..end];
+            if !po.contains(&format!("msgid \"{msgid}\"")) {
+                missing.push(format!("{}: {msgid}", entry.display()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "untranslated strings:\n{}",
+        missing.join("\n")
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read ui/").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else if path.extension().is_some_and(|e| e == "slint") {
+            files.push(path);
+        }
+    }
+    files
 }

@@ -11,6 +11,7 @@ mod product;
 mod search;
 mod seed;
 mod sell;
+mod shot;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -83,6 +84,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Render a page of the real UI with demo data into a PNG, with no display.
+    Shot {
+        page: crate::ui::shot::ShotPage,
+        #[arg(long, value_name = "FILE.png")]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "fr")]
+        lang: shot::ShotLang,
+        /// Window size in pixels.
+        #[arg(long, default_value = "1280x800", value_parser = shot::parse_size)]
+        size: (u32, u32),
+    },
     /// Search products by name, best first.
     Search {
         #[arg(long)]
@@ -140,6 +152,12 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
             },
             *json,
         ),
+        Command::Shot {
+            page,
+            out,
+            lang,
+            size,
+        } => shot::run(context, *page, *lang, *size, out),
         Command::Search { json, limit, query } => {
             search::run(context, &query.join(" "), usize::from(*limit), *json)
         }

@@ -1,42 +1,119 @@
-//! The Slint glue: fills the UI's adapter globals from the app's view models and runs the event
-//! loop. The `.slint` files under `ui/` hold the layout; this module holds no business rules and
-//! builds no user-facing text beyond passing values through.
+//! The Slint glue: one module per page maps the app's results to the page's adapter global and
+//! the page's callbacks to app use cases. Requests run on the app worker (`worker`), never on the
+//! UI thread. The `.slint` files under `ui/` hold the layout and every word shown; this code
+//! passes values (names, formatted amounts, enums) and builds no sentences.
 
 slint::include_modules!();
+
+mod basket;
+mod checkout;
+mod format;
+mod login;
+mod product;
+mod scan;
+mod search;
+mod session;
+pub mod shot;
+mod worker;
 
 use slint::ComponentHandle;
 
 use crate::config::{Config, Mode};
 use crate::store::{Store, StoreError};
 
+pub use format::Lang;
+pub use session::Session;
+pub use worker::Worker;
+
 #[derive(Debug, thiserror::Error)]
 pub enum UiError {
     #[error("cannot open the terminal's window: {0}")]
     Platform(#[from] slint::PlatformError),
+    #[error("cannot start the app worker thread: {0}")]
+    Worker(#[from] std::io::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Builds the main window with what it shows at start-up, without running it.
-pub fn build_window(config: &Config, store: &Store) -> Result<AppWindow, UiError> {
+/// Selects the UI language. French is the source language of the .slint files; English comes
+/// from `translations/en`. Must run after the first component exists (Slint's rule).
+pub fn select_language(lang: Lang) {
+    let code = match lang {
+        Lang::Fr => "",
+        Lang::En => "en",
+    };
+    if let Err(error) = slint::select_bundled_translation(code) {
+        tracing::warn!(?error, "cannot select the UI language");
+    }
+}
+
+/// Builds the main window, starts the app worker that owns `store`, and wires every page.
+pub fn build_window(config: &Config, store: Store) -> Result<AppWindow, UiError> {
     let window = AppWindow::new()?;
-    let adapter = window.global::<AppAdapter>();
-    let store_name = store
-        .location_name(&config.store_code)?
-        .unwrap_or_else(|| config.store_code.clone());
-    adapter.set_store_name(store_name.into());
-    adapter.set_terminal_id(config.terminal_id.as_str().into());
-    adapter.set_mode(match config.mode {
+    let lang = Lang::of(&config.locale);
+    select_language(lang);
+    let app = window.global::<AppAdapter>();
+    app.set_terminal_id(config.terminal_id.as_str().into());
+    app.set_mode(match config.mode {
         Mode::Staff => UiMode::Staff,
         Mode::Kiosk => UiMode::Kiosk,
         Mode::Pickup => UiMode::Pickup,
     });
+    app.set_page(Page::Login);
+    window
+        .global::<StatusAdapter>()
+        .set_last_sync(format::never());
+    window
+        .global::<TextEdit>()
+        .on_drop_last(|text| drop_last(&text).into());
+
+    let worker = Worker::spawn(Session::new(store, config.clone()))?;
+    login::setup(&window, &worker);
+    scan::setup(&window, &worker);
+    product::setup(&window, &worker);
+    search::setup(&window, &worker);
+    basket::setup(&window, &worker);
+    checkout::setup(&window, &worker, lang);
+
+    let weak = window.as_weak();
+    worker.run(move |session| {
+        let staff = login::staff_items(session);
+        let store_name = session
+            .store
+            .location_name(&session.config.store_code)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| session.config.store_code.clone());
+        let _ = weak.upgrade_in_event_loop(move |window| {
+            login::show_staff(&window, staff);
+            window
+                .global::<AppAdapter>()
+                .set_store_name(store_name.into());
+        });
+    });
     Ok(window)
 }
 
+/// `text` without its last character (the keypad's erase key).
+fn drop_last(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next_back();
+    chars.as_str().to_owned()
+}
+
 /// Opens the window and runs until it is closed.
-pub fn run(config: &Config, store: &Store) -> Result<(), UiError> {
+pub fn run(config: &Config, store: Store) -> Result<(), UiError> {
     let window = build_window(config, store)?;
     window.run()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn erase_removes_one_character_even_a_multibyte_one() {
+        assert_eq!(super::drop_last("1234"), "123");
+        assert_eq!(super::drop_last("12,5€"), "12,5");
+        assert_eq!(super::drop_last(""), "");
+    }
 }

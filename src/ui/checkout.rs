@@ -1,0 +1,230 @@
+//! The checkout page: the tender from what was typed, the live change preview, the payment
+//! (recorded on the worker in one transaction), the confirmation and the next customer.
+
+use slint::{ComponentHandle, SharedString};
+
+use crate::app::checkout::{SaleContext, checkout};
+use crate::domain::money::{Cents, parse_euros};
+use crate::domain::payment::{PaymentMethod, Tender};
+
+use super::basket::{self, BasketView};
+use super::format::{self, Lang};
+use super::session::{Session, now};
+use super::worker::Worker;
+use super::{
+    AppAdapter, AppWindow, CheckoutAdapter, Page, PayMethod, Preview, PreviewKind, ScanPageAdapter,
+    ScanProblem,
+};
+
+/// The tender for what the keypad typed: for cash the amount handed over, for split the card
+/// part (empty: exact cash, or half by card).
+pub fn tender(method: PayMethod, typed: &str, total: Cents) -> Result<Tender, String> {
+    let amount = if typed.trim().is_empty() {
+        None
+    } else {
+        Some(parse_euros(typed).map_err(|e| e.to_string())?)
+    };
+    Ok(match method {
+        PayMethod::Card => Tender::Card,
+        PayMethod::Cash => Tender::Cash { given: amount },
+        PayMethod::Split => Tender::Split {
+            card: amount.unwrap_or(Cents::new(total.get() / 2)),
+            cash_given: None,
+        },
+    })
+}
+
+/// What the typed amount means, shown live under the field.
+pub fn preview(method: PayMethod, typed: &str, total: Cents, lang: Lang) -> Preview {
+    let none = Preview {
+        kind: PreviewKind::None,
+        amount: SharedString::new(),
+    };
+    if typed.trim().is_empty() || method == PayMethod::Card {
+        return none;
+    }
+    let Ok(amount) = parse_euros(typed) else {
+        return Preview {
+            kind: PreviewKind::Invalid,
+            amount: SharedString::new(),
+        };
+    };
+    let (kind, value) = match method {
+        PayMethod::Cash => match amount.checked_sub(total) {
+            Some(change) if !change.is_negative() => (PreviewKind::Change, change),
+            _ => (
+                PreviewKind::Missing,
+                total.checked_sub(amount).unwrap_or(total),
+            ),
+        },
+        PayMethod::Split => match total.checked_sub(amount) {
+            Some(rest) if rest.get() > 0 && amount.get() > 0 => (PreviewKind::CashRest, rest),
+            _ => {
+                return Preview {
+                    kind: PreviewKind::Invalid,
+                    amount: SharedString::new(),
+                };
+            }
+        },
+        PayMethod::Card => return none,
+    };
+    Preview {
+        kind,
+        amount: format::money(value, lang),
+    }
+}
+
+pub enum PayOutcome {
+    Paid {
+        ticket: SharedString,
+        change: SharedString,
+        card: SharedString,
+        cash: SharedString,
+        basket: BasketView,
+    },
+    Refused(SharedString),
+}
+
+pub fn pay(session: &mut Session, method: PayMethod, typed: &str) -> PayOutcome {
+    let lang = session.lang;
+    let total = session
+        .basket
+        .totals()
+        .map(|t| t.total)
+        .unwrap_or(Cents::ZERO);
+    let tender = match tender(method, typed, total) {
+        Ok(tender) => tender,
+        Err(reason) => return PayOutcome::Refused(reason.into()),
+    };
+    let context = SaleContext {
+        terminal_id: &session.config.terminal_id,
+        here_code: &session.config.store_code,
+        staff_id: session.staff.as_ref().map(|s| s.id),
+        now: now(),
+    };
+    match checkout(&mut session.store, &mut session.basket, tender, context) {
+        Ok(sale) => {
+            let paid = |m: PaymentMethod| {
+                sale.settlement
+                    .payments
+                    .iter()
+                    .find(|(method, _)| *method == m)
+                    .map(|(_, amount)| format::money(*amount, lang))
+                    .unwrap_or_default()
+            };
+            let change = sale.settlement.change;
+            session.product = None;
+            PayOutcome::Paid {
+                ticket: sale.recorded.ticket_number.as_str().into(),
+                change: if change.get() > 0 {
+                    format::money(change, lang)
+                } else {
+                    SharedString::new()
+                },
+                card: paid(PaymentMethod::Card),
+                cash: paid(PaymentMethod::Cash),
+                basket: basket::view(session),
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "checkout refused");
+            PayOutcome::Refused(error.to_string().into())
+        }
+    }
+}
+
+pub fn apply(window: &AppWindow, outcome: PayOutcome) {
+    let a = window.global::<CheckoutAdapter>();
+    match outcome {
+        PayOutcome::Paid {
+            ticket,
+            change,
+            card,
+            cash,
+            basket: basket_view,
+        } => {
+            a.set_ticket_number(ticket);
+            a.set_change(change);
+            a.set_paid_card(card);
+            a.set_paid_cash(cash);
+            a.set_problem("".into());
+            a.set_completed(true);
+            basket::apply(window, basket_view);
+        }
+        PayOutcome::Refused(reason) => a.set_problem(reason),
+    }
+}
+
+/// The live preview needs no worker: it is arithmetic on what is typed.
+pub fn install_preview(window: &AppWindow, lang: Lang) {
+    window
+        .global::<CheckoutAdapter>()
+        .on_preview(move |method, typed, total_cents| {
+            preview(method, &typed, Cents::new(i64::from(total_cents)), lang)
+        });
+}
+
+pub fn setup(window: &AppWindow, worker: &Worker, lang: Lang) {
+    install_preview(window, lang);
+    let adapter = window.global::<CheckoutAdapter>();
+    let (weak, w) = (window.as_weak(), worker.clone());
+    adapter.on_pay(move |method, typed| {
+        let weak = weak.clone();
+        let typed = typed.to_string();
+        w.run(move |session| {
+            let outcome = pay(session, method, &typed);
+            let _ = weak.upgrade_in_event_loop(move |window| apply(&window, outcome));
+        });
+    });
+    let (weak, w) = (window.as_weak(), worker.clone());
+    adapter.on_next_customer(move || {
+        let weak = weak.clone();
+        w.run(move |session| {
+            session.next_customer();
+            let _ = weak.upgrade_in_event_loop(|window| {
+                let a = window.global::<CheckoutAdapter>();
+                a.set_completed(false);
+                a.set_amount_text("".into());
+                a.set_ticket_number("".into());
+                basket::clear(&window);
+                let scan = window.global::<ScanPageAdapter>();
+                scan.set_problem(ScanProblem::None);
+                scan.set_problem_detail("".into());
+                window.global::<AppAdapter>().set_page(Page::Scan);
+            });
+        });
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_preview_says_change_missing_or_cash_rest() {
+        let total = Cents::new(1250);
+        let p = preview(PayMethod::Cash, "20", total, Lang::Fr);
+        assert_eq!(
+            (p.kind, p.amount.as_str()),
+            (PreviewKind::Change, "7,50\u{a0}€")
+        );
+        let p = preview(PayMethod::Cash, "10", total, Lang::Fr);
+        assert_eq!(
+            (p.kind, p.amount.as_str()),
+            (PreviewKind::Missing, "2,50\u{a0}€")
+        );
+        let p = preview(PayMethod::Split, "5", total, Lang::En);
+        assert_eq!(
+            (p.kind, p.amount.as_str()),
+            (PreviewKind::CashRest, "€7.50")
+        );
+        assert_eq!(
+            preview(PayMethod::Cash, "abc", total, Lang::Fr).kind,
+            PreviewKind::Invalid
+        );
+        assert_eq!(
+            preview(PayMethod::Card, "5", total, Lang::Fr).kind,
+            PreviewKind::None
+        );
+    }
+}

@@ -1,0 +1,132 @@
+//! The login page: the staff list, and the PIN check on the worker (Argon2 takes tens of ms).
+
+use slint::{ComponentHandle, ModelRc, VecModel};
+
+use crate::app::login::{LoginError, log_in};
+use crate::domain::staff::{LockoutPolicy, StaffRole};
+
+use super::session::{Session, now};
+use super::worker::Worker;
+use super::{AppAdapter, AppWindow, LoginAdapter, LoginProblem, Page, StaffItem, StatusAdapter};
+
+/// The staff the login page lists.
+pub fn staff_items(session: &Session) -> Vec<StaffItem> {
+    match session.store.staff_members() {
+        Ok(members) => members
+            .into_iter()
+            .map(|m| StaffItem {
+                login: m.login.into(),
+                name: m.display_name.into(),
+                manager: m.role == StaffRole::Manager,
+            })
+            .collect(),
+        Err(error) => {
+            tracing::error!(%error, "cannot list staff");
+            Vec::new()
+        }
+    }
+}
+
+pub fn show_staff(window: &AppWindow, items: Vec<StaffItem>) {
+    window
+        .global::<LoginAdapter>()
+        .set_staff(ModelRc::new(VecModel::from(items)));
+}
+
+/// What a login attempt gives the screen.
+pub enum Outcome {
+    LoggedIn {
+        name: String,
+    },
+    Refused {
+        problem: LoginProblem,
+        attempts_left: i32,
+        locked_minutes: i32,
+    },
+}
+
+pub fn attempt(session: &mut Session, login: &str, pin: &str) -> Outcome {
+    let now = now();
+    match log_in(&session.store, login, pin, now, LockoutPolicy::default()) {
+        Ok(member) => {
+            let name = member.display_name.clone();
+            session.staff = Some(member);
+            session.next_customer();
+            Outcome::LoggedIn { name }
+        }
+        Err(error) => {
+            let (problem, attempts_left, locked_minutes) = match error {
+                LoginError::WrongPin { remaining } => (LoginProblem::WrongPin, remaining as i32, 0),
+                LoginError::Locked { until } => {
+                    let minutes = ((until - now).max(0) + 59) / 60;
+                    (LoginProblem::Locked, 0, minutes as i32)
+                }
+                LoginError::MalformedPin => (LoginProblem::Malformed, 0, 0),
+                LoginError::UnknownStaff { .. } => (LoginProblem::UnknownStaff, 0, 0),
+                LoginError::BadHash(_) | LoginError::Store(_) => {
+                    tracing::error!(%error, "login failed");
+                    (LoginProblem::UnknownStaff, 0, 0)
+                }
+            };
+            Outcome::Refused {
+                problem,
+                attempts_left,
+                locked_minutes,
+            }
+        }
+    }
+}
+
+pub fn apply(window: &AppWindow, outcome: Outcome) {
+    let login = window.global::<LoginAdapter>();
+    match outcome {
+        Outcome::LoggedIn { name } => {
+            login.set_problem(LoginProblem::None);
+            login.set_pin("".into());
+            window.global::<StatusAdapter>().set_staff_name(name.into());
+            super::basket::clear(window);
+            window.global::<AppAdapter>().set_page(Page::Scan);
+        }
+        Outcome::Refused {
+            problem,
+            attempts_left,
+            locked_minutes,
+        } => {
+            login.set_problem(problem);
+            login.set_attempts_left(attempts_left);
+            login.set_locked_minutes(locked_minutes);
+        }
+    }
+}
+
+pub fn setup(window: &AppWindow, worker: &Worker) {
+    let weak = window.as_weak();
+    let w = worker.clone();
+    window
+        .global::<LoginAdapter>()
+        .on_log_in(move |login, pin| {
+            let weak = weak.clone();
+            let (login, pin) = (login.to_string(), pin.to_string());
+            w.run(move |session| {
+                let outcome = attempt(session, &login, &pin);
+                let _ = weak.upgrade_in_event_loop(move |window| apply(&window, outcome));
+            });
+        });
+    let weak = window.as_weak();
+    let w = worker.clone();
+    window.global::<AppAdapter>().on_log_out(move || {
+        let weak = weak.clone();
+        w.run(move |session| {
+            session.staff = None;
+            session.next_customer();
+            let _ = weak.upgrade_in_event_loop(|window| {
+                window.global::<StatusAdapter>().set_staff_name("".into());
+                window
+                    .global::<LoginAdapter>()
+                    .set_selected_login("".into());
+                super::basket::clear(&window);
+                window.global::<AppAdapter>().set_page(Page::Login);
+            });
+        });
+    });
+}

@@ -1,0 +1,116 @@
+//! The product page: a product card turned into what ProductAdapter shows, and "add to basket".
+
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+
+use crate::app::product_card::ProductCard;
+use crate::domain::catalog::{LocationKind, PriceUnit};
+
+use super::format::{self, Lang};
+use super::session::now;
+use super::worker::Worker;
+use super::{Age, AppAdapter, AppWindow, Page, ProductAdapter, StockRow};
+
+/// Everything the product page shows, built off the UI thread.
+pub struct ProductView {
+    name: SharedString,
+    brand: SharedString,
+    category: SharedString,
+    gtin: SharedString,
+    price: SharedString,
+    per_kg: bool,
+    vat: SharedString,
+    expiry: SharedString,
+    expired: bool,
+    lot: SharedString,
+    weight: SharedString,
+    amount: SharedString,
+    here_name: SharedString,
+    stock_here: i32,
+    stock_here_age: Age,
+    others: Vec<StockRow>,
+}
+
+pub fn view(card: &ProductCard, here_name: &str, lang: Lang) -> ProductView {
+    let now = now();
+    let p = &card.product;
+    let d = &card.details;
+    ProductView {
+        name: p.name.as_str().into(),
+        brand: p.brand.as_str().into(),
+        category: p.category.as_str().into(),
+        gtin: p.gtin.as_str().into(),
+        price: format::money(p.price, lang),
+        per_kg: p.price_unit == PriceUnit::Kilogram,
+        vat: format::vat(p.vat_rate, lang),
+        expiry: d
+            .expiry
+            .map(|date| format::date(date, lang))
+            .unwrap_or_default(),
+        expired: d.expired,
+        lot: d.lot.as_deref().unwrap_or_default().into(),
+        weight: d
+            .weight_grams
+            .map(|g| format::weight(g, lang))
+            .unwrap_or_default(),
+        amount: d.amount.map(|a| format::money(a, lang)).unwrap_or_default(),
+        here_name: here_name.into(),
+        stock_here: qty(card.stock.qty_here()),
+        stock_here_age: card
+            .stock
+            .here
+            .as_ref()
+            .map_or_else(format::never, |l| format::age(l.as_of, now)),
+        others: card
+            .stock
+            .others
+            .iter()
+            .map(|level| StockRow {
+                location: level.location_name.as_str().into(),
+                warehouse: level.kind == LocationKind::Warehouse,
+                qty: qty(level.qty),
+                age: format::age(level.as_of, now),
+            })
+            .collect(),
+    }
+}
+
+fn qty(value: i64) -> i32 {
+    i32::try_from(value).unwrap_or(if value < 0 { i32::MIN } else { i32::MAX })
+}
+
+pub fn apply(window: &AppWindow, view: ProductView) {
+    let a = window.global::<ProductAdapter>();
+    a.set_name(view.name);
+    a.set_brand(view.brand);
+    a.set_category(view.category);
+    a.set_gtin(view.gtin);
+    a.set_price(view.price);
+    a.set_per_kg(view.per_kg);
+    a.set_vat(view.vat);
+    a.set_expiry(view.expiry);
+    a.set_expired(view.expired);
+    a.set_lot(view.lot);
+    a.set_weight(view.weight);
+    a.set_amount(view.amount);
+    a.set_here_name(view.here_name);
+    a.set_stock_here(view.stock_here);
+    a.set_stock_here_age(view.stock_here_age);
+    a.set_others(ModelRc::new(VecModel::from(view.others)));
+    window.global::<AppAdapter>().set_page(Page::Product);
+}
+
+pub fn setup(window: &AppWindow, worker: &Worker) {
+    let weak = window.as_weak();
+    let w = worker.clone();
+    window
+        .global::<ProductAdapter>()
+        .on_add_to_basket(move |quantity| {
+            let weak = weak.clone();
+            w.run(move |session| {
+                let outcome = super::basket::add_shown_product(session, i64::from(quantity));
+                let _ = weak.upgrade_in_event_loop(move |window| {
+                    super::basket::apply_added(&window, outcome);
+                });
+            });
+        });
+}

@@ -1,0 +1,91 @@
+//! Scans from anywhere (the scan fields, a search result, later the serial scanner and the
+//! camera) open the product page, or say on the scan page what was wrong with the code.
+
+use slint::{ComponentHandle, SharedString};
+
+use crate::app::product_card::{ProductCardError, product_card};
+
+use super::product::{self, ProductView};
+use super::session::Session;
+use super::worker::Worker;
+use super::{AppAdapter, AppWindow, Page, ScanAdapter, ScanPageAdapter, ScanProblem};
+
+/// What a scan gives the screen.
+pub enum ScanOutcome {
+    Product(Box<ProductView>),
+    Problem(ScanProblem, SharedString),
+}
+
+/// Looks the scanned text up; the card becomes the product on show.
+pub fn look_up(session: &mut Session, raw: &str) -> ScanOutcome {
+    let config = &session.config;
+    let today = chrono::Utc::now().date_naive();
+    match product_card(
+        &session.store,
+        raw,
+        &config.scan_config(),
+        &config.store_code,
+        today,
+    ) {
+        Ok(card) => {
+            let here = session
+                .store
+                .location_name(&config.store_code)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| config.store_code.clone());
+            let view = product::view(&card, &here, session.lang);
+            session.product = Some(card);
+            ScanOutcome::Product(Box::new(view))
+        }
+        Err(error) => {
+            let problem = match &error {
+                ProductCardError::Unreadable(_) => ScanProblem::Unreadable,
+                ProductCardError::UnknownGtin { .. } | ProductCardError::UnknownItemCode { .. } => {
+                    ScanProblem::UnknownProduct
+                }
+                ProductCardError::NotAProduct { .. } => ScanProblem::NotAProduct,
+                ProductCardError::Pricing(_) | ProductCardError::Store(_) => {
+                    tracing::error!(%error, "scan lookup failed");
+                    ScanProblem::Failed
+                }
+            };
+            ScanOutcome::Problem(problem, error.to_string().into())
+        }
+    }
+}
+
+pub fn apply(window: &AppWindow, outcome: ScanOutcome) {
+    let page = window.global::<ScanPageAdapter>();
+    match outcome {
+        ScanOutcome::Product(view) => {
+            page.set_problem(ScanProblem::None);
+            page.set_problem_detail("".into());
+            product::apply(window, *view);
+        }
+        ScanOutcome::Problem(problem, detail) => {
+            page.set_problem(problem);
+            page.set_problem_detail(detail);
+            window.global::<AppAdapter>().set_page(Page::Scan);
+        }
+    }
+}
+
+/// Sends scanned text to the worker and shows what it gives.
+pub fn submit(window: &AppWindow, worker: &Worker, raw: String) {
+    let weak = window.as_weak();
+    worker.run(move |session| {
+        let outcome = look_up(session, &raw);
+        let _ = weak.upgrade_in_event_loop(move |window| apply(&window, outcome));
+    });
+}
+
+pub fn setup(window: &AppWindow, worker: &Worker) {
+    let weak = window.as_weak();
+    let w = worker.clone();
+    window.global::<ScanAdapter>().on_submit(move |text| {
+        if let Some(window) = weak.upgrade() {
+            submit(&window, &w, text.to_string());
+        }
+    });
+}

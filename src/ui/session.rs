@@ -1,0 +1,47 @@
+//! The state behind the screen: the database, who is logged in, the basket and the product on
+//! show. It lives on the app worker thread (see `worker`), never on the UI thread, so the UI
+//! never waits on SQLite.
+
+use crate::app::product_card::ProductCard;
+use crate::config::Config;
+use crate::domain::basket::Basket;
+use crate::domain::staff::StaffMember;
+use crate::store::Store;
+
+use super::format::Lang;
+
+pub struct Session {
+    pub store: Store,
+    pub config: Config,
+    pub lang: Lang,
+    pub staff: Option<StaffMember>,
+    pub basket: Basket,
+    /// The product card on show, which "add to basket" adds.
+    pub product: Option<ProductCard>,
+}
+
+impl Session {
+    pub fn new(store: Store, config: Config) -> Session {
+        let lang = Lang::of(&config.locale);
+        Session {
+            store,
+            config,
+            lang,
+            staff: None,
+            basket: Basket::new(),
+            product: None,
+        }
+    }
+
+    /// Ends the customer's session: basket and product go (a shared tablet keeps nothing of
+    /// the previous customer).
+    pub fn next_customer(&mut self) {
+        self.basket.clear();
+        self.product = None;
+    }
+}
+
+/// Now, in Unix seconds, UTC.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}

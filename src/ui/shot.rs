@@ -1,0 +1,177 @@
+//! `comptoir shot`: renders a page of the real UI, filled with demo data by the same code the
+//! worker runs, through Slint's software renderer into a PNG — no display, no GPU. Used for the
+//! README's screenshots and to look at every page at 1280×800 and 800×480.
+
+use std::path::Path;
+use std::rc::Rc;
+
+use slint::platform::software_renderer::{
+    MinimalSoftwareWindow, PremultipliedRgbaColor, RepaintBufferType,
+};
+use slint::platform::{Platform, WindowAdapter};
+use slint::{ComponentHandle, PhysicalSize, PlatformError};
+
+use crate::app::checkout::add_scan;
+use crate::config::Config;
+use crate::domain::demo;
+use crate::store::Store;
+
+use super::format::Lang;
+use super::session::Session;
+use super::{
+    AppAdapter, AppWindow, CheckoutAdapter, LoginAdapter, Page, PayMethod, SearchAdapter,
+    StatusAdapter, basket, checkout, login, scan, search, select_language,
+};
+
+/// The pages `comptoir shot` can render.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShotPage {
+    Login,
+    Scan,
+    Product,
+    Search,
+    Basket,
+    Checkout,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ShotError {
+    #[error("cannot set up the software renderer: {0}")]
+    Platform(#[from] PlatformError),
+    #[error("cannot set up the software renderer: {0}")]
+    SetPlatform(String),
+    #[error("the demo data is missing: {0}")]
+    Demo(String),
+    #[error("cannot write {path}: {reason}")]
+    Write { path: String, reason: String },
+}
+
+struct ShotPlatform(Rc<MinimalSoftwareWindow>);
+
+impl Platform for ShotPlatform {
+    fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, PlatformError> {
+        Ok(self.0.clone())
+    }
+}
+
+/// Renders `page` at `width`×`height` in `lang` into the PNG file `out`. `store` should hold the
+/// demo catalogue.
+pub fn shot(
+    config: &Config,
+    store: Store,
+    page: ShotPage,
+    lang: Lang,
+    (width, height): (u32, u32),
+    out: &Path,
+) -> Result<(), ShotError> {
+    let surface = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+    slint::platform::set_platform(Box::new(ShotPlatform(surface.clone())))
+        .map_err(|e| ShotError::SetPlatform(e.to_string()))?;
+    surface.set_size(PhysicalSize::new(width, height));
+
+    let window = AppWindow::new()?;
+    select_language(lang);
+    let mut config = config.clone();
+    config.locale = match lang {
+        Lang::Fr => "fr".into(),
+        Lang::En => "en".into(),
+    };
+    let mut session = Session::new(store, config);
+    checkout::install_preview(&window, lang);
+    fill(&window, &mut session, page)?;
+    window.show()?;
+
+    slint::platform::update_timers_and_animations();
+    let mut pixels = vec![PremultipliedRgbaColor::default(); (width * height) as usize];
+    surface.draw_if_needed(|renderer| {
+        renderer.render(&mut pixels, width as usize);
+    });
+    let rgba: Vec<u8> = pixels
+        .iter()
+        .flat_map(|p| [p.red, p.green, p.blue, p.alpha])
+        .collect();
+    let write_err = |reason: String| ShotError::Write {
+        path: out.display().to_string(),
+        reason,
+    };
+    let image = image::RgbaImage::from_raw(width, height, rgba)
+        .ok_or_else(|| write_err("the rendered buffer has the wrong size".into()))?;
+    image.save(out).map_err(|e| write_err(e.to_string()))
+}
+
+/// Puts the page in the state a user would see it in, with the same functions the worker runs.
+fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(), ShotError> {
+    let demo_err = |e: &dyn std::fmt::Display| ShotError::Demo(e.to_string());
+    let app = window.global::<AppAdapter>();
+    let here = session
+        .store
+        .location_name(&session.config.store_code)
+        .map_err(|e| demo_err(&e))?
+        .unwrap_or_default();
+    app.set_store_name(here.into());
+    app.set_terminal_id(session.config.terminal_id.as_str().into());
+    window
+        .global::<StatusAdapter>()
+        .set_last_sync(super::format::never());
+    login::show_staff(window, login::staff_items(session));
+    if page == ShotPage::Login {
+        let a = window.global::<LoginAdapter>();
+        a.set_selected_login("camille".into());
+        a.set_pin("12".into());
+        app.set_page(Page::Login);
+        return Ok(());
+    }
+    login::apply(
+        window,
+        login::attempt(session, demo::STAFF[0].login, demo::STAFF[0].pin),
+    );
+    let today = chrono::Utc::now().date_naive();
+    let config = session.config.scan_config();
+    let here_code = session.config.store_code.clone();
+    let ring = |session: &mut Session, code: String| -> Result<(), ShotError> {
+        add_scan(
+            &session.store,
+            &mut session.basket,
+            &code,
+            1,
+            &config,
+            &here_code,
+            today,
+        )
+        .map(|_| ())
+        .map_err(|e| demo_err(&e))
+    };
+    match page {
+        ShotPage::Login => {}
+        ShotPage::Scan => app.set_page(Page::Scan),
+        ShotPage::Product => {
+            // A GS1 QR carrying an expiry date already past and a lot, as on a food label.
+            let code = format!("]Q3(01){}(17)251130(10)L2417B", demo::product(7).gtin);
+            scan::apply(window, scan::look_up(session, &code));
+        }
+        ShotPage::Search => {
+            let query = "pull laine";
+            window.global::<SearchAdapter>().set_query(query.into());
+            search::apply(window, search::results(session, query), true);
+            app.set_page(Page::Search);
+        }
+        ShotPage::Basket | ShotPage::Checkout => {
+            for index in [1, 2, 7] {
+                ring(session, demo::product(index).gtin.as_str().to_owned())?;
+            }
+            // Two of the first product, and a weighed label (item 10000, 1.5 kg).
+            ring(session, demo::product(1).gtin.as_str().to_owned())?;
+            ring(session, "2110000015008".to_owned())?;
+            basket::apply(window, basket::view(session));
+            if page == ShotPage::Basket {
+                app.set_page(Page::Basket);
+            } else {
+                let checkout = window.global::<CheckoutAdapter>();
+                checkout.set_method(PayMethod::Cash);
+                checkout.set_amount_text("500".into());
+                app.set_page(Page::Checkout);
+            }
+        }
+    }
+    Ok(())
+}
