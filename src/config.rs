@@ -8,6 +8,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::devices::scanner::{Parity, SerialSettings};
 use crate::domain::in_store::{InStoreLayout, default_layouts};
 use crate::domain::scan::ScanConfig;
 
@@ -36,6 +37,16 @@ pub struct Config {
     /// Layouts of the variable-measure in-store EAN-13 codes (prefix 20–29); each retailer has its
     /// own, so they are configuration, not code.
     pub in_store_layouts: Vec<InStoreLayout>,
+    /// The serial barcode scanner's port (`/dev/ttyACM0`, or better the stable
+    /// `/dev/serial/by-id/usb-…` link); none means no serial scanner on this device.
+    pub serial_port: Option<String>,
+    /// The line settings configured on the scanner itself (9600 8N1 by default).
+    pub serial_baud: u32,
+    pub serial_parity: Parity,
+    /// 7 or 8.
+    pub serial_data_bits: u8,
+    /// 1 or 2.
+    pub serial_stop_bits: u8,
 }
 
 impl Default for Config {
@@ -47,6 +58,11 @@ impl Default for Config {
             mode: Mode::Staff,
             locale: "fr".to_owned(),
             in_store_layouts: default_layouts(),
+            serial_port: None,
+            serial_baud: 9600,
+            serial_parity: Parity::None,
+            serial_data_bits: 8,
+            serial_stop_bits: 1,
         }
     }
 }
@@ -99,6 +115,13 @@ impl Config {
                 self.locale
             )));
         }
+        // The line settings are checked even without a port: `comptoir listen --serial` uses them.
+        let serial = self.serial_settings();
+        match self.serial_port {
+            Some(_) => serial.validate(),
+            None => serial.validate_line(),
+        }
+        .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         for layout in &self.in_store_layouts {
             layout
                 .validate()
@@ -110,6 +133,22 @@ impl Config {
     /// The database file: the configured one, else `comptoir.db` in the user's data directory.
     pub fn db_path(&self) -> PathBuf {
         self.db_path.clone().unwrap_or_else(default_db_path)
+    }
+
+    /// The serial line settings, with the configured port (empty when none is configured).
+    pub fn serial_settings(&self) -> SerialSettings {
+        SerialSettings {
+            path: self.serial_port.clone().unwrap_or_default(),
+            baud: self.serial_baud,
+            parity: self.serial_parity,
+            data_bits: self.serial_data_bits,
+            stop_bits: self.serial_stop_bits,
+        }
+    }
+
+    /// The serial scanner to read, when a port is configured.
+    pub fn serial_scanner(&self) -> Option<SerialSettings> {
+        self.serial_port.as_ref().map(|_| self.serial_settings())
     }
 
     pub fn scan_config(&self) -> ScanConfig {
@@ -159,6 +198,49 @@ mod tests {
             jail.create_file("d.toml", "locale = \"de\"\n")?;
             let err = Config::load(Some(Path::new("d.toml"))).expect_err("unsupported locale");
             assert!(err.to_string().contains("locale"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn serial_scanner_from_file_and_environment() {
+        figment::Jail::expect_with(|jail| {
+            assert_eq!(
+                Config::load(None)
+                    .map_err(|e| e.to_string())?
+                    .serial_scanner(),
+                None
+            );
+            jail.create_file(
+                "c.toml",
+                "serial_port = \"/dev/ttyACM0\"\nserial_parity = \"even\"\nserial_data_bits = 7\n",
+            )?;
+            jail.set_env("COMPTOIR_SERIAL_BAUD", "19200");
+            let config = Config::load(Some(Path::new("c.toml"))).map_err(|e| e.to_string())?;
+            let settings = config.serial_scanner().ok_or("a scanner is configured")?;
+            assert_eq!(settings.path, "/dev/ttyACM0");
+            assert_eq!(settings.line(), "19200 7E1");
+            jail.set_env("COMPTOIR_SERIAL_PORT", "/dev/ttyUSB1");
+            let config = Config::load(Some(Path::new("c.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(config.serial_settings().path, "/dev/ttyUSB1");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_serial_settings_are_refused_with_the_key() {
+        figment::Jail::expect_with(|jail| {
+            for (toml, key) in [
+                ("serial_data_bits = 5\n", "serial_data_bits"),
+                ("serial_stop_bits = 3\n", "serial_stop_bits"),
+                ("serial_baud = 0\n", "serial_baud"),
+                ("serial_port = \"\"\n", "serial_port"),
+                ("serial_parity = \"mark\"\n", "serial_parity"),
+            ] {
+                jail.create_file("c.toml", toml)?;
+                let err = Config::load(Some(Path::new("c.toml"))).expect_err(toml);
+                assert!(err.to_string().contains(key), "{toml}: {err}");
+            }
             Ok(())
         });
     }

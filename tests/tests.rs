@@ -4,6 +4,7 @@
 mod util;
 
 mod cli;
+mod devices;
 mod sell;
 mod store;
 mod ui;

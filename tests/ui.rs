@@ -10,10 +10,11 @@ use comptoir::config::Config;
 use comptoir::domain::demo;
 use comptoir::store::Store;
 use comptoir::ui::{
-    AppAdapter, AppWindow, BasketAdapter, CheckoutAdapter, LoginAdapter, LoginProblem, Page,
-    ProductAdapter, ScanPageAdapter, ScanProblem, StatusAdapter,
+    AppAdapter, AppWindow, BasketAdapter, CheckoutAdapter, DeviceState, LoginAdapter, LoginProblem,
+    Page, ProductAdapter, ScanPageAdapter, ScanProblem, StatusAdapter,
 };
 use i_slint_backend_testing::ElementHandle;
+use serialport::SerialPort;
 use slint::platform::{Key, WindowEvent};
 use slint::{ComponentHandle, Model, SharedString};
 
@@ -81,11 +82,19 @@ fn a_sale_from_login_to_ticket() {
     i_slint_backend_testing::init_integration_test_with_system_time();
     let db = seeded_db(300);
     let store = Store::open(&db.path).expect("open");
-    let window = comptoir::ui::build_window(&Config::default(), store).expect("window");
+    // A serial scanner played by a pseudo-terminal (the slave is kept open so the master can be
+    // written, as in tests/devices.rs).
+    let (mut scanner, scanner_slave) = serialport::TTYPort::pair().expect("pseudo-terminal");
+    let config = Config {
+        serial_port: Some(scanner_slave.name().expect("slave path")),
+        ..Config::default()
+    };
+    let terminal = comptoir::ui::build_terminal(&config, store).expect("terminal");
+    let window = &terminal.window;
     window.show().expect("show");
 
     // The login page lists the staff.
-    wait_for(&window, "the staff list", |w| {
+    wait_for(window, "the staff list", |w| {
         w.global::<LoginAdapter>().get_staff().row_count() == demo::STAFF.len()
     });
     assert_eq!(window.global::<AppAdapter>().get_page(), Page::Login);
@@ -95,23 +104,23 @@ fn a_sale_from_login_to_ticket() {
     );
 
     // A wrong PIN is refused and says how many attempts are left.
-    tap(&window, "Camille Martin");
+    tap(window, "Camille Martin");
     for digit in ["9", "9", "9", "9"] {
-        tap(&window, digit);
+        tap(window, digit);
     }
-    tap(&window, "Se connecter");
-    wait_for(&window, "the wrong PIN message", |w| {
+    tap(window, "Se connecter");
+    wait_for(window, "the wrong PIN message", |w| {
         w.global::<LoginAdapter>().get_problem() == LoginProblem::WrongPin
     });
-    assert!(shows_text(&window, "Code incorrect, encore 4 essais"));
+    assert!(shows_text(window, "Code incorrect, encore 4 essais"));
     assert_eq!(window.global::<AppAdapter>().get_page(), Page::Login);
 
     // The right PIN opens the scan page.
     for digit in ["1", "2", "3", "4"] {
-        tap(&window, digit);
+        tap(window, digit);
     }
-    tap(&window, "Se connecter");
-    wait_for(&window, "the scan page", |w| {
+    tap(window, "Se connecter");
+    wait_for(window, "the scan page", |w| {
         w.global::<AppAdapter>().get_page() == Page::Scan
     });
     assert_eq!(
@@ -120,18 +129,34 @@ fn a_sale_from_login_to_ticket() {
     );
 
     // An unknown code, typed by a wedge scanner, gives a clear message.
-    type_keys(&window, "4006381333931");
+    type_keys(window, "4006381333931");
     press_enter(&window);
-    wait_for(&window, "the unknown product message", |w| {
+    wait_for(window, "the unknown product message", |w| {
         w.global::<ScanPageAdapter>().get_problem() == ScanProblem::UnknownProduct
     });
-    assert!(shows_text(&window, "Produit inconnu du catalogue"));
+    assert!(shows_text(window, "Produit inconnu du catalogue"));
+
+    // The serial scanner is connected and its scans open the product page too.
+    wait_for(window, "the scanner", |w| {
+        w.global::<StatusAdapter>().get_scanner() == DeviceState::Connected
+    });
+    let from_serial = demo::product(12);
+    std::io::Write::write_all(
+        &mut scanner,
+        format!("]E0{}\r\n", from_serial.gtin).as_bytes(),
+    )
+    .expect("scanner writes");
+    wait_for(window, "the serial scan's product", move |w| {
+        w.global::<AppAdapter>().get_page() == Page::Product
+            && w.global::<ProductAdapter>().get_name() == from_serial.name.as_str()
+    });
+    tap(window, "Scanner");
 
     // A known product opens its card with the stock of the seven other locations.
     let product = demo::product(9);
-    type_keys(&window, product.gtin.as_str());
+    type_keys(window, product.gtin.as_str());
     press_enter(&window);
-    wait_for(&window, "the product page", |w| {
+    wait_for(window, "the product page", |w| {
         w.global::<AppAdapter>().get_page() == Page::Product
     });
     let card = window.global::<ProductAdapter>();
@@ -140,27 +165,27 @@ fn a_sale_from_login_to_ticket() {
     assert_eq!(card.get_stock_here(), demo::stock(9, 0).0 as i32);
 
     // Add it to the basket, pay in cash with change.
-    tap(&window, "Ajouter au panier");
-    wait_for(&window, "the basket", |w| {
+    tap(window, "Ajouter au panier");
+    wait_for(window, "the basket", |w| {
         w.global::<AppAdapter>().get_page() == Page::Basket
     });
     assert_eq!(window.global::<BasketAdapter>().get_lines().row_count(), 1);
-    tap(&window, "Encaisser");
-    wait_for(&window, "the checkout page", |w| {
+    tap(window, "Encaisser");
+    wait_for(window, "the checkout page", |w| {
         w.global::<AppAdapter>().get_page() == Page::Checkout
     });
-    tap(&window, "Espèces");
+    tap(window, "Espèces");
     let given = (product.price.get() / 100 + 10).to_string();
     for digit in given.chars() {
-        tap(&window, &digit.to_string());
+        tap(window, &digit.to_string());
     }
-    tap(&window, "Valider le paiement");
-    wait_for(&window, "the confirmation", |w| {
+    tap(window, "Valider le paiement");
+    wait_for(window, "the confirmation", |w| {
         w.global::<CheckoutAdapter>().get_completed()
     });
     let checkout = window.global::<CheckoutAdapter>();
     assert_eq!(checkout.get_ticket_number(), "T01-000001");
-    assert!(shows_text(&window, "Ticket n° T01-000001"));
+    assert!(shows_text(window, "Ticket n° T01-000001"));
     assert!(!checkout.get_change().is_empty());
 
     // The sale is in the database, whole.
@@ -171,8 +196,8 @@ fn a_sale_from_login_to_ticket() {
     );
 
     // The next customer starts with an empty basket on the scan page.
-    tap(&window, "Client suivant");
-    wait_for(&window, "the next customer", |w| {
+    tap(window, "Client suivant");
+    wait_for(window, "the next customer", |w| {
         w.global::<AppAdapter>().get_page() == Page::Scan
     });
     assert_eq!(window.global::<AppAdapter>().get_basket_count(), 0);

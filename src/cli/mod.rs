@@ -5,8 +5,9 @@
 //! This is an edge of the program, so it reports errors with `anyhow` context; the library below
 //! it uses typed errors.
 
+pub mod listen;
 mod output;
-mod parse;
+pub mod parse;
 mod product;
 mod search;
 mod seed;
@@ -52,6 +53,18 @@ pub enum Command {
         /// The scanned text (put `--` before it when it starts with a dash).
         #[arg(allow_hyphen_values = true)]
         raw: String,
+    },
+    /// Read a serial barcode scanner and print one line per scan until interrupted (Ctrl-C).
+    Listen {
+        /// The scanner's serial port, e.g. /dev/ttyACM0 or /dev/serial/by-id/usb-….
+        #[arg(long, value_name = "PATH")]
+        serial: String,
+        /// Bits per second (default: the configuration's serial_baud, else 9600).
+        #[arg(long, value_name = "N")]
+        baud: Option<u32>,
+        /// One JSON object per line, with the fields of `comptoir parse --json`.
+        #[arg(long)]
+        json: bool,
     },
     /// Fill an empty database with the demo store.
     Seed {
@@ -134,6 +147,13 @@ impl CommandContext {
 pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCode> {
     match command {
         Command::Parse { json, raw } => parse::run(context, raw, *json),
+        Command::Listen { serial, baud, json } => listen::run(
+            serial,
+            *baud,
+            context.config.serial_settings(),
+            &context.config.scan_config(),
+            *json,
+        ),
         Command::Seed { products, json } => seed::run(context, *products, *json),
         Command::Product { json, code } => product::run(context, code, *json),
         Command::Sell {

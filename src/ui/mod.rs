@@ -11,6 +11,7 @@ mod format;
 mod login;
 mod product;
 mod scan;
+mod scanner;
 mod search;
 mod session;
 pub mod shot;
@@ -47,8 +48,29 @@ pub fn select_language(lang: Lang) {
     }
 }
 
+/// The running screen: the window and the devices that feed it (stopped when dropped).
+pub struct Terminal {
+    pub window: AppWindow,
+    _scanner: Option<crate::devices::scanner::ScannerHandle>,
+}
+
+/// Builds the main window, starts the app worker that owns `store`, wires every page, and
+/// starts the serial scanner when one is configured.
+pub fn build_terminal(config: &Config, store: Store) -> Result<Terminal, UiError> {
+    let (window, worker) = build(config, store)?;
+    let scanner = scanner::start(&window, &worker, config);
+    Ok(Terminal {
+        window,
+        _scanner: scanner,
+    })
+}
+
 /// Builds the main window, starts the app worker that owns `store`, and wires every page.
 pub fn build_window(config: &Config, store: Store) -> Result<AppWindow, UiError> {
+    build(config, store).map(|(window, _)| window)
+}
+
+fn build(config: &Config, store: Store) -> Result<(AppWindow, Worker), UiError> {
     let window = AppWindow::new()?;
     let lang = Lang::of(&config.locale);
     select_language(lang);
@@ -91,7 +113,7 @@ pub fn build_window(config: &Config, store: Store) -> Result<AppWindow, UiError>
                 .set_store_name(store_name.into());
         });
     });
-    Ok(window)
+    Ok((window, worker))
 }
 
 /// `text` without its last character (the keypad's erase key).
@@ -103,8 +125,8 @@ fn drop_last(text: &str) -> String {
 
 /// Opens the window and runs until it is closed.
 pub fn run(config: &Config, store: Store) -> Result<(), UiError> {
-    let window = build_window(config, store)?;
-    window.run()?;
+    let terminal = build_terminal(config, store)?;
+    terminal.window.run()?;
     Ok(())
 }
 
