@@ -130,7 +130,7 @@ fn a_sale_from_login_to_ticket() {
 
     // An unknown code, typed by a wedge scanner, gives a clear message.
     type_keys(window, "4006381333931");
-    press_enter(&window);
+    press_enter(window);
     wait_for(window, "the unknown product message", |w| {
         w.global::<ScanPageAdapter>().get_problem() == ScanProblem::UnknownProduct
     });
@@ -155,7 +155,7 @@ fn a_sale_from_login_to_ticket() {
     // A known product opens its card with the stock of the seven other locations.
     let product = demo::product(9);
     type_keys(window, product.gtin.as_str());
-    press_enter(&window);
+    press_enter(window);
     wait_for(window, "the product page", |w| {
         w.global::<AppAdapter>().get_page() == Page::Product
     });
