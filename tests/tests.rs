@@ -5,6 +5,7 @@ mod util;
 
 mod cli;
 mod devices;
+mod journal;
 mod sell;
 mod store;
 mod ui;

@@ -70,6 +70,9 @@ pub struct SaleContext<'a> {
     pub terminal_id: &'a str,
     pub here_code: &'a str,
     pub staff_id: Option<i64>,
+    /// The staff login the journal records, or "cli".
+    pub operator: &'a str,
+    pub training: bool,
     /// Unix seconds, UTC.
     pub now: i64,
 }
@@ -102,6 +105,8 @@ pub fn checkout(
     let recorded = store.record_sale(&NewSale {
         terminal_id: context.terminal_id,
         staff_id: context.staff_id,
+        operator: Some(context.operator),
+        training: context.training,
         here_code: context.here_code,
         created_at: context.now,
         lines: basket.lines(),

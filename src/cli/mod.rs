@@ -5,6 +5,7 @@
 //! This is an edge of the program, so it reports errors with `anyhow` context; the library below
 //! it uses typed errors.
 
+mod journal;
 pub mod listen;
 mod output;
 pub mod parse;
@@ -53,6 +54,23 @@ pub enum Command {
         /// The scanned text (put `--` before it when it starts with a dash).
         #[arg(allow_hyphen_values = true)]
         raw: String,
+    },
+    /// The fiscal journal: verify the hash chain, or export it for an auditor.
+    Journal {
+        #[command(subcommand)]
+        action: JournalAction,
+    },
+    /// Close the day, month or year (Z ticket): totals per VAT rate and payment, grand total.
+    Close {
+        #[arg(value_enum)]
+        period: crate::store::ClosingPeriod,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Training mode: tickets marked MODE FORMATION, left out of every real total.
+    Training {
+        #[arg(value_enum)]
+        state: OnOff,
     },
     /// Read a serial barcode scanner and print one line per scan until interrupted (Ctrl-C).
     Listen {
@@ -121,6 +139,26 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum JournalAction {
+    /// Recompute the whole chain; exit 1 and name the first broken entry if anything was altered.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the journal, the closings and the verification data (CSV + JSON) into DIR.
+    Export {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
 /// The configuration and database a command works on.
 pub struct CommandContext {
     pub config: Config,
@@ -147,6 +185,14 @@ impl CommandContext {
 pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCode> {
     match command {
         Command::Parse { json, raw } => parse::run(context, raw, *json),
+        Command::Journal {
+            action: JournalAction::Verify { json },
+        } => journal::verify(context, *json),
+        Command::Journal {
+            action: JournalAction::Export { out },
+        } => journal::export(context, out),
+        Command::Close { period, json } => journal::close(context, *period, *json),
+        Command::Training { state } => journal::training(context, *state == OnOff::On),
         Command::Listen { serial, baud, json } => listen::run(
             serial,
             *baud,

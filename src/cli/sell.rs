@@ -137,6 +137,7 @@ pub fn run(
     let mut store = context.open_store()?;
     let config = &context.config;
     let now = chrono::Utc::now();
+    let training = store.training_mode()?;
     let mut basket = Basket::new();
     for arg in codes {
         let (code, quantity) = code_and_quantity(arg);
@@ -179,6 +180,8 @@ pub fn run(
             terminal_id: &config.terminal_id,
             here_code: &config.store_code,
             staff_id: None,
+            operator: "cli",
+            training,
             now: now.timestamp(),
         },
     ) {

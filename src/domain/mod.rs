@@ -9,6 +9,7 @@ pub mod digital_link;
 pub mod gs1;
 pub mod gtin;
 pub mod in_store;
+pub mod journal;
 pub mod money;
 pub mod payment;
 pub mod scan;

@@ -3,9 +3,11 @@
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
+use super::journal::{self, EntryDraft};
 use super::{Result, Store, StoreError};
 use crate::domain::basket::{BasketLine, BasketTotals};
 use crate::domain::gtin::Gtin;
+use crate::domain::journal::{DigestLine, EntryKind, PaymentAmount, VatAmount, lines_digest};
 use crate::domain::payment::Settlement;
 
 /// A sale ready to be recorded.
@@ -13,6 +15,10 @@ use crate::domain::payment::Settlement;
 pub struct NewSale<'a> {
     pub terminal_id: &'a str,
     pub staff_id: Option<i64>,
+    /// Who sold, as the journal names them (a staff login, or "cli").
+    pub operator: Option<&'a str>,
+    /// Training mode: journaled as such, left out of real totals and closings.
+    pub training: bool,
     /// The location the sale happens in: its stock goes down.
     pub here_code: &'a str,
     pub created_at: i64,
@@ -28,6 +34,9 @@ pub struct RecordedSale {
     /// Gap-free per terminal.
     pub seq: i64,
     pub ticket_number: String,
+    /// The sale's journal entry: its sequence and hash (printed on the receipt).
+    pub journal_sequence: i64,
+    pub journal_hash: String,
 }
 
 /// The ticket number printed for a terminal's `seq`-th sale.
@@ -57,8 +66,8 @@ impl Store {
         let ticket = ticket_number(sale.terminal_id, seq);
         tx.execute(
             "INSERT INTO sale (terminal_id, seq, ticket_number, staff_id, location_id, created_at,
-                               total_cents, cash_given_cents, change_cents)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                               total_cents, cash_given_cents, change_cents, training)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 sale.terminal_id,
                 seq,
@@ -69,9 +78,11 @@ impl Store {
                 sale.totals.total.get(),
                 sale.settlement.cash_given.map(|c| c.get()),
                 sale.settlement.change.get(),
+                sale.training,
             ],
         )?;
         let sale_id = tx.last_insert_rowid();
+        let mut digest_lines = Vec::with_capacity(sale.lines.len());
         {
             let mut line_stmt = tx.prepare_cached(
                 "INSERT INTO sale_line (sale_id, line_no, gtin, label, quantity,
@@ -89,6 +100,14 @@ impl Store {
                 let amount = line
                     .line_total()
                     .map_err(|e| StoreError::Corrupt(format!("sale line amount: {e}")))?;
+                digest_lines.push(DigestLine {
+                    amount: amount.get(),
+                    gtin: gtin.as_str().to_owned(),
+                    label: line.label.clone(),
+                    quantity: line.quantity,
+                    unit_price: line.unit_price.get(),
+                    vat_rate: line.vat_rate.basis_points(),
+                });
                 line_stmt.execute(params![
                     sale_id,
                     index as i64 + 1,
@@ -128,11 +147,53 @@ impl Store {
                 payment_stmt.execute(params![sale_id, method.as_str(), amount.get()])?;
             }
         }
+        let (entry, journal_hash) = journal::append(
+            &tx,
+            EntryDraft {
+                terminal: sale.terminal_id.to_owned(),
+                created_at: sale.created_at,
+                operator: sale.operator.map(str::to_owned),
+                kind: EntryKind::Ticket,
+                reference: Some(ticket.clone()),
+                training: sale.training,
+                total: sale.totals.total.get(),
+                vat: sale
+                    .totals
+                    .per_rate
+                    .iter()
+                    .map(|r| VatAmount {
+                        base: r.base.get(),
+                        rate: r.rate.basis_points(),
+                        total: r.total.get(),
+                        vat: r.vat.get(),
+                    })
+                    .collect(),
+                payments: {
+                    let mut payments: Vec<PaymentAmount> = sale
+                        .settlement
+                        .payments
+                        .iter()
+                        .map(|(method, amount)| PaymentAmount {
+                            amount: amount.get(),
+                            method: method.as_str().to_owned(),
+                        })
+                        .collect();
+                    payments.sort_by(|a, b| a.method.cmp(&b.method));
+                    payments
+                },
+                detail: None,
+                count: None,
+                grand_total: None,
+                lines_digest: Some(lines_digest(&digest_lines)),
+            },
+        )?;
         tx.commit()?;
         Ok(RecordedSale {
             id: sale_id,
             seq,
             ticket_number: ticket,
+            journal_sequence: entry.sequence,
+            journal_hash,
         })
     }
 

@@ -96,10 +96,21 @@ pub fn pay(session: &mut Session, method: PayMethod, typed: &str) -> PayOutcome 
         Ok(tender) => tender,
         Err(reason) => return PayOutcome::Refused(reason.into()),
     };
+    let training = match session.store.training_mode() {
+        Ok(training) => training,
+        Err(error) => return PayOutcome::Refused(error.to_string().into()),
+    };
+    let operator = session
+        .staff
+        .as_ref()
+        .map(|s| s.login.clone())
+        .unwrap_or_default();
     let context = SaleContext {
         terminal_id: &session.config.terminal_id,
         here_code: &session.config.store_code,
         staff_id: session.staff.as_ref().map(|s| s.id),
+        operator: &operator,
+        training,
         now: now(),
     };
     match checkout(&mut session.store, &mut session.basket, tender, context) {

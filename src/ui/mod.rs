@@ -99,6 +99,17 @@ fn build(config: &Config, store: Store) -> Result<(AppWindow, Worker), UiError> 
 
     let weak = window.as_weak();
     worker.run(move |session| {
+        // The start of the terminal is a technical event of the fiscal journal.
+        let start = crate::store::EntryDraft::technical(
+            &session.config.terminal_id,
+            None,
+            "start",
+            session::now(),
+        );
+        if let Err(error) = session.store.journal_event(start) {
+            tracing::error!(%error, "cannot journal the start");
+        }
+        let training = session.store.training_mode().unwrap_or(false);
         let staff = login::staff_items(session);
         let store_name = session
             .store
@@ -108,6 +119,7 @@ fn build(config: &Config, store: Store) -> Result<(AppWindow, Worker), UiError> 
             .unwrap_or_else(|| session.config.store_code.clone());
         let _ = weak.upgrade_in_event_loop(move |window| {
             login::show_staff(&window, staff);
+            window.global::<StatusAdapter>().set_training(training);
             window
                 .global::<AppAdapter>()
                 .set_store_name(store_name.into());

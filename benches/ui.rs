@@ -1,0 +1,246 @@
+//! The staff UI's speed targets (issue 5), on the 1,000,000-product demo database that
+//! `cargo bench --bench catalog` seeds into `target/bench/` (run it first):
+//!
+//! - start to the login page (database open, window built, staff list shown), in-process;
+//! - a scan arriving → the product page's model set, through the real UI under Slint's testing
+//!   backend and the app worker, p50/p95/p99;
+//! - checkout commit (one transaction: sale, lines, VAT, payments, stock movements), side by
+//!   side with a bare SQLite transaction inserting the same rows.
+//!
+//! Run: `cargo bench --bench ui`.
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use comptoir::app::checkout::{SaleContext, add_scan, checkout};
+use comptoir::config::Config;
+use comptoir::domain::basket::Basket;
+use comptoir::domain::demo;
+use comptoir::domain::payment::Tender;
+use comptoir::domain::scan::ScanConfig;
+use comptoir::store::Store;
+use comptoir::ui::{AppAdapter, AppWindow, LoginAdapter, Page, ProductAdapter, ScanAdapter};
+use rusqlite::{Connection, params};
+use slint::{ComponentHandle, Model};
+
+const SCANS: usize = 1_000;
+const SALES: usize = 1_000;
+
+fn main() {
+    let products: u64 = std::env::var("COMPTOIR_BENCH_PRODUCTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let db = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/bench")
+        .join(format!("demo-{products}.db"));
+    if !db.exists() {
+        eprintln!(
+            "{} is missing: run `cargo bench --bench catalog` first",
+            db.display()
+        );
+        std::process::exit(1);
+    }
+    println!("database: {} ({products} products)", db.display());
+    // A database seeded before staff accounts existed gets the demo staff.
+    let store = Store::open(&db).expect("open");
+    if store.staff_members().expect("staff").is_empty() {
+        for staff in &demo::STAFF {
+            let hash = comptoir::app::login::hash_pin(staff.pin).expect("hash");
+            store
+                .upsert_staff(staff.login, staff.display_name, staff.role, &hash, 0)
+                .expect("staff");
+        }
+    }
+    drop(store);
+    i_slint_backend_testing::init_integration_test_with_system_time();
+    ui_path(&db, products);
+    checkout_commit(&db, products);
+}
+
+fn wait_for(window: &AppWindow, done: impl Fn(&AppWindow) -> bool + 'static) {
+    let done = Rc::new(done);
+    let check = Rc::clone(&done);
+    let weak = window.as_weak();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let timer = slint::Timer::default();
+    timer.start(slint::TimerMode::Repeated, Duration::ZERO, move || {
+        if weak.upgrade().is_some_and(|w| check(&w)) || Instant::now() > deadline {
+            let _ = slint::quit_event_loop();
+        }
+    });
+    slint::run_event_loop().expect("event loop");
+    assert!(done(window), "timed out");
+}
+
+fn ui_path(db: &Path, products: u64) {
+    let started = Instant::now();
+    let store = Store::open(db).expect("open");
+    let window = comptoir::ui::build_window(&Config::default(), store).expect("window");
+    window.show().expect("show");
+    wait_for(&window, |w| {
+        w.global::<LoginAdapter>().get_staff().row_count() > 0
+    });
+    let start = started.elapsed();
+    println!(
+        "\nstart to the login page (open + window + staff list), in-process: {:.1} ms",
+        start.as_secs_f64() * 1e3
+    );
+
+    window
+        .global::<LoginAdapter>()
+        .invoke_log_in("camille".into(), "1234".into());
+    wait_for(&window, |w| {
+        w.global::<AppAdapter>().get_page() == Page::Scan
+    });
+
+    let mut samples = Vec::with_capacity(SCANS);
+    for i in 0..SCANS as u64 {
+        let index = (i.wrapping_mul(2_654_435_761) ^ 0x5bd1_e995) % products;
+        let gtin = demo::product(index).gtin;
+        let code = if i % 2 == 0 {
+            gtin.as_str()[1..].to_owned()
+        } else {
+            format!("]Q3(01){gtin}(17)271231(10)L{i}")
+        };
+        let expected: slint::SharedString = gtin.as_str().into();
+        let scan_started = Instant::now();
+        window.global::<ScanAdapter>().invoke_submit(code.into());
+        wait_for(&window, move |w| {
+            w.global::<ProductAdapter>().get_gtin() == expected
+        });
+        samples.push(scan_started.elapsed());
+    }
+    println!("\nscan arriving → product page model set ({SCANS} scans, real UI + app worker)");
+    report("comptoir UI", &mut samples);
+}
+
+fn checkout_commit(db: &Path, products: u64) {
+    let mut store = Store::open(db).expect("open");
+    let config = ScanConfig::default();
+    let today = chrono::Utc::now().date_naive();
+    let codes: Vec<String> = (0..3)
+        .map(|i| {
+            demo::product((i * 7_919) % products)
+                .gtin
+                .as_str()
+                .to_owned()
+        })
+        .collect();
+    let mut ours = Vec::with_capacity(SALES);
+    for _ in 0..SALES {
+        let mut basket = Basket::new();
+        for code in &codes {
+            add_scan(
+                &store,
+                &mut basket,
+                code,
+                1,
+                &config,
+                demo::HERE_CODE,
+                today,
+            )
+            .expect("scan");
+        }
+        let started = Instant::now();
+        checkout(
+            &mut store,
+            &mut basket,
+            Tender::Card,
+            SaleContext {
+                terminal_id: "BENCH",
+                here_code: demo::HERE_CODE,
+                staff_id: None,
+                operator: "bench",
+                training: false,
+                now: chrono::Utc::now().timestamp(),
+            },
+        )
+        .expect("checkout");
+        ours.push(started.elapsed());
+    }
+
+    // The same rows, written bare: one transaction, prepared statements, same pragmas.
+    let mut bare = Connection::open(db).expect("bare connection");
+    bare.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        .expect("pragmas");
+    let keys: Vec<i64> = codes
+        .iter()
+        .map(|c| c.parse::<i64>().expect("gtin digits"))
+        .collect();
+    let mut raw = Vec::with_capacity(SALES);
+    for n in 0..SALES as i64 {
+        let started = Instant::now();
+        let tx = bare.transaction().expect("begin");
+        let seq: i64 = tx
+            .query_row(
+                "SELECT coalesce(max(seq), 0) + 1 FROM sale WHERE terminal_id = 'BARE'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("seq");
+        tx.execute(
+            "INSERT INTO sale (terminal_id, seq, ticket_number, location_id, created_at,
+                               total_cents, change_cents)
+             VALUES ('BARE', ?1, ?2, 1, ?3, 3000, 0)",
+            params![seq, format!("BARE-{seq:06}"), n],
+        )
+        .expect("sale");
+        let sale = tx.last_insert_rowid();
+        for (line, key) in keys.iter().enumerate() {
+            tx.prepare_cached(
+                "INSERT INTO sale_line (sale_id, line_no, gtin, label, quantity,
+                                        unit_price_cents, vat_bp, amount_cents, label_amount)
+                 VALUES (?1, ?2, ?3, 'x', 1, 1000, 2000, 1000, 0)",
+            )
+            .expect("prepare")
+            .execute(params![sale, line as i64 + 1, key])
+            .expect("line");
+            tx.prepare_cached(
+                "INSERT INTO stock_movement (gtin, location_id, delta, reason, sale_id, created_at)
+                 VALUES (?1, 1, -1, 'sale', ?2, ?3)",
+            )
+            .expect("prepare")
+            .execute(params![key, sale, n])
+            .expect("stock");
+        }
+        tx.execute(
+            "INSERT INTO sale_vat (sale_id, vat_bp, base_cents, vat_cents, total_cents)
+             VALUES (?1, 2000, 2500, 500, 3000)",
+            params![sale],
+        )
+        .expect("vat");
+        tx.execute(
+            "INSERT INTO sale_payment (sale_id, method, amount_cents) VALUES (?1, 'card', 3000)",
+            params![sale],
+        )
+        .expect("payment");
+        tx.commit().expect("commit");
+        raw.push(started.elapsed());
+    }
+    println!("\ncheckout commit, 3 lines ({SALES} sales)");
+    report("comptoir checkout (settle + record_sale)", &mut ours);
+    report("bare SQLite transaction, same rows", &mut raw);
+    println!(
+        "  p99 ratio: {:.2}×",
+        percentile(&ours, 99.0).as_secs_f64() / percentile(&raw, 99.0).as_secs_f64()
+    );
+}
+
+fn report(label: &str, samples: &mut [Duration]) {
+    samples.sort();
+    println!(
+        "  {label:<45} p50 {:>8.1} µs   p95 {:>8.1} µs   p99 {:>8.1} µs",
+        percentile(samples, 50.0).as_secs_f64() * 1e6,
+        percentile(samples, 95.0).as_secs_f64() * 1e6,
+        percentile(samples, 99.0).as_secs_f64() * 1e6,
+    );
+}
+
+fn percentile(samples: &[Duration], p: f64) -> Duration {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}

@@ -1,0 +1,147 @@
+//! Day, month and year closings (Z tickets): the period's totals per VAT rate and per payment
+//! method, the number of tickets, and the perpetual grand total, written with their journal entry
+//! in one transaction. Training tickets never count.
+
+use rusqlite::{TransactionBehavior, params};
+
+use super::journal::{EntryDraft, append};
+use super::{Result, Store, StoreError};
+use crate::domain::journal::{EntryKind, PaymentAmount, PeriodTotals, VatAmount};
+
+/// Which closing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClosingPeriod {
+    Day,
+    Month,
+    Year,
+}
+
+impl ClosingPeriod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClosingPeriod::Day => "day",
+            ClosingPeriod::Month => "month",
+            ClosingPeriod::Year => "year",
+        }
+    }
+}
+
+/// A closing as recorded: what the Z ticket prints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClosingReport {
+    pub id: i64,
+    pub period: ClosingPeriod,
+    pub terminal: String,
+    pub created_at: i64,
+    /// Journal entries covered: after `from_sequence`, up to `to_sequence`.
+    pub from_sequence: i64,
+    pub to_sequence: i64,
+    pub totals: PeriodTotals,
+    /// The perpetual grand total: every real ticket and return of this terminal, ever.
+    pub grand_total: i64,
+    pub entry_sequence: i64,
+    pub entry_hash: String,
+}
+
+impl Store {
+    /// Closes the period since the last closing of the same kind.
+    pub fn close_period(
+        &mut self,
+        period: ClosingPeriod,
+        terminal: &str,
+        operator: Option<&str>,
+        now: i64,
+    ) -> Result<ClosingReport> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let from_sequence: i64 = tx.query_row(
+            "SELECT coalesce(max(to_sequence), 0) FROM closing
+             WHERE terminal_id = ?1 AND period = ?2",
+            params![terminal, period.as_str()],
+            |row| row.get(0),
+        )?;
+        let to_sequence: i64 = tx.query_row(
+            "SELECT coalesce(max(sequence), 0) FROM journal_entry WHERE terminal_id = ?1",
+            params![terminal],
+            |row| row.get(0),
+        )?;
+        let mut totals = PeriodTotals::default();
+        {
+            let mut stmt = tx.prepare(
+                "SELECT kind, training, total_cents, vat_json, payments_json FROM journal_entry
+                 WHERE terminal_id = ?1 AND sequence > ?2 AND sequence <= ?3
+                   AND kind IN ('ticket', 'return') ORDER BY sequence",
+            )?;
+            let mut rows = stmt.query(params![terminal, from_sequence, to_sequence])?;
+            while let Some(row) = rows.next()? {
+                let kind: String = row.get(0)?;
+                let kind = EntryKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("journal kind {kind:?}")))?;
+                let vat: Vec<VatAmount> = serde_json::from_str(&row.get::<_, String>(3)?)
+                    .map_err(|e| StoreError::Corrupt(format!("journal VAT: {e}")))?;
+                let payments: Vec<PaymentAmount> = serde_json::from_str(&row.get::<_, String>(4)?)
+                    .map_err(|e| StoreError::Corrupt(format!("journal payments: {e}")))?;
+                totals.add_parts(kind, row.get(1)?, row.get(2)?, &vat, &payments);
+            }
+        }
+        let grand_total: i64 = tx.query_row(
+            "SELECT coalesce(sum(total_cents), 0) FROM journal_entry
+             WHERE terminal_id = ?1 AND kind IN ('ticket', 'return') AND training = 0",
+            params![terminal],
+            |row| row.get(0),
+        )?;
+        let day = chrono::DateTime::from_timestamp(now, 0)
+            .map(|t| t.date_naive().to_string())
+            .unwrap_or_default();
+        let (entry, entry_hash) = append(
+            &tx,
+            EntryDraft {
+                terminal: terminal.to_owned(),
+                created_at: now,
+                operator: operator.map(str::to_owned),
+                kind: EntryKind::Closing,
+                reference: None,
+                training: false,
+                total: totals.total,
+                vat: totals.vat.clone(),
+                payments: totals.payments.clone(),
+                detail: Some(format!("{} {day}", period.as_str())),
+                count: Some(totals.ticket_count),
+                grand_total: Some(grand_total),
+                lines_digest: None,
+            },
+        )?;
+        tx.execute(
+            "INSERT INTO closing (terminal_id, period, from_sequence, to_sequence, ticket_count,
+                                  total_cents, grand_total, entry_sequence, entry_hash, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                terminal,
+                period.as_str(),
+                from_sequence,
+                to_sequence,
+                totals.ticket_count,
+                totals.total,
+                grand_total,
+                entry.sequence,
+                entry_hash,
+                now
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(ClosingReport {
+            id,
+            period,
+            terminal: terminal.to_owned(),
+            created_at: now,
+            from_sequence,
+            to_sequence,
+            totals,
+            grand_total,
+            entry_sequence: entry.sequence,
+            entry_hash,
+        })
+    }
+}

@@ -1,0 +1,480 @@
+//! Persisting and reading the fiscal journal. Entries are appended inside the caller's
+//! transaction (the fact and its entry commit together); hashes come from `domain::journal`.
+//! Verification streams the chain in sequence order with each ticket's stored amounts beside
+//! its entry, so a million entries verify in one pass and constant memory.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{Result, Store, StoreError};
+use crate::domain::journal::{
+    ChainVerifier, EntryKind, FORMAT_VERSION, GENESIS_HASH, JournalEntry, JournalProblem,
+    PaymentAmount, TicketProblem, VatAmount,
+};
+
+/// An entry before it gets its place in the chain.
+#[derive(Clone, Debug)]
+pub struct EntryDraft {
+    pub terminal: String,
+    pub created_at: i64,
+    pub operator: Option<String>,
+    pub kind: EntryKind,
+    pub reference: Option<String>,
+    pub training: bool,
+    pub total: i64,
+    pub vat: Vec<VatAmount>,
+    pub payments: Vec<PaymentAmount>,
+    pub detail: Option<String>,
+    pub count: Option<i64>,
+    pub grand_total: Option<i64>,
+    pub lines_digest: Option<String>,
+}
+
+impl EntryDraft {
+    /// A technical event ("start", "training_on", "training_off", "export").
+    pub fn technical(terminal: &str, operator: Option<&str>, detail: &str, now: i64) -> Self {
+        EntryDraft {
+            terminal: terminal.to_owned(),
+            created_at: now,
+            operator: operator.map(str::to_owned),
+            kind: EntryKind::Technical,
+            reference: None,
+            training: false,
+            total: 0,
+            vat: Vec::new(),
+            payments: Vec::new(),
+            detail: Some(detail.to_owned()),
+            count: None,
+            grand_total: None,
+            lines_digest: None,
+        }
+    }
+}
+
+/// Appends `draft` after the terminal's last entry, inside `tx`. Returns the entry and its hash.
+pub(super) fn append(tx: &Transaction<'_>, draft: EntryDraft) -> Result<(JournalEntry, String)> {
+    let last: Option<(i64, String)> = tx
+        .prepare_cached(
+            "SELECT sequence, hash FROM journal_entry WHERE terminal_id = ?1
+             ORDER BY sequence DESC LIMIT 1",
+        )?
+        .query_row(params![draft.terminal], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    let (sequence, previous_hash) = match last {
+        Some((sequence, hash)) => (sequence + 1, hash),
+        None => (1, GENESIS_HASH.to_owned()),
+    };
+    let entry = JournalEntry {
+        count: draft.count,
+        created_at: draft.created_at,
+        detail: draft.detail,
+        grand_total: draft.grand_total,
+        kind: draft.kind,
+        lines_digest: draft.lines_digest,
+        operator: draft.operator,
+        payments: draft.payments,
+        previous_hash,
+        reference: draft.reference,
+        sequence,
+        terminal: draft.terminal,
+        total: draft.total,
+        training: draft.training,
+        vat: draft.vat,
+        version: FORMAT_VERSION,
+    };
+    let hash = entry.hash();
+    tx.prepare_cached(
+        "INSERT INTO journal_entry (terminal_id, sequence, created_at, operator, kind, reference,
+             training, total_cents, vat_json, payments_json, detail, count, grand_total,
+             lines_digest, version, previous_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    )?
+    .execute(params![
+        entry.terminal,
+        entry.sequence,
+        entry.created_at,
+        entry.operator,
+        entry.kind.as_str(),
+        entry.reference,
+        entry.training,
+        entry.total,
+        json(&entry.vat),
+        json(&entry.payments),
+        entry.detail,
+        entry.count,
+        entry.grand_total,
+        entry.lines_digest,
+        entry.version,
+        entry.previous_hash,
+        hash,
+    ])?;
+    Ok((entry, hash))
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// The last entry of a terminal's journal: sequence and hash.
+pub type ChainTip = Option<(i64, String)>;
+
+/// What `journal verify` found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verification {
+    pub entries: i64,
+    pub tip: ChainTip,
+    pub problem: Option<JournalProblem>,
+}
+
+/// The journal columns of one entry, in `SELECT` order, and the ticket's stored figures.
+const VERIFY_SQL: &str = "SELECT e.sequence, e.created_at, e.operator, e.kind, e.reference,
+       e.training, e.total_cents, e.vat_json, e.payments_json, e.detail, e.count, e.grand_total,
+       e.lines_digest, e.version, e.previous_hash, e.hash,
+       s.id, s.total_cents,
+       (SELECT json_group_array(json_object('base', base_cents, 'rate', vat_bp,
+                'total', total_cents, 'vat', vat_cents))
+          FROM (SELECT * FROM sale_vat WHERE sale_id = s.id ORDER BY vat_bp DESC)),
+       (SELECT json_group_array(json_object('amount', amount_cents, 'method', method))
+          FROM (SELECT * FROM sale_payment WHERE sale_id = s.id ORDER BY method)),
+       (SELECT json_group_array(json_object('amount', amount_cents,
+                'gtin', printf('%014d', gtin), 'label', label, 'quantity', quantity,
+                'unit_price', unit_price_cents, 'vat_rate', vat_bp))
+          FROM (SELECT * FROM sale_line WHERE sale_id = s.id ORDER BY line_no)),
+       (SELECT count(*) FROM sale_line WHERE sale_id = s.id
+            AND label_amount = 0 AND amount_cents != unit_price_cents * quantity)
+  FROM journal_entry e
+  LEFT JOIN sale s ON e.kind = 'ticket' AND s.ticket_number = e.reference
+ WHERE e.terminal_id = ?1
+ ORDER BY e.sequence";
+
+impl Store {
+    /// Recomputes `terminal`'s whole chain and checks every ticket against its entry, the
+    /// closings against theirs, and the tail against the last closing. `progress(done)` is
+    /// called every 10,000 entries.
+    pub fn verify_journal(
+        &self,
+        terminal: &str,
+        progress: &mut dyn FnMut(i64),
+    ) -> Result<Verification> {
+        let mut verifier = ChainVerifier::default();
+        let mut stmt = self.conn.prepare(VERIFY_SQL)?;
+        let mut rows = stmt.query(params![terminal])?;
+        let mut tip: ChainTip = None;
+        let mut entries = 0;
+        while let Some(row) = rows.next()? {
+            let sequence: i64 = row.get(0)?;
+            let entry = match entry_from_row(terminal, row) {
+                Ok(entry) => entry,
+                Err(reason) => {
+                    return Ok(Verification {
+                        entries,
+                        tip,
+                        problem: Some(JournalProblem::Unreadable { sequence, reason }),
+                    });
+                }
+            };
+            let stored_hash: String = row.get(15)?;
+            if let Err(problem) = verifier.check(&entry, &stored_hash) {
+                return Ok(Verification {
+                    entries,
+                    tip,
+                    problem: Some(problem.into()),
+                });
+            }
+            if entry.kind == EntryKind::Ticket
+                && let Some(problem) = ticket_problem(&entry, row)?
+            {
+                return Ok(Verification {
+                    entries,
+                    tip,
+                    problem: Some(problem.into()),
+                });
+            }
+            entries += 1;
+            tip = Some((sequence, stored_hash));
+            if entries % 10_000 == 0 {
+                progress(entries);
+            }
+        }
+        drop(rows);
+        let anchor = self.last_closing_anchor(terminal)?;
+        if let Err(problem) = verifier.finish(anchor.as_ref().map(|(s, h)| (*s, h.as_str()))) {
+            return Ok(Verification {
+                entries,
+                tip,
+                problem: Some(problem.into()),
+            });
+        }
+        if let Some(problem) = self.closing_problem(terminal)? {
+            return Ok(Verification {
+                entries,
+                tip,
+                problem: Some(problem.into()),
+            });
+        }
+        if let Some(ticket) = self.unjournaled_ticket(terminal)? {
+            return Ok(Verification {
+                entries,
+                tip,
+                problem: Some(TicketProblem::Unjournaled { ticket }.into()),
+            });
+        }
+        Ok(Verification {
+            entries,
+            tip,
+            problem: None,
+        })
+    }
+
+    /// The sequence and hash of the last closing's entry: the journal must reach at least there.
+    fn last_closing_anchor(&self, terminal: &str) -> Result<Option<(i64, String)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT entry_sequence, entry_hash FROM closing WHERE terminal_id = ?1
+                 ORDER BY entry_sequence DESC LIMIT 1",
+                params![terminal],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// A closing whose stored figures differ from its journal entry.
+    fn closing_problem(&self, terminal: &str) -> Result<Option<TicketProblem>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT c.id, c.entry_sequence FROM closing c
+                 LEFT JOIN journal_entry e ON e.terminal_id = c.terminal_id
+                      AND e.sequence = c.entry_sequence
+                 WHERE c.terminal_id = ?1
+                   AND (e.hash IS NULL OR e.hash != c.entry_hash OR e.total_cents != c.total_cents
+                        OR e.count != c.ticket_count OR e.grand_total != c.grand_total)
+                 ORDER BY c.entry_sequence LIMIT 1",
+                params![terminal],
+                |row| {
+                    Ok(TicketProblem::Closing {
+                        closing: row.get(0)?,
+                        sequence: row.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn unjournaled_ticket(&self, terminal: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT s.ticket_number FROM sale s WHERE s.terminal_id = ?1 AND NOT EXISTS
+                   (SELECT 1 FROM journal_entry e WHERE e.kind = 'ticket'
+                       AND e.reference = s.ticket_number)
+                 ORDER BY s.seq LIMIT 1",
+                params![terminal],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The terminals that have a journal in this database.
+    pub fn journal_terminals(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT terminal_id FROM journal_entry ORDER BY terminal_id")?;
+        let rows = stmt.query_map([], |row| row.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Appends a technical event in its own transaction.
+    pub fn journal_event(&mut self, draft: EntryDraft) -> Result<(JournalEntry, String)> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let appended = append(&tx, draft)?;
+        tx.commit()?;
+        Ok(appended)
+    }
+}
+
+fn entry_from_row(
+    terminal: &str,
+    row: &rusqlite::Row<'_>,
+) -> std::result::Result<JournalEntry, String> {
+    let get = |e: rusqlite::Error| e.to_string();
+    let kind: String = row.get(3).map_err(get)?;
+    let vat: String = row.get(7).map_err(get)?;
+    let payments: String = row.get(8).map_err(get)?;
+    Ok(JournalEntry {
+        count: row.get(10).map_err(get)?,
+        created_at: row.get(1).map_err(get)?,
+        detail: row.get(9).map_err(get)?,
+        grand_total: row.get(11).map_err(get)?,
+        kind: EntryKind::parse(&kind).ok_or_else(|| format!("unknown kind {kind:?}"))?,
+        lines_digest: row.get(12).map_err(get)?,
+        operator: row.get(2).map_err(get)?,
+        payments: serde_json::from_str(&payments).map_err(|e| format!("payments: {e}"))?,
+        previous_hash: row.get(14).map_err(get)?,
+        reference: row.get(4).map_err(get)?,
+        sequence: row.get(0).map_err(get)?,
+        terminal: terminal.to_owned(),
+        total: row.get(6).map_err(get)?,
+        training: row.get(5).map_err(get)?,
+        vat: serde_json::from_str(&vat).map_err(|e| format!("VAT: {e}"))?,
+        version: row.get(13).map_err(get)?,
+    })
+}
+
+/// Compares a ticket entry with the sale tables (columns 16–21 of [`VERIFY_SQL`]).
+fn ticket_problem(entry: &JournalEntry, row: &rusqlite::Row<'_>) -> Result<Option<TicketProblem>> {
+    let ticket = entry.reference.clone().unwrap_or_default();
+    let mismatch = |what| {
+        Some(TicketProblem::Mismatch {
+            sequence: entry.sequence,
+            ticket: ticket.clone(),
+            what,
+        })
+    };
+    let sale_id: Option<i64> = row.get(16)?;
+    if sale_id.is_none() {
+        return Ok(Some(TicketProblem::Missing {
+            sequence: entry.sequence,
+            ticket,
+        }));
+    }
+    let total: i64 = row.get(17)?;
+    if total != entry.total {
+        return Ok(mismatch("total"));
+    }
+    let vat: Vec<VatAmount> = serde_json::from_str(&row.get::<_, String>(18)?)
+        .map_err(|e| StoreError::Corrupt(format!("sale VAT: {e}")))?;
+    if vat != entry.vat {
+        return Ok(mismatch("VAT amounts"));
+    }
+    let payments: Vec<PaymentAmount> = serde_json::from_str(&row.get::<_, String>(19)?)
+        .map_err(|e| StoreError::Corrupt(format!("sale payments: {e}")))?;
+    if payments != entry.payments {
+        return Ok(mismatch("payments"));
+    }
+    let lines: Vec<crate::domain::journal::DigestLine> =
+        serde_json::from_str(&row.get::<_, String>(20)?)
+            .map_err(|e| StoreError::Corrupt(format!("sale lines: {e}")))?;
+    if Some(crate::domain::journal::lines_digest(&lines)) != entry.lines_digest {
+        return Ok(mismatch("lines"));
+    }
+    let bad_lines: i64 = row.get(21)?;
+    if bad_lines > 0 {
+        return Ok(mismatch("line amounts"));
+    }
+    Ok(None)
+}
+
+impl Store {
+    /// Whether this terminal is in training mode (tickets marked « MODE FORMATION »).
+    pub fn training_mode(&self) -> Result<bool> {
+        let value: Option<String> = self
+            .conn
+            .prepare_cached("SELECT value FROM terminal_setting WHERE key = 'training_mode'")?
+            .query_row([], |row| row.get(0))
+            .optional()?;
+        Ok(value.as_deref() == Some("on"))
+    }
+
+    /// Switches training mode, journaled as a technical event in the same transaction.
+    pub fn set_training_mode(
+        &mut self,
+        on: bool,
+        terminal: &str,
+        operator: Option<&str>,
+        now: i64,
+    ) -> Result<(JournalEntry, String)> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO terminal_setting (key, value) VALUES ('training_mode', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![if on { "on" } else { "off" }],
+        )?;
+        let detail = if on { "training_on" } else { "training_off" };
+        let appended = append(&tx, EntryDraft::technical(terminal, operator, detail, now))?;
+        tx.commit()?;
+        Ok(appended)
+    }
+}
+
+/// The entry columns alone, in [`entry_from_row`] order.
+const ENTRIES_SQL: &str = "SELECT sequence, created_at, operator, kind, reference, training,
+       total_cents, vat_json, payments_json, detail, count, grand_total, lines_digest, version,
+       previous_hash, hash
+  FROM journal_entry WHERE terminal_id = ?1 ORDER BY sequence";
+
+/// A closing row, for the export.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ClosingRow {
+    pub id: i64,
+    pub terminal: String,
+    pub period: String,
+    pub from_sequence: i64,
+    pub to_sequence: i64,
+    pub ticket_count: i64,
+    pub total_cents: i64,
+    pub grand_total: i64,
+    pub entry_sequence: i64,
+    pub entry_hash: String,
+    pub created_at: i64,
+}
+
+impl Store {
+    /// Calls `visit` with every entry of `terminal` and its stored hash, in sequence order.
+    pub fn for_each_journal_entry(
+        &self,
+        terminal: &str,
+        visit: &mut dyn FnMut(&JournalEntry, &str) -> std::io::Result<()>,
+    ) -> Result<std::io::Result<()>> {
+        let mut stmt = self.conn.prepare(ENTRIES_SQL)?;
+        let mut rows = stmt.query(params![terminal])?;
+        while let Some(row) = rows.next()? {
+            let entry = entry_from_row(terminal, row).map_err(StoreError::Corrupt)?;
+            let hash: String = row.get(15)?;
+            if let Err(e) = visit(&entry, &hash) {
+                return Ok(Err(e));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// Number of journal entries of `terminal`.
+    pub fn journal_len(&self, terminal: &str) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM journal_entry WHERE terminal_id = ?1",
+            params![terminal],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Every closing of `terminal`, oldest first.
+    pub fn closings(&self, terminal: &str) -> Result<Vec<ClosingRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, terminal_id, period, from_sequence, to_sequence, ticket_count,
+                    total_cents, grand_total, entry_sequence, entry_hash, created_at
+             FROM closing WHERE terminal_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![terminal], |row| {
+            Ok(ClosingRow {
+                id: row.get(0)?,
+                terminal: row.get(1)?,
+                period: row.get(2)?,
+                from_sequence: row.get(3)?,
+                to_sequence: row.get(4)?,
+                ticket_count: row.get(5)?,
+                total_cents: row.get(6)?,
+                grand_total: row.get(7)?,
+                entry_sequence: row.get(8)?,
+                entry_hash: row.get(9)?,
+                created_at: row.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
