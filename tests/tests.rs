@@ -3,6 +3,7 @@
 
 mod util;
 
+mod camera;
 mod cli;
 mod devices;
 mod journal;

@@ -5,6 +5,7 @@
 //! This is an edge of the program, so it reports errors with `anyhow` context; the library below
 //! it uses typed errors.
 
+pub mod decode;
 mod journal;
 pub mod listen;
 mod output;
@@ -83,6 +84,16 @@ pub enum Command {
         /// One JSON object per line, with the fields of `comptoir parse --json`.
         #[arg(long)]
         json: bool,
+    },
+    /// Decode QR codes in image files (one JSON line per image), or from the camera.
+    Decode {
+        #[arg(long)]
+        json: bool,
+        /// Decode from the first camera until interrupted.
+        #[arg(long)]
+        camera: bool,
+        #[arg(required_unless_present = "camera", value_name = "IMAGE")]
+        images: Vec<PathBuf>,
     },
     /// Fill an empty database with the demo store.
     Seed {
@@ -200,6 +211,12 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
             &context.config.scan_config(),
             *json,
         ),
+        Command::Decode {
+            json, camera: true, ..
+        } => decode::run_camera(&context.config.scan_config(), *json),
+        Command::Decode { json, images, .. } => {
+            decode::run_files(images, &context.config.scan_config(), *json)
+        }
         Command::Seed { products, json } => seed::run(context, *products, *json),
         Command::Product { json, code } => product::run(context, code, *json),
         Command::Sell {

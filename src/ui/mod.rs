@@ -6,6 +6,7 @@
 slint::include_modules!();
 
 mod basket;
+mod camera;
 mod checkout;
 mod format;
 mod login;
@@ -52,6 +53,7 @@ pub fn select_language(lang: Lang) {
 pub struct Terminal {
     pub window: AppWindow,
     _scanner: Option<crate::devices::scanner::ScannerHandle>,
+    _camera: Option<crate::devices::camera_worker::CameraWorker>,
 }
 
 /// Builds the main window, starts the app worker that owns `store`, wires every page, and
@@ -59,9 +61,11 @@ pub struct Terminal {
 pub fn build_terminal(config: &Config, store: Store) -> Result<Terminal, UiError> {
     let (window, worker) = build(config, store)?;
     let scanner = scanner::start(&window, &worker, config);
+    let camera = camera::start(&window, &worker);
     Ok(Terminal {
         window,
         _scanner: scanner,
+        _camera: camera,
     })
 }
 
