@@ -421,7 +421,11 @@ fn the_decode_command_reads_images_and_reports_a_corrupt_one() {
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
         .collect();
     assert_eq!(lines.len(), 2, "{stdout}");
-    assert_eq!(lines[0]["codes"].as_array().map(Vec::len), Some(1), "{stdout}");
+    assert_eq!(
+        lines[0]["codes"].as_array().map(Vec::len),
+        Some(1),
+        "{stdout}"
+    );
     assert!(lines[0]["ms"].is_number());
     assert!(lines[1]["error"].is_string(), "{stdout}");
 }

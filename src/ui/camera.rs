@@ -31,17 +31,7 @@ pub fn start(window: &AppWindow, worker: &Worker) -> Option<CameraWorker> {
         .spawn(move || {
             for event in events {
                 match event {
-                    CameraEvent::Code { text } => {
-                        let weak = weak.clone();
-                        worker.run(move |session| {
-                            if session.staff.is_none() {
-                                return;
-                            }
-                            let outcome = scan::look_up(session, &text);
-                            let _ = weak
-                                .upgrade_in_event_loop(move |window| scan::apply(&window, outcome));
-                        });
-                    }
+                    CameraEvent::Code { text } => scan::from_device(&weak, &worker, text),
                     CameraEvent::Status(status) => {
                         let state = match status {
                             CameraStatus::Running { .. } => DeviceState::Connected,

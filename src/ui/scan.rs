@@ -80,6 +80,19 @@ pub fn submit(window: &AppWindow, worker: &Worker, raw: String) {
     });
 }
 
+/// A scan from a device (serial scanner, camera): ignored while nobody is logged in, so a code
+/// read at the login page opens nothing.
+pub fn from_device(weak: &slint::Weak<AppWindow>, worker: &Worker, raw: String) {
+    let weak = weak.clone();
+    worker.run(move |session| {
+        if session.staff.is_none() {
+            return;
+        }
+        let outcome = look_up(session, &raw);
+        let _ = weak.upgrade_in_event_loop(move |window| apply(&window, outcome));
+    });
+}
+
 pub fn setup(window: &AppWindow, worker: &Worker) {
     let weak = window.as_weak();
     let w = worker.clone();

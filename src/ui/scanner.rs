@@ -30,18 +30,7 @@ pub fn start(window: &AppWindow, worker: &Worker, config: &Config) -> Option<Sca
         .spawn(move || {
             for event in events {
                 match event {
-                    ScannerEvent::Scan(scanned) => {
-                        let weak = weak.clone();
-                        worker.run(move |session| {
-                            // Nobody is logged in: a scan must not open anything.
-                            if session.staff.is_none() {
-                                return;
-                            }
-                            let outcome = scan::look_up(session, &scanned.raw);
-                            let _ = weak
-                                .upgrade_in_event_loop(move |window| scan::apply(&window, outcome));
-                        });
-                    }
+                    ScannerEvent::Scan(scanned) => scan::from_device(&weak, &worker, scanned.raw),
                     ScannerEvent::Status(status) => {
                         let state = match status {
                             ScannerStatus::Connected { .. } => DeviceState::Connected,
