@@ -116,6 +116,13 @@ impl Store {
         &self.path
     }
 
+    /// Trades durability for speed while filling a demo or benchmark database: commits no longer
+    /// wait for the disk. Never used on a store's real database.
+    pub fn bulk_load_mode(&self) -> Result<()> {
+        self.conn.execute_batch("PRAGMA synchronous = OFF;")?;
+        Ok(())
+    }
+
     /// The schema version the database is at (the number of migrations applied).
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self
