@@ -47,7 +47,11 @@ fn main() {
             checkout(
                 &mut store,
                 &mut basket,
-                if i % 2 == 0 { Tender::Card } else { Tender::Cash { given: None } },
+                if i % 2 == 0 {
+                    Tender::Card
+                } else {
+                    Tender::Cash { given: None }
+                },
                 SaleContext {
                     terminal_id: "T01",
                     here_code: demo::HERE_CODE,

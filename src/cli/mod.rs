@@ -15,6 +15,7 @@ mod search;
 mod seed;
 mod sell;
 mod shot;
+mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,6 +73,17 @@ pub enum Command {
     Training {
         #[arg(value_enum)]
         state: OnOff,
+    },
+    /// Enroll this terminal with a central, using a one-time code from `comptoir-central enroll`.
+    Enroll {
+        /// The central's address, e.g. http://127.0.0.1:8080
+        url: String,
+        code: String,
+    },
+    /// Sync with the central: one round now, or the status.
+    Sync {
+        #[command(subcommand)]
+        action: SyncAction,
     },
     /// Read a serial barcode scanner and print one line per scan until interrupted (Ctrl-C).
     Listen {
@@ -164,6 +176,23 @@ pub enum JournalAction {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum SyncAction {
+    /// One push and pull round; exit 0 when both completed, 1 otherwise.
+    Once {
+        /// Talk to this address instead of the enrolled one (e.g. through a proxy).
+        #[arg(long, value_name = "URL")]
+        central: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Online or not, events waiting, last successful sync.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum OnOff {
     On,
@@ -204,6 +233,13 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
         } => journal::export(context, out),
         Command::Close { period, json } => journal::close(context, *period, *json),
         Command::Training { state } => journal::training(context, *state == OnOff::On),
+        Command::Enroll { url, code } => sync::enroll(context, url, code),
+        Command::Sync {
+            action: SyncAction::Once { central, json },
+        } => sync::once(context, central.as_deref(), *json),
+        Command::Sync {
+            action: SyncAction::Status { json },
+        } => sync::status(context, *json),
         Command::Listen { serial, baud, json } => listen::run(
             serial,
             *baud,

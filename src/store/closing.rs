@@ -112,6 +112,22 @@ impl Store {
                 lines_digest: None,
             },
         )?;
+        super::outbox::enqueue(
+            &tx,
+            crate::sync::protocol::EventKind::Closing,
+            now,
+            &serde_json::json!({
+                "terminal": terminal,
+                "period": period.as_str(),
+                "sequence": entry.sequence,
+                "hash": entry_hash,
+                "ticket_count": totals.ticket_count,
+                "total_cents": totals.total,
+                "grand_total_cents": grand_total,
+                "vat": totals.vat,
+                "payments": totals.payments,
+            }),
+        )?;
         tx.execute(
             "INSERT INTO closing (terminal_id, period, from_sequence, to_sequence, ticket_count,
                                   total_cents, grand_total, entry_sequence, entry_hash, created_at)

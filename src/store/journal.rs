@@ -7,9 +7,10 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Result, Store, StoreError};
 use crate::domain::journal::{
-    ChainVerifier, EntryKind, FORMAT_VERSION, GENESIS_HASH, JournalEntry, JournalProblem,
-    PaymentAmount, TicketProblem, VatAmount,
+    ChainVerifier, EntryKind as JournalKind, FORMAT_VERSION, GENESIS_HASH, JournalEntry,
+    JournalProblem, PaymentAmount, TicketProblem, VatAmount,
 };
+use crate::sync::protocol::{EventKind, JournalPayload};
 
 /// An entry before it gets its place in the chain.
 #[derive(Clone, Debug)]
@@ -17,7 +18,7 @@ pub struct EntryDraft {
     pub terminal: String,
     pub created_at: i64,
     pub operator: Option<String>,
-    pub kind: EntryKind,
+    pub kind: JournalKind,
     pub reference: Option<String>,
     pub training: bool,
     pub total: i64,
@@ -36,7 +37,7 @@ impl EntryDraft {
             terminal: terminal.to_owned(),
             created_at: now,
             operator: operator.map(str::to_owned),
-            kind: EntryKind::Technical,
+            kind: JournalKind::Technical,
             reference: None,
             training: false,
             total: 0,
@@ -84,6 +85,18 @@ pub(super) fn append(tx: &Transaction<'_>, draft: EntryDraft) -> Result<(Journal
         version: FORMAT_VERSION,
     };
     let hash = entry.hash();
+    // The central keeps each terminal's last journal hash: a truncated journal is caught there.
+    super::outbox::enqueue(
+        tx,
+        EventKind::JournalEntry,
+        entry.created_at,
+        &JournalPayload {
+            terminal: entry.terminal.clone(),
+            sequence: entry.sequence,
+            hash: hash.clone(),
+            canonical: entry.canonical(),
+        },
+    )?;
     tx.prepare_cached(
         "INSERT INTO journal_entry (terminal_id, sequence, created_at, operator, kind, reference,
              training, total_cents, vat_json, payments_json, detail, count, grand_total,
@@ -182,7 +195,7 @@ impl Store {
                     problem: Some(problem.into()),
                 });
             }
-            if entry.kind == EntryKind::Ticket
+            if entry.kind == JournalKind::Ticket
                 && let Some(problem) = ticket_problem(&entry, row)?
             {
                 return Ok(Verification {
@@ -310,7 +323,7 @@ fn entry_from_row(
         created_at: row.get(1).map_err(get)?,
         detail: row.get(9).map_err(get)?,
         grand_total: row.get(11).map_err(get)?,
-        kind: EntryKind::parse(&kind).ok_or_else(|| format!("unknown kind {kind:?}"))?,
+        kind: JournalKind::parse(&kind).ok_or_else(|| format!("unknown kind {kind:?}"))?,
         lines_digest: row.get(12).map_err(get)?,
         operator: row.get(2).map_err(get)?,
         payments: serde_json::from_str(&payments).map_err(|e| format!("payments: {e}"))?,

@@ -9,6 +9,8 @@ mod catalog;
 mod closing;
 mod demo_load;
 mod journal;
+mod outbox;
+mod pull;
 mod sales;
 mod search;
 mod staff;
@@ -26,6 +28,7 @@ pub use catalog::{PRODUCT_BY_GTIN_SQL, STOCK_BY_GTIN_SQL};
 pub use closing::{ClosingPeriod, ClosingReport};
 pub use demo_load::DemoLoader;
 pub use journal::{ChainTip, ClosingRow, EntryDraft, Verification};
+pub use outbox::Enrollment;
 pub use sales::{NewSale, RecordedSale, ticket_number};
 pub use search::{SEARCH_SQL, SearchExpressions};
 pub use staff::StaffAccount;
@@ -36,6 +39,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0001_catalog.sql")),
         M::up(include_str!("migrations/0002_sales.sql")),
         M::up(include_str!("migrations/0003_journal.sql")),
+        M::up(include_str!("migrations/0004_sync.sql")),
     ])
 });
 
@@ -145,10 +149,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("sub/comptoir.db");
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.schema_version().expect("version"), 3);
+        assert_eq!(store.schema_version().expect("version"), 4);
         drop(store);
         let store = Store::open(&path).expect("reopen");
-        assert_eq!(store.schema_version().expect("version"), 3);
+        assert_eq!(store.schema_version().expect("version"), 4);
     }
 
     #[test]

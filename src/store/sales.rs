@@ -9,6 +9,9 @@ use crate::domain::basket::{BasketLine, BasketTotals};
 use crate::domain::gtin::Gtin;
 use crate::domain::journal::{DigestLine, EntryKind, PaymentAmount, VatAmount, lines_digest};
 use crate::domain::payment::Settlement;
+use crate::sync::protocol::{
+    EventKind as OutboxKind, PaymentPayload, SaleLinePayload, SalePayload,
+};
 
 /// A sale ready to be recorded.
 #[derive(Debug)]
@@ -147,6 +150,38 @@ impl Store {
                 payment_stmt.execute(params![sale_id, method.as_str(), amount.get()])?;
             }
         }
+        super::outbox::enqueue(
+            &tx,
+            OutboxKind::Sale,
+            sale.created_at,
+            &SalePayload {
+                ticket: ticket.clone(),
+                terminal: sale.terminal_id.to_owned(),
+                store: sale.here_code.to_owned(),
+                created_at: sale.created_at,
+                training: sale.training,
+                total_cents: sale.totals.total.get(),
+                lines: digest_lines
+                    .iter()
+                    .map(|l| SaleLinePayload {
+                        gtin: l.gtin.clone(),
+                        quantity: l.quantity,
+                        amount_cents: l.amount,
+                        vat_bp: l.vat_rate,
+                    })
+                    .collect(),
+                payments: sale
+                    .settlement
+                    .payments
+                    .iter()
+                    .map(|(method, amount)| PaymentPayload {
+                        method: method.as_str().to_owned(),
+                        amount_cents: amount.get(),
+                    })
+                    .collect(),
+                customer: None,
+            },
+        )?;
         let (entry, journal_hash) = journal::append(
             &tx,
             EntryDraft {

@@ -1,2 +1,8 @@
-//! The client side of the sync protocol: pushes the outbox, pulls the central's changes. Filled
-//! in by the offline-first sync issue; until then the terminal works alone on its own database.
+//! Offline-first sync, terminal side: the wire protocol shared with the central
+//! (`protocol`), the HTTP client (`client`) and the engine (`engine`: rounds, the background
+//! task, backoff). The terminal's SQLite file stays the source of truth for the device; nothing
+//! here may block the UI.
+
+pub mod client;
+pub mod engine;
+pub mod protocol;

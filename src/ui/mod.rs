@@ -54,18 +54,39 @@ pub struct Terminal {
     pub window: AppWindow,
     _scanner: Option<crate::devices::scanner::ScannerHandle>,
     _camera: Option<crate::devices::camera_worker::CameraWorker>,
+    _sync: Option<crate::sync::engine::BackgroundSync>,
 }
+
+/// Seconds between sync rounds while online.
+const SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Builds the main window, starts the app worker that owns `store`, wires every page, and
 /// starts the serial scanner when one is configured.
 pub fn build_terminal(config: &Config, store: Store) -> Result<Terminal, UiError> {
+    let db_path = store.path().to_owned();
     let (window, worker) = build(config, store)?;
+    let weak = window.as_weak();
+    let sync = crate::sync::engine::BackgroundSync::spawn(db_path, SYNC_INTERVAL, move |status| {
+        let now = session::now();
+        let _ = weak.upgrade_in_event_loop(move |window| {
+            let bar = window.global::<StatusAdapter>();
+            bar.set_online(status.online);
+            bar.set_pending_events(i32::try_from(status.waiting).unwrap_or(i32::MAX));
+            bar.set_last_sync(
+                status
+                    .last_sync
+                    .map_or_else(format::never, |t| format::age(t, now)),
+            );
+        });
+    })
+    .map_err(UiError::Worker)?;
     let scanner = scanner::start(&window, &worker, config);
     let camera = camera::start(&window, &worker);
     Ok(Terminal {
         window,
         _scanner: scanner,
         _camera: camera,
+        _sync: Some(sync),
     })
 }
 

@@ -1,0 +1,177 @@
+//! The outbox: every business fact, written in the same transaction as the fact, waiting for the
+//! central's acknowledgement (atuin's "a host only writes its own store"). Also the sync state
+//! (enrollment, pull cursor, last sync) the sync engine keeps between rounds.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{Result, Store, StoreError};
+use crate::sync::protocol::{EventKind, OutboxEvent};
+
+/// Appends an event inside `tx`; returns its device sequence.
+pub(super) fn enqueue(
+    tx: &Transaction<'_>,
+    kind: EventKind,
+    created_at: i64,
+    payload: &impl serde::Serialize,
+) -> Result<i64> {
+    let payload = serde_json::to_string(payload)
+        .map_err(|e| StoreError::Corrupt(format!("outbox payload: {e}")))?;
+    let kind = serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "other".to_owned());
+    tx.prepare_cached(
+        "INSERT INTO outbox (id, kind, created_at, payload) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        uuid::Uuid::new_v4().to_string(),
+        kind,
+        created_at,
+        payload
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// What the terminal knows of its enrollment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Enrollment {
+    pub central_url: String,
+    pub device_id: String,
+    pub token: String,
+    pub store: String,
+    pub public_key: String,
+}
+
+impl Store {
+    /// The oldest `limit` events the central has not acknowledged, in sequence order.
+    pub fn pending_events(&self, limit: usize) -> Result<Vec<OutboxEvent>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, id, kind, created_at, payload FROM outbox WHERE acked = 0
+             ORDER BY seq LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![limit as i64], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, i64>(3)?,
+                row.get::<_, String>(4)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (seq, id, kind, created_at, payload) = row?;
+            Ok(OutboxEvent {
+                id,
+                seq,
+                kind: serde_json::from_value(serde_json::Value::String(kind))
+                    .map_err(|e| StoreError::Corrupt(format!("outbox kind: {e}")))?,
+                created_at,
+                payload: serde_json::from_str(&payload)
+                    .map_err(|e| StoreError::Corrupt(format!("outbox payload: {e}")))?,
+            })
+        })
+        .collect()
+    }
+
+    /// Marks every event up to `seq` acknowledged, with the stock movements of the sales among
+    /// them (the central's levels now include them). Returns how many events this acknowledged.
+    pub fn acknowledge(&mut self, seq: i64) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE stock_movement SET acknowledged = 1 WHERE acknowledged = 0 AND sale_id IN
+               (SELECT s.id FROM sale s JOIN outbox o ON o.kind = 'sale'
+                  AND json_extract(o.payload, '$.ticket') = s.ticket_number
+                WHERE o.acked = 0 AND o.seq <= ?1)",
+            params![seq],
+        )?;
+        let acked = tx.execute(
+            "UPDATE outbox SET acked = 1 WHERE acked = 0 AND seq <= ?1",
+            params![seq],
+        )?;
+        tx.commit()?;
+        Ok(acked)
+    }
+
+    /// Events waiting for the central.
+    pub fn waiting_events(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM outbox WHERE acked = 0", [], |row| {
+                row.get(0)
+            })?)
+    }
+
+    pub fn sync_value(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM sync_state WHERE key = ?1")?
+            .query_row(params![key], |row| row.get(0))
+            .optional()?)
+    }
+
+    pub fn set_sync_value(&self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute(params![key, value])?;
+        Ok(())
+    }
+
+    pub fn clear_sync_value(&self, key: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM sync_state WHERE key = ?1")?
+            .execute(params![key])?;
+        Ok(())
+    }
+
+    /// Saves the enrollment (one transaction).
+    pub fn save_enrollment(&mut self, enrollment: &Enrollment) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for (key, value) in [
+            ("central_url", &enrollment.central_url),
+            ("device_id", &enrollment.device_id),
+            ("token", &enrollment.token),
+            ("store", &enrollment.store),
+            ("public_key", &enrollment.public_key),
+        ] {
+            tx.execute(
+                "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The enrollment, if this terminal has one.
+    pub fn enrollment(&self) -> Result<Option<Enrollment>> {
+        let get = |key| self.sync_value(key);
+        Ok(
+            match (
+                get("central_url")?,
+                get("device_id")?,
+                get("token")?,
+                get("store")?,
+                get("public_key")?,
+            ) {
+                (
+                    Some(central_url),
+                    Some(device_id),
+                    Some(token),
+                    Some(store),
+                    Some(public_key),
+                ) => Some(Enrollment {
+                    central_url,
+                    device_id,
+                    token,
+                    store,
+                    public_key,
+                }),
+                _ => None,
+            },
+        )
+    }
+}

@@ -1,0 +1,210 @@
+//! Applying a page of the central's changes: catalogue, stock everywhere, staff, customers and this
+//! store's pickup orders, together with the page's cursor, in one transaction — a crash leaves
+//! either the whole page and its cursor, or neither (the page is then pulled again).
+
+use std::collections::HashMap;
+
+use rusqlite::{Transaction, params};
+
+use super::{Result, Store, StoreError};
+use crate::domain::gtin::Gtin;
+use crate::sync::protocol::{Change, ChangesPage, ProductChange, StockLevelChange};
+
+/// The sync-state key of the pull cursor.
+pub const CURSOR_KEY: &str = "cursor";
+
+/// Ids looked up once per page rather than once per row.
+#[derive(Default)]
+struct Ids {
+    brands: HashMap<String, i64>,
+    categories: HashMap<String, i64>,
+    locations: HashMap<String, i64>,
+}
+
+impl Store {
+    /// The cursor to pull from (0 before the first pull).
+    pub fn pull_cursor(&self) -> Result<i64> {
+        Ok(self
+            .sync_value(CURSOR_KEY)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Applies `page` and moves the cursor to `page.cursor`, in one transaction.
+    pub fn apply_changes(&mut self, page: &ChangesPage) -> Result<()> {
+        let current = self.pull_cursor()?;
+        if page.cursor < current {
+            return Err(StoreError::Corrupt(format!(
+                "the central answered cursor {} behind ours ({current})",
+                page.cursor
+            )));
+        }
+        let tx = self.conn.transaction()?;
+        let mut ids = Ids::default();
+        for change in &page.changes {
+            match change {
+                Change::Location(l) => {
+                    tx.prepare_cached(
+                        "INSERT INTO location (code, name, kind) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind",
+                    )?
+                    .execute(params![l.code, l.name, l.kind])?;
+                }
+                Change::Product(p) => product(&tx, &mut ids, p)?,
+                Change::Stock(s) => {
+                    let key = gtin_key(&s.gtin)?;
+                    stock(&tx, &mut ids, key, &s.levels)?;
+                }
+                Change::Staff(s) => {
+                    tx.prepare_cached(
+                        "INSERT INTO staff (login, display_name, role, pin_hash, active, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, strftime('%s', 'now'))
+                         ON CONFLICT (login) DO UPDATE SET display_name = excluded.display_name,
+                             role = excluded.role, pin_hash = excluded.pin_hash,
+                             active = excluded.active, updated_at = excluded.updated_at",
+                    )?
+                    .execute(params![s.login, s.display_name, s.role, s.pin_hash, s.active])?;
+                }
+                Change::Customer(c) => {
+                    tx.prepare_cached(
+                        "INSERT INTO customer (public_id, first_name, last_name, email, phone,
+                                               loyalty_points, tier, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                         ON CONFLICT (public_id) DO UPDATE SET first_name = excluded.first_name,
+                             last_name = excluded.last_name, email = excluded.email,
+                             phone = excluded.phone, loyalty_points = excluded.loyalty_points,
+                             tier = excluded.tier, updated_at = excluded.updated_at
+                         WHERE excluded.updated_at >= customer.updated_at",
+                    )?
+                    .execute(params![
+                        c.id,
+                        c.first_name,
+                        c.last_name,
+                        c.email,
+                        c.phone,
+                        c.loyalty_points,
+                        c.tier,
+                        c.updated_at
+                    ])?;
+                }
+                Change::PickupOrder(o) => {
+                    let lines = serde_json::to_string(&o.lines)
+                        .map_err(|e| StoreError::Corrupt(format!("pickup lines: {e}")))?;
+                    tx.prepare_cached(
+                        "INSERT INTO pickup_order (id, store, customer, status, created_at, lines_json)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT (id) DO UPDATE SET status = excluded.status,
+                             lines_json = excluded.lines_json",
+                    )?
+                    .execute(params![o.id, o.store, o.customer, o.status, o.created_at, lines])?;
+                }
+            }
+        }
+        tx.execute(
+            "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![CURSOR_KEY, page.cursor.to_string()],
+        )?;
+        tx.commit()?;
+        // Locations may have changed under the cache.
+        self.locations.borrow_mut().clear();
+        Ok(())
+    }
+}
+
+fn gtin_key(text: &str) -> Result<i64> {
+    let gtin = Gtin::parse(text).map_err(|e| StoreError::Corrupt(format!("pulled GTIN: {e}")))?;
+    super::catalog::gtin_key(&gtin)
+}
+
+fn named_id(
+    tx: &Transaction<'_>,
+    cache: &mut HashMap<String, i64>,
+    table: &str,
+    name: &str,
+    vat_bp: Option<i64>,
+) -> Result<i64> {
+    if let Some(id) = cache.get(name) {
+        return Ok(*id);
+    }
+    let id: i64 = match (table, vat_bp) {
+        ("brand", _) => tx.query_row(
+            "INSERT INTO brand (name) VALUES (?1)
+             ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
+            params![name],
+            |row| row.get(0),
+        )?,
+        (_, vat) => tx.query_row(
+            "INSERT INTO category (name, vat_bp) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
+            params![name, vat.unwrap_or(2000)],
+            |row| row.get(0),
+        )?,
+    };
+    cache.insert(name.to_owned(), id);
+    Ok(id)
+}
+
+fn product(tx: &Transaction<'_>, ids: &mut Ids, p: &ProductChange) -> Result<()> {
+    let key = gtin_key(&p.gtin)?;
+    let brand = named_id(tx, &mut ids.brands, "brand", &p.brand, None)?;
+    let category = named_id(
+        tx,
+        &mut ids.categories,
+        "category",
+        &p.category,
+        Some(p.vat_bp),
+    )?;
+    tx.prepare_cached(
+        "INSERT INTO product (gtin, name, brand_id, category_id, price_cents, vat_bp, price_unit,
+                              in_store_item_code, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, strftime('%s', 'now'))
+         ON CONFLICT (gtin) DO UPDATE SET name = excluded.name, brand_id = excluded.brand_id,
+             category_id = excluded.category_id, price_cents = excluded.price_cents,
+             vat_bp = excluded.vat_bp, price_unit = excluded.price_unit,
+             in_store_item_code = excluded.in_store_item_code, updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        key,
+        p.name,
+        brand,
+        category,
+        p.price_cents,
+        p.vat_bp,
+        p.price_unit,
+        p.in_store_item_code
+    ])?;
+    stock(tx, ids, key, &p.stock)
+}
+
+fn stock(tx: &Transaction<'_>, ids: &mut Ids, key: i64, levels: &[StockLevelChange]) -> Result<()> {
+    for level in levels {
+        let location = match ids.locations.get(&level.location) {
+            Some(id) => *id,
+            None => {
+                let id: i64 = tx
+                    .query_row(
+                        "SELECT id FROM location WHERE code = ?1",
+                        params![level.location],
+                        |row| row.get(0),
+                    )
+                    .map_err(|_| {
+                        StoreError::Corrupt(format!(
+                            "stock for unknown location {}",
+                            level.location
+                        ))
+                    })?;
+                ids.locations.insert(level.location.clone(), id);
+                id
+            }
+        };
+        // A level older than the one we hold (pages replayed after a crash) changes nothing.
+        tx.prepare_cached(
+            "INSERT INTO stock (gtin, location_id, qty, as_of) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (gtin, location_id) DO UPDATE SET qty = excluded.qty, as_of = excluded.as_of
+             WHERE excluded.as_of >= stock.as_of",
+        )?
+        .execute(params![key, location, level.qty, level.as_of])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! The HTTP client of the sync protocol (reqwest, rustls, gzip). Every answer is checked before
+//! anything is applied: a malformed body, a cursor that goes backwards or an oversized answer is
+//! an error with a clear message, never a partial change on the terminal.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+use super::protocol::{
+    ChangesPage, DEVICE_HEADER, EnrollRequest, EnrollResponse, ErrorBody, MAX_PAGE, PushRequest,
+    PushResponse, StockAnswer,
+};
+
+/// Largest answer body read from the central (a full page of products is far below).
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("the central at {url} cannot be reached: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("the central refused the request ({status}): {message}")]
+    Refused { status: u16, message: String },
+    #[error("the central answered something that is not a valid {what}: {reason}")]
+    Malformed { what: &'static str, reason: String },
+    #[error("this terminal is not enrolled: run `comptoir enroll URL CODE`")]
+    NotEnrolled,
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl SyncError {
+    /// Worth retrying later (network, server trouble) rather than a refusal to act on.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SyncError::Unreachable { .. } | SyncError::Malformed { .. } => true,
+            SyncError::Refused { status, .. } => *status >= 500 || *status == 429,
+            SyncError::NotEnrolled | SyncError::Store(_) => false,
+        }
+    }
+}
+
+/// A client bound to one central and one device identity.
+#[derive(Clone, Debug)]
+pub struct CentralClient {
+    http: reqwest::Client,
+    base: String,
+    device_id: String,
+    token: String,
+}
+
+fn http() -> Result<reqwest::Client, SyncError> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(120))
+        .gzip(true)
+        .build()
+        .map_err(|e| SyncError::Unreachable {
+            url: String::new(),
+            reason: e.to_string(),
+        })
+}
+
+fn base(url: &str) -> String {
+    url.trim_end_matches('/').to_owned()
+}
+
+/// Exchanges a one-time enrollment code for this device's identity.
+pub async fn enroll(url: &str, code: &str, terminal_id: &str) -> Result<EnrollResponse, SyncError> {
+    let url = format!("{}/v1/enroll", base(url));
+    let response = http()?
+        .post(&url)
+        .json(&EnrollRequest {
+            code: code.trim().to_owned(),
+            terminal_id: terminal_id.to_owned(),
+        })
+        .send()
+        .await
+        .map_err(|e| unreachable(&url, e))?;
+    read(response, &url, "enrollment answer").await
+}
+
+fn unreachable(url: &str, error: reqwest::Error) -> SyncError {
+    SyncError::Unreachable {
+        url: url.to_owned(),
+        reason: error.to_string(),
+    }
+}
+
+async fn read<T: DeserializeOwned>(
+    response: reqwest::Response,
+    url: &str,
+    what: &'static str,
+) -> Result<T, SyncError> {
+    let status = response.status();
+    if let Some(length) = response.content_length()
+        && length as usize > MAX_BODY
+    {
+        return Err(SyncError::Malformed {
+            what,
+            reason: format!("{length} bytes is more than the {MAX_BODY} allowed"),
+        });
+    }
+    let bytes = response.bytes().await.map_err(|e| unreachable(url, e))?;
+    if bytes.len() > MAX_BODY {
+        return Err(SyncError::Malformed {
+            what,
+            reason: format!("{} bytes is more than the {MAX_BODY} allowed", bytes.len()),
+        });
+    }
+    if !status.is_success() {
+        let message = serde_json::from_slice::<ErrorBody>(&bytes)
+            .map(|b| b.error)
+            .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(200).collect());
+        return Err(SyncError::Refused {
+            status: status.as_u16(),
+            message,
+        });
+    }
+    serde_json::from_slice(&bytes).map_err(|e| SyncError::Malformed {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+impl CentralClient {
+    pub fn new(url: &str, device_id: &str, token: &str) -> Result<CentralClient, SyncError> {
+        Ok(CentralClient {
+            http: http()?,
+            base: base(url),
+            device_id: device_id.to_owned(),
+            token: token.to_owned(),
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    fn authed(&self, builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        builder
+            .bearer_auth(&self.token)
+            .header(DEVICE_HEADER, &self.device_id)
+    }
+
+    pub async fn push(&self, request: &PushRequest) -> Result<PushResponse, SyncError> {
+        let url = format!("{}/v1/push", self.base);
+        let response = self
+            .authed(self.http.post(&url).json(request))
+            .send()
+            .await
+            .map_err(|e| unreachable(&url, e))?;
+        let answer: PushResponse = read(response, &url, "push answer").await?;
+        // The central can only acknowledge what it was sent, or had before.
+        let highest = request.events.iter().map(|e| e.seq).max().unwrap_or(0);
+        if answer.acked_seq > highest {
+            return Err(SyncError::Malformed {
+                what: "push answer",
+                reason: format!(
+                    "acknowledged sequence {} beyond the highest sent ({highest})",
+                    answer.acked_seq
+                ),
+            });
+        }
+        Ok(answer)
+    }
+
+    pub async fn changes(&self, after: i64, limit: u32) -> Result<ChangesPage, SyncError> {
+        let url = format!(
+            "{}/v1/changes?after={after}&limit={}",
+            self.base,
+            limit.min(MAX_PAGE)
+        );
+        let response = self
+            .authed(self.http.get(&url))
+            .send()
+            .await
+            .map_err(|e| unreachable(&url, e))?;
+        let page: ChangesPage = read(response, &url, "page of changes").await?;
+        if page.cursor < after || (page.cursor == after && !page.changes.is_empty()) {
+            return Err(SyncError::Malformed {
+                what: "page of changes",
+                reason: format!("cursor {} does not move on from {after}", page.cursor),
+            });
+        }
+        Ok(page)
+    }
+
+    pub async fn stock(&self, gtin: &str) -> Result<StockAnswer, SyncError> {
+        let url = format!("{}/v1/stock/{gtin}", self.base);
+        let response = self
+            .authed(self.http.get(&url))
+            .send()
+            .await
+            .map_err(|e| unreachable(&url, e))?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Err(SyncError::Refused {
+                status: 404,
+                message: format!("the central does not know {gtin}"),
+            });
+        }
+        read(response, &url, "stock answer").await
+    }
+}
