@@ -8,8 +8,10 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::devices::printer::{FlowControl, PrinterSettings};
 use crate::devices::scanner::{Parity, SerialSettings};
 use crate::domain::in_store::{InStoreLayout, default_layouts};
+use crate::domain::receipt::{Shop, WIDTH_80MM};
 use crate::domain::scan::ScanConfig;
 
 /// What this device is for; one mode per device (DESIGN.md, "Who uses it").
@@ -47,6 +49,18 @@ pub struct Config {
     pub serial_data_bits: u8,
     /// 1 or 2.
     pub serial_stop_bits: u8,
+    /// The ESC/POS receipt printer's serial port; none = no printer (receipts go by e-mail).
+    pub printer_port: Option<String>,
+    pub printer_baud: u32,
+    pub printer_flow_control: FlowControl,
+    /// Characters per line: 42 on 80 mm paper, 32 on 58 mm.
+    pub printer_columns: usize,
+    pub printer_check_status: bool,
+    /// The shop's identity, printed on every receipt (mandatory mentions).
+    pub shop_name: String,
+    pub shop_address: Vec<String>,
+    pub shop_siret: String,
+    pub shop_vat_number: String,
 }
 
 impl Default for Config {
@@ -63,6 +77,15 @@ impl Default for Config {
             serial_parity: Parity::None,
             serial_data_bits: 8,
             serial_stop_bits: 1,
+            printer_port: None,
+            printer_baud: 9600,
+            printer_flow_control: FlowControl::Hardware,
+            printer_columns: WIDTH_80MM,
+            printer_check_status: true,
+            shop_name: "Comptoir Paris Rivoli (démo)".to_owned(),
+            shop_address: vec!["12 rue de Rivoli".to_owned(), "75004 Paris".to_owned()],
+            shop_siret: "123 456 782 00010".to_owned(),
+            shop_vat_number: "FR11123456782".to_owned(),
         }
     }
 }
@@ -127,7 +150,37 @@ impl Config {
                 .validate()
                 .map_err(|e| ConfigError::Invalid(format!("in_store_layouts: {e}")))?;
         }
+        self.shop()
+            .validate()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if let Some(printer) = self.printer_settings() {
+            printer
+                .validate()
+                .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        }
         Ok(())
+    }
+
+    /// The shop identity a receipt prints.
+    pub fn shop(&self) -> Shop {
+        Shop {
+            name: self.shop_name.clone(),
+            address_lines: self.shop_address.clone(),
+            siret: self.shop_siret.clone(),
+            vat_number: self.shop_vat_number.clone(),
+        }
+    }
+
+    /// The receipt printer, when a port is configured.
+    pub fn printer_settings(&self) -> Option<PrinterSettings> {
+        self.printer_port.as_ref().map(|path| PrinterSettings {
+            path: path.clone(),
+            baud: self.printer_baud,
+            flow_control: self.printer_flow_control,
+            columns: self.printer_columns,
+            check_status: self.printer_check_status,
+            ..PrinterSettings::default()
+        })
     }
 
     /// The database file: the configured one, else `comptoir.db` in the user's data directory.

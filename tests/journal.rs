@@ -294,3 +294,34 @@ fn a_sale_killed_at_any_instant_is_all_or_nothing() {
     assert_success(&output);
     assert_eq!(verify(&db.path).0, Some(0));
 }
+
+#[test]
+fn a_duplicate_receipt_has_every_mention_and_is_journaled() {
+    let db = journal_db();
+    let output = comptoir(&db.path)
+        .args(["receipt", "T01-000002", "--text"])
+        .output()
+        .expect("receipt");
+    assert_success(&output);
+    let text = String::from_utf8_lossy(&output.stdout);
+    for mention in [
+        "D U P L I C A T A",
+        "SIRET 123 456 782 00010",
+        "FR11123456782",
+        "T01-000002",
+        "TOTAL TTC",
+        "Base HT",
+        "Séquence n° 2",
+        "Empreinte",
+    ] {
+        assert!(text.contains(mention), "{mention} missing in:\n{text}");
+    }
+    let (code, out) = verify(&db.path);
+    assert_eq!(code, Some(0));
+    assert_eq!(out["entries"], 8, "the duplicate is a journal entry: {out}");
+    let missing = comptoir(&db.path)
+        .args(["receipt", "T01-999999"])
+        .output()
+        .expect("receipt");
+    assert_eq!(missing.status.code(), Some(1));
+}

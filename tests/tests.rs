@@ -7,6 +7,7 @@ mod camera;
 mod cli;
 mod devices;
 mod journal;
+mod printer;
 mod sell;
 mod store;
 mod ui;

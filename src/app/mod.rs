@@ -4,4 +4,5 @@
 pub mod checkout;
 pub mod login;
 pub mod product_card;
+pub mod receipt;
 pub mod seed;

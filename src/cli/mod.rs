@@ -11,6 +11,7 @@ pub mod listen;
 mod output;
 pub mod parse;
 mod product;
+mod receipt;
 mod search;
 mod seed;
 mod sell;
@@ -73,6 +74,16 @@ pub enum Command {
     Training {
         #[arg(value_enum)]
         state: OnOff,
+    },
+    /// Print or show a receipt again, marked DUPLICATA and journaled.
+    Receipt {
+        ticket: String,
+        /// Print on the ESC/POS printer at this serial port.
+        #[arg(long, value_name = "PORT")]
+        print: Option<String>,
+        /// Show the receipt as text (the default when not printing).
+        #[arg(long)]
+        text: bool,
     },
     /// Enroll this terminal with a central, using a one-time code from `comptoir-central enroll`.
     Enroll {
@@ -233,6 +244,11 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
         } => journal::export(context, out),
         Command::Close { period, json } => journal::close(context, *period, *json),
         Command::Training { state } => journal::training(context, *state == OnOff::On),
+        Command::Receipt {
+            ticket,
+            print,
+            text,
+        } => receipt::run(context, ticket, print.as_deref(), *text),
         Command::Enroll { url, code } => sync::enroll(context, url, code),
         Command::Sync {
             action: SyncAction::Once { central, json },

@@ -12,6 +12,7 @@ pub mod in_store;
 pub mod journal;
 pub mod money;
 pub mod payment;
+pub mod receipt;
 pub mod scan;
 pub mod staff;
 pub mod vat;

@@ -29,7 +29,7 @@ pub use closing::{ClosingPeriod, ClosingReport};
 pub use demo_load::DemoLoader;
 pub use journal::{ChainTip, ClosingRow, EntryDraft, Verification};
 pub use outbox::Enrollment;
-pub use sales::{NewSale, RecordedSale, ticket_number};
+pub use sales::{NewSale, RecordedSale, StoredSale, ticket_number};
 pub use search::{SEARCH_SQL, SearchExpressions};
 pub use staff::StaffAccount;
 

@@ -5,10 +5,14 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::journal::{self, EntryDraft};
 use super::{Result, Store, StoreError};
-use crate::domain::basket::{BasketLine, BasketTotals};
+use crate::domain::basket::{BasketLine, BasketTotals, VatBreakdownLine};
 use crate::domain::gtin::Gtin;
 use crate::domain::journal::{DigestLine, EntryKind, PaymentAmount, VatAmount, lines_digest};
+use crate::domain::money::Cents;
+use crate::domain::payment::PaymentMethod;
 use crate::domain::payment::Settlement;
+use crate::domain::receipt::ReceiptLine;
+use crate::domain::vat::VatRate;
 use crate::sync::protocol::{
     EventKind as OutboxKind, PaymentPayload, SaleLinePayload, SalePayload,
 };
@@ -182,6 +186,14 @@ impl Store {
                 customer: None,
             },
         )?;
+        // The customer did not ask for paper (French law since 2023): the receipt goes to the
+        // central, which makes it available in the customer's account.
+        super::outbox::enqueue(
+            &tx,
+            OutboxKind::EReceipt,
+            sale.created_at,
+            &serde_json::json!({ "ticket": ticket, "terminal": sale.terminal_id }),
+        )?;
         let (entry, journal_hash) = journal::append(
             &tx,
             EntryDraft {
@@ -246,5 +258,130 @@ impl Store {
         Ok(self
             .conn
             .query_row("SELECT count(*) FROM sale", [], |row| row.get(0))?)
+    }
+}
+
+/// A recorded sale, read back whole (to print its receipt again).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredSale {
+    pub ticket_number: String,
+    pub terminal_id: String,
+    pub operator: Option<String>,
+    pub created_at: i64,
+    pub training: bool,
+    pub total: Cents,
+    pub change: Cents,
+    pub lines: Vec<ReceiptLine>,
+    pub vat: Vec<VatBreakdownLine>,
+    pub payments: Vec<(PaymentMethod, Cents)>,
+    pub journal_sequence: i64,
+    pub journal_hash: String,
+}
+
+impl Store {
+    /// The sale with this ticket number, with its journal entry's sequence and hash.
+    pub fn stored_sale(&self, ticket_number: &str) -> Result<Option<StoredSale>> {
+        let head = self
+            .conn
+            .query_row(
+                "SELECT s.id, s.terminal_id, e.operator, s.created_at, s.training, s.total_cents,
+                        s.change_cents, e.sequence, e.hash
+                 FROM sale s JOIN journal_entry e ON e.kind = 'ticket'
+                      AND e.reference = s.ticket_number AND e.terminal_id = s.terminal_id
+                 WHERE s.ticket_number = ?1",
+                params![ticket_number],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, Option<String>>(2)?,
+                        row.get::<_, i64>(3)?,
+                        row.get::<_, bool>(4)?,
+                        row.get::<_, i64>(5)?,
+                        row.get::<_, i64>(6)?,
+                        row.get::<_, i64>(7)?,
+                        row.get::<_, String>(8)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((id, terminal_id, operator, created_at, training, total, change, seq, hash)) =
+            head
+        else {
+            return Ok(None);
+        };
+        let vat_of = |bp: i64| {
+            VatRate::from_basis_points(bp).map_err(|e| StoreError::Corrupt(e.to_string()))
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT label, quantity, unit_price_cents, amount_cents, vat_bp, label_amount
+             FROM sale_line WHERE sale_id = ?1 ORDER BY line_no",
+        )?;
+        let rows = stmt.query_map(params![id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, i64>(2)?,
+                row.get::<_, i64>(3)?,
+                row.get::<_, i64>(4)?,
+                row.get::<_, bool>(5)?,
+            ))
+        })?;
+        let mut lines = Vec::new();
+        for row in rows {
+            let (label, quantity, unit_price, amount, vat_bp, label_priced) = row?;
+            lines.push(ReceiptLine {
+                label,
+                quantity,
+                unit_price: Cents::new(if label_priced { amount } else { unit_price }),
+                amount: Cents::new(amount),
+                vat_rate: vat_of(vat_bp)?,
+                label_priced,
+            });
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT vat_bp, base_cents, vat_cents, total_cents FROM sale_vat WHERE sale_id = ?1
+             ORDER BY vat_bp DESC",
+        )?;
+        let rows = stmt.query_map(params![id], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?;
+        let mut vat = Vec::new();
+        for row in rows {
+            let (bp, base, v, t) = row?;
+            vat.push(VatBreakdownLine {
+                rate: vat_of(bp)?,
+                base: Cents::new(base),
+                vat: Cents::new(v),
+                total: Cents::new(t),
+            });
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT method, amount_cents FROM sale_payment WHERE sale_id = ?1 ORDER BY method",
+        )?;
+        let rows = stmt.query_map(params![id], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+        })?;
+        let mut payments = Vec::new();
+        for row in rows {
+            let (method, amount) = row?;
+            let method = PaymentMethod::parse(&method)
+                .ok_or_else(|| StoreError::Corrupt(format!("payment method {method:?}")))?;
+            payments.push((method, Cents::new(amount)));
+        }
+        Ok(Some(StoredSale {
+            ticket_number: ticket_number.to_owned(),
+            terminal_id,
+            operator,
+            created_at,
+            training,
+            total: Cents::new(total),
+            change: Cents::new(change),
+            lines,
+            vat,
+            payments,
+            journal_sequence: seq,
+            journal_hash: hash,
+        }))
     }
 }

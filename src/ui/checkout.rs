@@ -11,9 +11,11 @@ use super::basket::{self, BasketView};
 use super::format::{self, Lang};
 use super::session::{Session, now};
 use super::worker::Worker;
+use crate::devices::printer::print_receipt;
+
 use super::{
-    AppAdapter, AppWindow, CheckoutAdapter, Page, PayMethod, Preview, PreviewKind, ScanPageAdapter,
-    ScanProblem,
+    AppAdapter, AppWindow, CheckoutAdapter, Page, PayMethod, Preview, PreviewKind, PrintState,
+    ScanPageAdapter, ScanProblem,
 };
 
 /// The tender for what the keypad typed: for cash the amount handed over, for split the card
@@ -188,6 +190,43 @@ pub fn setup(window: &AppWindow, worker: &Worker, lang: Lang) {
         });
     });
     let (weak, w) = (window.as_weak(), worker.clone());
+    adapter.on_print_receipt(move || {
+        let Some(window) = weak.upgrade() else { return };
+        let checkout = window.global::<CheckoutAdapter>();
+        checkout.set_print_state(PrintState::Printing);
+        let ticket = checkout.get_ticket_number().to_string();
+        let weak = weak.clone();
+        w.run(move |session| {
+            let config = &session.config;
+            let receipt = crate::app::receipt::original(&session.store, &ticket, config.shop());
+            let Some(settings) = config.printer_settings() else {
+                return;
+            };
+            // Printing waits on the printer (up to its timeouts): its own thread, so that the
+            // worker goes on serving scans.
+            let printing = std::thread::Builder::new()
+                .name("receipt-printer".to_owned())
+                .spawn(move || {
+                    let outcome = receipt
+                        .map_err(|e| e.to_string())
+                        .and_then(|r| print_receipt(&settings, &r).map_err(|e| e.to_string()));
+                    let _ = weak.upgrade_in_event_loop(move |window| {
+                        let checkout = window.global::<CheckoutAdapter>();
+                        match outcome {
+                            Ok(()) => checkout.set_print_state(PrintState::Printed),
+                            Err(problem) => {
+                                checkout.set_print_problem(problem.into());
+                                checkout.set_print_state(PrintState::Failed);
+                            }
+                        }
+                    });
+                });
+            if let Err(error) = printing {
+                tracing::error!(%error, "cannot start the printing thread");
+            }
+        });
+    });
+    let (weak, w) = (window.as_weak(), worker.clone());
     adapter.on_next_customer(move || {
         let weak = weak.clone();
         w.run(move |session| {
@@ -195,6 +234,7 @@ pub fn setup(window: &AppWindow, worker: &Worker, lang: Lang) {
             let _ = weak.upgrade_in_event_loop(|window| {
                 let a = window.global::<CheckoutAdapter>();
                 a.set_completed(false);
+                a.set_print_state(PrintState::Idle);
                 a.set_amount_text("".into());
                 a.set_ticket_number("".into());
                 basket::clear(&window);

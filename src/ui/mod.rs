@@ -108,6 +108,9 @@ fn build(config: &Config, store: Store) -> Result<(AppWindow, Worker), UiError> 
     });
     app.set_page(Page::Login);
     window
+        .global::<CheckoutAdapter>()
+        .set_can_print(config.printer_port.is_some());
+    window
         .global::<StatusAdapter>()
         .set_last_sync(format::never());
     window

@@ -1,0 +1,62 @@
+//! Receipts: the one the customer asks for after a sale (French law since 2023: never printed
+//! unless asked), and duplicates printed or shown again later, journaled as such.
+
+use crate::domain::journal::EntryKind;
+use crate::domain::receipt::{Receipt, Shop};
+use crate::store::{EntryDraft, Store, StoreError, StoredSale};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiptError {
+    #[error("no sale has the ticket number {0}")]
+    UnknownTicket(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The receipt of a recorded sale.
+pub fn receipt_of(sale: &StoredSale, shop: Shop, duplicate: bool) -> Receipt {
+    Receipt {
+        shop,
+        ticket_number: sale.ticket_number.clone(),
+        terminal_id: sale.terminal_id.clone(),
+        operator: sale.operator.clone(),
+        created_at: sale.created_at,
+        lines: sale.lines.clone(),
+        total: sale.total,
+        vat: sale.vat.clone(),
+        payments: sale.payments.clone(),
+        change: sale.change,
+        sequence: sale.journal_sequence,
+        hash: sale.journal_hash.clone(),
+        training: sale.training,
+        duplicate,
+    }
+}
+
+/// The receipt of `ticket` as first issued (the customer asked for it at the checkout).
+pub fn original(store: &Store, ticket: &str, shop: Shop) -> Result<Receipt, ReceiptError> {
+    let sale = store
+        .stored_sale(ticket)?
+        .ok_or_else(|| ReceiptError::UnknownTicket(ticket.to_owned()))?;
+    Ok(receipt_of(&sale, shop, false))
+}
+
+/// A duplicate of `ticket`, marked « DUPLICATA »; issuing it is a journal entry.
+pub fn duplicate(
+    store: &mut Store,
+    ticket: &str,
+    shop: Shop,
+    terminal: &str,
+    operator: &str,
+    now: i64,
+) -> Result<Receipt, ReceiptError> {
+    let sale = store
+        .stored_sale(ticket)?
+        .ok_or_else(|| ReceiptError::UnknownTicket(ticket.to_owned()))?;
+    let mut entry = EntryDraft::technical(terminal, Some(operator), "duplicate", now);
+    entry.kind = EntryKind::Duplicate;
+    entry.reference = Some(ticket.to_owned());
+    entry.detail = None;
+    store.journal_event(entry)?;
+    Ok(receipt_of(&sale, shop, true))
+}

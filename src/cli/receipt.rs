@@ -1,0 +1,49 @@
+//! `comptoir receipt TICKET [--print PORT] [--text]`: a receipt again, marked « DUPLICATA » and
+//! journaled; printed on the ESC/POS printer at PORT, or shown as text.
+
+use std::process::ExitCode;
+
+use super::{CommandContext, EXIT_NOT_FOUND};
+use crate::app::receipt::{ReceiptError, duplicate};
+use crate::devices::printer::{PrinterSettings, print_receipt};
+use crate::domain::receipt::{layout, to_text};
+
+pub fn run(
+    context: &CommandContext,
+    ticket: &str,
+    print: Option<&str>,
+    text: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut store = context.open_store()?;
+    let config = &context.config;
+    let receipt = match duplicate(
+        &mut store,
+        ticket,
+        config.shop(),
+        &config.terminal_id,
+        "cli",
+        chrono::Utc::now().timestamp(),
+    ) {
+        Ok(receipt) => receipt,
+        Err(ReceiptError::Store(e)) => return Err(e.into()),
+        Err(error) => {
+            eprintln!("{error}");
+            return Ok(ExitCode::from(EXIT_NOT_FOUND));
+        }
+    };
+    if text || print.is_none() {
+        print!("{}", to_text(&layout(&receipt, config.printer_columns)));
+    }
+    if let Some(port) = print {
+        let settings = PrinterSettings {
+            path: port.to_owned(),
+            ..config.printer_settings().unwrap_or_default()
+        };
+        if let Err(error) = print_receipt(&settings, &receipt) {
+            eprintln!("the receipt was not printed: {error}");
+            return Ok(ExitCode::from(EXIT_NOT_FOUND));
+        }
+        eprintln!("duplicate of {ticket} printed on {port}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
