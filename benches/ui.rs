@@ -71,7 +71,12 @@ fn wait_for(window: &AppWindow, done: impl Fn(&AppWindow) -> bool + 'static) {
         }
     });
     slint::run_event_loop().expect("event loop");
-    assert!(done(window), "timed out");
+    assert!(
+        done(window),
+        "timed out on page {:?} (login problem {:?})",
+        window.global::<AppAdapter>().get_page(),
+        window.global::<LoginAdapter>().get_problem()
+    );
 }
 
 fn ui_path(db: &Path, products: u64) {
@@ -88,9 +93,14 @@ fn ui_path(db: &Path, products: u64) {
         start.as_secs_f64() * 1e3
     );
 
-    window
-        .global::<LoginAdapter>()
-        .invoke_log_in("camille".into(), "1234".into());
+    // Log in as a user does (the same path as tests/ui.rs).
+    for label in ["Camille Martin", "1", "2", "3", "4", "Se connecter"] {
+        if let Some(element) =
+            i_slint_backend_testing::ElementHandle::find_by_accessible_label(&window, label).next()
+        {
+            element.invoke_accessible_default_action();
+        }
+    }
     wait_for(&window, |w| {
         w.global::<AppAdapter>().get_page() == Page::Scan
     });

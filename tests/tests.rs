@@ -4,10 +4,13 @@
 mod util;
 
 mod camera;
+mod central;
 mod cli;
 mod devices;
 mod journal;
 mod printer;
+mod proxy;
 mod sell;
 mod store;
+mod sync;
 mod ui;

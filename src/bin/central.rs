@@ -1,12 +1,198 @@
-//! `comptoir-central`: the reference central server. The sync issue gives it its subcommands.
+//! `comptoir-central`: the reference central server. Parses arguments, sets up logging and calls
+//! the library (`comptoir::central`); no logic of its own.
 
-use clap::Parser;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use comptoir::central;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// The reference central server for Comptoir terminals (sync, enrollment, signing).
 #[derive(Parser)]
 #[command(name = "comptoir-central", version)]
-struct Args {}
+struct Args {
+    /// Data directory (database and signing key) [default: the user's data dir/comptoir-central]
+    #[arg(long, global = true, value_name = "DIR", env = "COMPTOIR_CENTRAL_DATA")]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    let _args = Args::parse();
+#[derive(Subcommand)]
+enum Command {
+    /// Write the demo chain: 6 stores, 2 warehouses, catalogue, stock, staff, customers, carts,
+    /// click-and-collect orders.
+    Seed {
+        /// Catalogue size.
+        #[arg(long, default_value_t = central::DEFAULT_PRODUCTS)]
+        products: u64,
+        /// Print what was seeded as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve terminals until Ctrl-C or SIGTERM.
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free one).
+        #[arg(long, value_name = "ADDR")]
+        listen: String,
+    },
+    /// Issue a one-time enrollment code for a store (valid 24 h); the code is the last line.
+    Enroll {
+        #[arg(long, value_name = "STORE_ID")]
+        store: String,
+    },
+    /// Revoke a device: its token is refused from now on.
+    Revoke {
+        #[arg(long, value_name = "DEVICE_ID")]
+        device: String,
+    },
+    /// Counts of what terminals sent.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    // A server logs its requests; a one-shot command only its warnings (RUST_LOG overrides).
+    let default_level = match args.command {
+        Command::Serve { .. } => "info",
+        _ => "warn",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("comptoir-central: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let data = match args.data {
+        Some(dir) => dir,
+        None => directories::BaseDirs::new()
+            .context("no home directory to keep the data in: pass --data DIR")?
+            .data_dir()
+            .join("comptoir-central"),
+    };
+    match args.command {
+        Command::Seed { products, json } => {
+            let bar = ProgressBar::with_draw_target(
+                Some(products),
+                if std::io::stderr().is_terminal() {
+                    ProgressDrawTarget::stderr()
+                } else {
+                    ProgressDrawTarget::hidden()
+                },
+            );
+            bar.set_style(
+                ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} products ({eta})")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.set_message("seeding");
+            let summary = central::seed(&data, products, |done, _| bar.set_position(done))?;
+            bar.finish_and_clear();
+            if json {
+                println!("{}", serde_json::to_string(&summary)?);
+            } else {
+                println!(
+                    "seeded {} products, {} stores, {} customers, {} click-and-collect orders in {}",
+                    summary.products,
+                    summary.stores.len(),
+                    summary.customers.len(),
+                    summary.pickup_orders.len(),
+                    data.display()
+                );
+            }
+        }
+        Command::Serve { listen } => {
+            let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
+            runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind(&listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {listen}"))?;
+                let address = listener.local_addr()?;
+                println!("comptoir-central listening on http://{address}");
+                std::io::stdout().flush()?;
+                central::serve(listener, &data, shutdown_signal()).await?;
+                anyhow::Ok(())
+            })?;
+        }
+        Command::Enroll { store } => {
+            let code = central::enroll_code(&data, &store)?;
+            let until = chrono::DateTime::from_timestamp(code.expires_at, 0)
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default();
+            println!(
+                "Enrollment code for {} ({}), single use, valid until {until}:",
+                code.store, code.store_name
+            );
+            println!("{}", code.code);
+        }
+        Command::Revoke { device } => {
+            if !central::revoke_device(&data, &device)? {
+                anyhow::bail!("no device {device} is enrolled here");
+            }
+            println!("device {device} revoked");
+        }
+        Command::Stats { json } => {
+            let stats = central::stats(&data)?;
+            if json {
+                println!("{}", serde_json::to_string(&stats)?);
+            } else {
+                let r = &stats.received;
+                println!(
+                    "received: {} sales, {} returns, {} closings, {} journal entries, {} e-receipts, {} stock counts, {} other",
+                    r.sales,
+                    r.returns,
+                    r.closings,
+                    r.journal_entries,
+                    r.e_receipts,
+                    r.stock_counts,
+                    r.other
+                );
+                println!("duplicates ignored: {}", stats.duplicates_ignored);
+                println!("devices: {}", stats.devices);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM on Unix (what a service manager sends).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
 }

@@ -1,2 +1,196 @@
-//! The reference central server as a library (`comptoir-central` is a thin binary over it).
-//! Filled in by the offline-first sync issue.
+//! The reference central server as a library; `comptoir-central` is a thin binary over it
+//! (mini-redis: [`serve`] takes a bound listener and a shutdown future, so tests run the real
+//! server in-process on port 0).
+//!
+//! It holds the chain — stores and warehouses, catalogue, prices, stock per location, staff,
+//! customers, online carts, click-and-collect orders — and what terminals send, in `central.db`
+//! in its data directory ([`store`], the only SQL), with its Ed25519 signing key beside it
+//! ([`keys`]). Terminals speak `sync::protocol` to it ([`handlers`]).
+//!
+//! Never logged, at any level: tokens, enrollment codes, payloads, customer names, e-mails or
+//! phone numbers. A request's span carries its method, path and device id.
+
+pub mod auth;
+mod handlers;
+pub mod ingest;
+pub mod keys;
+pub mod seed;
+pub mod store;
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+pub use handlers::BODY_LIMIT;
+pub use seed::{DEFAULT_PRODUCTS, PickupOrderRef, SeedSummary, seed};
+
+use crate::domain::catalog::LocationKind;
+use crate::sync::protocol::EventKind;
+use keys::{KeyError, SigningKeys};
+use store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CentralError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Random(#[from] auth::RandomError),
+    #[error("the chain has no location {store:?}; its stores are: {known}")]
+    UnknownStore { store: String, known: String },
+    #[error("{store} is a warehouse: only a store's terminals enroll")]
+    NotAStore { store: String },
+    #[error(
+        "this data directory is already seeded with {products} products: seed a fresh --data directory"
+    )]
+    AlreadySeeded { products: u64 },
+    #[error("the demo catalogue has at most {max} products, {asked} were asked for")]
+    TooManyProducts { asked: u64, max: u64 },
+    #[error("a staff PIN cannot be hashed: {0}")]
+    PinHash(String),
+    #[error("the server failed: {0}")]
+    Serve(#[from] std::io::Error),
+    #[error("a background task of the central failed: {0}")]
+    Task(String),
+}
+
+/// Serves the sync protocol on `listener` with the data in `data_dir` (created on first use,
+/// with its database and signing key) until `shutdown` completes; requests in flight then
+/// finish before this returns.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    data_dir: &Path,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), CentralError> {
+    let dir = data_dir.to_owned();
+    let (store, keys) = tokio::task::spawn_blocking(move || -> Result<_, CentralError> {
+        Ok((Store::open(&dir, true)?, SigningKeys::load_or_create(&dir)?))
+    })
+    .await
+    .map_err(|e| CentralError::Task(e.to_string()))??;
+    let state = handlers::AppState {
+        store: Arc::new(store),
+        public_key: keys.public_key().into(),
+    };
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "central listening");
+    axum::serve(listener, handlers::router(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    tracing::info!("central stopped");
+    Ok(())
+}
+
+/// A one-time enrollment code, as `comptoir-central enroll` prints it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnrollmentCode {
+    /// `XXXX-XXXX-XXXX-XXXX`; shown once, only its SHA-256 is kept.
+    pub code: String,
+    pub store: String,
+    pub store_name: String,
+    /// Unix seconds, UTC.
+    pub expires_at: i64,
+}
+
+/// Issues a one-time enrollment code for `store` (a store's location code), valid 24 hours.
+pub fn enroll_code(data_dir: &Path, store: &str) -> Result<EnrollmentCode, CentralError> {
+    enroll_code_issued_at(data_dir, store, chrono::Utc::now().timestamp())
+}
+
+/// [`enroll_code`] as if issued at `now` (Unix seconds, UTC): the seam for expiry tests.
+pub fn enroll_code_issued_at(
+    data_dir: &Path,
+    store: &str,
+    now: i64,
+) -> Result<EnrollmentCode, CentralError> {
+    let db = Store::open(data_dir, false)?;
+    let location = db
+        .location(store)?
+        .ok_or_else(|| CentralError::UnknownStore {
+            store: store.to_owned(),
+            known: crate::domain::demo::LOCATIONS
+                .iter()
+                .filter(|l| l.kind == LocationKind::Store)
+                .map(|l| l.code)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+    if location.kind != LocationKind::Store.as_str() {
+        return Err(CentralError::NotAStore {
+            store: store.to_owned(),
+        });
+    }
+    let code = auth::new_enrollment_code()?;
+    let expires_at = now + auth::ENROLLMENT_TTL_SECS;
+    db.add_enrollment_code(&auth::code_digest(&code), store, now, expires_at)?;
+    tracing::info!(store, "enrollment code issued");
+    Ok(EnrollmentCode {
+        code,
+        store: location.code,
+        store_name: location.name,
+        expires_at,
+    })
+}
+
+/// Revokes a device: its token is refused (403) from now on. False when there is no such device.
+pub fn revoke_device(data_dir: &Path, device_id: &str) -> Result<bool, CentralError> {
+    Ok(Store::open(data_dir, false)?.revoke(device_id)?)
+}
+
+/// What the central knows of a device's fiscal journal (None for an unknown device).
+pub fn device_journal(
+    data_dir: &Path,
+    device_id: &str,
+) -> Result<Option<store::DeviceJournal>, CentralError> {
+    Ok(Store::open(data_dir, false)?.device_journal(device_id)?)
+}
+
+/// What terminals sent, as `comptoir-central stats --json` prints it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub received: Received,
+    /// Events a terminal sent again that the central already had (retries).
+    pub duplicates_ignored: i64,
+    /// Devices ever enrolled, revoked ones included.
+    pub devices: i64,
+}
+
+/// Events received from terminals, by kind (each counted once, however often it was sent).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Received {
+    pub sales: i64,
+    pub returns: i64,
+    pub closings: i64,
+    pub journal_entries: i64,
+    pub e_receipts: i64,
+    pub stock_counts: i64,
+    pub other: i64,
+}
+
+/// Counts of what terminals sent.
+pub fn stats(data_dir: &Path) -> Result<Stats, CentralError> {
+    let counters = Store::open(data_dir, false)?.counters()?;
+    let count = |kind: EventKind| {
+        counters
+            .received
+            .get(kind.stats_key())
+            .copied()
+            .unwrap_or(0)
+    };
+    Ok(Stats {
+        received: Received {
+            sales: count(EventKind::Sale),
+            returns: count(EventKind::Return),
+            closings: count(EventKind::Closing),
+            journal_entries: count(EventKind::JournalEntry),
+            e_receipts: count(EventKind::EReceipt),
+            stock_counts: count(EventKind::StockCount),
+            other: count(EventKind::Other),
+        },
+        duplicates_ignored: counters.duplicates_ignored,
+        devices: counters.devices,
+    })
+}

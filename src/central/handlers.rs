@@ -1,0 +1,429 @@
+//! The HTTP side of the central: the four `/v1` endpoints of `sync::protocol`, authentication of
+//! devices, and the mapping of every refusal to a status and an [`ErrorBody`]. Handlers never
+//! touch SQL (that is `store`, called through `spawn_blocking` so the runtime never blocks) and
+//! never log a token, an enrollment code, a payload or a customer: a request's span carries its
+//! method, path and device id only.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::central::auth;
+use crate::central::ingest::{BatchError, check_batch};
+use crate::central::store::{EnrollOutcome, PageOutcome, PushOutcome, Store, StoreError};
+use crate::domain::gtin::Gtin;
+use crate::sync::protocol::{
+    DEVICE_HEADER, EnrollRequest, EnrollResponse, ErrorBody, MAX_PAGE, PushRequest, PushResponse,
+    StockAnswer,
+};
+
+/// The largest request body, once decompressed: a full push batch of large sales fits many
+/// times over, and a gzip bomb does not.
+pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// The longest terminal id a device may give itself.
+const TERMINAL_ID_MAX: usize = 64;
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub store: Arc<Store>,
+    pub public_key: Arc<str>,
+}
+
+pub(crate) fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/enroll", post(enroll))
+        .route("/v1/push", post(push))
+        .route("/v1/changes", get(changes))
+        .route("/v1/stock/{gtin}", get(stock))
+        .fallback(not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(RequestDecompressionLayer::new())
+        // The fastest level: a catalogue page is JSON that shrinks several times even so, and
+        // the first pull of a large catalogue is bound by the central's CPU, not by the wire.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<Body>| {
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        device = tracing::field::Empty,
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+}
+
+/// A refusal: a status and a message for the operator, sent as [`ErrorBody`].
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, message)
+    }
+
+    fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (
+            self.status,
+            axum::Json(ErrorBody {
+                error: self.message,
+            }),
+        )
+            .into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        if e.is_busy() {
+            tracing::warn!("the central database is busy");
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the central is busy: retry shortly",
+            );
+        }
+        tracing::error!(error = %e, "central database error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the central could not read or write its database: retry later",
+        )
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> ApiError {
+        let status = rejection.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                status,
+                format!("the request body is larger than {BODY_LIMIT} bytes once decompressed"),
+            )
+        } else {
+            ApiError::new(
+                status,
+                format!("the request body cannot be read: {}", rejection.body_text()),
+            )
+        }
+    }
+}
+
+/// Runs a store call off the runtime's threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => Ok(result?),
+        Err(e) => {
+            tracing::error!(error = %e, "a database task failed");
+            Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the central failed while handling the request: retry later",
+            ))
+        }
+    }
+}
+
+/// A JSON body, or a 400 saying why not. serde's message may quote the body: it goes back to the
+/// sender only, never to the log.
+fn json_body<T: serde::de::DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    let body = body?;
+    serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "the request body is not valid JSON for this endpoint: {e}"
+        ))
+    })
+}
+
+/// A device that proved itself with its token.
+pub(crate) struct AuthedDevice {
+    pub id: String,
+    pub store: String,
+}
+
+impl FromRequestParts<AppState> for AuthedDevice {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(auth::bearer)
+            .ok_or_else(|| {
+                ApiError::unauthorized("this request needs `Authorization: Bearer <device token>`")
+            })?;
+        let digest = auth::token_digest(token);
+        let store = state.store.clone();
+        let device = blocking(move || store.device_by_token(&digest))
+            .await?
+            .ok_or_else(|| {
+                tracing::warn!("a request came with an unknown token");
+                ApiError::unauthorized("unknown device token: enroll this terminal again")
+            })?;
+        tracing::Span::current().record("device", tracing::field::display(&device.id));
+        let claimed = parts
+            .headers
+            .get(DEVICE_HEADER)
+            .and_then(|v| v.to_str().ok());
+        if claimed != Some(device.id.as_str()) {
+            tracing::warn!("the device header does not match the token");
+            return Err(ApiError::forbidden(format!(
+                "the `{DEVICE_HEADER}` header does not name the device this token belongs to"
+            )));
+        }
+        if device.revoked {
+            tracing::warn!("a revoked device was refused");
+            return Err(ApiError::forbidden(
+                "this device was revoked: enroll it again with a new code",
+            ));
+        }
+        Ok(AuthedDevice {
+            id: device.id,
+            store: device.store,
+        })
+    }
+}
+
+async fn enroll(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<axum::Json<EnrollResponse>, ApiError> {
+    let request: EnrollRequest = json_body(body)?;
+    let terminal_id = request.terminal_id.trim().to_owned();
+    if terminal_id.is_empty() || terminal_id.chars().count() > TERMINAL_ID_MAX {
+        return Err(ApiError::bad_request(format!(
+            "terminal_id must be 1 to {TERMINAL_ID_MAX} characters"
+        )));
+    }
+    let code = auth::code_digest(&request.code);
+    let token = auth::new_token().map_err(|e| {
+        tracing::error!(error = %e, "no token could be generated");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the central cannot generate a token",
+        )
+    })?;
+    let token_digest = auth::token_digest(&token);
+    let device_id = auth::new_device_id();
+    let now = chrono::Utc::now().timestamp();
+    let store = state.store.clone();
+    let (id, terminal) = (device_id.clone(), terminal_id.clone());
+    let outcome = blocking(move || store.enroll(&code, &id, &terminal, &token_digest, now)).await?;
+    match outcome {
+        EnrollOutcome::Enrolled { store } => {
+            tracing::info!(device = %device_id, store = %store, terminal = %terminal_id, "device enrolled");
+            Ok(axum::Json(EnrollResponse {
+                device_id,
+                token,
+                store,
+                public_key: state.public_key.to_string(),
+            }))
+        }
+        EnrollOutcome::Unknown => {
+            tracing::warn!("enrollment with an unknown code");
+            Err(ApiError::forbidden(
+                "unknown enrollment code: check it, or ask for a new one with `comptoir-central enroll`",
+            ))
+        }
+        EnrollOutcome::Used => {
+            tracing::warn!("enrollment with a code already used");
+            Err(ApiError::new(
+                StatusCode::GONE,
+                "this enrollment code was already used: a code enrolls one terminal only, ask for a new one",
+            ))
+        }
+        EnrollOutcome::Expired { at } => {
+            tracing::warn!("enrollment with an expired code");
+            let when = chrono::DateTime::from_timestamp(at, 0)
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_else(|| at.to_string());
+            Err(ApiError::new(
+                StatusCode::GONE,
+                format!("this enrollment code expired on {when}: ask for a new one"),
+            ))
+        }
+    }
+}
+
+async fn push(
+    device: AuthedDevice,
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<axum::Json<PushResponse>, ApiError> {
+    let request: PushRequest = json_body(body)?;
+    let received = request.events.len();
+    let events = check_batch(request, &device.store).map_err(|e| {
+        let status = match e {
+            BatchError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            BatchError::Malformed { .. } => StatusCode::BAD_REQUEST,
+            BatchError::ForeignStore { .. } => {
+                tracing::warn!("a batch with another store's facts was refused");
+                StatusCode::FORBIDDEN
+            }
+        };
+        ApiError::new(status, e.to_string())
+    })?;
+    let store = state.store.clone();
+    let now = chrono::Utc::now().timestamp();
+    let id = device.id.clone();
+    match blocking(move || store.push(&id, &events, now)).await? {
+        PushOutcome::Applied {
+            acked_seq,
+            applied,
+            duplicates,
+        } => {
+            tracing::info!(received, applied, duplicates, acked_seq, "push applied");
+            Ok(axum::Json(PushResponse {
+                acked_seq,
+                applied,
+                duplicates,
+            }))
+        }
+        PushOutcome::Revoked => Err(ApiError::forbidden(
+            "this device was revoked: enroll it again with a new code",
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+struct ChangesQuery {
+    #[serde(default)]
+    after: i64,
+    limit: Option<u32>,
+}
+
+async fn changes(
+    device: AuthedDevice,
+    State(state): State<AppState>,
+    query: Result<Query<ChangesQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|e| {
+        ApiError::bad_request(format!(
+            "expected ?after=CURSOR&limit=N with integers: {}",
+            e.body_text()
+        ))
+    })?;
+    if query.after < 0 {
+        return Err(ApiError::bad_request("the cursor cannot be negative"));
+    }
+    // A terminal asking for more than a page gets a full page, and `more` tells it to go on.
+    let limit = match query.limit {
+        Some(0) => return Err(ApiError::bad_request("limit must be at least 1")),
+        Some(n) => n.min(MAX_PAGE),
+        None => MAX_PAGE,
+    };
+    let store = state.store.clone();
+    let after = query.after;
+    let scope = device.store.clone();
+    match blocking(move || store.changes(&scope, after, limit)).await? {
+        PageOutcome::Ahead { latest } => {
+            tracing::warn!(after, latest, "a cursor ahead of the change log");
+            Err(ApiError::bad_request(format!(
+                "cursor {after} is ahead of the central's change log (latest {latest}): \
+                 the central's data was replaced; this terminal must sync again from 0"
+            )))
+        }
+        PageOutcome::Page {
+            cursor,
+            more,
+            remaining,
+            changes,
+        } => {
+            tracing::debug!(
+                after,
+                cursor,
+                count = changes.len(),
+                remaining,
+                "changes served"
+            );
+            // The stored changes are already JSON: the page is spliced together rather than
+            // parsed and serialised again, which is most of the work of a large first pull.
+            let size: usize = changes.iter().map(|c| c.len() + 1).sum();
+            let mut body = String::with_capacity(size + 96);
+            body.push_str(&format!(
+                r#"{{"cursor":{cursor},"more":{more},"remaining":{remaining},"changes":["#
+            ));
+            for (i, change) in changes.iter().enumerate() {
+                if i > 0 {
+                    body.push(',');
+                }
+                body.push_str(change);
+            }
+            body.push_str("]}");
+            Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+        }
+    }
+}
+
+async fn stock(
+    _device: AuthedDevice,
+    State(state): State<AppState>,
+    Path(gtin): Path<String>,
+) -> Result<axum::Json<StockAnswer>, ApiError> {
+    let gtin = Gtin::parse(&gtin).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let key = gtin.as_str().to_owned();
+    let store = state.store.clone();
+    let levels = blocking(move || store.stock(&key)).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("the central has no product {}", gtin.as_str()),
+        )
+    })?;
+    Ok(axum::Json(StockAnswer {
+        gtin: gtin.as_str().to_owned(),
+        levels,
+    }))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no such endpoint: see sync::protocol (POST /v1/enroll, POST /v1/push, GET /v1/changes, GET /v1/stock/{gtin})",
+    )
+}

@@ -1,0 +1,283 @@
+//! The demo chain, written into the central: the locations, catalogue and stock of
+//! `domain::demo`, its staff (PINs hashed with Argon2id as the terminal does), customers, online
+//! carts for some customers, and ready click-and-collect orders for every store. Deterministic:
+//! the same product count gives the same chain (only the times follow the clock).
+//!
+//! A seed is done once per data directory: seeding again with the same count changes nothing, a
+//! different count is refused, so a chain's data (and what terminals pushed) is never overwritten.
+
+use std::path::Path;
+
+use argon2::Argon2;
+use argon2::password_hash::PasswordHasher;
+use serde::Serialize;
+
+use crate::central::CentralError;
+use crate::central::store::{CartLine, SeedWriter, Store};
+use crate::domain::catalog::LocationKind;
+use crate::domain::demo;
+use crate::sync::protocol::{
+    CustomerChange, LocationChange, PickupLineChange, PickupOrderChange, ProductChange,
+    StaffChange, StockLevelChange,
+};
+
+/// Default catalogue size of `comptoir-central seed`.
+pub const DEFAULT_PRODUCTS: u64 = 20_000;
+
+/// Products written per transaction (and per progress report).
+const CHUNK: u64 = 10_000;
+
+/// What a seed wrote, as `comptoir-central seed --json` prints it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SeedSummary {
+    pub stores: Vec<String>,
+    pub customers: Vec<String>,
+    pub pickup_orders: Vec<PickupOrderRef>,
+    pub products: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PickupOrderRef {
+    pub id: String,
+    pub store: String,
+}
+
+/// Seeds the demo chain with `products` products into `data_dir`; `progress(done, total)` is
+/// called as products are written.
+pub fn seed(
+    data_dir: &Path,
+    products: u64,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<SeedSummary, CentralError> {
+    if products > demo::MAX_PRODUCTS {
+        return Err(CentralError::TooManyProducts {
+            asked: products,
+            max: demo::MAX_PRODUCTS,
+        });
+    }
+    let store = Store::open(data_dir, true)?;
+    let now = chrono::Utc::now().timestamp();
+    let plan = Plan::new(products, now);
+    match store.seeded_products()? {
+        Some(done) if done == products => {
+            progress(products, products);
+            return Ok(plan.summary());
+        }
+        Some(done) => return Err(CentralError::AlreadySeeded { products: done }),
+        None => {}
+    }
+    tracing::info!(products, "seeding the demo chain");
+    store.mark_seed(products, false)?;
+    let staff = staff()?;
+    store.seed_step(|w| {
+        for l in demo::LOCATIONS {
+            w.location(&LocationChange {
+                code: l.code.to_owned(),
+                name: l.name.to_owned(),
+                kind: l.kind.as_str().to_owned(),
+            })?;
+        }
+        staff.iter().try_for_each(|s| w.staff(s))
+    })?;
+    progress(0, products);
+    let mut start = 0;
+    while start < products {
+        let end = (start + CHUNK).min(products);
+        store.seed_step(|w| (start..end).try_for_each(|i| w.product(&product(i, now))))?;
+        progress(end, products);
+        start = end;
+    }
+    store.seed_step(|w| plan.write_customers(w))?;
+    store.mark_seed(products, true)?;
+    tracing::info!(products, "demo chain seeded");
+    Ok(plan.summary())
+}
+
+/// The product `index` of the demo catalogue with its stock in every location.
+pub fn product(index: u64, now: i64) -> ProductChange {
+    let p = demo::product(index);
+    ProductChange {
+        gtin: p.gtin.as_str().to_owned(),
+        name: p.name,
+        brand: p.brand.to_owned(),
+        category: p.category.to_owned(),
+        price_cents: p.price.get(),
+        vat_bp: p.vat_rate.basis_points(),
+        price_unit: p.price_unit.as_str().to_owned(),
+        in_store_item_code: p.in_store_item_code,
+        stock: demo::LOCATIONS
+            .iter()
+            .enumerate()
+            .map(|(at, l)| {
+                let (qty, age) = demo::stock(index, at);
+                StockLevelChange {
+                    location: l.code.to_owned(),
+                    qty,
+                    as_of: now - age,
+                }
+            })
+            .collect(),
+    }
+}
+
+fn staff() -> Result<Vec<StaffChange>, CentralError> {
+    demo::STAFF
+        .iter()
+        .map(|s| {
+            let pin_hash = Argon2::default()
+                .hash_password(s.pin.as_bytes())
+                .map_err(|e| CentralError::PinHash(e.to_string()))?
+                .to_string();
+            Ok(StaffChange {
+                login: s.login.to_owned(),
+                display_name: s.display_name.to_owned(),
+                role: s.role.as_str().to_owned(),
+                pin_hash,
+                active: true,
+            })
+        })
+        .collect()
+}
+
+/// Customers, carts and pickup orders, decided from the product count alone.
+struct Plan {
+    products: u64,
+    now: i64,
+    customers: u64,
+    orders: Vec<PickupOrderChange>,
+}
+
+/// Orders ready at each store: a few, different from store to store.
+fn orders_at(store_index: u64) -> u64 {
+    2 + store_index % 3
+}
+
+impl Plan {
+    fn new(products: u64, now: i64) -> Plan {
+        let customers = demo::customer_count(products);
+        let mut orders = Vec::new();
+        if products > 0 {
+            let stores = demo::LOCATIONS
+                .iter()
+                .filter(|l| l.kind == LocationKind::Store);
+            for (s, location) in stores.enumerate() {
+                for _ in 0..orders_at(s as u64) {
+                    let n = orders.len() as u64;
+                    let h = |salt: u64| mix(n, 7_000 + salt);
+                    let line_count = 1 + h(1) % 3;
+                    let mut lines: Vec<PickupLineChange> = Vec::new();
+                    for l in 0..line_count {
+                        let gtin = demo::product(h(10 + l) % products).gtin.as_str().to_owned();
+                        if lines.iter().all(|line| line.gtin != gtin) {
+                            lines.push(PickupLineChange {
+                                gtin,
+                                quantity: 1 + (h(20 + l) % 2) as i64,
+                            });
+                        }
+                    }
+                    orders.push(PickupOrderChange {
+                        id: format!("CC{:06}", n + 1),
+                        store: location.code.to_owned(),
+                        customer: demo::customer(h(2) % customers).public_id,
+                        status: "ready".to_owned(),
+                        created_at: now - (h(3) % (72 * 3600)) as i64,
+                        lines,
+                    });
+                }
+            }
+        }
+        Plan {
+            products,
+            now,
+            customers,
+            orders,
+        }
+    }
+
+    fn write_customers(
+        &self,
+        w: &mut SeedWriter<'_, '_>,
+    ) -> Result<(), crate::central::store::StoreError> {
+        for i in 0..self.customers {
+            let c = demo::customer(i);
+            w.customer(&CustomerChange {
+                id: c.public_id.clone(),
+                first_name: c.first_name.to_owned(),
+                last_name: c.last_name.to_owned(),
+                email: Some(c.email),
+                phone: Some(c.phone),
+                loyalty_points: c.loyalty_points,
+                tier: c.tier.to_owned(),
+                updated_at: self.now,
+            })?;
+            // One customer in three left something in an online cart.
+            if self.products > 0 && i % 3 == 0 {
+                let h = |salt: u64| mix(i, 9_000 + salt);
+                for l in 0..1 + h(1) % 4 {
+                    w.cart_line(&CartLine {
+                        customer: c.public_id.clone(),
+                        gtin: demo::product(h(10 + l) % self.products)
+                            .gtin
+                            .as_str()
+                            .to_owned(),
+                        quantity: 1 + (h(20 + l) % 2) as i64,
+                        added_at: self.now - (h(30 + l) % (14 * 86_400)) as i64,
+                    })?;
+                }
+            }
+        }
+        self.orders.iter().try_for_each(|o| w.pickup_order(o))
+    }
+
+    fn summary(&self) -> SeedSummary {
+        SeedSummary {
+            stores: demo::LOCATIONS
+                .iter()
+                .filter(|l| l.kind == LocationKind::Store)
+                .map(|l| l.code.to_owned())
+                .collect(),
+            customers: (0..self.customers)
+                .map(|i| demo::customer(i).public_id)
+                .collect(),
+            pickup_orders: self
+                .orders
+                .iter()
+                .map(|o| PickupOrderRef {
+                    id: o.id.clone(),
+                    store: o.store.clone(),
+                })
+                .collect(),
+            products: self.products,
+        }
+    }
+}
+
+/// SplitMix64 over (index, salt), as `domain::demo` does: stable across dependency upgrades.
+fn mix(index: u64, salt: u64) -> u64 {
+    let mut z = index
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(salt.wrapping_mul(0xD1B5_4A32_D192_ED03));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_store_has_ready_orders_of_known_products_and_customers() {
+        let plan = Plan::new(500, 1_764_000_000);
+        let summary = plan.summary();
+        assert_eq!(summary.stores.len(), 6);
+        for store in &summary.stores {
+            assert!(summary.pickup_orders.iter().any(|o| &o.store == store));
+        }
+        for order in &plan.orders {
+            assert!(!order.lines.is_empty() && order.lines.len() <= 3);
+            assert!(summary.customers.contains(&order.customer));
+            assert_eq!(order.status, "ready");
+        }
+    }
+}

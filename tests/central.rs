@@ -1,0 +1,1072 @@
+//! The central server, for real: `central::serve` on 127.0.0.1:0 in-process, driven over HTTP
+//! with reqwest as a terminal would, and the `comptoir-central` binary's CLI contract.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use comptoir::central;
+use comptoir::domain::demo;
+use comptoir::sync::protocol::{
+    Change, ChangesPage, DEVICE_HEADER, EnrollResponse, ErrorBody, EventKind, JournalPayload,
+    MAX_BATCH, OutboxEvent, PaymentPayload, PushRequest, PushResponse, SaleLinePayload,
+    SalePayload, StockAnswer,
+};
+use reqwest::StatusCode;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Products in the test chain: enough for several pages, small enough for a debug build.
+const PRODUCTS: u64 = 300;
+
+/// A seeded data directory.
+fn seeded(products: u64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    central::seed(dir.path(), products, |_, _| {}).expect("seed");
+    dir
+}
+
+/// The central running in-process on a free loopback port.
+struct Central {
+    url: String,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<Result<(), central::CentralError>>,
+}
+
+impl Central {
+    async fn start(dir: &Path) -> Central {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let dir = dir.to_owned();
+        let task = tokio::spawn(async move {
+            central::serve(listener, &dir, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        Central { url, stop, task }
+    }
+
+    /// Graceful shutdown: `serve` returns once the requests in flight are done.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .expect("the central stops within 10 s")
+            .expect("the serve task")
+            .expect("serve returns Ok");
+    }
+}
+
+/// An enrolled terminal's credentials and an HTTP client.
+struct Terminal {
+    url: String,
+    client: reqwest::Client,
+    device: EnrollResponse,
+}
+
+impl Terminal {
+    async fn enroll(central: &Central, dir: &Path, store: &str) -> Terminal {
+        let code = central::enroll_code(dir, store).expect("code");
+        let client = reqwest::Client::new();
+        let response = enroll(&client, &central.url, &code.code).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        Terminal {
+            url: central.url.clone(),
+            client,
+            device: response.json().await.expect("enroll response"),
+        }
+    }
+
+    fn authed(&self, builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        builder
+            .bearer_auth(&self.device.token)
+            .header(DEVICE_HEADER, &self.device.device_id)
+    }
+
+    async fn push_raw(&self, events: &[OutboxEvent]) -> reqwest::Response {
+        self.authed(self.client.post(format!("{}/v1/push", self.url)))
+            .json(&PushRequest {
+                events: events.to_vec(),
+            })
+            .send()
+            .await
+            .expect("push sent")
+    }
+
+    async fn push(&self, events: &[OutboxEvent]) -> PushResponse {
+        let response = self.push_raw(events).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("push response")
+    }
+
+    async fn page(&self, after: i64, limit: u32) -> reqwest::Response {
+        self.authed(self.client.get(format!(
+            "{}/v1/changes?after={after}&limit={limit}",
+            self.url
+        )))
+        .send()
+        .await
+        .expect("changes sent")
+    }
+
+    /// Every change after `after`, page by page until `more` is false; the final cursor.
+    async fn pull(&self, after: i64, limit: u32) -> (Vec<Change>, i64, Vec<ChangesPage>) {
+        let mut cursor = after;
+        let mut changes = Vec::new();
+        let mut pages = Vec::new();
+        loop {
+            let response = self.page(cursor, limit).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            let page: ChangesPage = response.json().await.expect("a page");
+            assert!(page.cursor >= cursor, "the cursor never goes back");
+            assert!(page.changes.len() <= limit as usize);
+            cursor = page.cursor;
+            changes.extend(page.changes.iter().cloned());
+            let more = page.more;
+            pages.push(page);
+            if !more {
+                return (changes, cursor, pages);
+            }
+        }
+    }
+
+    async fn stock(&self, gtin: &str) -> reqwest::Response {
+        self.authed(self.client.get(format!("{}/v1/stock/{gtin}", self.url)))
+            .send()
+            .await
+            .expect("stock sent")
+    }
+}
+
+async fn enroll(client: &reqwest::Client, url: &str, code: &str) -> reqwest::Response {
+    client
+        .post(format!("{url}/v1/enroll"))
+        .json(&serde_json::json!({"code": code, "terminal_id": "T01"}))
+        .send()
+        .await
+        .expect("enroll sent")
+}
+
+async fn error_of(response: reqwest::Response) -> String {
+    response
+        .json::<ErrorBody>()
+        .await
+        .expect("an ErrorBody")
+        .error
+}
+
+fn gtin(index: u64) -> String {
+    demo::product(index).gtin.as_str().to_owned()
+}
+
+fn sale(seq: i64, store: &str, product: u64, quantity: i64) -> OutboxEvent {
+    let payload = SalePayload {
+        ticket: format!("T01-{seq:06}"),
+        terminal: "T01".into(),
+        store: store.into(),
+        created_at: 1_764_000_000 + seq,
+        training: false,
+        total_cents: 1990 * quantity,
+        lines: vec![SaleLinePayload {
+            gtin: gtin(product),
+            quantity,
+            amount_cents: 1990 * quantity,
+            vat_bp: 2000,
+        }],
+        payments: vec![PaymentPayload {
+            method: "card".into(),
+            amount_cents: 1990 * quantity,
+        }],
+        customer: None,
+    };
+    event(
+        seq,
+        EventKind::Sale,
+        serde_json::to_value(payload).expect("json"),
+    )
+}
+
+fn event(seq: i64, kind: EventKind, payload: serde_json::Value) -> OutboxEvent {
+    OutboxEvent {
+        id: uuid::Uuid::new_v4().to_string(),
+        seq,
+        kind,
+        created_at: 1_764_000_000 + seq,
+        payload,
+    }
+}
+
+/// The level of `gtin` at `location` in a pulled set of changes (the last one wins).
+fn level_in(changes: &[Change], gtin: &str, location: &str) -> Option<i64> {
+    let mut level = None;
+    for change in changes {
+        let levels = match change {
+            Change::Product(p) if p.gtin == gtin => &p.stock,
+            Change::Stock(s) if s.gtin == gtin => &s.levels,
+            _ => continue,
+        };
+        if let Some(l) = levels.iter().find(|l| l.location == location) {
+            level = Some(l.qty);
+        }
+    }
+    level
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrollment_code_enrolls_one_terminal_once_and_not_after_it_expires() {
+    let dir = seeded(20);
+    let central = Central::start(dir.path()).await;
+    let client = reqwest::Client::new();
+
+    let code = central::enroll_code(dir.path(), "PAR-01").expect("code");
+    let response = enroll(&client, &central.url, &code.code).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let device: EnrollResponse = response.json().await.expect("enrolled");
+    assert_eq!(device.store, "PAR-01");
+    assert!(device.token.len() >= 32);
+    use base64::Engine;
+    let key = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&device.public_key)
+        .expect("base64url public key");
+    assert_eq!(key.len(), 32);
+
+    // Typed by hand: lower case, no dashes. Used already.
+    let again = enroll(
+        &client,
+        &central.url,
+        &code.code.to_lowercase().replace('-', ""),
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::GONE);
+    assert!(error_of(again).await.contains("already used"));
+
+    let unknown = enroll(&client, &central.url, "AAAA-BBBB-CCCC-DDDD").await;
+    assert_eq!(unknown.status(), StatusCode::FORBIDDEN);
+    assert!(error_of(unknown).await.contains("unknown enrollment code"));
+
+    let yesterday = chrono::Utc::now().timestamp() - 25 * 3600;
+    let old = central::enroll_code_issued_at(dir.path(), "LYO-01", yesterday).expect("code");
+    let expired = enroll(&client, &central.url, &old.code).await;
+    assert_eq!(expired.status(), StatusCode::GONE);
+    assert!(error_of(expired).await.contains("expired"));
+
+    assert!(matches!(
+        central::enroll_code(dir.path(), "XXX-99"),
+        Err(central::CentralError::UnknownStore { .. })
+    ));
+    assert!(matches!(
+        central::enroll_code(dir.path(), "ENT-ORL"),
+        Err(central::CentralError::NotAStore { .. })
+    ));
+    let malformed = client
+        .post(format!("{}/v1/enroll", central.url))
+        .header("content-type", "application/json")
+        .body("{\"code\":")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    central.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_sent_twice_is_applied_once() {
+    let dir = seeded(20);
+    let central = Central::start(dir.path()).await;
+    let terminal = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+    let batch = vec![
+        sale(1, "PAR-01", 1, 1),
+        sale(2, "PAR-01", 2, 3),
+        event(3, EventKind::Closing, serde_json::json!({"period": "day"})),
+        event(4, EventKind::Other, serde_json::json!({"gift_card": 1})),
+    ];
+    let first = terminal.push(&batch).await;
+    assert_eq!(
+        first,
+        PushResponse {
+            acked_seq: 4,
+            applied: 4,
+            duplicates: 0
+        }
+    );
+    // The answer was lost: the terminal sends the same batch again.
+    let retry = terminal.push(&batch).await;
+    assert_eq!(
+        retry,
+        PushResponse {
+            acked_seq: 4,
+            applied: 0,
+            duplicates: 4
+        }
+    );
+    // A retry overlapping new events: the old ones are ignored, the new one applied.
+    let mut overlap = batch[2..].to_vec();
+    overlap.push(sale(5, "PAR-01", 3, 1));
+    assert_eq!(
+        terminal.push(&overlap).await,
+        PushResponse {
+            acked_seq: 5,
+            applied: 1,
+            duplicates: 2
+        }
+    );
+    central.stop().await;
+    let stats = central::stats(dir.path()).expect("stats");
+    assert_eq!(stats.received.sales, 3);
+    assert_eq!(stats.received.closings, 1);
+    assert_eq!(stats.received.other, 1);
+    assert_eq!(stats.duplicates_ignored, 6);
+    assert_eq!(stats.devices, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_apply_in_sequence_order_and_a_gap_stops_the_batch() {
+    let dir = seeded(20);
+    let central = Central::start(dir.path()).await;
+    let terminal = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+    // Out of order in the batch: applied in sequence order.
+    let shuffled = vec![
+        sale(3, "PAR-01", 1, 1),
+        sale(1, "PAR-01", 1, 1),
+        sale(2, "PAR-01", 1, 1),
+    ];
+    assert_eq!(terminal.push(&shuffled).await.acked_seq, 3);
+    // 6 is missing: 4 and 5 apply, 7 and 8 wait.
+    let gap = vec![
+        sale(4, "PAR-01", 1, 1),
+        sale(5, "PAR-01", 1, 1),
+        sale(7, "PAR-01", 1, 1),
+        sale(8, "PAR-01", 1, 1),
+    ];
+    assert_eq!(
+        terminal.push(&gap).await,
+        PushResponse {
+            acked_seq: 5,
+            applied: 2,
+            duplicates: 0
+        }
+    );
+    // Only a gap: nothing applied, the answer says where to resume.
+    assert_eq!(
+        terminal.push(&gap[2..]).await,
+        PushResponse {
+            acked_seq: 5,
+            applied: 0,
+            duplicates: 0
+        }
+    );
+    let resumed = vec![sale(6, "PAR-01", 1, 1), gap[2].clone(), gap[3].clone()];
+    assert_eq!(
+        terminal.push(&resumed).await,
+        PushResponse {
+            acked_seq: 8,
+            applied: 3,
+            duplicates: 0
+        }
+    );
+    central.stop().await;
+    assert_eq!(central::stats(dir.path()).expect("stats").received.sales, 8);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_requests_apply_nothing() {
+    let dir = seeded(20);
+    let central = Central::start(dir.path()).await;
+    let paris = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+    let lyon = Terminal::enroll(&central, dir.path(), "LYO-01").await;
+    let url = format!("{}/v1/push", central.url);
+    let body = PushRequest {
+        events: vec![sale(1, "PAR-01", 1, 1)],
+    };
+
+    // Another store's sale, in the middle of a batch of this store's: 403, nothing applied.
+    let mixed = paris
+        .push_raw(&[
+            sale(1, "PAR-01", 1, 1),
+            sale(2, "LYO-01", 1, 1),
+            sale(3, "PAR-01", 1, 1),
+        ])
+        .await;
+    assert_eq!(mixed.status(), StatusCode::FORBIDDEN);
+    assert!(error_of(mixed).await.contains("another store"));
+
+    let no_token = paris
+        .client
+        .post(&url)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(no_token.status(), StatusCode::UNAUTHORIZED);
+    assert!(!error_of(no_token).await.is_empty());
+
+    let wrong_token = paris
+        .client
+        .post(&url)
+        .bearer_auth("not-a-token")
+        .header(DEVICE_HEADER, &paris.device.device_id)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(wrong_token.status(), StatusCode::UNAUTHORIZED);
+
+    // Paris's token with Lyon's device id.
+    let forged = paris
+        .client
+        .post(&url)
+        .bearer_auth(&paris.device.token)
+        .header(DEVICE_HEADER, &lyon.device.device_id)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let no_device = paris
+        .client
+        .post(&url)
+        .bearer_auth(&paris.device.token)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(no_device.status(), StatusCode::FORBIDDEN);
+
+    let malformed = paris
+        .authed(paris.client.post(&url))
+        .header("content-type", "application/json")
+        .body(r#"{"events": [{"id": 3"#)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    assert!(error_of(malformed).await.contains("not valid JSON"));
+
+    let too_many: Vec<OutboxEvent> = (1..=MAX_BATCH as i64 + 1)
+        .map(|seq| event(seq, EventKind::Other, serde_json::json!({})))
+        .collect();
+    let too_large = paris.push_raw(&too_many).await;
+    assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(error_of(too_large).await.contains("at most"));
+
+    // Nothing of the above was applied: the first event is still expected.
+    assert_eq!(
+        paris.push(&body.events).await,
+        PushResponse {
+            acked_seq: 1,
+            applied: 1,
+            duplicates: 0
+        }
+    );
+
+    // A revoked device is refused from then on.
+    assert!(central::revoke_device(dir.path(), &lyon.device.device_id).expect("revoke"));
+    let revoked = lyon.push_raw(&[sale(1, "LYO-01", 1, 1)]).await;
+    assert_eq!(revoked.status(), StatusCode::FORBIDDEN);
+    assert!(error_of(revoked).await.contains("revoked"));
+    assert_eq!(lyon.page(0, 10).await.status(), StatusCode::FORBIDDEN);
+
+    central.stop().await;
+    let stats = central::stats(dir.path()).expect("stats");
+    assert_eq!(stats.received.sales, 1);
+    assert_eq!(stats.received.other, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_pull_brings_the_catalogue_staff_customers_and_this_stores_orders() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let summary = central::seed(dir.path(), PRODUCTS, |_, _| {}).expect("seed");
+    let central = Central::start(dir.path()).await;
+    let terminal = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+
+    let (changes, cursor, pages) = terminal.pull(0, 97).await;
+    assert!(pages.len() > 3, "several pages");
+    let total = pages[0].remaining;
+    assert_eq!(total, changes.len() as i64);
+    for pair in pages.windows(2) {
+        assert_eq!(
+            pair[1].remaining,
+            pair[0].remaining - pair[0].changes.len() as i64
+        );
+    }
+
+    let locations = changes
+        .iter()
+        .filter(|c| matches!(c, Change::Location(_)))
+        .count();
+    assert_eq!(locations, 8);
+    let products: Vec<_> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Product(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(products.len() as u64, PRODUCTS);
+    for p in &products {
+        assert_eq!(p.stock.len(), 8, "stock everywhere for {}", p.gtin);
+        assert!(p.stock.iter().any(|l| l.location == "PAR-01"));
+        assert!(
+            p.stock
+                .iter()
+                .all(|l| l.as_of <= chrono::Utc::now().timestamp())
+        );
+    }
+    assert_eq!(products[0].gtin, gtin(0));
+    assert_eq!(products[0].name, demo::product(0).name);
+
+    let staff: Vec<_> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Staff(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(staff.len(), 3);
+    assert!(
+        staff
+            .iter()
+            .all(|s| s.pin_hash.starts_with("$argon2id$") && s.active)
+    );
+
+    let customers = changes
+        .iter()
+        .filter(|c| matches!(c, Change::Customer(_)))
+        .count();
+    assert_eq!(customers, summary.customers.len());
+
+    let orders: Vec<_> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::PickupOrder(o) => Some(o),
+            _ => None,
+        })
+        .collect();
+    let expected: Vec<&str> = summary
+        .pickup_orders
+        .iter()
+        .filter(|o| o.store == "PAR-01")
+        .map(|o| o.id.as_str())
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(
+        orders.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
+        expected
+    );
+    assert!(
+        orders
+            .iter()
+            .all(|o| o.store == "PAR-01" && o.status == "ready" && !o.lines.is_empty())
+    );
+
+    // Up to date: an empty page, same cursor, nothing more.
+    let response = terminal.page(cursor, 100).await;
+    let last: ChangesPage = response.json().await.expect("page");
+    assert_eq!((last.cursor, last.more, last.remaining), (cursor, false, 0));
+    assert!(last.changes.is_empty());
+
+    // A cursor from the future is refused.
+    let ahead = terminal.page(cursor + 1_000, 100).await;
+    assert_eq!(ahead.status(), StatusCode::BAD_REQUEST);
+    assert!(error_of(ahead).await.contains("ahead"));
+    let garbled = terminal
+        .authed(
+            terminal
+                .client
+                .get(format!("{}/v1/changes?after=abc", terminal.url)),
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(garbled.status(), StatusCode::BAD_REQUEST);
+
+    // Another store sees its own orders, never Paris's.
+    let lyon = Terminal::enroll(&central, dir.path(), "LYO-01").await;
+    let (lyon_changes, _, _) = lyon.pull(0, 10_000).await;
+    let lyon_orders: Vec<_> = lyon_changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::PickupOrder(o) => Some(o.store.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(!lyon_orders.is_empty());
+    assert!(lyon_orders.iter().all(|s| *s == "LYO-01"));
+    central.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_in_paris_reaches_lyon_as_a_stock_change() {
+    let dir = seeded(50);
+    let central = Central::start(dir.path()).await;
+    let paris = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+    let lyon = Terminal::enroll(&central, dir.path(), "LYO-01").await;
+    let (before, cursor, _) = lyon.pull(0, 10_000).await;
+    let product = 7;
+    let known = level_in(&before, &gtin(product), "PAR-01").expect("a Paris level");
+
+    let training = SalePayload {
+        training: true,
+        ..serde_json::from_value(sale(3, "PAR-01", product, 5).payload).expect("sale")
+    };
+    let mut training = event(
+        3,
+        EventKind::Sale,
+        serde_json::to_value(training).expect("json"),
+    );
+    training.seq = 3;
+    let response = paris
+        .push(&[
+            sale(1, "PAR-01", product, 2),
+            sale(2, "PAR-01", product, 1),
+            training,
+        ])
+        .await;
+    assert_eq!(response.acked_seq, 3);
+
+    let (after, _, _) = lyon.pull(cursor, 10_000).await;
+    let stock: Vec<_> = after
+        .iter()
+        .filter_map(|c| match c {
+            Change::Stock(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(stock.len(), 1, "one change per product per batch");
+    assert_eq!(stock[0].gtin, gtin(product));
+    assert_eq!(stock[0].levels.len(), 8, "all the product's levels");
+    // The training ticket moved nothing.
+    assert_eq!(level_in(&after, &gtin(product), "PAR-01"), Some(known - 3));
+    let now = chrono::Utc::now().timestamp();
+    let paris_level = stock[0]
+        .levels
+        .iter()
+        .find(|l| l.location == "PAR-01")
+        .expect("Paris");
+    assert!(now - paris_level.as_of < 60, "known now");
+
+    let fresh = lyon.stock(&gtin(product)).await;
+    assert_eq!(fresh.status(), StatusCode::OK);
+    let fresh: StockAnswer = fresh.json().await.expect("stock");
+    assert_eq!(fresh.levels, stock[0].levels);
+    // A 13-digit EAN is the same product.
+    assert_eq!(
+        lyon.stock(&gtin(product)[1..]).await.status(),
+        StatusCode::OK
+    );
+    let body = "376099999999";
+    let check = comptoir::domain::gtin::check_digit(body).expect("a check digit");
+    let unknown = lyon.stock(&format!("0{body}{check}")).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert_eq!(lyon.stock("12345").await.status(), StatusCode::BAD_REQUEST);
+    central.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_central_keeps_each_terminals_last_journal_hash_and_catches_a_break() {
+    use sha2::Digest;
+    let dir = seeded(20);
+    let central = Central::start(dir.path()).await;
+    let terminal = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+    let entry = |sequence: i64, previous: &str| {
+        let canonical =
+            format!(r#"{{"previous_hash":"{previous}","sequence":{sequence},"terminal":"T01"}}"#);
+        let hash: String = sha2::Sha256::digest(canonical.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        JournalPayload {
+            terminal: "T01".into(),
+            sequence,
+            hash,
+            canonical,
+        }
+    };
+    let first = entry(1, comptoir::domain::journal::GENESIS_HASH);
+    let second = entry(2, &first.hash);
+    let events: Vec<OutboxEvent> = [&first, &second]
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            event(
+                i as i64 + 1,
+                EventKind::JournalEntry,
+                serde_json::to_value(e).expect("json"),
+            )
+        })
+        .collect();
+    assert_eq!(terminal.push(&events).await.acked_seq, 2);
+    let journal = central::device_journal(dir.path(), &terminal.device.device_id)
+        .expect("read")
+        .expect("device");
+    assert_eq!(journal.sequence, Some(2));
+    assert_eq!(journal.hash.as_deref(), Some(second.hash.as_str()));
+    assert_eq!(journal.first_break, None);
+
+    // Entry 3 was lost on the terminal (a truncated journal): entry 4 does not chain.
+    let fourth = entry(4, &entry(3, &second.hash).hash);
+    let response = terminal
+        .push(&[event(
+            3,
+            EventKind::JournalEntry,
+            serde_json::to_value(&fourth).expect("json"),
+        )])
+        .await;
+    assert_eq!(response.applied, 1, "a fact is kept, never refused");
+    let journal = central::device_journal(dir.path(), &terminal.device.device_id)
+        .expect("read")
+        .expect("device");
+    assert_eq!(journal.first_break, Some(4));
+    central.stop().await;
+    assert_eq!(
+        central::stats(dir.path())
+            .expect("stats")
+            .received
+            .journal_entries,
+        3
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_are_gzipped_both_ways() {
+    let dir = seeded(PRODUCTS);
+    let central = Central::start(dir.path()).await;
+    let terminal = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+
+    let body = serde_json::to_vec(&PushRequest {
+        events: vec![sale(1, "PAR-01", 1, 1)],
+    })
+    .expect("json");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&body).expect("gzip");
+    let response = terminal
+        .authed(terminal.client.post(format!("{}/v1/push", terminal.url)))
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(gz.finish().expect("gzip"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response
+            .json::<PushResponse>()
+            .await
+            .expect("json")
+            .acked_seq,
+        1
+    );
+
+    let raw = reqwest::Client::builder()
+        .no_gzip()
+        .build()
+        .expect("client");
+    let page = terminal
+        .authed(raw.get(format!("{}/v1/changes?after=0&limit=1000", terminal.url)))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(
+        page.headers().get("content-encoding").map(|v| v.as_bytes()),
+        Some(&b"gzip"[..])
+    );
+    let compressed = page.bytes().await.expect("body");
+    let mut json = String::new();
+    flate2::read::GzDecoder::new(&compressed[..])
+        .read_to_string(&mut json)
+        .expect("gunzip");
+    let page: ChangesPage = serde_json::from_str(&json).expect("a page");
+    assert!(
+        compressed.len() * 3 < json.len(),
+        "compressed several times"
+    );
+    assert!(!page.changes.is_empty());
+    central.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_central_keeps_devices_events_and_its_key() {
+    let dir = seeded(20);
+    let central = Central::start(dir.path()).await;
+    let terminal = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+    let batch = vec![sale(1, "PAR-01", 1, 1), sale(2, "PAR-01", 2, 1)];
+    assert_eq!(terminal.push(&batch).await.applied, 2);
+    let (_, cursor, _) = terminal.pull(0, 10_000).await;
+    let old_url = central.url.clone();
+    central.stop().await;
+    assert!(
+        reqwest::Client::new()
+            .get(format!("{old_url}/v1/changes"))
+            .send()
+            .await
+            .is_err(),
+        "nothing listens after shutdown"
+    );
+
+    let central = Central::start(dir.path()).await;
+    let terminal = Terminal {
+        url: central.url.clone(),
+        ..terminal
+    };
+    // Same token, same sequence series, same cursor.
+    assert_eq!(
+        terminal.push(&batch).await,
+        PushResponse {
+            acked_seq: 2,
+            applied: 0,
+            duplicates: 2
+        }
+    );
+    let page: ChangesPage = terminal.page(cursor, 100).await.json().await.expect("page");
+    assert!(page.cursor >= cursor);
+    let other = Terminal::enroll(&central, dir.path(), "MRS-01").await;
+    assert_eq!(
+        other.device.public_key, terminal.device.public_key,
+        "the same signing key"
+    );
+    central.stop().await;
+    let stats = central::stats(dir.path()).expect("stats");
+    assert_eq!(
+        (
+            stats.received.sales,
+            stats.duplicates_ignored,
+            stats.devices
+        ),
+        (2, 2, 2)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_in_flight_when_the_central_stops_still_completes() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = seeded(20);
+    let central = Central::start(dir.path()).await;
+    let terminal = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+    let body = serde_json::to_string(&PushRequest {
+        events: vec![sale(1, "PAR-01", 1, 1)],
+    })
+    .expect("json");
+    let address = central.url.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /v1/push HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
+         {DEVICE_HEADER}: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n",
+        terminal.device.token,
+        terminal.device.device_id,
+        body.len()
+    );
+    let (first, rest) = body.split_at(body.len() / 2);
+    stream.write_all(head.as_bytes()).await.expect("head");
+    stream
+        .write_all(first.as_bytes())
+        .await
+        .expect("first half");
+    // Let the central take the request in before it is told to stop.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = central.stop.send(());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stream
+        .write_all(rest.as_bytes())
+        .await
+        .expect("second half");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let json = answer.split("\r\n\r\n").nth(1).expect("a body");
+    let pushed: PushResponse = serde_json::from_str(json).expect("push response");
+    assert_eq!(pushed.acked_seq, 1);
+    tokio::time::timeout(Duration::from_secs(10), central.task)
+        .await
+        .expect("stopped")
+        .expect("task")
+        .expect("serve returns Ok");
+    assert_eq!(central::stats(dir.path()).expect("stats").received.sales, 1);
+}
+
+#[test]
+fn seeding_again_is_harmless_and_a_different_size_is_refused() {
+    let dir = seeded(20);
+    let again = central::seed(dir.path(), 20, |_, _| {}).expect("same size");
+    assert_eq!(again.products, 20);
+    assert!(matches!(
+        central::seed(dir.path(), 30, |_, _| {}),
+        Err(central::CentralError::AlreadySeeded { products: 20 })
+    ));
+}
+
+// --- The binary's CLI contract ---
+
+fn cli(data: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_comptoir-central"));
+    command.arg("--data").arg(data).env("RUST_LOG", "warn");
+    command
+}
+
+fn run_ok(command: &mut Command) -> String {
+    let output = command.output().expect("comptoir-central runs");
+    assert!(
+        output.status.success(),
+        "{:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+/// `serve` in a child process, killed on drop if a test fails before stopping it.
+struct Served(std::process::Child, String);
+
+impl Served {
+    fn start(data: &Path) -> Served {
+        let mut child = cli(data)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the listening line");
+        let url = line
+            .split_whitespace()
+            .last()
+            .expect("an address")
+            .to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+        Served(child, url)
+    }
+
+    /// SIGTERM: a graceful stop, exit status 0.
+    fn terminate(mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let exit = self.0.wait().expect("wait");
+        assert!(exit.success(), "serve exits cleanly on SIGTERM: {exit:?}");
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_cli_contract() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data: PathBuf = dir.path().join("central");
+
+    let seeded = run_ok(cli(&data).args(["seed", "--products", "120", "--json"]));
+    let summary: serde_json::Value = serde_json::from_str(seeded.trim()).expect("seed --json");
+    assert_eq!(summary["products"], 120);
+    let stores: Vec<&str> = summary["stores"]
+        .as_array()
+        .expect("stores")
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    assert_eq!(
+        stores,
+        ["PAR-01", "LYO-01", "MRS-01", "BDX-01", "LIL-01", "NTE-01"]
+    );
+    assert_eq!(
+        summary["customers"].as_array().expect("customers").len(),
+        20
+    );
+    assert_eq!(summary["customers"][0], "C00000001");
+    let orders = summary["pickup_orders"].as_array().expect("orders");
+    assert!(!orders.is_empty());
+    assert!(
+        orders
+            .iter()
+            .all(|o| o["id"].is_string()
+                && stores.contains(&o["store"].as_str().unwrap_or_default()))
+    );
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(
+            run_ok(cli(&data).args(["seed", "--products", "120", "--json"])).trim()
+        )
+        .expect("json"),
+        summary,
+        "seeding again changes nothing"
+    );
+
+    let enrolled = run_ok(cli(&data).args(["enroll", "--store", "PAR-01"]));
+    let code = enrolled
+        .lines()
+        .last()
+        .expect("a last line")
+        .trim()
+        .to_owned();
+    assert_eq!(code.len(), 19, "{enrolled}");
+
+    let unknown = cli(&data)
+        .args(["enroll", "--store", "NOPE-01"])
+        .output()
+        .expect("runs");
+    assert_eq!(unknown.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        message.contains("NOPE-01") && message.contains("PAR-01"),
+        "{message}"
+    );
+
+    let usage = cli(&data).args(["enroll"]).output().expect("runs");
+    assert_eq!(usage.status.code(), Some(2));
+    let usage = cli(&data).args(["frobnicate"]).output().expect("runs");
+    assert_eq!(usage.status.code(), Some(2));
+
+    let served = Served::start(&data);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let response = enroll(&client, &served.1, &code).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let device: EnrollResponse = response.json().await.expect("enrolled");
+        let terminal = Terminal {
+            url: served.1.clone(),
+            client,
+            device,
+        };
+        let batch = vec![
+            sale(1, "PAR-01", 1, 1),
+            sale(2, "PAR-01", 1, 1),
+            event(
+                3,
+                EventKind::EReceipt,
+                serde_json::json!({"ticket": "T01-000002"}),
+            ),
+        ];
+        assert_eq!(terminal.push(&batch).await.acked_seq, 3);
+        assert_eq!(terminal.push(&batch).await.duplicates, 3);
+    });
+    served.terminate();
+
+    let stats: serde_json::Value =
+        serde_json::from_str(run_ok(cli(&data).args(["stats", "--json"])).trim()).expect("json");
+    assert_eq!(
+        stats,
+        serde_json::json!({
+            "received": {"sales": 2, "returns": 0, "closings": 0, "journal_entries": 0,
+                         "e_receipts": 1, "stock_counts": 0, "other": 0},
+            "duplicates_ignored": 3,
+            "devices": 1
+        })
+    );
+}

@@ -1,0 +1,300 @@
+//! The terminal and the central together, on loopback, through the real binaries and a
+//! fault-injecting proxy: sales made offline reach the central exactly once whatever the network
+//! does, a terminal killed in the middle of a sync loses and doubles nothing, and malformed
+//! answers change nothing on the terminal.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::thread;
+use std::time::Duration;
+
+use comptoir::central;
+use comptoir::domain::demo;
+use comptoir::store::Store;
+
+use crate::proxy::FaultyProxy;
+use crate::util::{TempDb, assert_success, comptoir, json_of, stderr_of, temp_db};
+
+/// The central serving `dir` on `addr` from its own thread and runtime, until dropped.
+struct RunningCentral {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl RunningCentral {
+    fn start(dir: &Path, addr: &str) -> RunningCentral {
+        let dir = dir.to_owned();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (bound_tx, bound) = std::sync::mpsc::channel();
+        let addr = addr.to_owned();
+        let thread = thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(&addr).await.expect("bind");
+                bound_tx
+                    .send(listener.local_addr().expect("address"))
+                    .expect("send address");
+                central::serve(listener, &dir, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("serve");
+            });
+        });
+        let addr = bound.recv_timeout(Duration::from_secs(10)).expect("bound");
+        RunningCentral {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for RunningCentral {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn central_dir(products: u64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("central dir");
+    central::seed(dir.path(), products, |_, _| {}).expect("seed the central");
+    dir
+}
+
+/// A fresh terminal database enrolled with the central (store PAR-01) and synced once.
+fn enrolled_terminal(central_data: &Path, url: &str) -> TempDb {
+    let db = temp_db();
+    let code = central::enroll_code(central_data, demo::HERE_CODE)
+        .expect("code")
+        .code;
+    assert_success(
+        &comptoir(&db.path)
+            .args(["enroll", url, &code])
+            .output()
+            .expect("enroll"),
+    );
+    let first = sync(&db.path, None);
+    assert_success(&first);
+    db
+}
+
+fn sync(db: &Path, central: Option<&str>) -> Output {
+    let mut command = comptoir(db);
+    command.args(["sync", "once", "--json"]);
+    if let Some(url) = central {
+        command.args(["--central", url]);
+    }
+    command.output().expect("sync once")
+}
+
+fn waiting(db: &Path) -> i64 {
+    let output = comptoir(db)
+        .args(["sync", "status", "--json"])
+        .output()
+        .expect("status");
+    assert_success(&output);
+    json_of(&output)["waiting"].as_i64().expect("waiting")
+}
+
+fn sell(db: &Path, products: &[u64]) {
+    for &p in products {
+        let output = comptoir(db)
+            .args(["sell", demo::product(p).gtin.as_str(), "--pay", "card"])
+            .output()
+            .expect("sell");
+        assert_success(&output);
+    }
+}
+
+#[test]
+fn the_first_sync_brings_the_catalogue_stock_and_staff() {
+    let data = central_dir(150);
+    let server = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let db = enrolled_terminal(data.path(), &server.url());
+    let p = demo::product(42);
+    let output = comptoir(&db.path)
+        .args(["product", "--json", p.gtin.as_str()])
+        .output()
+        .expect("product");
+    assert_success(&output);
+    let card = json_of(&output);
+    assert_eq!(card["name"], p.name);
+    assert_eq!(card["stock"]["others"].as_array().map(Vec::len), Some(7));
+    let store = Store::open(&db.path).expect("open");
+    assert_eq!(
+        store.staff_members().expect("staff").len(),
+        demo::STAFF.len()
+    );
+    let status = comptoir(&db.path)
+        .args(["sync", "status", "--json"])
+        .output()
+        .expect("status");
+    let status = json_of(&status);
+    assert_eq!(status["online"], true);
+    assert_eq!(status["waiting"], 0);
+    assert!(status["last_sync"].is_string());
+}
+
+#[test]
+fn offline_sales_arrive_exactly_once_through_a_faulty_network_and_a_restart() {
+    let data = central_dir(120);
+    let mut server = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let db = enrolled_terminal(data.path(), &server.url());
+    let before = central::stats(data.path()).expect("stats").received.sales;
+
+    // The network goes away: 30 sales made offline.
+    let sales: Vec<u64> = (0..30)
+        .map(|i| 1 + (i * 7) % 100)
+        .filter(|i| i % 97 != 3)
+        .collect();
+    sell(&db.path, &sales);
+    assert!(waiting(&db.path) >= sales.len() as i64);
+
+    // It comes back through a proxy that drops, duplicates, delays and cuts 40 % of requests;
+    // the central restarts once in the middle.
+    let addr = server.addr;
+    let proxy = FaultyProxy::start(addr, 40, 0x5eed);
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        assert!(attempts <= 80, "the outbox never emptied");
+        if attempts == 3 {
+            drop(server);
+            server = RunningCentral::start(data.path(), &addr.to_string());
+        }
+        let output = sync(&db.path, Some(&proxy.url()));
+        if output.status.success() && waiting(&db.path) == 0 {
+            break;
+        }
+    }
+    assert!(proxy.faults.load(std::sync::atomic::Ordering::SeqCst) > 0);
+    let stats = central::stats(data.path()).expect("stats");
+    assert_eq!(
+        stats.received.sales - before,
+        sales.len() as i64,
+        "{stats:?}"
+    );
+    drop(server);
+}
+
+#[test]
+fn a_terminal_killed_in_the_middle_of_a_sync_loses_and_doubles_nothing() {
+    let data = central_dir(120);
+    let server = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let db = enrolled_terminal(data.path(), &server.url());
+    let before = central::stats(data.path()).expect("stats").received.sales;
+    let sales: Vec<u64> = (1..=20)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .filter(|i| i % 97 != 3)
+        .collect();
+    sell(&db.path, &sales);
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    for _ in 0..12 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_comptoir"))
+            .arg("--db")
+            .arg(&db.path)
+            .args(["sync", "once"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("sync");
+        thread::sleep(Duration::from_micros(state % 60_000));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert_success(&sync(&db.path, None));
+    assert_eq!(waiting(&db.path), 0);
+    let stats = central::stats(data.path()).expect("stats");
+    assert_eq!(
+        stats.received.sales - before,
+        sales.len() as i64,
+        "{stats:?}"
+    );
+    let verify = comptoir(&db.path)
+        .args(["journal", "verify"])
+        .output()
+        .expect("verify");
+    assert_success(&verify);
+}
+
+/// A fake central answering every request with `answer` (a raw HTTP response).
+fn fake_central(answer: &'static [u8]) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("address");
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut buf = [0u8; 65536];
+            let _ = std::io::Read::read(&mut stream, &mut buf);
+            let _ = std::io::Write::write_all(&mut stream, answer);
+        }
+    });
+    addr
+}
+
+#[test]
+fn malformed_answers_give_a_clear_message_and_change_nothing() {
+    let data = central_dir(60);
+    let server = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let db = enrolled_terminal(data.path(), &server.url());
+    sell(&db.path, &[1, 2]);
+    let cursor_before = Store::open(&db.path)
+        .expect("open")
+        .pull_cursor()
+        .expect("cursor");
+    let waiting_before = waiting(&db.path);
+    let answers: [(&[u8], &str); 4] = [
+        (
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 9\r\nconnection: close\r\n\r\n{not json",
+            "not a valid",
+        ),
+        (
+            b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 21\r\nconnection: close\r\n\r\n{\"error\":\"disk full\"}",
+            "disk full",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 999999999\r\nconnection: close\r\n\r\n{}",
+            "allowed",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 47\r\nconnection: close\r\n\r\n{\"acked_seq\":999999,\"applied\":0,\"duplicates\":0}",
+            "beyond",
+        ),
+    ];
+    for (answer, reason) in answers {
+        let fake = fake_central(answer);
+        let output = sync(&db.path, Some(&format!("http://{fake}")));
+        assert_eq!(output.status.code(), Some(1), "{reason}");
+        assert!(
+            stderr_of(&output).contains(reason),
+            "{reason}: {}",
+            stderr_of(&output)
+        );
+        assert_eq!(waiting(&db.path), waiting_before, "{reason}");
+        assert_eq!(
+            Store::open(&db.path)
+                .expect("open")
+                .pull_cursor()
+                .expect("cursor"),
+            cursor_before,
+            "{reason}"
+        );
+    }
+    drop(server);
+}
