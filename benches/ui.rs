@@ -65,17 +65,23 @@ fn wait_for(window: &AppWindow, done: impl Fn(&AppWindow) -> bool + 'static) {
     let weak = window.as_weak();
     let deadline = Instant::now() + Duration::from_secs(30);
     let timer = slint::Timer::default();
-    timer.start(slint::TimerMode::Repeated, Duration::ZERO, move || {
-        if weak.upgrade().is_some_and(|w| check(&w)) || Instant::now() > deadline {
-            let _ = slint::quit_event_loop();
-        }
-    });
+    // 1 ms polls: a zero-interval timer starves the events posted from other threads.
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_millis(1),
+        move || {
+            if weak.upgrade().is_some_and(|w| check(&w)) || Instant::now() > deadline {
+                let _ = slint::quit_event_loop();
+            }
+        },
+    );
     slint::run_event_loop().expect("event loop");
     assert!(
         done(window),
-        "timed out on page {:?} (login problem {:?})",
+        "timed out on page {:?} (login problem {:?}, product on show {})",
         window.global::<AppAdapter>().get_page(),
-        window.global::<LoginAdapter>().get_problem()
+        window.global::<LoginAdapter>().get_problem(),
+        window.global::<ProductAdapter>().get_gtin()
     );
 }
 
@@ -95,33 +101,64 @@ fn ui_path(db: &Path, products: u64) {
 
     // Log in as a user does (the same path as tests/ui.rs).
     for label in ["Camille Martin", "1", "2", "3", "4", "Se connecter"] {
-        if let Some(element) =
-            i_slint_backend_testing::ElementHandle::find_by_accessible_label(&window, label).next()
-        {
-            element.invoke_accessible_default_action();
-        }
+        let element =
+            i_slint_backend_testing::ElementHandle::find_by_accessible_label(&window, label)
+                .next()
+                .unwrap_or_else(|| panic!("no element labelled {label:?} on the login page"));
+        element.invoke_accessible_default_action();
     }
     wait_for(&window, |w| {
         w.global::<AppAdapter>().get_page() == Page::Scan
     });
 
-    let mut samples = Vec::with_capacity(SCANS);
-    for i in 0..SCANS as u64 {
-        let index = (i.wrapping_mul(2_654_435_761) ^ 0x5bd1_e995) % products;
-        let gtin = demo::product(index).gtin;
-        let code = if i % 2 == 0 {
-            gtin.as_str()[1..].to_owned()
-        } else {
-            format!("]Q3(01){gtin}(17)271231(10)L{i}")
-        };
-        let expected: slint::SharedString = gtin.as_str().into();
-        let scan_started = Instant::now();
-        window.global::<ScanAdapter>().invoke_submit(code.into());
-        wait_for(&window, move |w| {
-            w.global::<ProductAdapter>().get_gtin() == expected
-        });
-        samples.push(scan_started.elapsed());
-    }
+    // One event loop for all the scans (stopping and restarting it between scans loses posted
+    // events in the testing backend): a 1 ms timer submits a scan, sees its product page, records
+    // the time, and submits the next.
+    let codes: Vec<(String, slint::SharedString)> = (0..SCANS as u64)
+        .map(|i| {
+            let index = (i.wrapping_mul(2_654_435_761) ^ 0x5bd1_e995) % products;
+            let gtin = demo::product(index).gtin;
+            let code = if i % 2 == 0 {
+                gtin.as_str()[1..].to_owned()
+            } else {
+                format!("]Q3(01){gtin}(17)271231(10)L{i}")
+            };
+            (code, gtin.as_str().into())
+        })
+        .collect();
+    let samples = Rc::new(std::cell::RefCell::new(Vec::with_capacity(SCANS)));
+    let state = Rc::new(std::cell::Cell::new((0usize, None::<Instant>)));
+    let weak = window.as_weak();
+    let timer = slint::Timer::default();
+    let recorded = Rc::clone(&samples);
+    let deadline = Instant::now() + Duration::from_secs(300);
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_millis(1),
+        move || {
+            let Some(w) = weak.upgrade() else { return };
+            let (next, pending) = state.get();
+            if let Some(started) = pending {
+                if w.global::<ProductAdapter>().get_gtin() != codes[next - 1].1 {
+                    if Instant::now() > deadline {
+                        let _ = slint::quit_event_loop();
+                    }
+                    return;
+                }
+                recorded.borrow_mut().push(started.elapsed());
+            }
+            if next == codes.len() {
+                let _ = slint::quit_event_loop();
+                return;
+            }
+            state.set((next + 1, Some(Instant::now())));
+            w.global::<ScanAdapter>()
+                .invoke_submit(codes[next].0.as_str().into());
+        },
+    );
+    slint::run_event_loop().expect("event loop");
+    let mut samples = samples.borrow().clone();
+    assert_eq!(samples.len(), SCANS, "every scan opened its product page");
     println!("\nscan arriving → product page model set ({SCANS} scans, real UI + app worker)");
     report("comptoir UI", &mut samples);
 }
