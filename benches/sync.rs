@@ -1,6 +1,7 @@
 //! Sync speed targets (issue 7), terminal and central on loopback in one process:
 //! - the first pull of a 1,000,000-product chain (stock in 8 locations) into an empty terminal;
 //! - 10,000 sales made offline, pushed and acknowledged.
+//!
 //! The central's own ingest and page-serving figures are in `cargo bench --bench central`.
 //!
 //! Run: `cargo bench --bench sync` (`COMPTOIR_BENCH_PRODUCTS=100000` for a smaller chain).
