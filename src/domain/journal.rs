@@ -146,7 +146,12 @@ pub struct DigestLine {
 /// SHA-256 over the canonical JSON array of a ticket's lines, in line order.
 pub fn lines_digest(lines: &[DigestLine]) -> String {
     let json = serde_json::to_string(lines).unwrap_or_default();
-    hex(&Sha256::digest(json.as_bytes()))
+    sha256_hex(json.as_bytes())
+}
+
+/// Lower-case hexadecimal SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 fn hex(bytes: &[u8]) -> String {
