@@ -298,3 +298,34 @@ fn malformed_answers_give_a_clear_message_and_change_nothing() {
     }
     drop(server);
 }
+
+/// Once the central has received the journal, removing its tail on the terminal is caught even
+/// with no closing: `journal verify` checks the chain still reaches the central's last hash.
+#[test]
+fn a_truncated_journal_is_caught_against_the_central() {
+    let data = central_dir(60);
+    let server = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let db = enrolled_terminal(data.path(), &server.url());
+    sell(&db.path, &[1, 2, 4]);
+    assert_success(&sync(&db.path, None));
+    let verify = |path: &Path| {
+        let output = comptoir(path)
+            .args(["journal", "verify", "--json"])
+            .output()
+            .expect("verify");
+        (output.status.code(), json_of(&output))
+    };
+    assert_eq!(verify(&db.path).0, Some(0));
+    let conn = rusqlite::Connection::open(&db.path).expect("open");
+    conn.execute_batch(
+        "DROP TRIGGER journal_entry_no_delete;
+         DELETE FROM journal_entry WHERE sequence >= 2;",
+    )
+    .expect("truncate");
+    drop(conn);
+    let (code, out) = verify(&db.path);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(out["problem"]["code"], "missing_tail", "{out}");
+    assert_eq!(out["problem"]["sequence"], 3, "{out}");
+    drop(server);
+}

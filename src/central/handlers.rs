@@ -27,8 +27,8 @@ use crate::central::ingest::{BatchError, check_batch};
 use crate::central::store::{EnrollOutcome, PageOutcome, PushOutcome, Store, StoreError};
 use crate::domain::gtin::Gtin;
 use crate::sync::protocol::{
-    DEVICE_HEADER, EnrollRequest, EnrollResponse, ErrorBody, MAX_PAGE, PushRequest, PushResponse,
-    StockAnswer,
+    DEVICE_HEADER, EnrollRequest, EnrollResponse, ErrorBody, JournalTip, MAX_PAGE, PushRequest,
+    PushResponse, StockAnswer,
 };
 
 /// The largest request body, once decompressed: a full push batch of large sales fits many
@@ -50,6 +50,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/push", post(push))
         .route("/v1/changes", get(changes))
         .route("/v1/stock/{gtin}", get(stock))
+        .route("/v1/journal-tip", get(journal_tip))
         .fallback(not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -421,9 +422,22 @@ async fn stock(
     }))
 }
 
+async fn journal_tip(
+    device: AuthedDevice,
+    State(state): State<AppState>,
+) -> Result<axum::Json<JournalTip>, ApiError> {
+    let store = state.store.clone();
+    let id = device.id.clone();
+    let journal = blocking(move || store.device_journal(&id)).await?;
+    Ok(axum::Json(JournalTip {
+        sequence: journal.as_ref().and_then(|j| j.sequence),
+        hash: journal.and_then(|j| j.hash),
+    }))
+}
+
 async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "no such endpoint: see sync::protocol (POST /v1/enroll, POST /v1/push, GET /v1/changes, GET /v1/stock/{gtin})",
+        "no such endpoint: see sync::protocol (POST /v1/enroll, POST /v1/push, GET /v1/changes, GET /v1/stock/{gtin}, GET /v1/journal-tip)",
     )
 }

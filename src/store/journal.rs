@@ -12,6 +12,9 @@ use crate::domain::journal::{
 };
 use crate::sync::protocol::{EventKind, JournalPayload};
 
+/// The sync-state key of the last journal entry the central received.
+const CENTRAL_TIP: &str = "central_journal_tip";
+
 /// An entry before it gets its place in the chain.
 #[derive(Clone, Debug)]
 pub struct EntryDraft {
@@ -240,8 +243,34 @@ impl Store {
         })
     }
 
-    /// The sequence and hash of the last closing's entry: the journal must reach at least there.
+    /// Records the last journal entry the central has received (the highest seen).
+    pub fn set_central_journal_tip(&self, sequence: i64, hash: &str) -> Result<()> {
+        let current = self.central_journal_tip()?;
+        if current.as_ref().is_none_or(|(s, _)| sequence > *s) {
+            self.set_sync_value(CENTRAL_TIP, &format!("{sequence}:{hash}"))?;
+        }
+        Ok(())
+    }
+
+    fn central_journal_tip(&self) -> Result<Option<(i64, String)>> {
+        Ok(self.sync_value(CENTRAL_TIP)?.and_then(|value| {
+            let (sequence, hash) = value.split_once(':')?;
+            Some((sequence.parse().ok()?, hash.to_owned()))
+        }))
+    }
+
+    /// The furthest entry the journal must reach: the last closing's, or the last one the
+    /// central acknowledged, whichever is later.
     fn last_closing_anchor(&self, terminal: &str) -> Result<Option<(i64, String)>> {
+        let closing = self.closing_anchor(terminal)?;
+        let central = self.central_journal_tip()?;
+        Ok(match (closing, central) {
+            (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        })
+    }
+
+    fn closing_anchor(&self, terminal: &str) -> Result<Option<(i64, String)>> {
         Ok(self
             .conn
             .query_row(

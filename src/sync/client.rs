@@ -8,8 +8,8 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::protocol::{
-    ChangesPage, DEVICE_HEADER, EnrollRequest, EnrollResponse, ErrorBody, MAX_PAGE, PushRequest,
-    PushResponse, StockAnswer,
+    ChangesPage, DEVICE_HEADER, EnrollRequest, EnrollResponse, ErrorBody, JournalTip, MAX_PAGE,
+    PushRequest, PushResponse, StockAnswer,
 };
 
 /// Largest answer body read from the central (a full page of products is far below).
@@ -184,6 +184,17 @@ impl CentralClient {
             });
         }
         Ok(page)
+    }
+
+    /// The last journal entry the central received from this device.
+    pub async fn journal_tip(&self) -> Result<JournalTip, SyncError> {
+        let url = format!("{}/v1/journal-tip", self.base);
+        let response = self
+            .authed(self.http.get(&url))
+            .send()
+            .await
+            .map_err(|e| unreachable(&url, e))?;
+        read(response, &url, "journal tip").await
     }
 
     pub async fn stock(&self, gtin: &str) -> Result<StockAnswer, SyncError> {

@@ -11,6 +11,7 @@
 //! | POST | `/v1/push` | [`PushRequest`] → [`PushResponse`] | device token |
 //! | GET | `/v1/changes?after=C&limit=N` | → [`ChangesPage`] | device token |
 //! | GET | `/v1/stock/{gtin}` | → [`StockAnswer`] | device token |
+//! | GET | `/v1/journal-tip` | → [`JournalTip`] | device token |
 //!
 //! Authentication: `Authorization: Bearer <token>` and `X-Comptoir-Device: <device id>`. The
 //! central stores only SHA-256 of the token; a missing or wrong token is 401, a device writing
@@ -269,6 +270,14 @@ pub struct ChangesPage {
 pub struct StockAnswer {
     pub gtin: String,
     pub levels: Vec<StockLevelChange>,
+}
+
+/// The last fiscal journal entry the central received from this device: the terminal's
+/// `journal verify` checks that its journal still reaches it (a truncated tail is caught).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalTip {
+    pub sequence: Option<i64>,
+    pub hash: Option<String>,
 }
 
 /// An error answer: what went wrong, for the operator.
