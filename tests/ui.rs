@@ -11,7 +11,7 @@ use comptoir::domain::demo;
 use comptoir::store::Store;
 use comptoir::ui::{
     AppAdapter, AppWindow, BasketAdapter, CheckoutAdapter, DeviceState, LoginAdapter, LoginProblem,
-    Page, ProductAdapter, ScanPageAdapter, ScanProblem, StatusAdapter,
+    ManagerAdapter, Page, ProductAdapter, ScanPageAdapter, ScanProblem, StatusAdapter,
 };
 use i_slint_backend_testing::ElementHandle;
 use serialport::SerialPort;
@@ -202,6 +202,39 @@ fn a_sale_from_login_to_ticket() {
     });
     assert_eq!(window.global::<AppAdapter>().get_basket_count(), 0);
     assert_eq!(window.global::<BasketAdapter>().get_lines().row_count(), 0);
+
+    // A seller has no manager page; a manager closes the day and switches training mode on.
+    assert!(!shows_text(window, "Gestion"));
+    tap(window, "Déconnexion");
+    wait_for(window, "the login page", |w| {
+        w.global::<AppAdapter>().get_page() == Page::Login
+    });
+    tap(window, "Amélie Dubois (responsable)");
+    for digit in ["2", "4", "6", "8"] {
+        tap(window, digit);
+    }
+    tap(window, "Se connecter");
+    wait_for(window, "the manager logged in", |w| {
+        w.global::<AppAdapter>().get_manager()
+    });
+    tap(window, "Gestion");
+    tap(window, "Clôturer la journée");
+    wait_for(window, "the day closing", |w| {
+        w.global::<ManagerAdapter>().get_last_closing().done
+    });
+    assert_eq!(
+        window.global::<ManagerAdapter>().get_last_closing().tickets,
+        1
+    );
+    assert!(shows_text(window, "Clôture du jour enregistrée (Z)"));
+    tap(window, "Passer en mode formation");
+    wait_for(window, "training mode", |w| {
+        w.global::<StatusAdapter>().get_training()
+    });
+    assert!(shows_text(window, "MODE FORMATION"));
+    let journal = comptoir::store::Store::open(&db.path).expect("open");
+    let verification = journal.verify_journal("T01", &mut |_| {}).expect("verify");
+    assert!(verification.problem.is_none(), "{:?}", verification.problem);
 }
 
 /// Every string shown in the UI has its English translation (tests run the French source).

@@ -37,6 +37,7 @@ pub fn show_staff(window: &AppWindow, items: Vec<StaffItem>) {
 pub enum Outcome {
     LoggedIn {
         name: String,
+        manager: bool,
     },
     Refused {
         problem: LoginProblem,
@@ -50,9 +51,10 @@ pub fn attempt(session: &mut Session, login: &str, pin: &str) -> Outcome {
     match log_in(&session.store, login, pin, now, LockoutPolicy::default()) {
         Ok(member) => {
             let name = member.display_name.clone();
+            let manager = member.role == StaffRole::Manager;
             session.staff = Some(member);
             session.next_customer();
-            Outcome::LoggedIn { name }
+            Outcome::LoggedIn { name, manager }
         }
         Err(error) => {
             let (problem, attempts_left, locked_minutes) = match error {
@@ -80,7 +82,8 @@ pub fn attempt(session: &mut Session, login: &str, pin: &str) -> Outcome {
 pub fn apply(window: &AppWindow, outcome: Outcome) {
     let login = window.global::<LoginAdapter>();
     match outcome {
-        Outcome::LoggedIn { name } => {
+        Outcome::LoggedIn { name, manager } => {
+            window.global::<AppAdapter>().set_manager(manager);
             login.set_problem(LoginProblem::None);
             login.set_pin("".into());
             window.global::<StatusAdapter>().set_staff_name(name.into());
@@ -121,6 +124,7 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
             session.next_customer();
             let _ = weak.upgrade_in_event_loop(|window| {
                 window.global::<StatusAdapter>().set_staff_name("".into());
+                window.global::<AppAdapter>().set_manager(false);
                 window
                     .global::<LoginAdapter>()
                     .set_selected_login("".into());

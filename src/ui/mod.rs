@@ -10,6 +10,7 @@ mod camera;
 mod checkout;
 mod format;
 mod login;
+mod manager;
 mod product;
 mod scan;
 mod scanner;
@@ -124,6 +125,7 @@ fn build(config: &Config, store: Store) -> Result<(AppWindow, Worker), UiError> 
     search::setup(&window, &worker);
     basket::setup(&window, &worker);
     checkout::setup(&window, &worker, lang);
+    manager::setup(&window, &worker);
 
     let weak = window.as_weak();
     worker.run(move |session| {
