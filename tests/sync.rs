@@ -329,3 +329,60 @@ fn a_truncated_journal_is_caught_against_the_central() {
     assert_eq!(out["problem"]["sequence"], 3, "{out}");
     drop(server);
 }
+
+/// A sale at another store's terminal shows up in this terminal's fresh network stock for the
+/// product, fetched on demand and cached with the central's time.
+#[test]
+fn fresh_network_stock_shows_another_stores_sale() {
+    let data = central_dir(60);
+    let server = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let here = enrolled_terminal(data.path(), &server.url());
+    let lyon = temp_db();
+    let code = central::enroll_code(data.path(), "LYO-01")
+        .expect("code")
+        .code;
+    let lyon_cmd = |args: &[&str]| {
+        let mut command = comptoir(&lyon.path);
+        command
+            .env("COMPTOIR_STORE_CODE", "LYO-01")
+            .env("COMPTOIR_TERMINAL_ID", "T02")
+            .args(args);
+        command.output().expect("lyon terminal")
+    };
+    assert_success(&lyon_cmd(&["enroll", &server.url(), &code]));
+    assert_success(&lyon_cmd(&["sync", "once"]));
+    let p = demo::product(5);
+    let lyon_level = |db: &Path| -> i64 {
+        let output = comptoir(db)
+            .args(["product", "--json", p.gtin.as_str()])
+            .output()
+            .expect("product");
+        json_of(&output)["stock"]["others"]
+            .as_array()
+            .and_then(|o| o.iter().find(|l| l["location"] == "LYO-01").cloned())
+            .and_then(|l| l["qty"].as_i64())
+            .expect("Lyon's level")
+    };
+    let before = lyon_level(&here.path);
+    assert_success(&lyon_cmd(&[
+        "sell",
+        &format!("{}*2", p.gtin),
+        "--pay",
+        "card",
+    ]));
+    assert_success(&lyon_cmd(&["sync", "once"]));
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut store = Store::open(&here.path).expect("open");
+    let client = comptoir::sync::engine::client_for(&store, None).expect("client");
+    let answer = runtime
+        .block_on(client.stock(p.gtin.as_str()))
+        .expect("stock");
+    store.apply_fresh_stock(&answer).expect("cache");
+    drop(store);
+    assert_eq!(lyon_level(&here.path), before - 2);
+    drop(server);
+}

@@ -8,7 +8,7 @@ use rusqlite::{Transaction, params};
 
 use super::{Result, Store, StoreError};
 use crate::domain::gtin::Gtin;
-use crate::sync::protocol::{Change, ChangesPage, ProductChange, StockLevelChange};
+use crate::sync::protocol::{Change, ChangesPage, ProductChange, StockAnswer, StockLevelChange};
 
 /// The sync-state key of the pull cursor.
 pub const CURSOR_KEY: &str = "cursor";
@@ -28,6 +28,16 @@ impl Store {
             .sync_value(CURSOR_KEY)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(0))
+    }
+
+    /// Caches fresh network stock for one product, fetched on demand (levels older than the ones
+    /// held are ignored, as in a pull).
+    pub fn apply_fresh_stock(&mut self, answer: &StockAnswer) -> Result<()> {
+        let key = gtin_key(&answer.gtin)?;
+        let tx = self.conn.transaction()?;
+        stock(&tx, &mut Ids::default(), key, &answer.levels)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Applies `page` and moves the cursor to `page.cursor`, in one transaction.

@@ -11,6 +11,7 @@ mod checkout;
 mod format;
 mod login;
 mod manager;
+mod network_stock;
 mod product;
 mod scan;
 mod scanner;

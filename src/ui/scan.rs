@@ -71,11 +71,24 @@ pub fn apply(window: &AppWindow, outcome: ScanOutcome) {
     }
 }
 
-/// Sends scanned text to the worker and shows what it gives.
+/// Sends scanned text to the worker and shows what it gives; then, when the terminal is
+/// enrolled, asks the central for fresh network stock of that product.
 pub fn submit(window: &AppWindow, worker: &Worker, raw: String) {
     let weak = window.as_weak();
+    let refresher = worker.clone();
     worker.run(move |session| {
         let outcome = look_up(session, &raw);
+        if matches!(outcome, ScanOutcome::Product(_))
+            && let Some(card) = &session.product
+            && session.store.enrollment().ok().flatten().is_some()
+        {
+            super::network_stock::refresh(
+                weak.clone(),
+                refresher,
+                session.store.path().to_owned(),
+                card.product.gtin.as_str().to_owned(),
+            );
+        }
         let _ = weak.upgrade_in_event_loop(move |window| apply(&window, outcome));
     });
 }
