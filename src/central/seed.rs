@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::central::CentralError;
 use crate::central::store::{CartLine, SeedWriter, Store};
 use crate::domain::catalog::LocationKind;
-use crate::domain::demo;
+use crate::domain::demo::{self, mix};
 use crate::sync::protocol::{
     CustomerChange, LocationChange, PickupLineChange, PickupOrderChange, ProductChange,
     StaffChange, StockLevelChange,
@@ -250,16 +250,6 @@ impl Plan {
             products: self.products,
         }
     }
-}
-
-/// SplitMix64 over (index, salt), as `domain::demo` does: stable across dependency upgrades.
-fn mix(index: u64, salt: u64) -> u64 {
-    let mut z = index
-        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        .wrapping_add(salt.wrapping_mul(0xD1B5_4A32_D192_ED03));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 #[cfg(test)]

@@ -527,8 +527,8 @@ fn pick<T: Copy>(items: &[T], hash: u64) -> T {
 
 /// SplitMix64 over (index, salt): a stateless, well-mixed hash. Written out rather than taken
 /// from `rand` because the demo data must stay identical across dependency upgrades, which `rand`
-/// does not promise for its generators.
-fn mix(index: u64, salt: u64) -> u64 {
+/// does not promise for its generators. The central's demo chain uses it too.
+pub fn mix(index: u64, salt: u64) -> u64 {
     let mut z = index
         .wrapping_mul(0x9E37_79B9_7F4A_7C15)
         .wrapping_add(salt.wrapping_mul(0xD1B5_4A32_D192_ED03));
