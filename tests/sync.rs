@@ -386,3 +386,42 @@ fn fresh_network_stock_shows_another_stores_sale() {
     assert_eq!(lyon_level(&here.path), before - 2);
     drop(server);
 }
+
+/// A pull reports its progress page by page, ending at the total (the UI's status bar and the
+/// CLI's progress bar show it).
+#[test]
+fn a_pull_reports_its_progress_up_to_the_total() {
+    let data = central_dir(60);
+    let server = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let db = temp_db();
+    let code = central::enroll_code(data.path(), demo::HERE_CODE)
+        .expect("code")
+        .code;
+    assert_success(
+        &comptoir(&db.path)
+            .args(["enroll", &server.url(), &code])
+            .output()
+            .expect("enroll"),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut store = Store::open(&db.path).expect("open");
+    let client = comptoir::sync::engine::client_for(&store, None).expect("client");
+    let mut seen = Vec::new();
+    let report = runtime
+        .block_on(comptoir::sync::engine::sync_round(
+            &mut store,
+            &client,
+            &mut |done, total| {
+                seen.push((done, total));
+            },
+        ))
+        .expect("sync");
+    let last = *seen.last().expect("progress was reported");
+    assert_eq!(last.0, report.pulled as u64);
+    assert_eq!(last.0, last.1, "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
+    drop(server);
+}

@@ -173,11 +173,14 @@ pub struct BackgroundSync {
 }
 
 impl BackgroundSync {
-    /// Starts rounds on `db_path` every `interval`; `on_status` gets the status after each one.
+    /// Starts rounds on `db_path` every `interval`; `on_status` gets the status after each one,
+    /// `on_progress(done, total)` the pull's progress during a long one (the first sync of a
+    /// large catalogue).
     pub fn spawn(
         db_path: PathBuf,
         interval: Duration,
         on_status: impl Fn(SyncStatus) + Send + 'static,
+        on_progress: impl Fn(u64, u64) + Send + 'static,
     ) -> std::io::Result<BackgroundSync> {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);
@@ -194,7 +197,7 @@ impl BackgroundSync {
                         return;
                     }
                 };
-                runtime.block_on(run(db_path, interval, stopping, on_status));
+                runtime.block_on(run(db_path, interval, stopping, on_status, on_progress));
             })?;
         Ok(BackgroundSync { stop })
     }
@@ -211,6 +214,7 @@ async fn run(
     interval: Duration,
     stop: Arc<AtomicBool>,
     on_status: impl Fn(SyncStatus),
+    on_progress: impl Fn(u64, u64),
 ) {
     let mut store = match Store::open(&db_path) {
         Ok(store) => store,
@@ -222,9 +226,14 @@ async fn run(
     let mut failures = 0u32;
     while !stop.load(Ordering::SeqCst) {
         let outcome = match client_for(&store, None) {
-            Ok(client) => sync_round(&mut store, &client, &mut |_, _| {})
-                .await
-                .map(|_| ()),
+            Ok(client) => sync_round(&mut store, &client, &mut |done, total| {
+                // Only a pull of several pages is worth a progress display.
+                if total > u64::from(PULL_PAGE) {
+                    on_progress(done, total);
+                }
+            })
+            .await
+            .map(|_| ()),
             Err(error) => Err(error),
         };
         match outcome {

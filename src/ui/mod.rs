@@ -68,7 +68,7 @@ pub fn build_terminal(config: &Config, store: Store) -> Result<Terminal, UiError
     let db_path = store.path().to_owned();
     let (window, worker) = build(config, store)?;
     let weak = window.as_weak();
-    let sync = crate::sync::engine::BackgroundSync::spawn(db_path, SYNC_INTERVAL, move |status| {
+    let on_status = move |status: crate::sync::engine::SyncStatus| {
         let now = session::now();
         let _ = weak.upgrade_in_event_loop(move |window| {
             let bar = window.global::<StatusAdapter>();
@@ -79,9 +79,19 @@ pub fn build_terminal(config: &Config, store: Store) -> Result<Terminal, UiError
                     .last_sync
                     .map_or_else(format::never, |t| format::age(t, now)),
             );
+            bar.set_sync_percent(-1);
         });
-    })
-    .map_err(UiError::Worker)?;
+    };
+    let progress_window = window.as_weak();
+    let on_progress = move |done: u64, total: u64| {
+        let percent = i32::try_from(done * 100 / total.max(1)).unwrap_or(100);
+        let _ = progress_window.upgrade_in_event_loop(move |window| {
+            window.global::<StatusAdapter>().set_sync_percent(percent);
+        });
+    };
+    let sync =
+        crate::sync::engine::BackgroundSync::spawn(db_path, SYNC_INTERVAL, on_status, on_progress)
+            .map_err(UiError::Worker)?;
     let scanner = scanner::start(&window, &worker, config);
     let camera = camera::start(&window, &worker);
     Ok(Terminal {
