@@ -12,7 +12,9 @@ use comptoir::cli::decode::{watch, write_files};
 use comptoir::devices::camera::{
     CameraError, FrameSource, ImageFilesSource, NokhwaCamera, read_luma_image,
 };
-use comptoir::devices::camera_worker::{CameraEvent, CameraStatus, CameraWorker, WorkerConfig};
+use comptoir::devices::camera_worker::{
+    CameraEvent, CameraStatus, CameraWorker, PREVIEW_WIDTH, WorkerConfig,
+};
 use comptoir::devices::qr::{LumaFrame, QrDecoder};
 use comptoir::domain::scan::ScanConfig;
 use serde_json::Value;
@@ -187,6 +189,7 @@ fn collect(inbox: mpsc::Receiver<CameraEvent>) -> (Vec<String>, Vec<CameraStatus
         match event {
             CameraEvent::Code { text } => codes.push(text),
             CameraEvent::Status(status) => statuses.push(status),
+            CameraEvent::Preview(_) => {}
         }
     }
     (codes, statuses)
@@ -428,4 +431,33 @@ fn the_decode_command_reads_images_and_reports_a_corrupt_one() {
     );
     assert!(lines[0]["ms"].is_number());
     assert!(lines[1]["error"].is_string(), "{stdout}");
+}
+
+/// With previews on, the scan page gets small grey copies of the frames, at the asked pace.
+#[test]
+fn previews_are_small_copies_of_every_nth_frame() {
+    let (events, inbox) = mpsc::channel();
+    let source = ImageFilesSource::new([file("clean/clean-00.jpg")]).repeat(6);
+    let config = WorkerConfig {
+        fps: 200.0,
+        preview_every: 2,
+        ..WorkerConfig::default()
+    };
+    let worker = CameraWorker::spawn(move || Ok(source), config, events).expect("worker");
+    let mut previews = Vec::new();
+    for event in inbox {
+        if let CameraEvent::Preview(frame) = event {
+            previews.push(frame);
+        }
+    }
+    worker.join();
+    assert_eq!(
+        previews.len(),
+        3,
+        "one preview for every second of six frames"
+    );
+    for frame in &previews {
+        assert!(frame.width <= PREVIEW_WIDTH && frame.width > 0);
+        assert_eq!(frame.data.len(), (frame.width * frame.height) as usize);
+    }
 }

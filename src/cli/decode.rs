@@ -213,7 +213,7 @@ where
                 writeln!(err, "camera failed: {reason}")?;
                 exit = ExitCode::from(EXIT_UNREADABLE);
             }
-            CameraEvent::Status(CameraStatus::Stopped) => {}
+            CameraEvent::Status(CameraStatus::Stopped) | CameraEvent::Preview(_) => {}
         }
     }
     worker.join();

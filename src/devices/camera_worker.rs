@@ -29,6 +29,39 @@ pub enum CameraEvent {
         text: String,
     },
     Status(CameraStatus),
+    /// A small grey copy of a frame for the scan screen's preview (see
+    /// [`WorkerConfig::preview_every`]). It may show a customer's code: never logged.
+    Preview(LumaFrame),
+}
+
+/// Widest preview sent to the screen: the scan page shows the camera in a panel, and a smaller
+/// copy costs the UI thread less to upload.
+pub const PREVIEW_WIDTH: u32 = 320;
+
+/// The frame scaled down by a whole factor so that it is at most [`PREVIEW_WIDTH`] wide
+/// (nearest pixel: a preview only has to show where the code is).
+pub fn thumbnail(frame: &LumaFrame) -> LumaFrame {
+    let factor = frame.width.div_ceil(PREVIEW_WIDTH).max(1);
+    let width = frame.width / factor;
+    let height = frame.height / factor;
+    let mut data = Vec::with_capacity((width * height) as usize);
+    for y in 0..height {
+        let row = (y * factor * frame.width) as usize;
+        for x in 0..width {
+            data.push(
+                frame
+                    .data
+                    .get(row + (x * factor) as usize)
+                    .copied()
+                    .unwrap_or(0),
+            );
+        }
+    }
+    LumaFrame {
+        width,
+        height,
+        data,
+    }
 }
 
 /// The camera's state, for the status line of the scan screen.
@@ -58,6 +91,8 @@ pub struct WorkerConfig {
     pub decode_budget: Option<Duration>,
     /// Consecutive capture errors after which the camera is declared failed.
     pub max_consecutive_errors: u32,
+    /// Send a [`CameraEvent::Preview`] every this many captured frames; 0 sends none.
+    pub preview_every: u32,
 }
 
 impl Default for WorkerConfig {
@@ -67,6 +102,7 @@ impl Default for WorkerConfig {
             dedup_window: Duration::from_secs(2),
             decode_budget: None,
             max_consecutive_errors: 10,
+            preview_every: 0,
         }
     }
 }
@@ -261,7 +297,15 @@ fn capture_loop<S, F>(
         }
     };
 
-    let failure = pump(&mut source, &frames, &config, interval, &stop, &counters);
+    let failure = pump(
+        &mut source,
+        &frames,
+        &events,
+        &config,
+        interval,
+        &stop,
+        &counters,
+    );
     drop(frames); // ends the decoder thread once it has finished the frame in hand
     drop(source); // releases the camera
     if decoder_thread.join().is_err() {
@@ -286,6 +330,7 @@ fn capture_loop<S, F>(
 fn pump<S: FrameSource>(
     source: &mut S,
     frames: &SyncSender<LumaFrame>,
+    events: &Sender<CameraEvent>,
     config: &WorkerConfig,
     interval: Duration,
     stop: &AtomicBool,
@@ -318,7 +363,15 @@ fn pump<S: FrameSource>(
         match frame {
             Ok(Some(frame)) => {
                 errors = 0;
-                counters.captured.fetch_add(1, Ordering::Relaxed);
+                let captured = counters.captured.fetch_add(1, Ordering::Relaxed) + 1;
+                if config.preview_every > 0
+                    && captured.is_multiple_of(u64::from(config.preview_every))
+                    && events
+                        .send(CameraEvent::Preview(thumbnail(&frame)))
+                        .is_err()
+                {
+                    return None;
+                }
                 match frames.try_send(frame) {
                     Ok(()) => {}
                     Err(TrySendError::Full(_)) => {
