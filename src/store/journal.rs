@@ -173,74 +173,47 @@ impl Store {
         terminal: &str,
         progress: &mut dyn FnMut(i64),
     ) -> Result<Verification> {
-        // Two cores: this thread reads the rows and checks the tickets (SQLite's work), a scoped
-        // thread recomputes the hash chain (SHA-256 work) from the entries it is handed.
+        let mut verifier = ChainVerifier::default();
         let mut stmt = self.conn.prepare(VERIFY_SQL)?;
         let mut rows = stmt.query(params![terminal])?;
-        let (entries_tx, entries_rx) =
-            std::sync::mpsc::sync_channel::<(JournalEntry, String)>(4096);
-        let (read, chained) = std::thread::scope(|scope| {
-            let chain = scope.spawn(move || chain_check(entries_rx));
-            let read = (|| -> Result<Option<JournalProblem>> {
-                let mut sent = 0i64;
-                while let Some(row) = rows.next()? {
-                    let sequence: i64 = row.get(0)?;
-                    let entry = match entry_from_row(terminal, row) {
-                        Ok(entry) => entry,
-                        Err(reason) => {
-                            return Ok(Some(JournalProblem::Unreadable { sequence, reason }));
-                        }
-                    };
-                    let stored_hash: String = row.get(15)?;
-                    let ticket = if entry.kind == JournalKind::Ticket {
-                        ticket_problem(&entry, row)?
-                    } else {
-                        None
-                    };
-                    // The entry goes to the chain first: a broken hash at the same entry is
-                    // the problem to name.
-                    if entries_tx.send((entry, stored_hash)).is_err() {
-                        return Ok(None);
-                    }
-                    if let Some(problem) = ticket {
-                        return Ok(Some(problem.into()));
-                    }
-                    sent += 1;
-                    if sent % 10_000 == 0 {
-                        progress(sent);
-                    }
+        let mut tip: ChainTip = None;
+        let mut entries = 0;
+        while let Some(row) = rows.next()? {
+            let sequence: i64 = row.get(0)?;
+            let entry = match entry_from_row(terminal, row) {
+                Ok(entry) => entry,
+                Err(reason) => {
+                    return Ok(Verification {
+                        entries,
+                        tip,
+                        problem: Some(JournalProblem::Unreadable { sequence, reason }),
+                    });
                 }
-                Ok(None)
-            })();
-            drop(entries_tx);
-            let chained = chain.join();
-            (read, chained)
-        });
-        let read_problem = read?;
-        let chained = chained.map_err(|_| {
-            StoreError::Corrupt("the journal verification thread failed".to_owned())
-        })?;
-        let verifier = chained.verifier;
-        let (mut entries, mut tip) = (chained.checked, chained.tip);
-        if let Some(problem) = chained.problem {
-            return Ok(Verification {
-                entries,
-                tip,
-                problem: Some(problem.into()),
-            });
-        }
-        if let Some(problem) = read_problem {
-            if matches!(problem, JournalProblem::Ticket(_)) {
-                // The chain checked the ticket's entry; the ticket itself failed.
-                entries -= 1;
-                tip = chained.previous_tip;
+            };
+            let stored_hash: String = row.get(15)?;
+            if let Err(problem) = verifier.check(&entry, &stored_hash) {
+                return Ok(Verification {
+                    entries,
+                    tip,
+                    problem: Some(problem.into()),
+                });
             }
-            return Ok(Verification {
-                entries,
-                tip,
-                problem: Some(problem),
-            });
+            if entry.kind == JournalKind::Ticket
+                && let Some(problem) = ticket_problem(&entry, row)?
+            {
+                return Ok(Verification {
+                    entries,
+                    tip,
+                    problem: Some(problem.into()),
+                });
+            }
+            entries += 1;
+            tip = Some((sequence, stored_hash));
+            if entries % 10_000 == 0 {
+                progress(entries);
+            }
         }
+        drop(rows);
         let anchor = self.last_closing_anchor(terminal)?;
         if let Err(problem) = verifier.finish(anchor.as_ref().map(|(s, h)| (*s, h.as_str()))) {
             return Ok(Verification {
@@ -364,36 +337,6 @@ impl Store {
         tx.commit()?;
         Ok(appended)
     }
-}
-
-/// What the chain thread found.
-struct Chained {
-    verifier: ChainVerifier,
-    checked: i64,
-    tip: ChainTip,
-    previous_tip: ChainTip,
-    problem: Option<crate::domain::journal::ChainBreak>,
-}
-
-/// Recomputes the chain over the entries handed in order; stops at the first break.
-fn chain_check(entries: std::sync::mpsc::Receiver<(JournalEntry, String)>) -> Chained {
-    let mut chained = Chained {
-        verifier: ChainVerifier::default(),
-        checked: 0,
-        tip: None,
-        previous_tip: None,
-        problem: None,
-    };
-    for (entry, hash) in entries {
-        if let Err(problem) = chained.verifier.check(&entry, &hash) {
-            chained.problem = Some(problem);
-            break;
-        }
-        chained.checked += 1;
-        chained.previous_tip = chained.tip.take();
-        chained.tip = Some((entry.sequence, hash));
-    }
-    chained
 }
 
 fn entry_from_row(
