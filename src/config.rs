@@ -115,8 +115,9 @@ impl Config {
             }
             figment = figment.merge(Toml::file(path));
         }
-        // `COMPTOIR_CONFIG` and `COMPTOIR_DB` name files for the CLI; they are not settings.
-        let env = Env::prefixed(ENV_PREFIX).ignore(&["config", "db"]);
+        // `COMPTOIR_CONFIG` and `COMPTOIR_DB` name files for the CLI and `COMPTOIR_LOG` is the log
+        // filter (read by main): they are not settings.
+        let env = Env::prefixed(ENV_PREFIX).ignore(&["config", "db", "log"]);
         let config: Config = figment
             .merge(env)
             .extract()
@@ -294,6 +295,18 @@ mod tests {
                 let err = Config::load(Some(Path::new("c.toml"))).expect_err(toml);
                 assert!(err.to_string().contains(key), "{toml}: {err}");
             }
+            Ok(())
+        });
+    }
+
+    /// Regression: `COMPTOIR_LOG` (the log filter) once made every command refuse to start.
+    #[test]
+    fn the_log_filter_and_file_variables_are_not_settings() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("COMPTOIR_LOG", "debug");
+            jail.set_env("COMPTOIR_DB", "/tmp/x.db");
+            jail.set_env("COMPTOIR_CONFIG", "/tmp/none.toml");
+            Config::load(None).map_err(|e| e.to_string())?;
             Ok(())
         });
     }
