@@ -40,8 +40,8 @@ pub fn run(
     out: &Path,
 ) -> anyhow::Result<ExitCode> {
     let store = context.open_store()?;
-    // A database without a catalogue gets a temporary demo one: a screenshot never writes into
-    // the operator's database.
+    // A database without a catalogue gets a temporary demo one: a screenshot never seeds the
+    // operator's database.
     let (store, _demo_dir) = if store.catalog_is_empty()? {
         let dir = tempfile::tempdir().context("cannot create a temporary demo database")?;
         let mut demo = Store::open(&dir.path().join("demo.db"))?;

@@ -19,8 +19,9 @@ use crate::store::Store;
 use super::format::Lang;
 use super::session::Session;
 use super::{
-    AppAdapter, AppWindow, CheckoutAdapter, LoginAdapter, Page, PayMethod, SearchAdapter,
-    StatusAdapter, basket, checkout, login, scan, search, select_language,
+    AppAdapter, AppWindow, CheckoutAdapter, ClosingKind, ClosingView, LoginAdapter, ManagerAdapter,
+    Page, PayMethod, SearchAdapter, StatusAdapter, basket, checkout, login, scan, search,
+    select_language,
 };
 
 /// The pages `comptoir shot` can render.
@@ -32,6 +33,7 @@ pub enum ShotPage {
     Search,
     Basket,
     Checkout,
+    Manager,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -121,10 +123,13 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
         app.set_page(Page::Login);
         return Ok(());
     }
-    login::apply(
-        window,
-        login::attempt(session, demo::STAFF[0].login, demo::STAFF[0].pin),
-    );
+    // The manager's page needs the manager; every other page is a seller's.
+    let staff = if page == ShotPage::Manager {
+        &demo::STAFF[2]
+    } else {
+        &demo::STAFF[0]
+    };
+    login::apply(window, login::attempt(session, staff.login, staff.pin));
     let today = chrono::Utc::now().date_naive();
     let config = session.config.scan_config();
     let here_code = session.config.store_code.clone();
@@ -143,6 +148,26 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
     };
     match page {
         ShotPage::Login => {}
+        ShotPage::Manager => {
+            // What the page shows after a day closing; a screenshot never writes a closing.
+            window
+                .global::<ManagerAdapter>()
+                .set_last_closing(ClosingView {
+                    done: true,
+                    kind: ClosingKind::Day,
+                    tickets: 42,
+                    total: super::format::money(
+                        crate::domain::money::Cents::new(318_450),
+                        session.lang,
+                    ),
+                    grand_total: super::format::money(
+                        crate::domain::money::Cents::new(12_734_980),
+                        session.lang,
+                    ),
+                    sequence: 1_207,
+                });
+            app.set_page(Page::Manager);
+        }
         ShotPage::Scan => app.set_page(Page::Scan),
         ShotPage::Product => {
             // A GS1 QR carrying an expiry date already past and a lot, as on a food label.
