@@ -11,7 +11,8 @@ use comptoir::domain::demo;
 use comptoir::store::Store;
 use comptoir::ui::{
     AppAdapter, AppWindow, BasketAdapter, CheckoutAdapter, DeviceState, LoginAdapter, LoginProblem,
-    ManagerAdapter, Page, ProductAdapter, ScanPageAdapter, ScanProblem, StatusAdapter,
+    ManagerAdapter, Page, PrintProblem, PrintState, ProductAdapter, ScanPageAdapter, ScanProblem,
+    StatusAdapter,
 };
 use i_slint_backend_testing::ElementHandle;
 use serialport::SerialPort;
@@ -87,6 +88,8 @@ fn a_sale_from_login_to_ticket() {
     let (mut scanner, scanner_slave) = serialport::TTYPort::pair().expect("pseudo-terminal");
     let config = Config {
         serial_port: Some(scanner_slave.name().expect("slave path")),
+        // A receipt printer that is unplugged: asking for a receipt says so, the sale stands.
+        printer_port: Some("/nonexistent/comptoir-printer".to_owned()),
         ..Config::default()
     };
     let terminal = comptoir::ui::build_terminal(&config, store).expect("terminal");
@@ -187,6 +190,20 @@ fn a_sale_from_login_to_ticket() {
     assert_eq!(checkout.get_ticket_number(), "T01-000001");
     assert!(shows_text(window, "Ticket n° T01-000001"));
     assert!(!checkout.get_change().is_empty());
+
+    // The customer asks for a paper receipt; the printer is unplugged: a clear message.
+    tap(window, "Imprimer le ticket");
+    wait_for(window, "the printer's answer", |w| {
+        w.global::<CheckoutAdapter>().get_print_state() == PrintState::Failed
+    });
+    assert_eq!(
+        window.global::<CheckoutAdapter>().get_print_problem(),
+        PrintProblem::NotFound
+    );
+    assert!(shows_text(
+        window,
+        "Impression impossible : imprimante débranchée ou introuvable"
+    ));
 
     // The sale is in the database, whole.
     let check = Store::open(&db.path).expect("open");

@@ -11,11 +11,11 @@ use super::basket::{self, BasketView};
 use super::format::{self, Lang};
 use super::session::{Session, now};
 use super::worker::Worker;
-use crate::devices::printer::print_receipt;
+use crate::devices::printer::{PrinterError, print_receipt};
 
 use super::{
-    AppAdapter, AppWindow, CheckoutAdapter, Page, PayMethod, Preview, PreviewKind, PrintState,
-    ScanPageAdapter, ScanProblem,
+    AppAdapter, AppWindow, CheckoutAdapter, Page, PayMethod, Preview, PreviewKind, PrintProblem,
+    PrintState, ScanPageAdapter, ScanProblem,
 };
 
 /// The tender for what the keypad typed: for cash the amount handed over, for split the card
@@ -168,6 +168,17 @@ pub fn apply(window: &AppWindow, outcome: PayOutcome) {
     }
 }
 
+/// What the staff is told when the printer refuses (the sale is recorded either way).
+fn problem_of(error: &PrinterError) -> PrintProblem {
+    match error {
+        PrinterError::NotFound { .. } | PrinterError::Unavailable { .. } => PrintProblem::NotFound,
+        PrinterError::Offline { .. } => PrintProblem::Offline,
+        PrinterError::PaperOut { .. } => PrintProblem::PaperOut,
+        PrinterError::CoverOpen { .. } => PrintProblem::CoverOpen,
+        _ => PrintProblem::Other,
+    }
+}
+
 /// The live preview needs no worker: it is arithmetic on what is typed.
 pub fn install_preview(window: &AppWindow, lang: Lang) {
     window
@@ -208,14 +219,18 @@ pub fn setup(window: &AppWindow, worker: &Worker, lang: Lang) {
                 .name("receipt-printer".to_owned())
                 .spawn(move || {
                     let outcome = receipt
-                        .map_err(|e| e.to_string())
-                        .and_then(|r| print_receipt(&settings, &r).map_err(|e| e.to_string()));
+                        .map_err(|e| (PrintProblem::Other, e.to_string()))
+                        .and_then(|r| {
+                            print_receipt(&settings, &r)
+                                .map_err(|e| (problem_of(&e), e.to_string()))
+                        });
                     let _ = weak.upgrade_in_event_loop(move |window| {
                         let checkout = window.global::<CheckoutAdapter>();
                         match outcome {
                             Ok(()) => checkout.set_print_state(PrintState::Printed),
-                            Err(problem) => {
-                                checkout.set_print_problem(problem.into());
+                            Err((problem, detail)) => {
+                                checkout.set_print_problem(problem);
+                                checkout.set_print_detail(detail.into());
                                 checkout.set_print_state(PrintState::Failed);
                             }
                         }
