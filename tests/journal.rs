@@ -3,14 +3,13 @@
 //! check that `comptoir journal verify` catches every case and names the first broken entry.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use comptoir::domain::demo;
 use rusqlite::Connection;
 use serde_json::Value;
 
-use crate::util::{TempDb, assert_success, comptoir, json_of, seeded_db};
+use crate::util::{TempDb, assert_success, comptoir, json_of, kill_at_random_instants, seeded_db};
 
 /// A database with four sales (the third in training mode) and a day closing after the second.
 fn journal_db() -> TempDb {
@@ -257,23 +256,14 @@ fn the_export_lets_an_auditor_recompute_every_hash() {
 fn a_sale_killed_at_any_instant_is_all_or_nothing() {
     let db = seeded_db(100);
     let gtin = demo::product(4).gtin;
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    for _ in 0..25 {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_comptoir"))
-            .arg("--db")
-            .arg(&db.path)
-            .args(["sell", &format!("{gtin}*2"), "--pay", "card"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("sell");
-        std::thread::sleep(Duration::from_micros(state % 40_000));
-        let _ = child.kill();
-        let _ = child.wait();
-    }
+    let code = format!("{gtin}*2");
+    kill_at_random_instants(
+        &db.path,
+        &["sell", &code, "--pay", "card"],
+        25,
+        0x9E37_79B9_7F4A_7C15,
+        Duration::from_millis(40),
+    );
     let (code, out) = verify(&db.path);
     assert_eq!(code, Some(0), "{out}");
     let conn = Connection::open(&db.path).expect("open");

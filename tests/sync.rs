@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::thread;
 use std::time::Duration;
 
@@ -14,7 +14,9 @@ use comptoir::domain::demo;
 use comptoir::store::Store;
 
 use crate::proxy::FaultyProxy;
-use crate::util::{TempDb, assert_success, comptoir, json_of, stderr_of, temp_db};
+use crate::util::{
+    TempDb, assert_success, comptoir, json_of, kill_at_random_instants, stderr_of, temp_db,
+};
 
 /// The central serving `dir` on `addr` from its own thread and runtime, until dropped.
 struct RunningCentral {
@@ -201,23 +203,13 @@ fn a_terminal_killed_in_the_middle_of_a_sync_loses_and_doubles_nothing() {
         .filter(|i| i % 97 != 3)
         .collect();
     sell(&db.path, &sales);
-    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-    for _ in 0..12 {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_comptoir"))
-            .arg("--db")
-            .arg(&db.path)
-            .args(["sync", "once"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("sync");
-        thread::sleep(Duration::from_micros(state % 60_000));
-        let _ = child.kill();
-        let _ = child.wait();
-    }
+    kill_at_random_instants(
+        &db.path,
+        &["sync", "once"],
+        12,
+        0x2545_f491_4f6c_dd1d,
+        Duration::from_millis(60),
+    );
     assert_success(&sync(&db.path, None));
     assert_eq!(waiting(&db.path), 0);
     let stats = central::stats(data.path()).expect("stats");

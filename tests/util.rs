@@ -66,3 +66,32 @@ pub fn assert_success(output: &Output) {
 pub fn stderr_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// Runs `comptoir --db DB ARGS` `runs` times, each time killed with SIGKILL after a
+/// pseudo-random wait below `max_wait` (xorshift from `seed`: the same instants on every run).
+pub fn kill_at_random_instants(
+    db: &Path,
+    args: &[&str],
+    runs: usize,
+    seed: u64,
+    max_wait: std::time::Duration,
+) {
+    let mut state = seed | 1;
+    for _ in 0..runs {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_comptoir"))
+            .arg("--db")
+            .arg(db)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start comptoir");
+        let wait = state % (max_wait.as_micros().max(1) as u64);
+        std::thread::sleep(std::time::Duration::from_micros(wait));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}

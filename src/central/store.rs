@@ -17,9 +17,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
+use crate::domain::journal::sha256_hex;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use rusqlite_migration::{M, Migrations};
-use sha2::{Digest, Sha256};
 
 use crate::domain::gtin::Gtin;
 use crate::domain::journal::GENESIS_HASH;
@@ -758,7 +758,7 @@ impl JournalState {
     /// altered or truncated (CGI art. 286 I 3° bis), which is recorded and reported — the fact
     /// itself is kept, never refused.
     fn follow(&mut self, device_id: &str, entry: &JournalPayload) {
-        let recomputed = hex(&Sha256::digest(entry.canonical.as_bytes()));
+        let recomputed = sha256_hex(entry.canonical.as_bytes());
         let canonical: Option<serde_json::Value> = serde_json::from_str(&entry.canonical).ok();
         let previous = canonical
             .as_ref()
@@ -939,16 +939,6 @@ fn kind_name(kind: EventKind) -> &'static str {
     }
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0x0f)] as char);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -983,7 +973,7 @@ mod tests {
             JournalPayload {
                 terminal: "T01".into(),
                 sequence,
-                hash: hex(&Sha256::digest(canonical.as_bytes())),
+                hash: sha256_hex(canonical.as_bytes()),
                 canonical,
             }
         };
