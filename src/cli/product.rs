@@ -9,7 +9,7 @@ use super::output::{money, print_json, rfc3339, vat_percent};
 use super::{CommandContext, EXIT_NOT_FOUND};
 use crate::app::product_card::{ProductCard, ProductCardError, product_card};
 use crate::domain::age::Age;
-use crate::domain::catalog::StockLevel;
+use crate::domain::catalog::{PriceUnit, StockLevel};
 
 /// The JSON contract of `comptoir product --json`.
 #[derive(Debug, Serialize)]
@@ -132,7 +132,7 @@ pub fn run(context: &CommandContext, code: &str, json: bool) -> anyhow::Result<E
     }
     let p = &card.product;
     let locale = config.locale.as_str();
-    let per = if p.price_unit.as_str() == "kg" {
+    let per = if p.price_unit == PriceUnit::Kilogram {
         " / kg"
     } else {
         ""

@@ -90,6 +90,16 @@ impl Store {
         if let Some(location) = self.locations.borrow().get(&id) {
             return Ok(location.clone());
         }
+        self.reload_locations()?;
+        self.locations
+            .borrow()
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| StoreError::Corrupt(format!("stock refers to unknown location {id}")))
+    }
+
+    /// Refills the location cache from the table.
+    fn reload_locations(&self) -> Result<()> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT id, code, name, kind FROM location")?;
@@ -109,10 +119,7 @@ impl Store {
                 .ok_or_else(|| StoreError::Corrupt(format!("location kind {kind:?}")))?;
             cache.insert(id, Location { code, name, kind });
         }
-        cache
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| StoreError::Corrupt(format!("stock refers to unknown location {id}")))
+        Ok(())
     }
 
     /// True when the catalogue holds no product; cheap on any size (reads one row at most).
@@ -140,13 +147,22 @@ impl Store {
             .optional()?)
     }
 
-    /// The display name of the location with this code, if known.
+    /// The display name of the location with this code, if known. Read on every scan, so it
+    /// comes from the location cache (refilled once when the code is not in it).
     pub fn location_name(&self, code: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT name FROM location WHERE code = ?1")?
-            .query_row(params![code], |row| row.get(0))
-            .optional()?)
+        let find = |store: &Store| {
+            store
+                .locations
+                .borrow()
+                .values()
+                .find(|l| l.code == code)
+                .map(|l| l.name.clone())
+        };
+        if let Some(name) = find(self) {
+            return Ok(Some(name));
+        }
+        self.reload_locations()?;
+        Ok(find(self))
     }
 }
 
