@@ -935,6 +935,12 @@ fn kind_name(kind: EventKind) -> &'static str {
         EventKind::JournalEntry => "journal_entry",
         EventKind::EReceipt => "e_receipt",
         EventKind::StockCount => "stock_count",
+        EventKind::CustomerCreated => "customer_created",
+        EventKind::Consent => "consent",
+        EventKind::CustomerNote => "customer_note",
+        EventKind::CustomerAccess => "customer_access",
+        EventKind::PrivacyRequest => "privacy_request",
+        EventKind::Loyalty => "loyalty",
         EventKind::Other => "other",
     }
 }

@@ -7,6 +7,7 @@
 
 mod catalog;
 mod closing;
+mod customers;
 mod demo_load;
 mod journal;
 mod outbox;
@@ -40,6 +41,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0002_sales.sql")),
         M::up(include_str!("migrations/0003_journal.sql")),
         M::up(include_str!("migrations/0004_sync.sql")),
+        M::up(include_str!("migrations/0005_clienteling.sql")),
     ])
 });
 

@@ -108,6 +108,9 @@ impl Store {
                     )?
                     .execute(params![o.id, o.store, o.customer, o.status, o.created_at, lines])?;
                 }
+                Change::CustomerMerged(m) => super::customers::apply_merge(&tx, m)?,
+                // A newer central's change this terminal does not know: skipped.
+                Change::Unknown => {}
             }
         }
         tx.execute(

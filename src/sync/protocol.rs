@@ -12,6 +12,8 @@
 //! | GET | `/v1/changes?after=C&limit=N` | → [`ChangesPage`] | device token |
 //! | GET | `/v1/stock/{gtin}` | → [`StockAnswer`] | device token |
 //! | GET | `/v1/journal-tip` | → [`JournalTip`] | device token |
+//! | GET | `/v1/customers?q=TEXT&limit=N` | → [`CustomerSearchAnswer`] | device token |
+//! | GET | `/v1/customers/{id}` | → [`CustomerView`] (404: unknown) | device token |
 //!
 //! Authentication: `Authorization: Bearer <token>` and `X-Comptoir-Device: <device id>`. The
 //! central stores only SHA-256 of the token; a missing or wrong token is 401, a device writing
@@ -84,6 +86,20 @@ pub enum EventKind {
     JournalEntry,
     EReceipt,
     StockCount,
+    /// A customer created at the counter ([`CustomerCreatedPayload`]); the central merges it
+    /// with an existing customer of the same e-mail or phone and answers with a
+    /// [`Change::CustomerMerged`].
+    CustomerCreated,
+    /// A marketing consent given or withdrawn ([`ConsentPayload`]).
+    Consent,
+    /// A staff note about a customer ([`NotePayload`]).
+    CustomerNote,
+    /// A customer record opened by staff ([`AccessPayload`]): the GDPR access log.
+    CustomerAccess,
+    /// An access or erasure request made at the counter ([`PrivacyRequestPayload`]).
+    PrivacyRequest,
+    /// Points earned or redeemed ([`LoyaltyPayload`]).
+    Loyalty,
     #[serde(other)]
     Other,
 }
@@ -98,6 +114,12 @@ impl EventKind {
             EventKind::JournalEntry => "journal_entries",
             EventKind::EReceipt => "e_receipts",
             EventKind::StockCount => "stock_counts",
+            EventKind::CustomerCreated => "customers_created",
+            EventKind::Consent => "consents",
+            EventKind::CustomerNote => "customer_notes",
+            EventKind::CustomerAccess => "customer_accesses",
+            EventKind::PrivacyRequest => "privacy_requests",
+            EventKind::Loyalty => "loyalty_movements",
             EventKind::Other => "other",
         }
     }
@@ -132,6 +154,69 @@ pub struct SaleLinePayload {
 pub struct PaymentPayload {
     pub method: String,
     pub amount_cents: i64,
+}
+
+/// A customer created at a counter, possibly offline. `local_id` is the terminal's own id for
+/// them until the central answers with the chain's id ([`CustomerMergedChange`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerCreatedPayload {
+    pub local_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    pub store: String,
+    pub created_at: i64,
+}
+
+/// Marketing consent for one channel, explicit and timestamped; the latest `at` wins.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentPayload {
+    pub customer: String,
+    pub channel: crate::domain::customer::Channel,
+    pub granted: bool,
+    pub at: i64,
+    /// The staff login who recorded it.
+    pub staff: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotePayload {
+    pub customer: String,
+    pub text: String,
+    pub author: String,
+    pub at: i64,
+}
+
+/// Who opened which customer record, when and where.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessPayload {
+    pub customer: String,
+    pub staff: String,
+    pub terminal: String,
+    pub store: String,
+    pub at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivacyRequestPayload {
+    pub customer: String,
+    pub kind: crate::domain::customer::PrivacyRequestKind,
+    pub staff: String,
+    pub store: String,
+    pub at: i64,
+}
+
+/// Points earned (positive) or redeemed (negative) on a ticket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoyaltyPayload {
+    pub customer: String,
+    pub points: i64,
+    pub ticket: String,
+    pub terminal: String,
+    pub at: i64,
 }
 
 /// A fiscal journal entry, so the central keeps each terminal's last hash (a truncated journal on
@@ -170,6 +255,18 @@ pub enum Change {
     Staff(StaffChange),
     Customer(CustomerChange),
     PickupOrder(PickupOrderChange),
+    /// A customer created at a counter now has the chain's id (a new customer, or an existing
+    /// one with the same e-mail or phone).
+    CustomerMerged(CustomerMergedChange),
+    /// A change from a newer central: skipped, never fatal.
+    #[serde(other)]
+    Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerMergedChange {
+    pub local_id: String,
+    pub id: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -270,6 +367,12 @@ pub struct ChangesPage {
 pub struct StockAnswer {
     pub gtin: String,
     pub levels: Vec<StockLevelChange>,
+}
+
+/// Customers matching a search (name prefix, e-mail or phone).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerSearchAnswer {
+    pub hits: Vec<crate::domain::customer::CustomerHit>,
 }
 
 /// The last fiscal journal entry the central received from this device: the terminal's
