@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::devices::printer::{FlowControl, PrinterSettings};
 use crate::devices::scanner::{Parity, SerialSettings};
 use crate::domain::in_store::{InStoreLayout, default_layouts};
+use crate::domain::loyalty::LoyaltyRule;
+use crate::domain::note_check::DEFAULT_WATCH_WORDS;
 use crate::domain::receipt::{Shop, WIDTH_80MM};
 use crate::domain::scan::ScanConfig;
 
@@ -61,6 +63,16 @@ pub struct Config {
     pub shop_address: Vec<String>,
     pub shop_siret: String,
     pub shop_vat_number: String,
+    /// Loyalty: cents spent for one point (100 = one point per euro).
+    pub loyalty_cents_per_point: i64,
+    /// Loyalty: what one point is worth at the till, in cents.
+    pub loyalty_point_value_cents: i64,
+    /// Words that make staff think twice before saving a customer note (GDPR: notes stay
+    /// factual). A trailing `*` matches any word starting so; case and accents are ignored.
+    pub note_watch_words: Vec<String>,
+    /// Kiosk mode: seconds without a touch or a scan before everything about the customer is
+    /// wiped (a countdown shows for the last 10 s).
+    pub kiosk_idle_seconds: u32,
 }
 
 impl Default for Config {
@@ -86,6 +98,13 @@ impl Default for Config {
             shop_address: vec!["12 rue de Rivoli".to_owned(), "75004 Paris".to_owned()],
             shop_siret: "123 456 782 00010".to_owned(),
             shop_vat_number: "FR11123456782".to_owned(),
+            loyalty_cents_per_point: LoyaltyRule::default().cents_per_point,
+            loyalty_point_value_cents: LoyaltyRule::default().point_value_cents,
+            note_watch_words: DEFAULT_WATCH_WORDS
+                .iter()
+                .map(|w| (*w).to_owned())
+                .collect(),
+            kiosk_idle_seconds: 60,
         }
     }
 }
@@ -159,7 +178,24 @@ impl Config {
                 .validate()
                 .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         }
+        self.loyalty_rule()
+            .checked()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if !(10..=3600).contains(&self.kiosk_idle_seconds) {
+            return Err(ConfigError::Invalid(format!(
+                "kiosk_idle_seconds must be between 10 and 3600, not {}",
+                self.kiosk_idle_seconds
+            )));
+        }
         Ok(())
+    }
+
+    /// How points are earned and what they are worth.
+    pub fn loyalty_rule(&self) -> LoyaltyRule {
+        LoyaltyRule {
+            cents_per_point: self.loyalty_cents_per_point,
+            point_value_cents: self.loyalty_point_value_cents,
+        }
     }
 
     /// The shop identity a receipt prints.

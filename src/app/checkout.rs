@@ -7,10 +7,13 @@ use chrono::NaiveDate;
 use crate::app::product_card::{ProductCard, ProductCardError, card_for_scan};
 use crate::domain::basket::{Basket, BasketError, BasketLine, BasketTotals};
 use crate::domain::catalog::PriceUnit;
-use crate::domain::money::MoneyError;
-use crate::domain::payment::{PaymentError, Settlement, Tender, settle};
+use crate::domain::loyalty::{LoyaltyError, LoyaltyRule};
+use crate::domain::money::{Cents, MoneyError};
+use crate::domain::payment::{
+    PaymentError, Settlement, Tender, paid_by_other_means, settle_with_points,
+};
 use crate::domain::scan::{ScanConfig, parse_scan};
-use crate::store::{NewSale, RecordedSale, Store, StoreError};
+use crate::store::{NewSale, RecordedSale, SaleCustomer, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckoutError {
@@ -26,6 +29,8 @@ pub enum CheckoutError {
     EmptyBasket,
     #[error("{0}")]
     Payment(#[from] PaymentError),
+    #[error("{0}")]
+    Loyalty(#[from] LoyaltyError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -77,6 +82,16 @@ pub struct SaleContext<'a> {
     pub now: i64,
 }
 
+/// The identified customer at the till: who, the balance the terminal may rely on (see
+/// `domain::loyalty::offline_balance`), the points they redeem now, and the store's rule.
+#[derive(Clone, Copy, Debug)]
+pub struct LoyaltyAtTill<'a> {
+    pub customer: &'a str,
+    pub balance: i64,
+    pub redeem: i64,
+    pub rule: LoyaltyRule,
+}
+
 /// A sale as it was recorded, with everything the confirmation and the ticket show.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompletedSale {
@@ -85,6 +100,8 @@ pub struct CompletedSale {
     pub lines: Vec<BasketLine>,
     pub totals: BasketTotals,
     pub settlement: Settlement,
+    pub points_redeemed: i64,
+    pub points_earned: i64,
 }
 
 /// Settles and records the basket. On success the basket is emptied for the next customer; on
@@ -95,11 +112,32 @@ pub fn checkout(
     tender: Tender,
     context: SaleContext<'_>,
 ) -> Result<CompletedSale, CheckoutError> {
+    checkout_with_loyalty(store, basket, Some(tender), context, None)
+}
+
+/// [`checkout`] for an identified customer: `loyalty.redeem` points pay first (never more than
+/// the balance or the total), `tender` pays the rest (`None` when the points pay it all), and
+/// what was paid by other means earns points. Training tickets move no points.
+pub fn checkout_with_loyalty(
+    store: &mut Store,
+    basket: &mut Basket,
+    tender: Option<Tender>,
+    context: SaleContext<'_>,
+    loyalty: Option<LoyaltyAtTill<'_>>,
+) -> Result<CompletedSale, CheckoutError> {
     if basket.is_empty() {
         return Err(CheckoutError::EmptyBasket);
     }
     let totals = basket.totals()?;
-    let settlement = settle(totals.total, tender)?;
+    let (points_value, redeemed) = match loyalty {
+        Some(l) if l.redeem != 0 => (l.rule.redeem(l.redeem, l.balance, totals.total)?, l.redeem),
+        _ => (Cents::ZERO, 0),
+    };
+    let settlement = settle_with_points(totals.total, points_value, tender)?;
+    let earned = match loyalty {
+        Some(l) if !context.training => l.rule.earned(paid_by_other_means(&settlement)),
+        _ => 0,
+    };
     let span = tracing::info_span!("checkout", terminal = context.terminal_id);
     let _guard = span.enter();
     let recorded = store.record_sale(&NewSale {
@@ -112,6 +150,11 @@ pub fn checkout(
         lines: basket.lines(),
         totals: &totals,
         settlement: &settlement,
+        customer: loyalty.map(|l| SaleCustomer {
+            id: l.customer,
+            points_redeemed: redeemed,
+            points_earned: earned,
+        }),
     })?;
     tracing::info!(
         seq = recorded.seq,
@@ -126,5 +169,7 @@ pub fn checkout(
         lines,
         totals,
         settlement,
+        points_redeemed: redeemed,
+        points_earned: earned,
     })
 }

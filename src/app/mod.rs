@@ -2,6 +2,7 @@
 //! The CLI and the UI both call these; neither holds business rules of its own.
 
 pub mod checkout;
+pub mod customer;
 pub mod login;
 pub mod product_card;
 pub mod receipt;

@@ -76,6 +76,11 @@ pub fn seed_demo(
         let hash = hash_pin(staff.pin)?;
         store.upsert_staff(staff.login, staff.display_name, staff.role, &hash, now)?;
     }
+    // A demo store with no central still checks loyalty codes: it trusts the demo chain's key
+    // until enrollment replaces it with the real central's.
+    if store.central_public_key()?.is_none() {
+        store.set_sync_value("public_key", &demo::demo_public_key())?;
+    }
     progress(products, products);
     tracing::info!(customers, "demo store seeded");
     Ok(SeedReport {

@@ -5,9 +5,11 @@
 //! This is an edge of the program, so it reports errors with `anyhow` context; the library below
 //! it uses typed errors.
 
+mod customer;
 pub mod decode;
 mod journal;
 pub mod listen;
+mod loyalty;
 mod output;
 pub mod parse;
 mod product;
@@ -137,15 +139,26 @@ pub enum Command {
     Sell {
         #[arg(required = true, num_args = 1.., value_name = "CODE[*QTY]")]
         codes: Vec<String>,
-        /// How the customer pays.
+        /// How the customer pays (not needed when --redeem points pay it all).
         #[arg(long, value_enum)]
-        pay: sell::PayWith,
+        pay: Option<sell::PayWith>,
         /// Cash handed over, in euros (e.g. 50 or 20,50); the exact amount by default.
         #[arg(long, value_name = "EUROS")]
         given: Option<String>,
         /// With `--pay split`: the card part in euros (half of the total by default).
         #[arg(long, value_name = "EUROS")]
         card: Option<String>,
+        /// The customer's loyalty code or id: the sale earns them points.
+        #[arg(long, value_name = "CODE_OR_ID")]
+        customer: Option<String>,
+        /// Loyalty points the customer redeems first (needs --customer).
+        #[arg(
+            long,
+            value_name = "POINTS",
+            requires = "customer",
+            default_value_t = 0
+        )]
+        redeem: i64,
         #[arg(long)]
         json: bool,
     },
@@ -159,6 +172,52 @@ pub enum Command {
         /// Window size in pixels.
         #[arg(long, default_value = "1280x800", value_parser = shot::parse_size)]
         size: (u32, u32),
+    },
+    /// Signed loyalty codes.
+    Loyalty {
+        #[command(subcommand)]
+        action: LoyaltyAction,
+    },
+    /// The customer's 360° view from a loyalty code or a customer id (the central's when
+    /// online, else this terminal's cache); the options record consents, notes and requests
+    /// first. Every opening is written to the access log.
+    Customer {
+        #[arg(long)]
+        json: bool,
+        #[arg(value_name = "CODE_OR_ID")]
+        code_or_id: String,
+        /// Add a factual note (words about health, religion, politics, opinions or
+        /// judgements are refused unless --confirm-note).
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        #[arg(long, requires = "note")]
+        confirm_note: bool,
+        /// Record marketing consent: email=on, sms=off…
+        #[arg(long, value_name = "CHANNEL=on|off", value_parser = customer::parse_consent)]
+        consent: Vec<(crate::domain::customer::Channel, bool)>,
+        /// Record a GDPR request made at the counter.
+        #[arg(long, value_enum)]
+        request: Option<PrivacyRequest>,
+    },
+    /// Find customers by name, e-mail or phone (the central when online, else the cache).
+    CustomerSearch {
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+    },
+    /// Create a customer at the counter (offline too; the central merges on e-mail or phone).
+    CustomerNew {
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        last_name: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
     /// Search products by name, best first.
     Search {
@@ -185,6 +244,24 @@ pub enum JournalAction {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LoyaltyAction {
+    /// Check a loyalty code offline: exit 0 and the customer id when genuine, 1 and the reason
+    /// (forged, unknown_format, no_key) otherwise.
+    Verify {
+        #[arg(long)]
+        json: bool,
+        #[arg(allow_hyphen_values = true)]
+        code: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PrivacyRequest {
+    Access,
+    Erasure,
 }
 
 #[derive(Debug, Subcommand)]
@@ -276,6 +353,8 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
             pay,
             given,
             card,
+            customer,
+            redeem,
             json,
         } => sell::run(
             context,
@@ -284,6 +363,8 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
                 with: *pay,
                 given: given.clone(),
                 card: card.clone(),
+                customer: customer.clone(),
+                redeem: *redeem,
             },
             *json,
         ),
@@ -293,6 +374,49 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
             lang,
             size,
         } => shot::run(context, *page, *lang, *size, out),
+        Command::Loyalty {
+            action: LoyaltyAction::Verify { json, code },
+        } => loyalty::verify(context, code, *json),
+        Command::Customer {
+            json,
+            code_or_id,
+            note,
+            confirm_note,
+            consent,
+            request,
+        } => customer::show(
+            context,
+            code_or_id,
+            &customer::Actions {
+                note: note.clone(),
+                confirm_note: *confirm_note,
+                consents: consent.clone(),
+                request: request.map(|r| match r {
+                    PrivacyRequest::Access => crate::domain::customer::PrivacyRequestKind::Access,
+                    PrivacyRequest::Erasure => crate::domain::customer::PrivacyRequestKind::Erasure,
+                }),
+            },
+            *json,
+        ),
+        Command::CustomerSearch { json, query } => {
+            customer::search(context, &query.join(" "), *json)
+        }
+        Command::CustomerNew {
+            first_name,
+            last_name,
+            email,
+            phone,
+            json,
+        } => customer::create(
+            context,
+            crate::domain::customer::NewCustomer {
+                first_name: first_name.clone(),
+                last_name: last_name.clone(),
+                email: email.clone(),
+                phone: phone.clone(),
+            },
+            *json,
+        ),
         Command::Search { json, limit, query } => {
             search::run(context, &query.join(" "), usize::from(*limit), *json)
         }

@@ -9,7 +9,10 @@ use serde::Serialize;
 
 use super::output::{money, print_json, rfc3339, vat_percent};
 use super::{CommandContext, EXIT_NOT_FOUND};
-use crate::app::checkout::{CheckoutError, CompletedSale, SaleContext, add_scan, checkout};
+use crate::app::checkout::{
+    CheckoutError, CompletedSale, LoyaltyAtTill, SaleContext, add_scan, checkout_with_loyalty,
+};
+use crate::app::customer::{CustomerAppError, identify, points_balance};
 use crate::domain::basket::Basket;
 use crate::domain::money::{Cents, parse_euros};
 use crate::domain::payment::Tender;
@@ -25,11 +28,16 @@ pub enum PayWith {
 /// How the customer pays, from the command line.
 #[derive(Clone, Debug)]
 pub struct Payment {
-    pub with: PayWith,
+    /// `None` when loyalty points pay the whole basket.
+    pub with: Option<PayWith>,
     /// Cash handed over, in euros ("50" or "20,50"); the exact amount when absent.
     pub given: Option<String>,
     /// For `split`: the card part in euros.
     pub card: Option<String>,
+    /// The customer (loyalty code or id): the sale earns them points.
+    pub customer: Option<String>,
+    /// Points the customer redeems first.
+    pub redeem: i64,
 }
 
 /// Splits `CODE*QTY` into the code and its quantity. Only a run of digits after the last `*`
@@ -55,6 +63,12 @@ struct SellOutput {
     vat: Vec<VatOutput>,
     payments: Vec<PaymentOutput>,
     change_cents: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    customer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    points_earned: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    points_redeemed: Option<i64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -81,7 +95,7 @@ struct PaymentOutput {
     amount_cents: i64,
 }
 
-fn output_of(sale: &CompletedSale) -> SellOutput {
+fn output_of(sale: &CompletedSale, customer: Option<&str>) -> SellOutput {
     SellOutput {
         ticket: sale.recorded.ticket_number.clone(),
         created_at: rfc3339(sale.created_at),
@@ -119,6 +133,9 @@ fn output_of(sale: &CompletedSale) -> SellOutput {
             })
             .collect(),
         change_cents: sale.settlement.change.get(),
+        customer: customer.map(str::to_owned),
+        points_earned: customer.map(|_| sale.points_earned),
+        points_redeemed: customer.map(|_| sale.points_redeemed),
     }
 }
 
@@ -157,22 +174,47 @@ pub fn run(
             return Ok(ExitCode::from(EXIT_NOT_FOUND));
         }
     }
+    let customer = match &payment.customer {
+        Some(who) => match identify(&store, who) {
+            Ok(who) => Some(who.id),
+            Err(CustomerAppError::Store(e)) => return Err(e.into()),
+            Err(error) => {
+                eprintln!("{error}; nothing was sold");
+                return Ok(ExitCode::from(EXIT_NOT_FOUND));
+            }
+        },
+        None => None,
+    };
     let given = euros("--given", &payment.given)?;
     let tender = match payment.with {
-        PayWith::Card => Tender::Card,
-        PayWith::Cash => Tender::Cash { given },
-        PayWith::Split => {
+        None => None,
+        Some(PayWith::Card) => Some(Tender::Card),
+        Some(PayWith::Cash) => Some(Tender::Cash { given }),
+        Some(PayWith::Split) => {
             let card = match euros("--card", &payment.card)? {
                 Some(card) => card,
                 None => Cents::new(basket.totals()?.total.get() / 2),
             };
-            Tender::Split {
+            Some(Tender::Split {
                 card,
                 cash_given: given,
-            }
+            })
         }
     };
-    let sale = match checkout(
+    if tender.is_none() && payment.redeem == 0 {
+        eprintln!("say how the customer pays: --pay card, cash or split; nothing was sold");
+        return Ok(ExitCode::from(EXIT_NOT_FOUND));
+    }
+    let loyalty = match &customer {
+        Some(id) => Some(LoyaltyAtTill {
+            customer: id,
+            balance: points_balance(&store, id)?,
+            redeem: payment.redeem,
+            rule: config.loyalty_rule(),
+        }),
+        None => None,
+    };
+    let sale = match checkout_with_loyalty(
         &mut store,
         &mut basket,
         tender,
@@ -184,6 +226,7 @@ pub fn run(
             training,
             now: now.timestamp(),
         },
+        loyalty,
     ) {
         Ok(sale) => sale,
         Err(CheckoutError::Store(e)) => return Err(e.into()),
@@ -192,7 +235,7 @@ pub fn run(
             return Ok(ExitCode::from(EXIT_NOT_FOUND));
         }
     };
-    let output = output_of(&sale);
+    let output = output_of(&sale, customer.as_deref());
     if json {
         print_json(&output)?;
     } else {
@@ -228,6 +271,9 @@ fn print_ticket(ticket: &SellOutput, locale: &str) {
     }
     if ticket.change_cents > 0 {
         println!("  change {}", m(ticket.change_cents));
+    }
+    if let (Some(customer), Some(earned)) = (&ticket.customer, ticket.points_earned) {
+        println!("  customer {customer}: {earned} points earned");
     }
 }
 

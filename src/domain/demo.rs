@@ -503,6 +503,34 @@ pub fn customer(index: u64) -> DemoCustomer {
     }
 }
 
+/// The demo chain's signing seed. Public on purpose: it signs the loyalty codes of the demo
+/// store, which a terminal trusts only until it enrolls with a real central (whose key it then
+/// keeps instead). Never the key of a real central: that one is random (`central::keys`).
+const DEMO_SIGNING_SEED: [u8; 32] = *b"comptoir demo chain - not secret";
+
+/// The public half of the demo chain's key, as enrollment would give it.
+pub fn demo_public_key() -> String {
+    crate::domain::signed_code::public_key_text(&ed25519_dalek::SigningKey::from_bytes(
+        &DEMO_SIGNING_SEED,
+    ))
+}
+
+/// The loyalty code the demo chain gives customer `index` (issued at `issued_at`).
+pub fn demo_loyalty_code(index: u64, issued_at: i64) -> String {
+    use ed25519_dalek::Signer;
+    let key = ed25519_dalek::SigningKey::from_bytes(&DEMO_SIGNING_SEED);
+    let c = customer(index);
+    crate::domain::signed_code::issue_loyalty(
+        &crate::domain::signed_code::LoyaltyClaims {
+            customer_id: c.public_id,
+            display_name: c.first_name.to_owned(),
+            tier: c.tier.to_owned(),
+            issued_at,
+        },
+        |message| key.sign(message).to_bytes(),
+    )
+}
+
 /// Lower-case ASCII for e-mail local parts ("Hélène" → "helene").
 fn ascii_lower(name: &str) -> String {
     name.chars()

@@ -131,7 +131,7 @@ pub fn watched_words<S: AsRef<str>>(text: &str, words: &[S]) -> Vec<String> {
 }
 
 /// Lower case without accents: "Désagréable" → "desagreable".
-fn fold(text: &str) -> String {
+pub fn fold(text: &str) -> String {
     text.nfd()
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
         .flat_map(char::to_lowercase)

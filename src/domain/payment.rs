@@ -11,6 +11,8 @@ use crate::domain::money::Cents;
 pub enum PaymentMethod {
     Card,
     Cash,
+    /// Loyalty points redeemed (their value in cents).
+    Loyalty,
 }
 
 impl PaymentMethod {
@@ -18,6 +20,7 @@ impl PaymentMethod {
         match self {
             PaymentMethod::Card => "card",
             PaymentMethod::Cash => "cash",
+            PaymentMethod::Loyalty => "loyalty",
         }
     }
 
@@ -25,6 +28,7 @@ impl PaymentMethod {
         match text {
             "card" => Some(PaymentMethod::Card),
             "cash" => Some(PaymentMethod::Cash),
+            "loyalty" => Some(PaymentMethod::Loyalty),
             _ => None,
         }
     }
@@ -65,6 +69,10 @@ pub enum PaymentError {
     SplitOutOfRange { card: Cents, total: Cents },
     #[error("a payment amount cannot be negative")]
     Negative,
+    #[error("the points ({points}) are worth more than the total ({total})", points = .points.format_en(), total = .total.format_en())]
+    PointsOverTotal { points: Cents, total: Cents },
+    #[error("{rest} remain to be paid after the points: choose card or cash", rest = .rest.format_en())]
+    RestUnpaid { rest: Cents },
 }
 
 /// Settles `total` with `tender`.
@@ -103,6 +111,53 @@ pub fn settle(total: Cents, tender: Tender) -> Result<Settlement, PaymentError> 
     }
 }
 
+/// Settles `total` when loyalty points pay `points_value` of it first and `tender` the rest
+/// (`None` when the points pay it all). The points part comes first in the payments.
+pub fn settle_with_points(
+    total: Cents,
+    points_value: Cents,
+    tender: Option<Tender>,
+) -> Result<Settlement, PaymentError> {
+    if points_value.is_negative() {
+        return Err(PaymentError::Negative);
+    }
+    if points_value.get() == 0 {
+        return settle(total, tender.unwrap_or(Tender::Card));
+    }
+    let rest = total
+        .checked_sub(points_value)
+        .filter(|rest| !rest.is_negative())
+        .ok_or(PaymentError::PointsOverTotal {
+            points: points_value,
+            total,
+        })?;
+    let mut settlement = match (rest.get(), tender) {
+        (0, _) => Settlement {
+            payments: Vec::new(),
+            cash_given: None,
+            change: Cents::ZERO,
+        },
+        (_, Some(tender)) => settle(rest, tender)?,
+        (_, None) => return Err(PaymentError::RestUnpaid { rest }),
+    };
+    settlement
+        .payments
+        .insert(0, (PaymentMethod::Loyalty, points_value));
+    Ok(settlement)
+}
+
+/// What the means other than points paid: what earns new points.
+pub fn paid_by_other_means(settlement: &Settlement) -> Cents {
+    Cents::new(
+        settlement
+            .payments
+            .iter()
+            .filter(|(method, _)| *method != PaymentMethod::Loyalty)
+            .map(|(_, amount)| amount.get())
+            .sum(),
+    )
+}
+
 fn change_for(due: Cents, given: Option<Cents>) -> Result<Cents, PaymentError> {
     let Some(given) = given else {
         return Ok(Cents::ZERO);
@@ -123,6 +178,44 @@ fn change_for(due: Cents, given: Option<Cents>) -> Result<Cents, PaymentError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn points_pay_first_and_the_tender_the_rest() {
+        let s = settle_with_points(
+            c(5000),
+            c(1230),
+            Some(Tender::Cash {
+                given: Some(c(4000)),
+            }),
+        )
+        .expect("settled");
+        assert_eq!(
+            s.payments,
+            vec![
+                (PaymentMethod::Loyalty, c(1230)),
+                (PaymentMethod::Cash, c(3770))
+            ]
+        );
+        assert_eq!(s.change, c(230));
+        assert_eq!(paid_by_other_means(&s), c(3770));
+        let all = settle_with_points(c(1230), c(1230), None).expect("points pay it all");
+        assert_eq!(all.payments, vec![(PaymentMethod::Loyalty, c(1230))]);
+        assert_eq!(paid_by_other_means(&all), c(0));
+        assert_eq!(
+            settle_with_points(c(1000), c(300), None),
+            Err(PaymentError::RestUnpaid { rest: c(700) })
+        );
+        assert!(matches!(
+            settle_with_points(c(1000), c(1300), Some(Tender::Card)),
+            Err(PaymentError::PointsOverTotal { .. })
+        ));
+        assert_eq!(
+            settle_with_points(c(1000), c(0), Some(Tender::Card))
+                .expect("no points")
+                .payments,
+            vec![(PaymentMethod::Card, c(1000))]
+        );
+    }
 
     fn c(cents: i64) -> Cents {
         Cents::new(cents)

@@ -390,6 +390,7 @@ fn payment_label(method: PaymentMethod) -> &'static str {
     match method {
         PaymentMethod::Card => "Carte bancaire",
         PaymentMethod::Cash => "Espèces",
+        PaymentMethod::Loyalty => "Points fidélité",
     }
 }
 

@@ -8,7 +8,9 @@ use rusqlite::{Connection, params};
 
 use super::catalog::gtin_key;
 use super::{Result, Store, StoreError};
+use crate::domain::customer::{email_key, phone_key};
 use crate::domain::demo::{DemoCustomer, DemoLocation, DemoProduct};
+use crate::domain::note_check::fold;
 use crate::domain::vat::VatRate;
 
 /// A bulk writer of demo data. Call [`DemoLoader::commit`] between batches and at the end; an
@@ -132,8 +134,9 @@ impl DemoLoader<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO customer (public_id, first_name, last_name, email, phone,
-                                       loyalty_points, tier, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                       loyalty_points, tier, updated_at, email_key, phone_key,
+                                       first_key, last_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                 customer.public_id,
@@ -144,6 +147,10 @@ impl DemoLoader<'_> {
                 customer.loyalty_points,
                 customer.tier,
                 self.now,
+                email_key(&customer.email),
+                phone_key(&customer.phone),
+                fold(customer.first_name),
+                fold(customer.last_name),
             ])?;
         Ok(())
     }

@@ -27,10 +27,11 @@ use rusqlite_migration::{M, Migrations};
 
 pub use catalog::{PRODUCT_BY_GTIN_SQL, STOCK_BY_GTIN_SQL};
 pub use closing::{ClosingPeriod, ClosingReport};
+pub use customers::CachedCustomer;
 pub use demo_load::DemoLoader;
 pub use journal::{ChainTip, ClosingRow, EntryDraft, Verification};
 pub use outbox::Enrollment;
-pub use sales::{NewSale, RecordedSale, StoredSale, ticket_number};
+pub use sales::{NewSale, RecordedSale, SaleCustomer, StoredSale, ticket_number};
 pub use search::{SEARCH_SQL, SearchExpressions};
 pub use staff::StaffAccount;
 
@@ -151,10 +152,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("sub/comptoir.db");
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.schema_version().expect("version"), 4);
+        assert_eq!(store.schema_version().expect("version"), 5);
         drop(store);
         let store = Store::open(&path).expect("reopen");
-        assert_eq!(store.schema_version().expect("version"), 4);
+        assert_eq!(store.schema_version().expect("version"), 5);
     }
 
     #[test]

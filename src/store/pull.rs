@@ -76,26 +76,10 @@ impl Store {
                     .execute(params![s.login, s.display_name, s.role, s.pin_hash, s.active])?;
                 }
                 Change::Customer(c) => {
-                    tx.prepare_cached(
-                        "INSERT INTO customer (public_id, first_name, last_name, email, phone,
-                                               loyalty_points, tier, updated_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                         ON CONFLICT (public_id) DO UPDATE SET first_name = excluded.first_name,
-                             last_name = excluded.last_name, email = excluded.email,
-                             phone = excluded.phone, loyalty_points = excluded.loyalty_points,
-                             tier = excluded.tier, updated_at = excluded.updated_at
-                         WHERE excluded.updated_at >= customer.updated_at",
-                    )?
-                    .execute(params![
-                        c.id,
-                        c.first_name,
-                        c.last_name,
-                        c.email,
-                        c.phone,
-                        c.loyalty_points,
-                        c.tier,
-                        c.updated_at
-                    ])?;
+                    super::customers::upsert_customer(&tx, c)?;
+                    // The balance the central sends includes every movement it acknowledged.
+                    let acked = super::customers::acked_seq(&tx)?;
+                    super::customers::settle_movements(&tx, &c.id, acked)?;
                 }
                 Change::PickupOrder(o) => {
                     let lines = serde_json::to_string(&o.lines)

@@ -32,6 +32,16 @@ pub struct NewSale<'a> {
     pub lines: &'a [BasketLine],
     pub totals: &'a BasketTotals,
     pub settlement: &'a Settlement,
+    /// The customer who identified themselves, and their points on this ticket.
+    pub customer: Option<SaleCustomer<'a>>,
+}
+
+/// The customer of a sale and the loyalty points it moves.
+#[derive(Clone, Copy, Debug)]
+pub struct SaleCustomer<'a> {
+    pub id: &'a str,
+    pub points_redeemed: i64,
+    pub points_earned: i64,
 }
 
 /// What recording a sale gave it.
@@ -73,8 +83,8 @@ impl Store {
         let ticket = ticket_number(sale.terminal_id, seq);
         tx.execute(
             "INSERT INTO sale (terminal_id, seq, ticket_number, staff_id, location_id, created_at,
-                               total_cents, cash_given_cents, change_cents, training)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                               total_cents, cash_given_cents, change_cents, training, customer)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 sale.terminal_id,
                 seq,
@@ -86,6 +96,7 @@ impl Store {
                 sale.settlement.cash_given.map(|c| c.get()),
                 sale.settlement.change.get(),
                 sale.training,
+                sale.customer.map(|c| c.id),
             ],
         )?;
         let sale_id = tx.last_insert_rowid();
@@ -183,9 +194,25 @@ impl Store {
                         amount_cents: amount.get(),
                     })
                     .collect(),
-                customer: None,
+                customer: sale.customer.map(|c| c.id.to_owned()),
             },
         )?;
+        if let Some(customer) = sale.customer {
+            // Redeemed then earned: two movements, each its own event, so the central can
+            // arbitrate a redemption without losing what the rest of the ticket earned.
+            for points in [-customer.points_redeemed, customer.points_earned] {
+                if points != 0 && !sale.training {
+                    super::customers::record_loyalty(
+                        &tx,
+                        customer.id,
+                        points,
+                        &ticket,
+                        sale.terminal_id,
+                        sale.created_at,
+                    )?;
+                }
+            }
+        }
         // The customer did not ask for paper (French law since 2023): the receipt goes to the
         // central, which makes it available in the customer's account.
         super::outbox::enqueue(

@@ -8,9 +8,10 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::protocol::{
-    ChangesPage, DEVICE_HEADER, EnrollRequest, EnrollResponse, ErrorBody, JournalTip, MAX_PAGE,
-    PushRequest, PushResponse, StockAnswer,
+    ChangesPage, CustomerSearchAnswer, DEVICE_HEADER, EnrollRequest, EnrollResponse, ErrorBody,
+    JournalTip, MAX_PAGE, PushRequest, PushResponse, StockAnswer,
 };
+use crate::domain::customer::CustomerView;
 
 /// Largest answer body read from the central (a full page of products is far below).
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -211,5 +212,43 @@ impl CentralClient {
             });
         }
         read(response, &url, "stock answer").await
+    }
+
+    /// Customers matching `query` (a name, an e-mail or a phone number). The query travels as a
+    /// URL parameter and is left out of every error message: it is personal data.
+    pub async fn search_customers(
+        &self,
+        query: &str,
+        limit: u32,
+    ) -> Result<CustomerSearchAnswer, SyncError> {
+        let url = format!("{}/v1/customers", self.base);
+        let response = self
+            .authed(
+                self.http
+                    .get(&url)
+                    .query(&[("q", query), ("limit", &limit.to_string())]),
+            )
+            .send()
+            .await
+            .map_err(|e| unreachable(&url, e.without_url()))?;
+        read(response, &url, "customer search answer").await
+    }
+
+    /// The customer's 360° view; `Ok(None)` when the central does not know the id.
+    pub async fn customer_view(&self, id: &str) -> Result<Option<CustomerView>, SyncError> {
+        let url = format!(
+            "{}/v1/customers/{}",
+            self.base,
+            percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+        );
+        let response = self
+            .authed(self.http.get(&url))
+            .send()
+            .await
+            .map_err(|e| unreachable(&url, e))?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        read(response, &url, "customer view").await.map(Some)
     }
 }
