@@ -183,7 +183,7 @@ fn view_of_row(row: &CachedCustomer) -> CustomerView {
 
 /// Adds what this terminal knows and the view may not: the unconfirmed points, newer consents,
 /// notes written here.
-fn with_local_facts(
+pub fn with_local_facts(
     store: &Store,
     mut view: CustomerView,
 ) -> Result<CustomerView, CustomerAppError> {
@@ -332,12 +332,33 @@ pub struct Availability {
     pub qty: i64,
 }
 
+/// Checks the customer's online cart against this store without touching the basket: the
+/// store's price and the difference, the stock here, and where else it is.
+pub fn check_cart(
+    store: &Store,
+    view: &CustomerView,
+    here: &str,
+    today: NaiveDate,
+) -> Result<Vec<CartLineOutcome>, CustomerAppError> {
+    cart_lines(store, view, None, here, today)
+}
+
 /// Brings every line of the customer's online cart into the basket at the store's price, and
 /// says for each the price difference and whether it is in stock here (else where it is).
 pub fn cart_to_basket(
     store: &Store,
     view: &CustomerView,
     basket: &mut Basket,
+    here: &str,
+    today: NaiveDate,
+) -> Result<Vec<CartLineOutcome>, CustomerAppError> {
+    cart_lines(store, view, Some(basket), here, today)
+}
+
+fn cart_lines(
+    store: &Store,
+    view: &CustomerView,
+    mut basket: Option<&mut Basket>,
     here: &str,
     today: NaiveDate,
 ) -> Result<Vec<CartLineOutcome>, CustomerAppError> {
@@ -365,11 +386,14 @@ pub fn cart_to_basket(
                 if outcome.stock_here < item.quantity {
                     outcome.available_at = best_elsewhere(&card.stock.others, item.quantity);
                 }
-                match line_for_card(&card, item.quantity)
-                    .and_then(|line| basket.add(line).map_err(CheckoutError::from))
-                {
-                    Ok(_) => outcome.added = true,
-                    Err(error) => outcome.problem = Some(error.to_string()),
+                let line = line_for_card(&card, item.quantity);
+                match (line, basket.as_deref_mut()) {
+                    (Ok(line), Some(basket)) => match basket.add(line) {
+                        Ok(_) => outcome.added = true,
+                        Err(error) => outcome.problem = Some(CheckoutError::from(error).to_string()),
+                    },
+                    (Ok(_), None) => {}
+                    (Err(error), _) => outcome.problem = Some(error.to_string()),
                 }
             }
             Err(ProductCardError::Store(error)) => return Err(error.into()),

@@ -3,6 +3,7 @@
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use crate::app::checkout::{CheckoutError, line_for_card};
+use crate::domain::money::Cents;
 
 use super::format;
 use super::session::Session;
@@ -18,6 +19,36 @@ pub struct BasketView {
     total: SharedString,
     total_cents: i64,
     item_count: i32,
+    points: PointsView,
+}
+
+/// The identified customer's points against this basket, for the checkout.
+#[derive(Default)]
+struct PointsView {
+    customer_name: SharedString,
+    balance: i64,
+    redeemable: i64,
+    redeemable_value: SharedString,
+    total_after: SharedString,
+    total_after_cents: i64,
+}
+
+fn points_view(session: &Session, total: Cents) -> PointsView {
+    let Some(customer) = &session.customer else {
+        return PointsView::default();
+    };
+    let rule = session.config.loyalty_rule();
+    let redeemable = rule.max_redeemable(customer.loyalty_points, total);
+    let value = Cents::new(redeemable * rule.point_value_cents);
+    let after = total.checked_sub(value).unwrap_or(total);
+    PointsView {
+        customer_name: customer.first_name.as_str().into(),
+        balance: customer.loyalty_points,
+        redeemable,
+        redeemable_value: format::money(value, session.lang),
+        total_after: format::money(after, session.lang),
+        total_after_cents: after.get(),
+    }
 }
 
 pub fn view(session: &Session) -> BasketView {
@@ -56,7 +87,9 @@ pub fn view(session: &Session) -> BasketView {
         })
         .unwrap_or_default();
     let total_cents = totals.as_ref().map_or(0, |t| t.total.get());
+    let points = points_view(session, Cents::new(total_cents));
     BasketView {
+        points,
         lines,
         vat,
         total: totals
@@ -82,6 +115,16 @@ pub fn apply(window: &AppWindow, view: BasketView) {
     let checkout = window.global::<CheckoutAdapter>();
     checkout.set_total(view.total);
     checkout.set_total_cents(i32::try_from(view.total_cents).unwrap_or(i32::MAX));
+    let int = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
+    checkout.set_customer_name(view.points.customer_name);
+    checkout.set_points_balance(int(view.points.balance));
+    checkout.set_points_redeemable(int(view.points.redeemable));
+    checkout.set_points_redeemable_value(view.points.redeemable_value);
+    checkout.set_total_after_points(view.points.total_after);
+    checkout.set_total_after_points_cents(int(view.points.total_after_cents));
+    if view.points.redeemable == 0 {
+        checkout.set_use_points(false);
+    }
 }
 
 /// Empties what the basket page shows (a new customer, a new staff member).
@@ -94,6 +137,7 @@ pub fn clear(window: &AppWindow) {
             total: "".into(),
             total_cents: 0,
             item_count: 0,
+            points: PointsView::default(),
         },
     );
 }

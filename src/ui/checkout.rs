@@ -3,7 +3,7 @@
 
 use slint::{ComponentHandle, SharedString};
 
-use crate::app::checkout::{SaleContext, checkout};
+use crate::app::checkout::{LoyaltyAtTill, SaleContext, checkout_with_loyalty};
 use crate::domain::money::{Cents, parse_euros};
 use crate::domain::payment::{PaymentMethod, Tender};
 
@@ -82,21 +82,39 @@ pub enum PayOutcome {
         change: SharedString,
         card: SharedString,
         cash: SharedString,
+        points: SharedString,
+        points_earned: i32,
         basket: BasketView,
     },
     Refused(SharedString),
 }
 
-pub fn pay(session: &mut Session, method: PayMethod, typed: &str) -> PayOutcome {
+pub fn pay(session: &mut Session, method: PayMethod, typed: &str, use_points: bool) -> PayOutcome {
     let lang = session.lang;
     let total = session
         .basket
         .totals()
         .map(|t| t.total)
         .unwrap_or(Cents::ZERO);
-    let tender = match tender(method, typed, total) {
-        Ok(tender) => tender,
-        Err(reason) => return PayOutcome::Refused(reason.into()),
+    let rule = session.config.loyalty_rule();
+    let customer = session
+        .customer
+        .as_ref()
+        .map(|c| (c.id.clone(), c.loyalty_points));
+    let redeem = match (&customer, use_points) {
+        (Some((_, balance)), true) => rule.max_redeemable(*balance, total),
+        _ => 0,
+    };
+    let due = total
+        .checked_sub(Cents::new(redeem * rule.point_value_cents))
+        .unwrap_or(total);
+    let tender = if due.get() == 0 {
+        None
+    } else {
+        match tender(method, typed, due) {
+            Ok(tender) => Some(tender),
+            Err(reason) => return PayOutcome::Refused(reason.into()),
+        }
     };
     let training = match session.store.training_mode() {
         Ok(training) => training,
@@ -115,7 +133,19 @@ pub fn pay(session: &mut Session, method: PayMethod, typed: &str) -> PayOutcome 
         training,
         now: now(),
     };
-    match checkout(&mut session.store, &mut session.basket, tender, context) {
+    let loyalty = customer.as_ref().map(|(id, balance)| LoyaltyAtTill {
+        customer: id,
+        balance: *balance,
+        redeem,
+        rule,
+    });
+    match checkout_with_loyalty(
+        &mut session.store,
+        &mut session.basket,
+        tender,
+        context,
+        loyalty,
+    ) {
         Ok(sale) => {
             let paid = |m: PaymentMethod| {
                 sale.settlement
@@ -127,6 +157,8 @@ pub fn pay(session: &mut Session, method: PayMethod, typed: &str) -> PayOutcome 
             };
             let change = sale.settlement.change;
             session.product = None;
+            // The sale ends the customer's session: nothing of them stays in memory.
+            session.customer = None;
             PayOutcome::Paid {
                 ticket: sale.recorded.ticket_number.as_str().into(),
                 change: if change.get() > 0 {
@@ -136,6 +168,8 @@ pub fn pay(session: &mut Session, method: PayMethod, typed: &str) -> PayOutcome 
                 },
                 card: paid(PaymentMethod::Card),
                 cash: paid(PaymentMethod::Cash),
+                points: paid(PaymentMethod::Loyalty),
+                points_earned: i32::try_from(sale.points_earned).unwrap_or(i32::MAX),
                 basket: basket::view(session),
             }
         }
@@ -154,8 +188,14 @@ pub fn apply(window: &AppWindow, outcome: PayOutcome) {
             change,
             card,
             cash,
+            points,
+            points_earned,
             basket: basket_view,
         } => {
+            a.set_paid_points(points);
+            a.set_points_earned(points_earned);
+            a.set_use_points(false);
+            super::customer::clear(window);
             a.set_ticket_number(ticket);
             a.set_change(change);
             a.set_paid_card(card);
@@ -192,11 +232,11 @@ pub fn setup(window: &AppWindow, worker: &Worker, lang: Lang) {
     install_preview(window, lang);
     let adapter = window.global::<CheckoutAdapter>();
     let (weak, w) = (window.as_weak(), worker.clone());
-    adapter.on_pay(move |method, typed| {
+    adapter.on_pay(move |method, typed, use_points| {
         let weak = weak.clone();
         let typed = typed.to_string();
         w.run(move |session| {
-            let outcome = pay(session, method, &typed);
+            let outcome = pay(session, method, &typed, use_points);
             let _ = weak.upgrade_in_event_loop(move |window| apply(&window, outcome));
         });
     });
@@ -249,10 +289,12 @@ pub fn setup(window: &AppWindow, worker: &Worker, lang: Lang) {
             let _ = weak.upgrade_in_event_loop(|window| {
                 let a = window.global::<CheckoutAdapter>();
                 a.set_completed(false);
+                a.set_paid_points("".into());
+                a.set_points_earned(0);
                 a.set_print_state(PrintState::Idle);
                 a.set_amount_text("".into());
                 a.set_ticket_number("".into());
-                basket::clear(&window);
+                super::end_customer_session(&window);
                 let scan = window.global::<ScanPageAdapter>();
                 scan.set_problem(ScanProblem::None);
                 scan.set_problem_detail("".into());

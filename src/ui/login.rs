@@ -87,7 +87,7 @@ pub fn apply(window: &AppWindow, outcome: Outcome) {
             login.set_problem(LoginProblem::None);
             login.set_pin("".into());
             window.global::<StatusAdapter>().set_staff_name(name.into());
-            super::basket::clear(window);
+            super::end_customer_session(window);
             window.global::<AppAdapter>().set_page(Page::Scan);
         }
         Outcome::Refused {
@@ -128,7 +128,7 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
                 window
                     .global::<LoginAdapter>()
                     .set_selected_login("".into());
-                super::basket::clear(&window);
+                super::end_customer_session(&window);
                 window.global::<AppAdapter>().set_page(Page::Login);
             });
         });

@@ -8,6 +8,7 @@ slint::include_modules!();
 mod basket;
 mod camera;
 mod checkout;
+mod customer;
 mod format;
 mod login;
 mod manager;
@@ -137,6 +138,7 @@ fn build(config: &Config, store: Store) -> Result<(AppWindow, Worker), UiError> 
     basket::setup(&window, &worker);
     checkout::setup(&window, &worker, lang);
     manager::setup(&window, &worker);
+    customer::setup(&window, &worker);
 
     let weak = window.as_weak();
     worker.run(move |session| {
@@ -167,6 +169,12 @@ fn build(config: &Config, store: Store) -> Result<(AppWindow, Worker), UiError> 
         });
     });
     Ok((window, worker))
+}
+
+/// Empties everything the screen shows of the customer: their basket and their page.
+pub(crate) fn end_customer_session(window: &AppWindow) {
+    basket::clear(window);
+    customer::clear(window);
 }
 
 /// `text` without its last character (the keypad's erase key).

@@ -4,6 +4,7 @@
 use slint::{ComponentHandle, SharedString};
 
 use crate::app::product_card::{ProductCardError, product_card};
+use crate::domain::scan::LOYALTY_PREFIX;
 
 use super::product::{self, ProductView};
 use super::session::Session;
@@ -77,6 +78,10 @@ pub fn submit(window: &AppWindow, worker: &Worker, raw: String) {
     let weak = window.as_weak();
     let refresher = worker.clone();
     worker.run(move |session| {
+        if raw.contains(LOYALTY_PREFIX) {
+            super::customer::open_on_worker(session, &weak, &refresher, &raw);
+            return;
+        }
         let outcome = look_up(session, &raw);
         if matches!(outcome, ScanOutcome::Product(_))
             && let Some(card) = &session.product
@@ -97,8 +102,13 @@ pub fn submit(window: &AppWindow, worker: &Worker, raw: String) {
 /// read at the login page opens nothing.
 pub fn from_device(weak: &slint::Weak<AppWindow>, worker: &Worker, raw: String) {
     let weak = weak.clone();
+    let opener = worker.clone();
     worker.run(move |session| {
         if session.staff.is_none() {
+            return;
+        }
+        if raw.contains(LOYALTY_PREFIX) {
+            super::customer::open_on_worker(session, &weak, &opener, &raw);
             return;
         }
         let outcome = look_up(session, &raw);

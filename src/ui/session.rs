@@ -4,6 +4,7 @@
 
 use crate::app::product_card::ProductCard;
 use crate::config::Config;
+use crate::domain::customer::CustomerView;
 use crate::domain::basket::Basket;
 use crate::domain::staff::StaffMember;
 use crate::store::Store;
@@ -18,6 +19,8 @@ pub struct Session {
     pub basket: Basket,
     /// The product card on show, which "add to basket" adds.
     pub product: Option<ProductCard>,
+    /// The identified customer, until their session ends.
+    pub customer: Option<CustomerView>,
 }
 
 impl Session {
@@ -30,14 +33,16 @@ impl Session {
             staff: None,
             basket: Basket::new(),
             product: None,
+            customer: None,
         }
     }
 
-    /// Ends the customer's session: basket and product go (a shared tablet keeps nothing of
-    /// the previous customer).
+    /// Ends the customer's session: basket, product and customer go (a shared tablet keeps
+    /// nothing of the previous customer).
     pub fn next_customer(&mut self) {
         self.basket.clear();
         self.product = None;
+        self.customer = None;
     }
 }
 

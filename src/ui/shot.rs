@@ -34,6 +34,7 @@ pub enum ShotPage {
     Basket,
     Checkout,
     Manager,
+    Customer,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -169,6 +170,13 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
             app.set_page(Page::Manager);
         }
         ShotPage::Scan => app.set_page(Page::Scan),
+        ShotPage::Customer => {
+            let view = demo_customer_view(session).map_err(|e| demo_err(&e))?;
+            let page = super::customer::page_view(session, &view);
+            session.customer = Some(view);
+            super::customer::apply(window, page, true);
+            app.set_page(Page::Customer);
+        }
         ShotPage::Product => {
             // A GS1 QR carrying an expiry date already past and a lot, as on a food label.
             let code = format!("]Q3(01){}(17)251130(10)L2417B", demo::product(7).gtin);
@@ -199,4 +207,107 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// A demo customer as the central would describe them: two store purchases and one online, an
+/// online cart (one line cheaper on the web), a wish, a note and an e-mail consent. Only the
+/// screenshot uses it: a terminal shows what the central or its cache says.
+fn demo_customer_view(
+    session: &Session,
+) -> Result<crate::domain::customer::CustomerView, crate::store::StoreError> {
+    use crate::domain::customer::{
+        CartItem, Channel, Consent, CustomerView, Note, Purchase, ViewSource, WishItem,
+    };
+    let c = demo::customer(12);
+    let now = super::session::now();
+    let day = 86_400;
+    let price = |index: u64| demo::product(index).price.get();
+    let name = |index: u64| demo::product(index).name;
+    let gtin = |index: u64| demo::product(index).gtin.as_str().to_owned();
+    let points = session
+        .store
+        .customer(&c.public_id)?
+        .map_or(c.loyalty_points, |row| row.loyalty_points);
+    Ok(CustomerView {
+        id: c.public_id,
+        first_name: c.first_name.to_owned(),
+        last_name: c.last_name.to_owned(),
+        email: Some(c.email),
+        phone: Some(c.phone),
+        tier: c.tier.to_owned(),
+        loyalty_points: points,
+        consents: vec![
+            Consent {
+                channel: Channel::Email,
+                granted: true,
+                at: Some(now - 200 * day),
+            },
+            Consent {
+                channel: Channel::Sms,
+                granted: false,
+                at: None,
+            },
+        ],
+        purchases: vec![
+            Purchase {
+                reference: "T02-000412".into(),
+                channel: "store".into(),
+                location: "Lyon Part-Dieu".into(),
+                at: now - 12 * day,
+                total_cents: price(3) + price(9),
+                items: 2,
+            },
+            Purchase {
+                reference: "W-2026-118734".into(),
+                channel: "online".into(),
+                location: "web".into(),
+                at: now - 40 * day,
+                total_cents: price(21),
+                items: 1,
+            },
+            Purchase {
+                reference: "T01-000988".into(),
+                channel: "store".into(),
+                location: "Paris Rivoli".into(),
+                at: now - 95 * day,
+                total_cents: price(5),
+                items: 1,
+            },
+        ],
+        returns: Vec::new(),
+        online_cart: vec![
+            CartItem {
+                gtin: gtin(1),
+                name: name(1),
+                quantity: 1,
+                online_price_cents: price(1) - price(1) / 10,
+                added_at: now - 3 * day,
+            },
+            CartItem {
+                gtin: gtin(2),
+                name: name(2),
+                quantity: 2,
+                online_price_cents: price(2),
+                added_at: now - day,
+            },
+            CartItem {
+                gtin: gtin(6),
+                name: name(6),
+                quantity: 1,
+                online_price_cents: price(6),
+                added_at: now - day,
+            },
+        ],
+        wishlist: vec![WishItem {
+            gtin: gtin(30),
+            name: name(30),
+        }],
+        notes: vec![Note {
+            at: now - 12 * day,
+            author: "hugo".into(),
+            text: "Préfère la coupe ajustée, taille M. Rappeler pour la veste en bleu marine.".into(),
+        }],
+        source: ViewSource::Central,
+        fetched_at: now,
+    })
 }
