@@ -10,9 +10,9 @@ use comptoir::config::Config;
 use comptoir::domain::demo;
 use comptoir::store::Store;
 use comptoir::ui::{
-    AppAdapter, AppWindow, BasketAdapter, CheckoutAdapter, DeviceState, LoginAdapter, LoginProblem,
-    ManagerAdapter, Page, PrintProblem, PrintState, ProductAdapter, ScanPageAdapter, ScanProblem,
-    StatusAdapter,
+    AppAdapter, AppWindow, BasketAdapter, CheckoutAdapter, CustomerAdapter, CustomerProblem,
+    DeviceState, LoginAdapter, LoginProblem, ManagerAdapter, Page, PrintProblem, PrintState,
+    ProductAdapter, ScanPageAdapter, ScanProblem, StatusAdapter, ViewSource,
 };
 use i_slint_backend_testing::ElementHandle;
 use serialport::SerialPort;
@@ -220,6 +220,8 @@ fn a_sale_from_login_to_ticket() {
     assert_eq!(window.global::<AppAdapter>().get_basket_count(), 0);
     assert_eq!(window.global::<BasketAdapter>().get_lines().row_count(), 0);
 
+    customer_at_the_counter(window, &db.path);
+
     // A seller has no manager page; a manager closes the day and switches training mode on.
     assert!(!shows_text(window, "Gestion"));
     tap(window, "Déconnexion");
@@ -241,7 +243,7 @@ fn a_sale_from_login_to_ticket() {
     });
     assert_eq!(
         window.global::<ManagerAdapter>().get_last_closing().tickets,
-        1
+        2
     );
     assert!(shows_text(window, "Clôture du jour enregistrée (Z)"));
     tap(window, "Passer en mode formation");
@@ -252,6 +254,127 @@ fn a_sale_from_login_to_ticket() {
     let journal = comptoir::store::Store::open(&db.path).expect("open");
     let verification = journal.verify_journal("T01", &mut |_| {}).expect("verify");
     assert!(verification.problem.is_none(), "{:?}", verification.problem);
+}
+
+/// The customer identifies with their loyalty QR (typed by a wedge scanner): their page opens
+/// from the cache, a note that is not factual warns, a consent is recorded, the sale uses and
+/// earns points, and the finished sale leaves nothing of them on the screen.
+fn customer_at_the_counter(window: &AppWindow, db_path: &std::path::Path) {
+    let now = chrono::Utc::now().timestamp();
+    let customer = demo::customer(4);
+    let full_name = format!("{} {}", customer.first_name, customer.last_name);
+
+    // A forged code is refused with a reason and shows nobody.
+    let genuine = demo::demo_loyalty_code(4, now);
+    let forged = genuine.replacen(
+        &genuine[8..9],
+        if &genuine[8..9] == "A" { "B" } else { "A" },
+        1,
+    );
+    tap(window, "Scanner");
+    type_keys(window, &forged);
+    press_enter(window);
+    wait_for(window, "the refused code", |w| {
+        w.global::<CustomerAdapter>().get_problem() == CustomerProblem::RefusedCode
+    });
+    assert!(!window.global::<CustomerAdapter>().get_shown());
+
+    tap(window, "Scanner");
+    type_keys(window, &genuine);
+    press_enter(window);
+    wait_for(window, "the customer page", |w| {
+        w.global::<CustomerAdapter>().get_shown()
+    });
+    let page = window.global::<CustomerAdapter>();
+    assert_eq!(window.global::<AppAdapter>().get_page(), Page::Customer);
+    assert_eq!(page.get_name(), full_name.as_str());
+    assert_eq!(page.get_points() as i64, customer.loyalty_points);
+    assert_eq!(page.get_source(), ViewSource::Cache);
+    assert!(shows_text(window, &full_name));
+    let store = Store::open(db_path).expect("open");
+    assert_eq!(store.access_count(&customer.public_id).expect("log"), 1);
+
+    // A note about health warns before it is saved; rephrased, it is saved.
+    page.set_note_draft("Cliente enceinte, pressée".into());
+    tap(window, "Enregistrer la note");
+    wait_for(window, "the GDPR warning", |w| {
+        !w.global::<CustomerAdapter>().get_note_warning().is_empty()
+    });
+    assert_eq!(page.get_note_warning(), "enceinte");
+    tap(window, "Reformuler");
+    assert!(page.get_note_warning().is_empty());
+    page.set_note_draft("Préfère la taille M".into());
+    tap(window, "Enregistrer la note");
+    wait_for(window, "the saved note", |w| {
+        w.global::<CustomerAdapter>().get_notes().row_count() == 1
+    });
+    assert_eq!(
+        page.get_notes().row_data(0).expect("note").text,
+        "Préfère la taille M"
+    );
+
+    // Consent to SMS offers, explicit and dated (the switch's toggled callback, as a tap gives:
+    // the testing backend's accessible action does not emit it).
+    assert!(shows_text(window, "Offres par SMS"));
+    page.invoke_set_consent(true, true);
+    wait_for(window, "the SMS consent", |w| {
+        w.global::<CustomerAdapter>().get_consent_sms()
+    });
+    assert!(!page.get_consent_sms_date().is_empty());
+
+    // A sale to this customer: some points pay, the rest by card, and the sale earns points.
+    tap(window, "Scanner");
+    let product = demo::product(20);
+    type_keys(window, product.gtin.as_str());
+    press_enter(window);
+    wait_for(window, "the product page", |w| {
+        w.global::<AppAdapter>().get_page() == Page::Product
+    });
+    tap(window, "Ajouter au panier");
+    wait_for(window, "the basket", |w| {
+        w.global::<AppAdapter>().get_page() == Page::Basket
+    });
+    tap(window, "Encaisser");
+    let checkout = window.global::<CheckoutAdapter>();
+    assert_eq!(checkout.get_customer_name(), customer.first_name);
+    let redeemable = i64::from(checkout.get_points_redeemable());
+    assert!(redeemable > 0, "the demo customer has points");
+    checkout.set_use_points(true);
+    tap(window, "Carte");
+    tap(window, "Valider le paiement");
+    wait_for(window, "the confirmation", |w| {
+        w.global::<CheckoutAdapter>().get_completed()
+    });
+    assert!(!checkout.get_paid_points().is_empty());
+    // The sale is over: nothing of the customer stays in the view models.
+    assert!(!page.get_shown());
+    assert!(page.get_name().is_empty());
+    assert!(page.get_email().is_empty());
+    assert_eq!(page.get_notes().row_count(), 0);
+    assert!(
+        window
+            .global::<AppAdapter>()
+            .get_customer_first_name()
+            .is_empty()
+    );
+    tap(window, "Client suivant");
+    wait_for(window, "the next customer", |w| {
+        w.global::<AppAdapter>().get_page() == Page::Scan
+    });
+    assert!(
+        window
+            .global::<CheckoutAdapter>()
+            .get_customer_name()
+            .is_empty()
+    );
+
+    // The balance is what the customer had, less what they used, plus what the rest earned.
+    let paid_by_card = product.price.get() - redeemable * 5;
+    let expected = customer.loyalty_points - redeemable + paid_by_card / 100;
+    assert_eq!(
+        comptoir::app::customer::points_balance(&store, &customer.public_id).expect("balance"),
+        expected
+    );
 }
 
 /// Every string shown in the UI has its English translation (tests run the French source).

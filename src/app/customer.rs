@@ -390,7 +390,9 @@ fn cart_lines(
                 match (line, basket.as_deref_mut()) {
                     (Ok(line), Some(basket)) => match basket.add(line) {
                         Ok(_) => outcome.added = true,
-                        Err(error) => outcome.problem = Some(CheckoutError::from(error).to_string()),
+                        Err(error) => {
+                            outcome.problem = Some(CheckoutError::from(error).to_string())
+                        }
                     },
                     (Ok(_), None) => {}
                     (Err(error), _) => outcome.problem = Some(error.to_string()),

@@ -156,7 +156,11 @@ pub fn page_view(session: &Session, view: &CustomerView) -> CustomerPageView {
         local_only: view.id.starts_with("L-"),
         consent_email: consent(Channel::Email),
         consent_sms: consent(Channel::Sms),
-        purchases: view.purchases.iter().map(|p| purchase_row(p, lang)).collect(),
+        purchases: view
+            .purchases
+            .iter()
+            .map(|p| purchase_row(p, lang))
+            .collect(),
         returns: view.returns.iter().map(|p| purchase_row(p, lang)).collect(),
         cart: match use_case::check_cart(
             &session.store,
@@ -170,7 +174,11 @@ pub fn page_view(session: &Session, view: &CustomerView) -> CustomerPageView {
                 cart_rows(view, lang)
             }
         },
-        wishlist: view.wishlist.iter().map(|w| w.name.as_str().into()).collect(),
+        wishlist: view
+            .wishlist
+            .iter()
+            .map(|w| w.name.as_str().into())
+            .collect(),
         notes: view
             .notes
             .iter()
@@ -557,9 +565,7 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
                 Err(CustomerAppError::NoteNotFactual { words }) => {
                     let words: SharedString = words.join(", ").into();
                     let _ = weak.upgrade_in_event_loop(move |window| {
-                        window
-                            .global::<CustomerAdapter>()
-                            .set_note_warning(words);
+                        window.global::<CustomerAdapter>().set_note_warning(words);
                     });
                 }
                 Err(CustomerAppError::EmptyNote) => {}

@@ -4,8 +4,8 @@
 
 use crate::app::product_card::ProductCard;
 use crate::config::Config;
-use crate::domain::customer::CustomerView;
 use crate::domain::basket::Basket;
+use crate::domain::customer::CustomerView;
 use crate::domain::staff::StaffMember;
 use crate::store::Store;
 

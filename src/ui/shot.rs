@@ -305,7 +305,8 @@ fn demo_customer_view(
         notes: vec![Note {
             at: now - 12 * day,
             author: "hugo".into(),
-            text: "Préfère la coupe ajustée, taille M. Rappeler pour la veste en bleu marine.".into(),
+            text: "Préfère la coupe ajustée, taille M. Rappeler pour la veste en bleu marine."
+                .into(),
         }],
         source: ViewSource::Central,
         fetched_at: now,
