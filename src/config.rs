@@ -134,9 +134,9 @@ impl Config {
             }
             figment = figment.merge(Toml::file(path));
         }
-        // `COMPTOIR_CONFIG` and `COMPTOIR_DB` name files for the CLI and `COMPTOIR_LOG` is the log
-        // filter (read by main): they are not settings.
-        let env = Env::prefixed(ENV_PREFIX).ignore(&["config", "db", "log"]);
+        // `COMPTOIR_CONFIG` and `COMPTOIR_DB` name files for the CLI, `COMPTOIR_LOG` is the log
+        // filter and `COMPTOIR_LOG_FILE` the log file (read by `logging`): they are not settings.
+        let env = Env::prefixed(ENV_PREFIX).ignore(&["config", "db", "log", "log_file"]);
         let config: Config = figment
             .merge(env)
             .extract()

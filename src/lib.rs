@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod devices;
 pub mod domain;
+pub mod logging;
 pub mod store;
 pub mod sync;
 pub mod ui;

@@ -48,12 +48,8 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Logs go to standard error, filtered by `COMPTOIR_LOG` (e.g. `info`, `comptoir=debug`).
+/// Logs go to standard error (or `COMPTOIR_LOG_FILE`), filtered by `COMPTOIR_LOG` (e.g. `info`,
+/// `comptoir=debug`).
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("COMPTOIR_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    comptoir::logging::init("COMPTOIR_LOG", "warn");
 }

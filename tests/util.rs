@@ -16,7 +16,29 @@ pub fn comptoir(db: &Path) -> Command {
         }
     }
     command.arg("--db").arg(db);
+    log_into_the_run(&mut command);
     command
+}
+
+/// Where every binary the tests start writes its log (debug level): `personal_data` checks,
+/// after the whole suite, that no customer's name, e-mail or phone number is in any of them.
+pub fn run_log_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-logs")
+}
+
+/// Sends `command`'s log, at debug level, to a file of its own in [`run_log_dir`].
+pub fn log_into_the_run(command: &mut Command) {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let dir = run_log_dir();
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let file = dir.join(format!("{}-{n}.log", std::process::id()));
+    command
+        .env("COMPTOIR_LOG", "debug")
+        .env("RUST_LOG", "debug")
+        .env("COMPTOIR_LOG_FILE", file);
 }
 
 /// A temporary folder that holds a database file; the folder goes when the value is dropped.
