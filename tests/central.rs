@@ -1064,9 +1064,13 @@ fn the_cli_contract() {
         stats,
         serde_json::json!({
             "received": {"sales": 2, "returns": 0, "closings": 0, "journal_entries": 0,
-                         "e_receipts": 1, "stock_counts": 0, "other": 0},
+                         "e_receipts": 1, "stock_counts": 0, "customers_created": 0,
+                         "consents": 0, "customer_notes": 0, "customer_accesses": 0,
+                         "privacy_requests": 0, "loyalty_movements": 0, "other": 0},
             "duplicates_ignored": 3,
-            "devices": 1
+            "devices": 1,
+            "open_privacy_requests": 0,
+            "loyalty_overdrawn": 0
         })
     );
 }
