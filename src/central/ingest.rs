@@ -201,6 +201,60 @@ mod tests {
             (event(0, EventKind::Closing, json!({})), |e| {
                 matches!(e, BatchError::Malformed { .. })
             }),
+            // Clienteling facts: read and checked like sales, held to the store rule.
+            (
+                event(
+                    1,
+                    EventKind::CustomerCreated,
+                    json!({"local_id": "L-1", "first_name": "Léa", "last_name": "Martin",
+                           "store": "LYO-01", "created_at": 1}),
+                ),
+                |e| matches!(e, BatchError::ForeignStore { .. }),
+            ),
+            (
+                event(
+                    1,
+                    EventKind::CustomerCreated,
+                    json!({"local_id": " ", "first_name": "Léa", "last_name": "Martin",
+                           "store": "PAR-01", "created_at": 1}),
+                ),
+                |e| matches!(e, BatchError::Malformed { .. }),
+            ),
+            (
+                event(
+                    1,
+                    EventKind::Consent,
+                    json!({"customer": "C1", "channel": "fax", "granted": true, "at": 1,
+                           "staff": "camille"}),
+                ),
+                |e| matches!(e, BatchError::Malformed { .. }),
+            ),
+            (
+                event(
+                    1,
+                    EventKind::CustomerNote,
+                    json!({"customer": "", "text": "x", "author": "camille", "at": 1}),
+                ),
+                |e| matches!(e, BatchError::Malformed { .. }),
+            ),
+            (
+                event(
+                    1,
+                    EventKind::Loyalty,
+                    json!({"customer": "C1", "points": i64::MIN, "ticket": "T", "terminal": "T01",
+                           "at": 1}),
+                ),
+                |e| matches!(e, BatchError::Malformed { .. }),
+            ),
+            (
+                event(
+                    1,
+                    EventKind::PrivacyRequest,
+                    json!({"customer": "C1", "kind": "forget_me", "staff": "camille",
+                           "store": "PAR-01", "at": 1}),
+                ),
+                |e| matches!(e, BatchError::Malformed { .. }),
+            ),
             (
                 OutboxEvent {
                     id: "not-a-uuid".into(),
