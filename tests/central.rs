@@ -1159,6 +1159,10 @@ async fn staff_find_a_customer_and_see_their_whole_story() {
     let one = terminal.get("/v1/customers?q=a&limit=1").await;
     let hits = one.json::<CustomerSearchAnswer>().await.expect("hits").hits;
     assert_eq!(hits.len(), 1);
+    assert_eq!(
+        terminal.get("/v1/customers?q=a&limit=0").await.status(),
+        StatusCode::BAD_REQUEST
+    );
 
     // An empty search is refused with a reason; no token, no search.
     for q in ["", "%20%20"] {

@@ -462,6 +462,10 @@ async fn search_customers(
     })?;
     let search =
         CustomerQuery::parse(&query.q).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    // As for /v1/changes: zero is a mistake worth hearing of, more than the most is clamped.
+    if query.limit == Some(0) {
+        return Err(ApiError::bad_request("limit must be at least 1"));
+    }
     let limit = search_limit(query.limit);
     let store = state.store.clone();
     let hits = blocking(move || store.search_customers(&search, limit)).await?;

@@ -1101,6 +1101,9 @@ fn stock_levels(tx: &Transaction<'_>, gtin: &str) -> Result<Vec<StockLevelChange
 /// The tier a customer created at a counter starts in (the demo chain's entry tier).
 pub const NEW_CUSTOMER_TIER: &str = "essentiel";
 
+/// The fewest digits of a phone key a customer creation is merged on.
+const MIN_PHONE_DIGITS: usize = 8;
+
 /// The counter of loyalty movements that left a balance below zero: two terminals offline
 /// redeemed the same points. The central keeps the movement (the customer left with the goods)
 /// and counts it for the operator.
@@ -1250,7 +1253,15 @@ fn record_customer_created(
         Some(id) => id,
         None => match by_key("email_key", c.email.as_deref().map(email_key))? {
             Some(id) => id,
-            None => match by_key("phone_key", c.phone.as_deref().map(phone_key))? {
+            // A phone merges only when it is a whole number (the counter checks 8 to 15
+            // digits): a stray short key must never fold two people into one record.
+            None => match by_key(
+                "phone_key",
+                c.phone
+                    .as_deref()
+                    .map(phone_key)
+                    .filter(|k| k.len() >= MIN_PHONE_DIGITS),
+            )? {
                 Some(id) => id,
                 None => {
                     let id = next_customer_id(tx)?;
@@ -1888,6 +1899,9 @@ mod tests {
         chain.created("L-T01-2", None, Some("+33 6.98.76.54.32"));
         chain.created("L-T01-3", Some("zoe@example.org"), Some("07 00 00 00 01"));
         chain.created("L-T01-4", None, Some("07 11 11 11 11"));
+        // Two creations with the same short phone: no merge on a key that short.
+        chain.created("L-T01-5", None, Some("0711"));
+        chain.created("L-T01-6", None, Some("07.11"));
         // The same local id again (an outbox replayed under new ids): the same customer.
         chain.created("L-T01-3", Some("other@example.org"), None);
         let expected: Vec<(String, String)> = [
@@ -1895,6 +1909,8 @@ mod tests {
             ("L-T01-2", "C00000002"),
             ("L-T01-3", "C00000003"),
             ("L-T01-4", "C00000004"),
+            ("L-T01-5", "C00000005"),
+            ("L-T01-6", "C00000006"),
             ("L-T01-3", "C00000003"),
         ]
         .iter()
@@ -1908,7 +1924,7 @@ mod tests {
             .iter()
             .rev()
             .find_map(|c| match c {
-                Change::Customer(c) if c.id == "C00000004" => Some(c.clone()),
+                Change::Customer(c) if c.id == "C00000005" => Some(c.clone()),
                 _ => None,
             })
             .expect("the new customer reaches Lyon");
