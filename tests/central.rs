@@ -7,11 +7,16 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use comptoir::central;
+use comptoir::domain::customer::{
+    Channel, CustomerHit, CustomerView, PrivacyRequestKind, ViewSource,
+};
 use comptoir::domain::demo;
+use comptoir::domain::signed_code::verify_loyalty;
 use comptoir::sync::protocol::{
-    Change, ChangesPage, DEVICE_HEADER, EnrollResponse, ErrorBody, EventKind, JournalPayload,
-    MAX_BATCH, OutboxEvent, PaymentPayload, PushRequest, PushResponse, SaleLinePayload,
-    SalePayload, StockAnswer,
+    AccessPayload, Change, ChangesPage, ConsentPayload, CustomerCreatedPayload,
+    CustomerSearchAnswer, DEVICE_HEADER, EnrollResponse, ErrorBody, EventKind, JournalPayload,
+    LoyaltyPayload, MAX_BATCH, NotePayload, OutboxEvent, PaymentPayload, PrivacyRequestPayload,
+    PushRequest, PushResponse, SaleLinePayload, SalePayload, StockAnswer,
 };
 use reqwest::StatusCode;
 use tokio::sync::oneshot;
@@ -1064,9 +1069,472 @@ fn the_cli_contract() {
         stats,
         serde_json::json!({
             "received": {"sales": 2, "returns": 0, "closings": 0, "journal_entries": 0,
-                         "e_receipts": 1, "stock_counts": 0, "other": 0},
+                         "e_receipts": 1, "stock_counts": 0, "customers_created": 0,
+                         "consents": 0, "customer_notes": 0, "customer_accesses": 0,
+                         "privacy_requests": 0, "loyalty_movements": 0, "other": 0},
             "duplicates_ignored": 3,
-            "devices": 1
+            "devices": 1,
+            "open_privacy_requests": 0,
+            "loyalty_overdrawn": 0
         })
     );
+}
+
+// --- Clienteling (issue 8) ---
+
+impl Terminal {
+    async fn get(&self, path_and_query: &str) -> reqwest::Response {
+        self.authed(self.client.get(format!("{}{path_and_query}", self.url)))
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    async fn search(&self, q: &str) -> Vec<CustomerHit> {
+        let response = self
+            .authed(self.client.get(format!("{}/v1/customers", self.url)))
+            .query(&[("q", q)])
+            .send()
+            .await
+            .expect("search sent");
+        assert_eq!(response.status(), StatusCode::OK, "search {q:?}");
+        response
+            .json::<CustomerSearchAnswer>()
+            .await
+            .expect("hits")
+            .hits
+    }
+
+    async fn view(&self, id: &str) -> CustomerView {
+        let response = self.get(&format!("/v1/customers/{id}")).await;
+        assert_eq!(response.status(), StatusCode::OK, "view {id}");
+        response.json().await.expect("a view")
+    }
+}
+
+/// A clienteling fact as the terminal's outbox holds it.
+fn fact(seq: i64, kind: EventKind, payload: impl serde::Serialize) -> OutboxEvent {
+    event(seq, kind, serde_json::to_value(payload).expect("json"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_find_a_customer_and_see_their_whole_story() {
+    let dir = seeded(PRODUCTS);
+    let central = Central::start(dir.path()).await;
+    let terminal = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+    let lea = demo::customer(0);
+
+    // By e-mail (any case), by phone (any spelling), by the start of a name without accents.
+    let ids = |hits: Vec<CustomerHit>| hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(terminal.search(&lea.email.to_uppercase()).await),
+        std::slice::from_ref(&lea.public_id)
+    );
+    let digits: String = lea.phone.chars().filter(char::is_ascii_digit).collect();
+    let national = format!("0{}", &digits[2..]);
+    assert_eq!(
+        ids(terminal.search(&national).await),
+        std::slice::from_ref(&lea.public_id)
+    );
+    let folded: String = lea.last_name.to_lowercase().replace(['é', 'è'], "e");
+    let folded: String = folded.chars().take(3).collect();
+    let by_name = terminal.search(&folded).await;
+    assert!(by_name.iter().any(|h| h.id == lea.public_id), "{by_name:?}");
+    assert!(by_name.iter().all(|h| {
+        h.last_name
+            .to_lowercase()
+            .replace(['é', 'è'], "e")
+            .starts_with(&folded)
+            || h.first_name
+                .to_lowercase()
+                .replace(['é', 'è'], "e")
+                .starts_with(&folded)
+    }));
+    let full = terminal
+        .search(&format!("{} {}", lea.first_name, lea.last_name))
+        .await;
+    assert!(full.iter().any(|h| h.id == lea.public_id));
+
+    // The limit is honoured (its default and ceiling are unit-tested in central::customers).
+    let one = terminal.get("/v1/customers?q=a&limit=1").await;
+    let hits = one.json::<CustomerSearchAnswer>().await.expect("hits").hits;
+    assert_eq!(hits.len(), 1);
+    assert_eq!(
+        terminal.get("/v1/customers?q=a&limit=0").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+
+    // An empty search is refused with a reason; no token, no search.
+    for q in ["", "%20%20"] {
+        let empty = terminal.get(&format!("/v1/customers?q={q}")).await;
+        assert_eq!(empty.status(), StatusCode::BAD_REQUEST);
+        assert!(error_of(empty).await.contains("empty"));
+    }
+    assert_eq!(
+        terminal.get("/v1/customers").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let anonymous = reqwest::Client::new()
+        .get(format!("{}/v1/customers?q=lea", central.url))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let unknown = terminal.get("/v1/customers/C99999999").await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert!(error_of(unknown).await.contains("C99999999"));
+
+    // The view of every demo customer: identity, both consents, cart at web prices.
+    let (changes, _, _) = terminal.pull(0, 10_000).await;
+    let store_price = |gtin: &str| {
+        changes.iter().find_map(|c| match c {
+            Change::Product(p) if p.gtin == gtin => Some(p.price_cents),
+            _ => None,
+        })
+    };
+    let before = chrono::Utc::now().timestamp();
+    let (mut never_asked, mut granted, mut wishes, mut online, mut cart_lines, mut web_priced) =
+        (0, 0, 0, 0, 0, 0);
+    for i in 0..demo::customer_count(PRODUCTS) {
+        let c = demo::customer(i);
+        let view = terminal.view(&c.public_id).await;
+        assert_eq!(
+            (
+                view.id.as_str(),
+                view.first_name.as_str(),
+                view.tier.as_str()
+            ),
+            (c.public_id.as_str(), c.first_name, c.tier)
+        );
+        assert_eq!(view.email.as_deref(), Some(c.email.as_str()));
+        assert_eq!(view.source, ViewSource::Central);
+        assert!(view.fetched_at >= before);
+        let channels: Vec<Channel> = view.consents.iter().map(|c| c.channel).collect();
+        assert_eq!(channels, [Channel::Email, Channel::Sms]);
+        never_asked += view.consents.iter().filter(|c| c.at.is_none()).count();
+        granted += view.consents.iter().filter(|c| c.granted).count();
+        assert!(view.consents.iter().all(|c| c.at.is_some() || !c.granted));
+        wishes += usize::from(!view.wishlist.is_empty());
+        assert!(view.wishlist.iter().all(|w| !w.name.is_empty()));
+        online += view
+            .purchases
+            .iter()
+            .filter(|p| p.channel == "online")
+            .count();
+        assert!(
+            view.purchases
+                .windows(2)
+                .all(|pair| pair[0].at >= pair[1].at),
+            "newest first"
+        );
+        for item in &view.online_cart {
+            cart_lines += 1;
+            let price = store_price(&item.gtin).expect("a cart product is in the catalogue");
+            assert!(item.online_price_cents <= price);
+            web_priced += usize::from(item.online_price_cents != price);
+            assert!(!item.name.is_empty() && item.quantity > 0);
+        }
+    }
+    assert!(never_asked > 0 && granted > 0, "{never_asked} {granted}");
+    assert!(wishes > 0 && online > 0);
+    assert!(
+        web_priced > 0 && web_priced < cart_lines,
+        "{web_priced} of {cart_lines} lines at a web price"
+    );
+    central.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_clienteling_fact_counts_once_even_pushed_twice() {
+    let dir = seeded(PRODUCTS);
+    let central = Central::start(dir.path()).await;
+    let terminal = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+    let (_, cursor, _) = terminal.pull(0, 10_000).await;
+    let known = demo::customer(1);
+    let new_id = format!("C{:08}", demo::customer_count(PRODUCTS) + 1);
+    let at = 1_764_000_000;
+
+    let mut sold = sale(7, "PAR-01", 1, 2);
+    let mut payload: SalePayload = serde_json::from_value(sold.payload).expect("sale");
+    payload.customer = Some("L-T01-0001".into());
+    sold.payload = serde_json::to_value(payload).expect("json");
+    let batch = vec![
+        fact(
+            1,
+            EventKind::CustomerCreated,
+            CustomerCreatedPayload {
+                local_id: "L-T01-0001".into(),
+                first_name: "Noémie".into(),
+                last_name: "Fontaine".into(),
+                email: Some("noemie.nouvelle@example.org".into()),
+                phone: None,
+                store: "PAR-01".into(),
+                created_at: at,
+            },
+        ),
+        fact(
+            2,
+            EventKind::Consent,
+            ConsentPayload {
+                customer: "L-T01-0001".into(),
+                channel: Channel::Sms,
+                granted: true,
+                at: at + 1,
+                staff: "camille".into(),
+            },
+        ),
+        fact(
+            3,
+            EventKind::CustomerNote,
+            NotePayload {
+                customer: known.public_id.clone(),
+                text: "Préfère les coupes droites".into(),
+                author: "camille".into(),
+                at: at + 2,
+            },
+        ),
+        fact(
+            4,
+            EventKind::CustomerAccess,
+            AccessPayload {
+                customer: known.public_id.clone(),
+                staff: "hugo".into(),
+                terminal: "T01".into(),
+                store: "PAR-01".into(),
+                at: at + 3,
+            },
+        ),
+        fact(
+            5,
+            EventKind::PrivacyRequest,
+            PrivacyRequestPayload {
+                customer: known.public_id.clone(),
+                kind: PrivacyRequestKind::Erasure,
+                staff: "amelie".into(),
+                store: "PAR-01".into(),
+                at: at + 4,
+            },
+        ),
+        fact(
+            6,
+            EventKind::Loyalty,
+            LoyaltyPayload {
+                customer: "L-T01-0001".into(),
+                points: 39,
+                ticket: "T01-000007".into(),
+                terminal: "T01".into(),
+                at: at + 5,
+            },
+        ),
+        sold,
+    ];
+    assert_eq!(terminal.push(&batch).await.applied, 7);
+    assert_eq!(terminal.push(&batch).await.duplicates, 7);
+
+    // The terminal hears which chain id its customer got, once, and the new balance.
+    let (changes, _, _) = terminal.pull(cursor, 10_000).await;
+    let merges: Vec<_> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CustomerMerged(m) => Some((m.local_id.as_str(), m.id.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(merges, [("L-T01-0001", new_id.as_str())]);
+    let balance = changes.iter().rev().find_map(|c| match c {
+        Change::Customer(c) if c.id == new_id => Some(c.loyalty_points),
+        _ => None,
+    });
+    assert_eq!(balance, Some(39));
+
+    let view = terminal.view("L-T01-0001").await;
+    assert_eq!(view.id, new_id);
+    assert_eq!(view.loyalty_points, 39);
+    assert_eq!(
+        view.consents
+            .iter()
+            .map(|c| (c.channel, c.granted, c.at))
+            .collect::<Vec<_>>(),
+        [
+            (Channel::Email, false, None),
+            (Channel::Sms, true, Some(at + 1))
+        ]
+    );
+    assert_eq!(view.purchases.len(), 1);
+    assert_eq!(
+        (
+            view.purchases[0].reference.as_str(),
+            view.purchases[0].items
+        ),
+        ("T01-000007", 2)
+    );
+    let known_view = terminal.view(&known.public_id).await;
+    assert_eq!(known_view.notes.len(), 1);
+    assert_eq!(known_view.notes[0].author, "camille");
+
+    // A malformed fact refuses its batch, like a malformed sale.
+    let broken = terminal
+        .push_raw(&[event(
+            8,
+            EventKind::Loyalty,
+            serde_json::json!({"customer": "C00000001", "points": "many"}),
+        )])
+        .await;
+    assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
+    assert!(error_of(broken).await.contains("sequence 8"));
+
+    // The operator's side, through the real binary.
+    let stats: serde_json::Value =
+        serde_json::from_str(run_ok(cli(dir.path()).args(["stats", "--json"])).trim())
+            .expect("json");
+    for key in [
+        EventKind::CustomerCreated,
+        EventKind::Consent,
+        EventKind::CustomerNote,
+        EventKind::CustomerAccess,
+        EventKind::PrivacyRequest,
+        EventKind::Loyalty,
+    ]
+    .map(EventKind::stats_key)
+    {
+        assert_eq!(stats["received"][key], 1, "{key} in {stats}");
+    }
+    assert_eq!(stats["open_privacy_requests"], 1);
+    assert_eq!(stats["loyalty_overdrawn"], 0);
+
+    let log: serde_json::Value = serde_json::from_str(
+        run_ok(cli(dir.path()).args(["access-log", &known.public_id, "--json"])).trim(),
+    )
+    .expect("json");
+    assert_eq!(
+        log,
+        serde_json::json!({
+            "customer": known.public_id,
+            "accesses": [{"at": at + 3, "staff": "hugo", "terminal": "T01", "store": "PAR-01",
+                          "device": terminal.device.device_id}]
+        })
+    );
+    let text = run_ok(cli(dir.path()).args(["access-log", &known.public_id]));
+    assert!(text.contains("hugo") && text.contains("PAR-01"), "{text}");
+    let nobody = cli(dir.path())
+        .args(["access-log", "C99999999"])
+        .output()
+        .expect("runs");
+    assert_eq!(nobody.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("C99999999"));
+    central.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loyalty_code_signed_by_the_cli_verifies_with_the_enrollment_key() {
+    let dir = seeded(20);
+    let central = Central::start(dir.path()).await;
+    let terminal = Terminal::enroll(&central, dir.path(), "LYO-01").await;
+    let customer = demo::customer(4);
+    let before = chrono::Utc::now().timestamp();
+    let out = run_ok(cli(dir.path()).args(["sign", "loyalty", &customer.public_id]));
+    let code = out.lines().last().expect("a last line").trim();
+    let claims = verify_loyalty(code, &terminal.device.public_key).expect("genuine");
+    assert_eq!(claims.customer_id, customer.public_id);
+    assert_eq!(claims.display_name, customer.first_name);
+    assert_eq!(claims.tier, customer.tier);
+    assert!(claims.issued_at >= before && claims.issued_at <= chrono::Utc::now().timestamp());
+
+    let unknown = cli(dir.path())
+        .args(["sign", "loyalty", "C99999999"])
+        .output()
+        .expect("runs");
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(unknown.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no customer C99999999"));
+    for usage in [
+        &["sign", "loyalty"][..],
+        &["sign"],
+        &["sign", "pickup", "X"],
+    ] {
+        let output = cli(dir.path()).args(usage).output().expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{usage:?}");
+    }
+    central.stop().await;
+}
+
+/// Customer searches carry names, e-mails and phone numbers in the query string: none of it may
+/// reach the server's log, even at the most verbose level.
+#[test]
+fn the_servers_log_never_carries_a_customer_search() {
+    let dir = seeded(20);
+    let code = central::enroll_code(dir.path(), "PAR-01").expect("code");
+    let log_path = dir.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut child = cli(dir.path())
+        .env("RUST_LOG", "trace")
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .expect("serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the listening line");
+    let served = Served(
+        child,
+        line.split_whitespace().last().expect("url").to_owned(),
+    );
+    let customer = demo::customer(3);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let device: EnrollResponse = enroll(&client, &served.1, &code.code)
+            .await
+            .json()
+            .await
+            .expect("enrolled");
+        let terminal = Terminal {
+            url: served.1.clone(),
+            client,
+            device,
+        };
+        assert_eq!(terminal.search(&customer.email).await.len(), 1);
+        assert!(!terminal.search(&customer.phone).await.is_empty());
+        assert!(!terminal.search(customer.last_name).await.is_empty());
+        let view = terminal.view(&customer.public_id).await;
+        assert_eq!(view.email.as_deref(), Some(customer.email.as_str()));
+        // A refused search too.
+        assert_eq!(
+            terminal
+                .get(&format!("/v1/customers?q={}&limit=x", customer.last_name))
+                .await
+                .status(),
+            StatusCode::BAD_REQUEST
+        );
+    });
+    served.terminate();
+    let mut text = String::new();
+    std::fs::File::open(&log_path)
+        .expect("log")
+        .read_to_string(&mut text)
+        .expect("utf-8 log");
+    assert!(
+        text.contains("/v1/customers"),
+        "the requests are logged:\n{text}"
+    );
+    let digits: String = customer
+        .phone
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    for private in [
+        customer.email.as_str(),
+        customer.email.split('@').next().unwrap_or_default(),
+        customer.last_name,
+        digits.as_str(),
+        &customer.phone.replace(' ', "%20"),
+        &customer.phone.replace(' ', "+"),
+    ] {
+        assert!(
+            !text.to_lowercase().contains(&private.to_lowercase()),
+            "{private:?} in the log:\n{text}"
+        );
+    }
 }

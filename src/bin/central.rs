@@ -54,6 +54,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sign a code with the central's key; the code is the last line.
+    Sign {
+        #[command(subcommand)]
+        what: SignCommand,
+    },
+    /// Who opened a customer's record, when and where (to answer a GDPR access request).
+    AccessLog {
+        #[arg(value_name = "CUSTOMER_ID")]
+        customer: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SignCommand {
+    /// A loyalty code (`CPTL1:…`) for a customer: their id, first name and tier, issued now.
+    Loyalty {
+        #[arg(value_name = "CUSTOMER_ID")]
+        customer: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -164,8 +185,47 @@ fn run(args: Args) -> anyhow::Result<()> {
                     r.stock_counts,
                     r.other
                 );
+                println!(
+                    "clienteling: {} customers created, {} consents, {} notes, {} record openings, {} privacy requests, {} loyalty movements",
+                    r.customers_created,
+                    r.consents,
+                    r.customer_notes,
+                    r.customer_accesses,
+                    r.privacy_requests,
+                    r.loyalty_movements
+                );
                 println!("duplicates ignored: {}", stats.duplicates_ignored);
                 println!("devices: {}", stats.devices);
+                println!("open privacy requests: {}", stats.open_privacy_requests);
+                println!("loyalty balances overdrawn: {}", stats.loyalty_overdrawn);
+            }
+        }
+        Command::Sign {
+            what: SignCommand::Loyalty { customer },
+        } => {
+            let code = central::sign_loyalty(&data, &customer)?;
+            println!("Loyalty code for {customer}:");
+            println!("{code}");
+        }
+        Command::AccessLog { customer, json } => {
+            let log = central::access_log(&data, &customer)?;
+            if json {
+                println!("{}", serde_json::to_string(&log)?);
+            } else {
+                println!(
+                    "{} opening(s) of the record of customer {}",
+                    log.accesses.len(),
+                    log.customer
+                );
+                for a in &log.accesses {
+                    let when = chrono::DateTime::from_timestamp(a.at, 0)
+                        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                        .unwrap_or_else(|| a.at.to_string());
+                    println!(
+                        "{when}  {}  store {}  terminal {}  device {}",
+                        a.staff, a.store, a.terminal, a.device
+                    );
+                }
             }
         }
     }

@@ -1,4 +1,4 @@
-//! The HTTP side of the central: the four `/v1` endpoints of `sync::protocol`, authentication of
+//! The HTTP side of the central: the `/v1` endpoints of `sync::protocol`, authentication of
 //! devices, and the mapping of every refusal to a status and an [`ErrorBody`]. Handlers never
 //! touch SQL (that is `store`, called through `spawn_blocking` so the runtime never blocks) and
 //! never log a token, an enrollment code, a payload or a customer: a request's span carries its
@@ -23,12 +23,14 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::central::auth;
+use crate::central::customers::{CustomerQuery, search_limit};
 use crate::central::ingest::{BatchError, check_batch};
 use crate::central::store::{EnrollOutcome, PageOutcome, PushOutcome, Store, StoreError};
+use crate::domain::customer::CustomerView;
 use crate::domain::gtin::Gtin;
 use crate::sync::protocol::{
-    DEVICE_HEADER, EnrollRequest, EnrollResponse, ErrorBody, JournalTip, MAX_PAGE, PushRequest,
-    PushResponse, StockAnswer,
+    CustomerSearchAnswer, DEVICE_HEADER, EnrollRequest, EnrollResponse, ErrorBody, JournalTip,
+    MAX_PAGE, PushRequest, PushResponse, StockAnswer,
 };
 
 /// The largest request body, once decompressed: a full push batch of large sales fits many
@@ -51,6 +53,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/changes", get(changes))
         .route("/v1/stock/{gtin}", get(stock))
         .route("/v1/journal-tip", get(journal_tip))
+        .route("/v1/customers", get(search_customers))
+        .route("/v1/customers/{id}", get(customer_view))
         .fallback(not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -58,6 +62,9 @@ pub(crate) fn router(state: AppState) -> Router {
         // The fastest level: a catalogue page is JSON that shrinks several times even so, and
         // the first pull of a large catalogue is bound by the central's CPU, not by the wire.
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        // The span names the path only, never the query string: a customer search carries a
+        // name, an e-mail address or a phone number in `q`. The default span (and the default
+        // on-request/on-response events, which only add status and latency) would log the URI.
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request<Body>| {
@@ -435,9 +442,62 @@ async fn journal_tip(
     }))
 }
 
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    limit: Option<u32>,
+}
+
+/// `GET /v1/customers?q=TEXT&limit=N`. Neither the text nor the hits are logged: the span has
+/// the path only, and the event below counts.
+async fn search_customers(
+    _device: AuthedDevice,
+    State(state): State<AppState>,
+    query: Result<Query<SearchQuery>, QueryRejection>,
+) -> Result<axum::Json<CustomerSearchAnswer>, ApiError> {
+    let Query(query) = query.map_err(|_| {
+        // Not the rejection's text: it may quote the query string.
+        ApiError::bad_request("expected ?q=TEXT&limit=N with limit a whole number")
+    })?;
+    let search =
+        CustomerQuery::parse(&query.q).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    // As for /v1/changes: zero is a mistake worth hearing of, more than the most is clamped.
+    if query.limit == Some(0) {
+        return Err(ApiError::bad_request("limit must be at least 1"));
+    }
+    let limit = search_limit(query.limit);
+    let store = state.store.clone();
+    let hits = blocking(move || store.search_customers(&search, limit)).await?;
+    tracing::debug!(hits = hits.len(), "customer search");
+    Ok(axum::Json(CustomerSearchAnswer { hits }))
+}
+
+/// `GET /v1/customers/{id}`: the 360° view, or 404. A terminal may still name a customer it
+/// created offline by its local id: the view then comes under the chain's id.
+async fn customer_view(
+    _device: AuthedDevice,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<CustomerView>, ApiError> {
+    let store = state.store.clone();
+    let now = chrono::Utc::now().timestamp();
+    let key = id.clone();
+    let view = blocking(move || store.customer_view(&key, now))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("the central has no customer {id}"),
+            )
+        })?;
+    tracing::debug!(customer = %view.id, "customer view served");
+    Ok(axum::Json(view))
+}
+
 async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "no such endpoint: see sync::protocol (POST /v1/enroll, POST /v1/push, GET /v1/changes, GET /v1/stock/{gtin}, GET /v1/journal-tip)",
+        "no such endpoint: see sync::protocol (POST /v1/enroll, POST /v1/push, GET /v1/changes, GET /v1/stock/{gtin}, GET /v1/journal-tip, GET /v1/customers?q=TEXT, GET /v1/customers/{id})",
     )
 }

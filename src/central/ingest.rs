@@ -6,7 +6,31 @@
 //! does), so they are never logged.
 
 use crate::central::store::{Fact, IncomingEvent};
-use crate::sync::protocol::{EventKind, JournalPayload, MAX_BATCH, PushRequest, SalePayload};
+use crate::sync::protocol::{
+    AccessPayload, ConsentPayload, CustomerCreatedPayload, EventKind, JournalPayload,
+    LoyaltyPayload, MAX_BATCH, NotePayload, PrivacyRequestPayload, PushRequest, SalePayload,
+};
+
+/// The most points one movement may carry: far above any real ticket, and far enough from
+/// `i64::MAX` that a balance can never overflow (SQLite would then fail the whole batch, forever).
+pub const MAX_LOYALTY_POINTS: i64 = 100_000_000;
+
+/// Reads a payload of a known kind, or says why not (`what` names it for the terminal).
+fn payload<T: serde::de::DeserializeOwned>(
+    value: &serde_json::Value,
+    what: &str,
+) -> Result<T, String> {
+    serde_json::from_value(value.clone()).map_err(|e| format!("the {what} cannot be read: {e}"))
+}
+
+/// A customer reference must name someone: the chain's id or the terminal's local one.
+fn named(customer: &str, what: &str) -> Result<(), String> {
+    if customer.trim().is_empty() {
+        Err(format!("the {what} names no customer"))
+    } else {
+        Ok(())
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BatchError {
@@ -60,7 +84,56 @@ pub fn check_batch(
                     .map_err(|e| malformed(format!("the journal entry cannot be read: {e}")))?;
                 Fact::Journal(entry)
             }
-            _ => Fact::Recorded,
+            EventKind::CustomerCreated => {
+                let c: CustomerCreatedPayload =
+                    payload(&event.payload, "customer creation").map_err(malformed)?;
+                if c.local_id.trim().is_empty() {
+                    return Err(malformed("the new customer has no local id".into()));
+                }
+                if c.first_name.trim().is_empty() && c.last_name.trim().is_empty() {
+                    return Err(malformed("the new customer has no name".into()));
+                }
+                Fact::CustomerCreated(c)
+            }
+            EventKind::Consent => {
+                let c: ConsentPayload = payload(&event.payload, "consent").map_err(malformed)?;
+                named(&c.customer, "consent").map_err(malformed)?;
+                Fact::Consent(c)
+            }
+            EventKind::CustomerNote => {
+                let n: NotePayload = payload(&event.payload, "note").map_err(malformed)?;
+                named(&n.customer, "note").map_err(malformed)?;
+                Fact::Note(n)
+            }
+            EventKind::CustomerAccess => {
+                let a: AccessPayload =
+                    payload(&event.payload, "access record").map_err(malformed)?;
+                named(&a.customer, "access record").map_err(malformed)?;
+                Fact::Access(a)
+            }
+            EventKind::PrivacyRequest => {
+                let r: PrivacyRequestPayload =
+                    payload(&event.payload, "privacy request").map_err(malformed)?;
+                named(&r.customer, "privacy request").map_err(malformed)?;
+                Fact::PrivacyRequest(r)
+            }
+            EventKind::Loyalty => {
+                let l: LoyaltyPayload =
+                    payload(&event.payload, "loyalty movement").map_err(malformed)?;
+                named(&l.customer, "loyalty movement").map_err(malformed)?;
+                if l.points.unsigned_abs() > MAX_LOYALTY_POINTS.unsigned_abs() {
+                    return Err(malformed(format!(
+                        "a loyalty movement carries at most {MAX_LOYALTY_POINTS} points, this one {}",
+                        l.points
+                    )));
+                }
+                Fact::Loyalty(l)
+            }
+            EventKind::Return
+            | EventKind::Closing
+            | EventKind::EReceipt
+            | EventKind::StockCount
+            | EventKind::Other => Fact::Recorded,
         };
         events.push(IncomingEvent {
             id: id.hyphenated().to_string(),
@@ -128,6 +201,60 @@ mod tests {
             (event(0, EventKind::Closing, json!({})), |e| {
                 matches!(e, BatchError::Malformed { .. })
             }),
+            // Clienteling facts: read and checked like sales, held to the store rule.
+            (
+                event(
+                    1,
+                    EventKind::CustomerCreated,
+                    json!({"local_id": "L-1", "first_name": "Léa", "last_name": "Martin",
+                           "store": "LYO-01", "created_at": 1}),
+                ),
+                |e| matches!(e, BatchError::ForeignStore { .. }),
+            ),
+            (
+                event(
+                    1,
+                    EventKind::CustomerCreated,
+                    json!({"local_id": " ", "first_name": "Léa", "last_name": "Martin",
+                           "store": "PAR-01", "created_at": 1}),
+                ),
+                |e| matches!(e, BatchError::Malformed { .. }),
+            ),
+            (
+                event(
+                    1,
+                    EventKind::Consent,
+                    json!({"customer": "C1", "channel": "fax", "granted": true, "at": 1,
+                           "staff": "camille"}),
+                ),
+                |e| matches!(e, BatchError::Malformed { .. }),
+            ),
+            (
+                event(
+                    1,
+                    EventKind::CustomerNote,
+                    json!({"customer": "", "text": "x", "author": "camille", "at": 1}),
+                ),
+                |e| matches!(e, BatchError::Malformed { .. }),
+            ),
+            (
+                event(
+                    1,
+                    EventKind::Loyalty,
+                    json!({"customer": "C1", "points": i64::MIN, "ticket": "T", "terminal": "T01",
+                           "at": 1}),
+                ),
+                |e| matches!(e, BatchError::Malformed { .. }),
+            ),
+            (
+                event(
+                    1,
+                    EventKind::PrivacyRequest,
+                    json!({"customer": "C1", "kind": "forget_me", "staff": "camille",
+                           "store": "PAR-01", "at": 1}),
+                ),
+                |e| matches!(e, BatchError::Malformed { .. }),
+            ),
             (
                 OutboxEvent {
                     id: "not-a-uuid".into(),

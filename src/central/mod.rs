@@ -11,6 +11,7 @@
 //! phone numbers. A request's span carries its method, path and device id.
 
 pub mod auth;
+pub mod customers;
 mod handlers;
 pub mod ingest;
 pub mod keys;
@@ -55,6 +56,8 @@ pub enum CentralError {
     Serve(#[from] std::io::Error),
     #[error("a background task of the central failed: {0}")]
     Task(String),
+    #[error("the central has no customer {id}")]
+    UnknownCustomer { id: String },
 }
 
 /// Serves the sync protocol on `listener` with the data in `data_dir` (created on first use,
@@ -156,6 +159,10 @@ pub struct Stats {
     pub duplicates_ignored: i64,
     /// Devices ever enrolled, revoked ones included.
     pub devices: i64,
+    /// GDPR access and erasure requests not answered yet.
+    pub open_privacy_requests: i64,
+    /// Loyalty movements that left a balance below zero (points redeemed twice offline).
+    pub loyalty_overdrawn: i64,
 }
 
 /// Events received from terminals, by kind (each counted once, however often it was sent).
@@ -167,6 +174,12 @@ pub struct Received {
     pub journal_entries: i64,
     pub e_receipts: i64,
     pub stock_counts: i64,
+    pub customers_created: i64,
+    pub consents: i64,
+    pub customer_notes: i64,
+    pub customer_accesses: i64,
+    pub privacy_requests: i64,
+    pub loyalty_movements: i64,
     pub other: i64,
 }
 
@@ -188,9 +201,55 @@ pub fn stats(data_dir: &Path) -> Result<Stats, CentralError> {
             journal_entries: count(EventKind::JournalEntry),
             e_receipts: count(EventKind::EReceipt),
             stock_counts: count(EventKind::StockCount),
+            customers_created: count(EventKind::CustomerCreated),
+            consents: count(EventKind::Consent),
+            customer_notes: count(EventKind::CustomerNote),
+            customer_accesses: count(EventKind::CustomerAccess),
+            privacy_requests: count(EventKind::PrivacyRequest),
+            loyalty_movements: count(EventKind::Loyalty),
             other: count(EventKind::Other),
         },
         duplicates_ignored: counters.duplicates_ignored,
         devices: counters.devices,
+        open_privacy_requests: counters.open_privacy_requests,
+        loyalty_overdrawn: counters.loyalty_overdrawn,
     })
+}
+
+/// A loyalty code for the customer `customer_id` (a chain id, or a local id merged into one),
+/// signed with the central's key: the customer's id, first name and tier, issued now.
+pub fn sign_loyalty(data_dir: &Path, customer_id: &str) -> Result<String, CentralError> {
+    sign_loyalty_at(data_dir, customer_id, chrono::Utc::now().timestamp())
+}
+
+/// [`sign_loyalty`] as if issued at `now` (Unix seconds, UTC).
+pub fn sign_loyalty_at(
+    data_dir: &Path,
+    customer_id: &str,
+    now: i64,
+) -> Result<String, CentralError> {
+    let holder = Store::open(data_dir, false)?
+        .loyalty_holder(customer_id)?
+        .ok_or_else(|| CentralError::UnknownCustomer {
+            id: customer_id.to_owned(),
+        })?;
+    let keys = SigningKeys::load_or_create(data_dir)?;
+    let claims = crate::domain::signed_code::LoyaltyClaims {
+        customer_id: holder.id,
+        display_name: holder.first_name,
+        tier: holder.tier,
+        issued_at: now,
+    };
+    Ok(crate::domain::signed_code::issue_loyalty(&claims, |m| {
+        keys.sign(m)
+    }))
+}
+
+/// Who opened the customer's record, when and where: to answer a GDPR access request.
+pub fn access_log(data_dir: &Path, customer_id: &str) -> Result<store::AccessLog, CentralError> {
+    Store::open(data_dir, false)?
+        .access_log(customer_id)?
+        .ok_or_else(|| CentralError::UnknownCustomer {
+            id: customer_id.to_owned(),
+        })
 }

@@ -13,8 +13,9 @@ use argon2::password_hash::PasswordHasher;
 use serde::Serialize;
 
 use crate::central::CentralError;
-use crate::central::store::{CartLine, SeedWriter, Store};
+use crate::central::store::{CartLine, OnlineOrder, OnlineOrderLine, SeedWriter, Store};
 use crate::domain::catalog::LocationKind;
+use crate::domain::customer::Channel;
 use crate::domain::demo::{self, mix};
 use crate::sync::protocol::{
     CustomerChange, LocationChange, PickupLineChange, PickupOrderChange, ProductChange,
@@ -198,6 +199,7 @@ impl Plan {
         &self,
         w: &mut SeedWriter<'_, '_>,
     ) -> Result<(), crate::central::store::StoreError> {
+        let mut online_orders = 0;
         for i in 0..self.customers {
             let c = demo::customer(i);
             w.customer(&CustomerChange {
@@ -214,19 +216,97 @@ impl Plan {
             if self.products > 0 && i % 3 == 0 {
                 let h = |salt: u64| mix(i, 9_000 + salt);
                 for l in 0..1 + h(1) % 4 {
+                    let product = demo::product(h(10 + l) % self.products);
+                    // About one line in four is cheaper on the web shop (a web discount of 10
+                    // or 20 %): the view shows the customer the price they saw online.
+                    let online_price_cents = (h(40 + l) % 4 == 0).then(|| {
+                        let off = if h(50 + l) % 2 == 0 { 10 } else { 20 };
+                        product.price.get() * (100 - off) / 100
+                    });
                     w.cart_line(&CartLine {
                         customer: c.public_id.clone(),
-                        gtin: demo::product(h(10 + l) % self.products)
-                            .gtin
-                            .as_str()
-                            .to_owned(),
+                        gtin: product.gtin.as_str().to_owned(),
                         quantity: 1 + (h(20 + l) % 2) as i64,
                         added_at: self.now - (h(30 + l) % (14 * 86_400)) as i64,
+                        online_price_cents,
                     })?;
                 }
             }
+            self.write_clienteling(w, i, &c.public_id, &mut online_orders)?;
         }
         self.orders.iter().try_for_each(|o| w.pickup_order(o))
+    }
+
+    /// The customer `i`'s consents, wishlist and web orders. `online_orders` numbers the web
+    /// orders across customers.
+    fn write_clienteling(
+        &self,
+        w: &mut SeedWriter<'_, '_>,
+        i: u64,
+        customer: &str,
+        online_orders: &mut u64,
+    ) -> Result<(), crate::central::store::StoreError> {
+        let h = |salt: u64| mix(i, 11_000 + salt);
+        let staff = |salt: u64| demo::STAFF[(h(salt) % demo::STAFF.len() as u64) as usize].login;
+        let within = |salt: u64, days: u64| self.now - (h(salt) % (days * 86_400)) as i64;
+        // One customer in five was never asked; the others answered for e-mail (two in three
+        // yes), and half of those for SMS too.
+        if h(1) % 5 != 0 {
+            w.consent(
+                customer,
+                Channel::Email,
+                h(2) % 3 != 0,
+                within(3, 365),
+                staff(4),
+            )?;
+            if h(5) % 2 == 0 {
+                w.consent(
+                    customer,
+                    Channel::Sms,
+                    h(6) % 2 == 0,
+                    within(7, 365),
+                    staff(8),
+                )?;
+            }
+        }
+        if self.products == 0 {
+            return Ok(());
+        }
+        let product = |salt: u64| demo::product(h(salt) % self.products);
+        // One customer in four keeps a wishlist.
+        if i % 4 == 1 {
+            for l in 0..1 + h(10) % 3 {
+                w.wish(customer, product(20 + l).gtin.as_str(), within(30 + l, 90))?;
+            }
+        }
+        // One customer in five bought on the web shop; the last order of one in ten is still
+        // on its way (not a purchase yet).
+        if i % 5 == 2 {
+            let count = 1 + h(40) % 2;
+            for o in 0..count {
+                *online_orders += 1;
+                let lines = (0..1 + h(50 + o) % 3)
+                    .map(|l| {
+                        let p = product(60 + 10 * o + l);
+                        let quantity = 1 + (h(90 + 10 * o + l) % 2) as i64;
+                        OnlineOrderLine {
+                            gtin: p.gtin.as_str().to_owned(),
+                            quantity,
+                            amount_cents: p.price.get() * quantity,
+                        }
+                    })
+                    .collect();
+                let shipping = o + 1 == count && i % 10 == 7;
+                w.online_order(&OnlineOrder {
+                    id: format!("W{:07}", *online_orders),
+                    customer: customer.to_owned(),
+                    status: if shipping { "shipped" } else { "delivered" }.to_owned(),
+                    created_at: within(45 + o, 180),
+                    lines,
+                })?;
+            }
+        }
+        Ok(())
     }
 
     fn summary(&self) -> SeedSummary {

@@ -21,18 +21,29 @@ use crate::domain::journal::sha256_hex;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use rusqlite_migration::{M, Migrations};
 
+use crate::central::customers::{CustomerQuery, name_key, prefix_bound};
+use crate::domain::customer::{
+    CartItem, Channel, Consent, CustomerHit, CustomerView, Note, Purchase, ViewSource, WishItem,
+    email_key, phone_key,
+};
 use crate::domain::gtin::Gtin;
 use crate::domain::journal::GENESIS_HASH;
 use crate::sync::protocol::{
-    Change, CustomerChange, EventKind, JournalPayload, LocationChange, PickupOrderChange,
-    ProductChange, SalePayload, StaffChange, StockChange, StockLevelChange,
+    AccessPayload, Change, ConsentPayload, CustomerChange, CustomerCreatedPayload,
+    CustomerMergedChange, EventKind, JournalPayload, LocationChange, LoyaltyPayload, NotePayload,
+    PickupOrderChange, PrivacyRequestPayload, ProductChange, SalePayload, StaffChange, StockChange,
+    StockLevelChange,
 };
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "central.db";
 
-static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("migrations/0001_central.sql"))]));
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![
+        M::up(include_str!("migrations/0001_central.sql")),
+        M::up(include_str!("migrations/0002_clienteling.sql")),
+    ])
+});
 
 /// Readers kept open between requests; more are opened under load and closed afterwards.
 const IDLE_READERS: usize = 4;
@@ -119,6 +130,12 @@ pub struct IncomingEvent {
 pub enum Fact {
     Sale(SalePayload),
     Journal(JournalPayload),
+    CustomerCreated(CustomerCreatedPayload),
+    Consent(ConsentPayload),
+    Note(NotePayload),
+    Access(AccessPayload),
+    PrivacyRequest(PrivacyRequestPayload),
+    Loyalty(LoyaltyPayload),
     /// Kept and counted only.
     Recorded,
 }
@@ -167,6 +184,55 @@ pub struct Counters {
     pub received: BTreeMap<String, i64>,
     pub duplicates_ignored: i64,
     pub devices: i64,
+    /// Privacy requests (access, erasure) not yet answered.
+    pub open_privacy_requests: i64,
+    /// Loyalty movements that left a balance below zero.
+    pub loyalty_overdrawn: i64,
+}
+
+/// Who opened a customer's record, when and where (the GDPR access log).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AccessEntry {
+    /// Unix seconds, UTC.
+    pub at: i64,
+    pub staff: String,
+    pub terminal: String,
+    pub store: String,
+    pub device: String,
+}
+
+/// A customer's access log.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AccessLog {
+    /// The chain's id (a local id asked for is resolved).
+    pub customer: String,
+    /// Newest first.
+    pub accesses: Vec<AccessEntry>,
+}
+
+/// What a loyalty code says of its holder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoyaltyHolder {
+    pub id: String,
+    pub first_name: String,
+    pub tier: String,
+}
+
+/// A web shop order, delivered or not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OnlineOrder {
+    pub id: String,
+    pub customer: String,
+    pub status: String,
+    pub created_at: i64,
+    pub lines: Vec<OnlineOrderLine>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OnlineOrderLine {
+    pub gtin: String,
+    pub quantity: i64,
+    pub amount_cents: i64,
 }
 
 /// A line of a customer's online cart.
@@ -176,6 +242,8 @@ pub struct CartLine {
     pub gtin: String,
     pub quantity: i64,
     pub added_at: i64,
+    /// The web shop's unit price when it differs from the store's.
+    pub online_price_cents: Option<i64>,
 }
 
 const META_SEEDED: &str = "seeded_products";
@@ -197,6 +265,7 @@ impl Store {
         }
         let mut writer = connect(&path)?;
         MIGRATIONS.to_latest(&mut writer)?;
+        fill_search_keys(&mut writer)?;
         Ok(Store {
             path,
             writer: Mutex::new(writer),
@@ -427,6 +496,12 @@ impl Store {
             match &event.fact {
                 Fact::Sale(sale) => record_sale(&tx, &event.id, &store, sale, now, &mut touched)?,
                 Fact::Journal(entry) => journal.follow(device_id, entry),
+                Fact::CustomerCreated(c) => record_customer_created(&tx, &store, c, now)?,
+                Fact::Consent(c) => record_consent(&tx, c)?,
+                Fact::Note(n) => record_note(&tx, &event.id, n)?,
+                Fact::Access(a) => record_access(&tx, &event.id, device_id, a)?,
+                Fact::PrivacyRequest(r) => record_privacy_request(&tx, &event.id, r)?,
+                Fact::Loyalty(l) => record_loyalty(&tx, &event.id, l, now)?,
                 Fact::Recorded => {}
             }
             *received.entry(event.kind.stats_key()).or_default() += 1;
@@ -544,9 +619,16 @@ impl Store {
                     counters.received.insert(key.to_owned(), value);
                 } else if name == DUPLICATES {
                     counters.duplicates_ignored = value;
+                } else if name == LOYALTY_OVERDRAWN {
+                    counters.loyalty_overdrawn = value;
                 }
             }
             counters.devices = tx.query_row("SELECT count(*) FROM device", [], |row| row.get(0))?;
+            counters.open_privacy_requests = tx.query_row(
+                "SELECT count(*) FROM privacy_request WHERE status = 'open'",
+                [],
+                |row| row.get(0),
+            )?;
             Ok(counters)
         })
     }
@@ -567,6 +649,64 @@ impl Store {
                     },
                 )
                 .optional()?)
+        })
+    }
+
+    /// Customers matching `query`, at most `limit` of them.
+    pub fn search_customers(&self, query: &CustomerQuery, limit: u32) -> Result<Vec<CustomerHit>> {
+        self.read(|tx| search_customers(tx, query, limit))
+    }
+
+    /// The 360° view of the customer `id` (a chain id, or a local id merged into one), as of
+    /// `now`; None for a customer the central does not have.
+    pub fn customer_view(&self, id: &str, now: i64) -> Result<Option<CustomerView>> {
+        self.read(|tx| customer_view(tx, id, now))
+    }
+
+    /// What a loyalty code for the customer `id` carries; None for an unknown customer.
+    pub fn loyalty_holder(&self, id: &str) -> Result<Option<LoyaltyHolder>> {
+        self.read(|tx| {
+            let id = resolve_customer(tx, id)?;
+            Ok(tx
+                .query_row(
+                    "SELECT id, first_name, tier FROM customer WHERE id = ?1",
+                    params![id],
+                    |row| {
+                        Ok(LoyaltyHolder {
+                            id: row.get(0)?,
+                            first_name: row.get(1)?,
+                            tier: row.get(2)?,
+                        })
+                    },
+                )
+                .optional()?)
+        })
+    }
+
+    /// Who opened the record of the customer `id`, newest first; None when the central neither
+    /// has the customer nor any access to their record (an erased customer's log is kept).
+    pub fn access_log(&self, id: &str) -> Result<Option<AccessLog>> {
+        self.read(|tx| {
+            let customer = resolve_customer(tx, id)?;
+            let accesses = tx
+                .prepare(&format!(
+                    "SELECT at, staff, terminal, store, device FROM access_log
+                     WHERE customer IN {CUSTOMER_IDS} ORDER BY at DESC, rowid DESC"
+                ))?
+                .query_map(params![customer], |row| {
+                    Ok(AccessEntry {
+                        at: row.get(0)?,
+                        staff: row.get(1)?,
+                        terminal: row.get(2)?,
+                        store: row.get(3)?,
+                        device: row.get(4)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let known = tx
+                .prepare_cached("SELECT 1 FROM customer WHERE id = ?1")?
+                .exists(params![customer])?;
+            Ok((known || !accesses.is_empty()).then_some(AccessLog { customer, accesses }))
         })
     }
 
@@ -689,22 +829,7 @@ impl SeedWriter<'_, '_> {
 
     /// A customer, pulled by every store (the demo chain's customers shop everywhere).
     pub fn customer(&mut self, c: &CustomerChange) -> Result<()> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO customer (id, first_name, last_name, email, phone, loyalty_points,
-                                       tier, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                c.id,
-                c.first_name,
-                c.last_name,
-                c.email,
-                c.phone,
-                c.loyalty_points,
-                c.tier,
-                c.updated_at
-            ])?;
+        insert_customer(self.tx, c)?;
         log_change(self.tx, None, &Change::Customer(c.clone()))
     }
 
@@ -712,10 +837,71 @@ impl SeedWriter<'_, '_> {
     pub fn cart_line(&mut self, line: &CartLine) -> Result<()> {
         self.tx
             .prepare_cached(
-                "INSERT INTO cart_line (customer, gtin, quantity, added_at) VALUES (?1, ?2, ?3, ?4)
+                "INSERT INTO cart_line (customer, gtin, quantity, added_at, online_price_cents)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (customer, gtin) DO UPDATE SET quantity = quantity + excluded.quantity",
             )?
-            .execute(params![line.customer, line.gtin, line.quantity, line.added_at])?;
+            .execute(params![
+                line.customer,
+                line.gtin,
+                line.quantity,
+                line.added_at,
+                line.online_price_cents
+            ])?;
+        Ok(())
+    }
+
+    /// A consent the customer gave or refused on the web shop (fetched on demand).
+    pub fn consent(
+        &mut self,
+        customer: &str,
+        channel: Channel,
+        granted: bool,
+        at: i64,
+        staff: &str,
+    ) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO consent (customer, channel, granted, at, staff)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![customer, channel.as_str(), granted, at, staff])?;
+        Ok(())
+    }
+
+    /// A product on a customer's wishlist.
+    pub fn wish(&mut self, customer: &str, gtin: &str, added_at: i64) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO wishlist (customer, gtin, added_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![customer, gtin, added_at])?;
+        Ok(())
+    }
+
+    /// A web shop order with its lines; its total is the sum of its lines.
+    pub fn online_order(&mut self, o: &OnlineOrder) -> Result<()> {
+        let total: i64 = o.lines.iter().map(|l| l.amount_cents).sum();
+        self.tx
+            .prepare_cached(
+                "INSERT INTO online_order (id, customer, status, created_at, total_cents)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![o.id, o.customer, o.status, o.created_at, total])?;
+        let mut line = self.tx.prepare_cached(
+            "INSERT INTO online_order_line (order_id, line_no, gtin, quantity, amount_cents)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (n, l) in o.lines.iter().enumerate() {
+            line.execute(params![
+                o.id,
+                n as i64 + 1,
+                l.gtin,
+                l.quantity,
+                l.amount_cents
+            ])?;
+        }
         Ok(())
     }
 
@@ -821,6 +1007,11 @@ fn record_sale(
     now: i64,
     touched: &mut BTreeSet<String>,
 ) -> Result<()> {
+    // A sale made offline to a customer created at this counter names the local id.
+    let customer = match &sale.customer {
+        Some(id) => Some(resolve_customer(tx, id)?),
+        None => None,
+    };
     tx.prepare_cached(
         "INSERT INTO sale (event_id, store, terminal, ticket, created_at, training, total_cents,
                            customer)
@@ -834,7 +1025,7 @@ fn record_sale(
         sale.created_at,
         sale.training,
         sale.total_cents,
-        sale.customer
+        customer
     ])?;
     let sale_id = tx.last_insert_rowid();
     let mut insert_line = tx.prepare_cached(
@@ -905,6 +1096,534 @@ fn stock_levels(tx: &Transaction<'_>, gtin: &str) -> Result<Vec<StockLevelChange
     Ok(levels)
 }
 
+// --- Clienteling facts ---
+
+/// The tier a customer created at a counter starts in (the demo chain's entry tier).
+pub const NEW_CUSTOMER_TIER: &str = "essentiel";
+
+/// The fewest digits of a phone key a customer creation is merged on.
+const MIN_PHONE_DIGITS: usize = 8;
+
+/// The counter of loyalty movements that left a balance below zero: two terminals offline
+/// redeemed the same points. The central keeps the movement (the customer left with the goods)
+/// and counts it for the operator.
+pub const LOYALTY_OVERDRAWN: &str = "loyalty.overdrawn";
+
+/// The chain's id for a customer reference: the id itself, or the chain id a terminal's local id
+/// was merged into.
+fn resolve_customer(tx: &Transaction<'_>, id: &str) -> Result<String> {
+    let aliased: Option<String> = tx
+        .prepare_cached("SELECT id FROM customer_alias WHERE local_id = ?1")?
+        .query_row(params![id], |row| row.get(0))
+        .optional()?;
+    Ok(aliased.unwrap_or_else(|| id.to_owned()))
+}
+
+/// The ids a customer's facts may be stored under, as a subquery on `?1` (the chain id): facts
+/// applied before their customer's merge keep the local id they came with.
+const CUSTOMER_IDS: &str = "(SELECT ?1 UNION SELECT local_id FROM customer_alias WHERE id = ?1)";
+
+/// Inserts a customer with their search keys.
+fn insert_customer(tx: &Transaction<'_>, c: &CustomerChange) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO customer (id, first_name, last_name, email, phone, loyalty_points, tier,
+                               updated_at, email_key, phone_key, first_key, last_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        c.id,
+        c.first_name,
+        c.last_name,
+        c.email,
+        c.phone,
+        c.loyalty_points,
+        c.tier,
+        c.updated_at,
+        c.email.as_deref().map(email_key).filter(|k| !k.is_empty()),
+        c.phone.as_deref().map(phone_key).filter(|k| !k.is_empty()),
+        name_key(&c.first_name),
+        name_key(&c.last_name),
+    ])?;
+    Ok(())
+}
+
+/// Fills the search keys of customers written before migration 0002 (or by an older seed): the
+/// keys are computed by Rust code SQLite does not have. Runs on every open; a no-op once done.
+fn fill_search_keys(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction()?;
+    let rows = tx
+        .prepare(
+            "SELECT id, first_name, last_name, email, phone FROM customer WHERE first_key IS NULL",
+        )?
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, Option<String>>(3)?,
+                row.get::<_, Option<String>>(4)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if rows.is_empty() {
+        return Ok(tx.finish()?);
+    }
+    {
+        let mut update = tx.prepare(
+            "UPDATE customer SET email_key = ?2, phone_key = ?3, first_key = ?4, last_key = ?5
+             WHERE id = ?1",
+        )?;
+        for (id, first, last, email, phone) in &rows {
+            update.execute(params![
+                id,
+                email.as_deref().map(email_key).filter(|k| !k.is_empty()),
+                phone.as_deref().map(phone_key).filter(|k| !k.is_empty()),
+                name_key(first),
+                name_key(last),
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The customer `id` as the change log carries it.
+fn customer_change(tx: &Transaction<'_>, id: &str) -> Result<Option<CustomerChange>> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT id, first_name, last_name, email, phone, loyalty_points, tier, updated_at
+             FROM customer WHERE id = ?1",
+        )?
+        .query_row(params![id], |row| {
+            Ok(CustomerChange {
+                id: row.get(0)?,
+                first_name: row.get(1)?,
+                last_name: row.get(2)?,
+                email: row.get(3)?,
+                phone: row.get(4)?,
+                loyalty_points: row.get(5)?,
+                tier: row.get(6)?,
+                updated_at: row.get(7)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The next id of the chain's `C%08d` series. Ids ever handed out through an alias count too,
+/// so that an id is never given twice even once its customer is erased.
+fn next_customer_id(tx: &Transaction<'_>) -> Result<String> {
+    let max: Option<i64> = tx.query_row(
+        "SELECT max(n) FROM (
+             SELECT CAST(substr(id, 2) AS INTEGER) AS n FROM customer WHERE id GLOB 'C[0-9]*'
+             UNION ALL
+             SELECT CAST(substr(id, 2) AS INTEGER) FROM customer_alias WHERE id GLOB 'C[0-9]*')",
+        [],
+        |row| row.get(0),
+    )?;
+    Ok(format!("C{:08}", max.unwrap_or(0) + 1))
+}
+
+/// A customer created at a counter: merged with the customer of the same e-mail (first) or
+/// phone, or created with the next chain id. The terminal's local id becomes an alias, its store
+/// hears of the merge, and every store gets the customer.
+fn record_customer_created(
+    tx: &Transaction<'_>,
+    store: &str,
+    c: &CustomerCreatedPayload,
+    now: i64,
+) -> Result<()> {
+    let already: Option<String> = tx
+        .prepare_cached("SELECT id FROM customer_alias WHERE local_id = ?1")?
+        .query_row(params![c.local_id], |row| row.get(0))
+        .optional()?;
+    let by_key = |column: &str, key: Option<String>| -> Result<Option<String>> {
+        let Some(key) = key.filter(|k| !k.is_empty()) else {
+            return Ok(None);
+        };
+        Ok(tx
+            .prepare_cached(&format!(
+                "SELECT id FROM customer WHERE {column} = ?1 ORDER BY id LIMIT 1"
+            ))?
+            .query_row(params![key], |row| row.get(0))
+            .optional()?)
+    };
+    let id = match already {
+        // The same local id created again (a terminal's outbox replayed under new UUIDs): it
+        // keeps the id it was given the first time.
+        Some(id) => id,
+        None => match by_key("email_key", c.email.as_deref().map(email_key))? {
+            Some(id) => id,
+            // A phone merges only when it is a whole number (the counter checks 8 to 15
+            // digits): a stray short key must never fold two people into one record.
+            None => match by_key(
+                "phone_key",
+                c.phone
+                    .as_deref()
+                    .map(phone_key)
+                    .filter(|k| k.len() >= MIN_PHONE_DIGITS),
+            )? {
+                Some(id) => id,
+                None => {
+                    let id = next_customer_id(tx)?;
+                    insert_customer(
+                        tx,
+                        &CustomerChange {
+                            id: id.clone(),
+                            first_name: c.first_name.trim().to_owned(),
+                            last_name: c.last_name.trim().to_owned(),
+                            email: c.email.clone().filter(|e| !e.trim().is_empty()),
+                            phone: c.phone.clone().filter(|p| !p.trim().is_empty()),
+                            loyalty_points: 0,
+                            tier: NEW_CUSTOMER_TIER.to_owned(),
+                            updated_at: now,
+                        },
+                    )?;
+                    id
+                }
+            },
+        },
+    };
+    tx.prepare_cached(
+        "INSERT INTO customer_alias (local_id, id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![c.local_id, id])?;
+    log_change(
+        tx,
+        Some(store),
+        &Change::CustomerMerged(CustomerMergedChange {
+            local_id: c.local_id.clone(),
+            id: id.clone(),
+        }),
+    )?;
+    if let Some(customer) = customer_change(tx, &id)? {
+        log_change(tx, None, &Change::Customer(customer))?;
+    }
+    Ok(())
+}
+
+/// The latest consent wins, by when the customer gave it, whatever order terminals push in. On
+/// a tie a withdrawal wins: in doubt, the customer is not contacted.
+fn record_consent(tx: &Transaction<'_>, c: &ConsentPayload) -> Result<()> {
+    let customer = resolve_customer(tx, &c.customer)?;
+    tx.prepare_cached(
+        "INSERT INTO consent (customer, channel, granted, at, staff) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (customer, channel) DO UPDATE
+             SET granted = excluded.granted, at = excluded.at, staff = excluded.staff
+             WHERE excluded.at > consent.at
+                OR (excluded.at = consent.at AND excluded.granted = 0)",
+    )?
+    .execute(params![
+        customer,
+        c.channel.as_str(),
+        c.granted,
+        c.at,
+        c.staff
+    ])?;
+    Ok(())
+}
+
+fn record_note(tx: &Transaction<'_>, event_id: &str, n: &NotePayload) -> Result<()> {
+    let customer = resolve_customer(tx, &n.customer)?;
+    tx.prepare_cached(
+        "INSERT INTO customer_note (event_id, customer, text, author, at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![event_id, customer, n.text, n.author, n.at])?;
+    Ok(())
+}
+
+fn record_access(
+    tx: &Transaction<'_>,
+    event_id: &str,
+    device_id: &str,
+    a: &AccessPayload,
+) -> Result<()> {
+    let customer = resolve_customer(tx, &a.customer)?;
+    tx.prepare_cached(
+        "INSERT INTO access_log (event_id, customer, staff, terminal, store, device, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        event_id, customer, a.staff, a.terminal, a.store, device_id, a.at
+    ])?;
+    Ok(())
+}
+
+fn record_privacy_request(
+    tx: &Transaction<'_>,
+    event_id: &str,
+    r: &PrivacyRequestPayload,
+) -> Result<()> {
+    let customer = resolve_customer(tx, &r.customer)?;
+    tx.prepare_cached(
+        "INSERT INTO privacy_request (event_id, customer, kind, staff, store, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        event_id,
+        customer,
+        r.kind.as_str(),
+        r.staff,
+        r.store,
+        r.at
+    ])?;
+    tracing::info!(customer, kind = r.kind.as_str(), "privacy request recorded");
+    Ok(())
+}
+
+/// Points earned or redeemed: the movement is kept, the balance moves and every store hears the
+/// new balance. A balance below zero is kept and counted ([`LOYALTY_OVERDRAWN`]).
+fn record_loyalty(
+    tx: &Transaction<'_>,
+    event_id: &str,
+    l: &LoyaltyPayload,
+    now: i64,
+) -> Result<()> {
+    let customer = resolve_customer(tx, &l.customer)?;
+    tx.prepare_cached(
+        "INSERT INTO loyalty_movement (event_id, customer, points, ticket, terminal, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        event_id, customer, l.points, l.ticket, l.terminal, l.at
+    ])?;
+    let moved = tx
+        .prepare_cached(
+            "UPDATE customer SET loyalty_points = loyalty_points + ?2, updated_at = ?3
+             WHERE id = ?1",
+        )?
+        .execute(params![customer, l.points, now])?;
+    if moved == 0 {
+        // Erased since, or never known here: the movement stays on record, no balance to move.
+        tracing::warn!(
+            customer,
+            "loyalty points for a customer the central does not have"
+        );
+        return Ok(());
+    }
+    if let Some(change) = customer_change(tx, &customer)? {
+        if change.loyalty_points < 0 {
+            tracing::warn!(customer, "a loyalty balance went below zero");
+            bump(tx, LOYALTY_OVERDRAWN, 1)?;
+        }
+        log_change(tx, None, &Change::Customer(change))?;
+    }
+    Ok(())
+}
+
+/// The hits of a customer search, by last then first name.
+fn search_customers(
+    tx: &Transaction<'_>,
+    query: &CustomerQuery,
+    limit: u32,
+) -> Result<Vec<CustomerHit>> {
+    const COLUMNS: &str = "SELECT id, first_name, last_name, email, phone, tier FROM customer";
+    const ORDER: &str = "ORDER BY last_key, first_key, id LIMIT ?";
+    let (sql, args): (String, Vec<String>) = match query {
+        CustomerQuery::Email(key) => (
+            format!("{COLUMNS} WHERE email_key = ? {ORDER}"),
+            vec![key.clone()],
+        ),
+        CustomerQuery::Phone(key) => (
+            format!("{COLUMNS} WHERE phone_key = ? {ORDER}"),
+            vec![key.clone()],
+        ),
+        CustomerQuery::Name { whole, splits } => {
+            let mut sql = format!(
+                "{COLUMNS} WHERE (first_key >= ? AND first_key < ?) OR (last_key >= ? AND last_key < ?)"
+            );
+            let bound = prefix_bound(whole);
+            let mut args = vec![whole.clone(), bound.clone(), whole.clone(), bound];
+            for (word, rest) in splits {
+                sql.push_str(
+                    " OR (first_key >= ? AND first_key < ? AND last_key >= ? AND last_key < ?)
+                      OR (last_key >= ? AND last_key < ? AND first_key >= ? AND first_key < ?)",
+                );
+                let (wb, rb) = (prefix_bound(word), prefix_bound(rest));
+                for _ in 0..2 {
+                    args.extend([word.clone(), wb.clone(), rest.clone(), rb.clone()]);
+                }
+            }
+            sql.push(' ');
+            sql.push_str(ORDER);
+            (sql, args)
+        }
+    };
+    let mut stmt = tx.prepare_cached(&sql)?;
+    let mut values: Vec<&dyn rusqlite::ToSql> =
+        args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
+    values.push(&limit);
+    let hits = stmt
+        .query_map(values.as_slice(), |row| {
+            Ok(CustomerHit {
+                id: row.get(0)?,
+                first_name: row.get(1)?,
+                last_name: row.get(2)?,
+                email: row.get(3)?,
+                phone: row.get(4)?,
+                tier: row.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(hits)
+}
+
+/// Purchases and returns shown in a view: the latest ones.
+pub const VIEW_PURCHASES: i64 = 50;
+
+/// Everything staff may see of the customer `id` (a chain id or a local id merged into one).
+fn customer_view(tx: &Transaction<'_>, id: &str, now: i64) -> Result<Option<CustomerView>> {
+    let id = resolve_customer(tx, id)?;
+    let identity = tx
+        .prepare_cached(
+            "SELECT id, first_name, last_name, email, phone, tier, loyalty_points
+             FROM customer WHERE id = ?1",
+        )?
+        .query_row(params![id], |row| {
+            Ok(CustomerView {
+                id: row.get(0)?,
+                first_name: row.get(1)?,
+                last_name: row.get(2)?,
+                email: row.get(3)?,
+                phone: row.get(4)?,
+                tier: row.get(5)?,
+                loyalty_points: row.get(6)?,
+                consents: Vec::new(),
+                purchases: Vec::new(),
+                returns: Vec::new(),
+                online_cart: Vec::new(),
+                wishlist: Vec::new(),
+                notes: Vec::new(),
+                source: ViewSource::Central,
+                fetched_at: now,
+            })
+        })
+        .optional()?;
+    let Some(mut view) = identity else {
+        return Ok(None);
+    };
+
+    // Consents stored under an alias too: the same rule as on ingest picks the one that holds.
+    let mut consents: BTreeMap<&'static str, (bool, i64)> = BTreeMap::new();
+    let rows = tx
+        .prepare_cached(&format!(
+            "SELECT channel, granted, at FROM consent WHERE customer IN {CUSTOMER_IDS}"
+        ))?
+        .query_map(params![id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, bool>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (channel, granted, at) in rows {
+        let Some(channel) = Channel::parse(&channel) else {
+            continue;
+        };
+        let slot = consents.entry(channel.as_str()).or_insert((granted, at));
+        if at > slot.1 || (at == slot.1 && !granted) {
+            *slot = (granted, at);
+        }
+    }
+    view.consents = Channel::ALL
+        .iter()
+        .map(|&channel| match consents.get(channel.as_str()) {
+            Some(&(granted, at)) => Consent {
+                channel,
+                granted,
+                at: Some(at),
+            },
+            None => Consent {
+                channel,
+                granted: false,
+                at: None,
+            },
+        })
+        .collect();
+
+    let purchase = |row: &rusqlite::Row<'_>| {
+        Ok(Purchase {
+            reference: row.get(0)?,
+            channel: row.get(1)?,
+            location: row.get(2)?,
+            at: row.get(3)?,
+            total_cents: row.get(4)?,
+            items: row.get(5)?,
+        })
+    };
+    // Training tickets are out of the real history, as they are out of the totals.
+    view.purchases = tx
+        .prepare_cached(&format!(
+            "SELECT s.ticket, 'store', s.store, s.created_at, s.total_cents,
+                    (SELECT coalesce(sum(abs(quantity)), 0) FROM sale_line WHERE sale_id = s.id)
+             FROM sale s
+             WHERE s.customer IN {CUSTOMER_IDS} AND s.training = 0 AND s.total_cents >= 0
+             UNION ALL
+             SELECT o.id, 'online', 'web', o.created_at, o.total_cents,
+                    (SELECT coalesce(sum(quantity), 0) FROM online_order_line
+                     WHERE order_id = o.id)
+             FROM online_order o WHERE o.customer = ?1 AND o.status = 'delivered'
+             ORDER BY 4 DESC, 1 DESC LIMIT ?2"
+        ))?
+        .query_map(params![id, VIEW_PURCHASES], purchase)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    view.returns = tx
+        .prepare_cached(&format!(
+            "SELECT s.ticket, 'store', s.store, s.created_at, s.total_cents,
+                    (SELECT coalesce(sum(abs(quantity)), 0) FROM sale_line WHERE sale_id = s.id)
+             FROM sale s
+             WHERE s.customer IN {CUSTOMER_IDS} AND s.training = 0 AND s.total_cents < 0
+             ORDER BY s.created_at DESC, s.id DESC LIMIT ?2"
+        ))?
+        .query_map(params![id, VIEW_PURCHASES], purchase)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    view.online_cart = tx
+        .prepare_cached(
+            "SELECT c.gtin, coalesce(p.name, ''), c.quantity,
+                    coalesce(c.online_price_cents, p.price_cents, 0), c.added_at
+             FROM cart_line c LEFT JOIN product p ON p.gtin = c.gtin
+             WHERE c.customer = ?1 ORDER BY c.added_at DESC, c.gtin",
+        )?
+        .query_map(params![id], |row| {
+            Ok(CartItem {
+                gtin: row.get(0)?,
+                name: row.get(1)?,
+                quantity: row.get(2)?,
+                online_price_cents: row.get(3)?,
+                added_at: row.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    view.wishlist = tx
+        .prepare_cached(
+            "SELECT w.gtin, coalesce(p.name, '') FROM wishlist w
+             LEFT JOIN product p ON p.gtin = w.gtin
+             WHERE w.customer = ?1 ORDER BY w.added_at DESC, w.gtin",
+        )?
+        .query_map(params![id], |row| {
+            Ok(WishItem {
+                gtin: row.get(0)?,
+                name: row.get(1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    view.notes = tx
+        .prepare_cached(&format!(
+            "SELECT at, author, text FROM customer_note WHERE customer IN {CUSTOMER_IDS}
+             ORDER BY at DESC, rowid DESC"
+        ))?
+        .query_map(params![id], |row| {
+            Ok(Note {
+                at: row.get(0)?,
+                author: row.get(1)?,
+                text: row.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Some(view))
+}
+
 fn log_change(tx: &Transaction<'_>, store: Option<&str>, change: &Change) -> Result<()> {
     let json =
         serde_json::to_string(change).map_err(|e| StoreError::Corrupt(format!("change: {e}")))?;
@@ -963,6 +1682,12 @@ mod tests {
             EventKind::JournalEntry,
             EventKind::EReceipt,
             EventKind::StockCount,
+            EventKind::CustomerCreated,
+            EventKind::Consent,
+            EventKind::CustomerNote,
+            EventKind::CustomerAccess,
+            EventKind::PrivacyRequest,
+            EventKind::Loyalty,
             EventKind::Other,
         ] {
             assert_eq!(
@@ -997,5 +1722,402 @@ mod tests {
         // A third entry that names the first as its predecessor: the second was dropped.
         state.follow("d", &entry(3, &first.hash));
         assert_eq!(state.first_break, Some(3));
+    }
+
+    // --- Clienteling ---
+
+    use crate::domain::customer::PrivacyRequestKind;
+
+    const NOW: i64 = 1_764_000_000;
+
+    /// A central with one store, two customers and one enrolled device, and the device's next
+    /// sequence.
+    struct Chain {
+        _dir: tempfile::TempDir,
+        store: Store,
+        seq: i64,
+    }
+
+    fn customer(id: &str, first: &str, last: &str, email: &str, phone: &str) -> CustomerChange {
+        CustomerChange {
+            id: id.into(),
+            first_name: first.into(),
+            last_name: last.into(),
+            email: Some(email.into()),
+            phone: Some(phone.into()),
+            loyalty_points: 100,
+            tier: "or".into(),
+            updated_at: 1,
+        }
+    }
+
+    fn chain() -> Chain {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path(), true).expect("open");
+        store
+            .seed_step(|w| {
+                for code in ["PAR-01", "LYO-01"] {
+                    w.location(&LocationChange {
+                        code: code.into(),
+                        name: code.into(),
+                        kind: "store".into(),
+                    })?;
+                }
+                w.customer(&customer(
+                    "C00000001",
+                    "Hélène",
+                    "Lefèvre",
+                    "helene.lefevre@example.org",
+                    "+33 6 12 34 56 78",
+                ))?;
+                w.customer(&customer(
+                    "C00000002",
+                    "Jean-Pierre",
+                    "Martin",
+                    "jp@example.org",
+                    "06 98 76 54 32",
+                ))
+            })
+            .expect("seed");
+        store
+            .add_enrollment_code(&[1; 32], "PAR-01", 0, i64::MAX)
+            .expect("code");
+        let outcome = store
+            .enroll(&[1; 32], "D1", "T01", &[2; 32], 1)
+            .expect("enroll");
+        assert!(matches!(outcome, EnrollOutcome::Enrolled { .. }));
+        Chain {
+            _dir: dir,
+            store,
+            seq: 0,
+        }
+    }
+
+    impl Chain {
+        /// Pushes one fact as the next event; returns the event, to push it again.
+        fn push(&mut self, kind: EventKind, fact: Fact) -> IncomingEvent {
+            self.seq += 1;
+            let event = IncomingEvent {
+                id: uuid::Uuid::new_v4().hyphenated().to_string(),
+                seq: self.seq,
+                kind,
+                created_at: NOW,
+                payload: "{}".into(),
+                fact,
+            };
+            self.push_again(&event);
+            event
+        }
+
+        fn push_again(&self, event: &IncomingEvent) {
+            let outcome = self
+                .store
+                .push("D1", std::slice::from_ref(event), NOW)
+                .expect("push");
+            assert!(matches!(outcome, PushOutcome::Applied { .. }));
+        }
+
+        fn created(&mut self, local_id: &str, email: Option<&str>, phone: Option<&str>) {
+            self.push(
+                EventKind::CustomerCreated,
+                Fact::CustomerCreated(CustomerCreatedPayload {
+                    local_id: local_id.into(),
+                    first_name: "Zoé".into(),
+                    last_name: "Durand".into(),
+                    email: email.map(Into::into),
+                    phone: phone.map(Into::into),
+                    store: "PAR-01".into(),
+                    created_at: NOW,
+                }),
+            );
+        }
+
+        fn loyalty(&mut self, customer: &str, points: i64) {
+            self.push(
+                EventKind::Loyalty,
+                Fact::Loyalty(LoyaltyPayload {
+                    customer: customer.into(),
+                    points,
+                    ticket: "T01-000001".into(),
+                    terminal: "T01".into(),
+                    at: NOW,
+                }),
+            );
+        }
+
+        fn consent(&mut self, customer: &str, granted: bool, at: i64) {
+            self.push(
+                EventKind::Consent,
+                Fact::Consent(ConsentPayload {
+                    customer: customer.into(),
+                    channel: Channel::Email,
+                    granted,
+                    at,
+                    staff: "camille".into(),
+                }),
+            );
+        }
+
+        fn view(&self, id: &str) -> CustomerView {
+            self.store
+                .customer_view(id, NOW)
+                .expect("view")
+                .expect("a known customer")
+        }
+
+        fn changes(&self, store: &str) -> Vec<Change> {
+            match self
+                .store
+                .changes(store, 0, MAX_PAGE_FOR_TESTS)
+                .expect("changes")
+            {
+                PageOutcome::Page { changes, .. } => changes
+                    .iter()
+                    .map(|c| serde_json::from_str(c).expect("a change"))
+                    .collect(),
+                PageOutcome::Ahead { .. } => panic!("ahead"),
+            }
+        }
+    }
+
+    const MAX_PAGE_FOR_TESTS: u32 = 10_000;
+
+    fn merged(changes: &[Change]) -> Vec<(String, String)> {
+        changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::CustomerMerged(m) => Some((m.local_id.clone(), m.id.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_customer_created_at_a_counter_merges_on_email_or_phone_or_gets_the_next_id() {
+        let mut chain = chain();
+        chain.created("L-T01-1", Some("  Helene.Lefevre@EXAMPLE.org "), None);
+        chain.created("L-T01-2", None, Some("+33 6.98.76.54.32"));
+        chain.created("L-T01-3", Some("zoe@example.org"), Some("07 00 00 00 01"));
+        chain.created("L-T01-4", None, Some("07 11 11 11 11"));
+        // Two creations with the same short phone: no merge on a key that short.
+        chain.created("L-T01-5", None, Some("0711"));
+        chain.created("L-T01-6", None, Some("07.11"));
+        // The same local id again (an outbox replayed under new ids): the same customer.
+        chain.created("L-T01-3", Some("other@example.org"), None);
+        let expected: Vec<(String, String)> = [
+            ("L-T01-1", "C00000001"),
+            ("L-T01-2", "C00000002"),
+            ("L-T01-3", "C00000003"),
+            ("L-T01-4", "C00000004"),
+            ("L-T01-5", "C00000005"),
+            ("L-T01-6", "C00000006"),
+            ("L-T01-3", "C00000003"),
+        ]
+        .iter()
+        .map(|(l, c)| (l.to_string(), c.to_string()))
+        .collect();
+        assert_eq!(merged(&chain.changes("PAR-01")), expected);
+        // The merge goes to the store that created the customer only; the customer to all.
+        let lyon = chain.changes("LYO-01");
+        assert!(merged(&lyon).is_empty());
+        let new = lyon
+            .iter()
+            .rev()
+            .find_map(|c| match c {
+                Change::Customer(c) if c.id == "C00000005" => Some(c.clone()),
+                _ => None,
+            })
+            .expect("the new customer reaches Lyon");
+        assert_eq!(
+            (
+                new.first_name.as_str(),
+                new.loyalty_points,
+                new.tier.as_str()
+            ),
+            ("Zoé", 0, NEW_CUSTOMER_TIER)
+        );
+        // A merge never changes the existing customer's identity.
+        assert_eq!(chain.view("L-T01-1").first_name, "Hélène");
+        assert_eq!(chain.view("L-T01-1").id, "C00000001");
+    }
+
+    #[test]
+    fn loyalty_moves_the_balance_and_tells_every_store_and_an_overdraft_is_kept_and_counted() {
+        let mut chain = chain();
+        chain.loyalty("C00000001", 50);
+        assert_eq!(chain.view("C00000001").loyalty_points, 150);
+        chain.loyalty("C00000001", -400);
+        assert_eq!(chain.view("C00000001").loyalty_points, -250);
+        let balances: Vec<(i64, i64)> = chain
+            .changes("LYO-01")
+            .iter()
+            .filter_map(|c| match c {
+                Change::Customer(c) if c.id == "C00000001" => {
+                    Some((c.loyalty_points, c.updated_at))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(balances, [(100, 1), (150, NOW), (-250, NOW)]);
+        let counters = chain.store.counters().expect("counters");
+        assert_eq!(counters.loyalty_overdrawn, 1);
+        assert_eq!(counters.received.get("loyalty_movements"), Some(&2));
+        // A customer the central does not have: recorded, no balance, no crash.
+        chain.loyalty("C09999999", 10);
+        assert_eq!(
+            chain.store.counters().expect("counters").loyalty_overdrawn,
+            1
+        );
+    }
+
+    #[test]
+    fn the_latest_consent_wins_whatever_the_push_order_and_a_tie_withdraws() {
+        let mut chain = chain();
+        let email = |view: CustomerView| {
+            let c = view.consents.into_iter().next().expect("e-mail first");
+            assert_eq!(c.channel, Channel::Email);
+            (c.granted, c.at)
+        };
+        assert_eq!(email(chain.view("C00000001")), (false, None));
+        let sms = chain.view("C00000001").consents[1].clone();
+        assert_eq!((sms.channel, sms.at), (Channel::Sms, None));
+        chain.consent("C00000001", true, 200);
+        chain.consent("C00000001", false, 100);
+        assert_eq!(email(chain.view("C00000001")), (true, Some(200)));
+        chain.consent("C00000001", true, 300);
+        assert_eq!(email(chain.view("C00000001")), (true, Some(300)));
+        chain.consent("C00000001", false, 300);
+        assert_eq!(email(chain.view("C00000001")), (false, Some(300)));
+    }
+
+    #[test]
+    fn later_events_naming_a_local_id_reach_the_chain_customer_exactly_once() {
+        let mut chain = chain();
+        chain.created("L-T01-9", Some("new@example.org"), None);
+        chain.consent("L-T01-9", true, 500);
+        let note = chain.push(
+            EventKind::CustomerNote,
+            Fact::Note(NotePayload {
+                customer: "L-T01-9".into(),
+                text: "Taille M".into(),
+                author: "camille".into(),
+                at: 600,
+            }),
+        );
+        chain.push_again(&note);
+        chain.loyalty("L-T01-9", 30);
+        chain.push(
+            EventKind::CustomerAccess,
+            Fact::Access(AccessPayload {
+                customer: "L-T01-9".into(),
+                staff: "camille".into(),
+                terminal: "T01".into(),
+                store: "PAR-01".into(),
+                at: 700,
+            }),
+        );
+        chain.push(
+            EventKind::PrivacyRequest,
+            Fact::PrivacyRequest(PrivacyRequestPayload {
+                customer: "L-T01-9".into(),
+                kind: PrivacyRequestKind::Access,
+                staff: "camille".into(),
+                store: "PAR-01".into(),
+                at: 800,
+            }),
+        );
+        chain.push(
+            EventKind::Sale,
+            Fact::Sale(SalePayload {
+                ticket: "T01-000042".into(),
+                terminal: "T01".into(),
+                store: "PAR-01".into(),
+                created_at: 900,
+                training: false,
+                total_cents: 4_990,
+                lines: Vec::new(),
+                payments: Vec::new(),
+                customer: Some("L-T01-9".into()),
+            }),
+        );
+        let view = chain.view("C00000003");
+        assert_eq!(view, chain.view("L-T01-9"));
+        assert_eq!(view.loyalty_points, 30);
+        assert_eq!(
+            (view.consents[0].granted, view.consents[0].at),
+            (true, Some(500))
+        );
+        assert_eq!(view.notes.len(), 1, "pushed twice, kept once");
+        assert_eq!(view.notes[0].text, "Taille M");
+        assert_eq!(view.purchases.len(), 1);
+        assert_eq!(view.purchases[0].reference, "T01-000042");
+        assert_eq!(view.source, ViewSource::Central);
+        let log = chain
+            .store
+            .access_log("L-T01-9")
+            .expect("log")
+            .expect("known");
+        assert_eq!(log.customer, "C00000003");
+        assert_eq!(log.accesses.len(), 1);
+        assert_eq!(log.accesses[0].device, "D1");
+        assert_eq!(
+            chain
+                .store
+                .counters()
+                .expect("counters")
+                .open_privacy_requests,
+            1
+        );
+        // Facts about a customer the central does not have are kept all the same.
+        let unknown = chain.push(
+            EventKind::CustomerAccess,
+            Fact::Access(AccessPayload {
+                customer: "C07777777".into(),
+                staff: "camille".into(),
+                terminal: "T01".into(),
+                store: "PAR-01".into(),
+                at: 1_000,
+            }),
+        );
+        chain.push_again(&unknown);
+        assert_eq!(
+            chain.store.customer_view("C07777777", NOW).expect("view"),
+            None
+        );
+        let log = chain.store.access_log("C07777777").expect("log");
+        assert_eq!(log.map(|l| l.accesses.len()), Some(1));
+        assert_eq!(chain.store.access_log("C06666666").expect("log"), None);
+    }
+
+    #[test]
+    fn search_matches_name_prefixes_without_accents_emails_and_phones() {
+        let chain = chain();
+        let ids = |text: &str| -> Vec<String> {
+            let query = CustomerQuery::parse(text).expect("a query");
+            chain
+                .store
+                .search_customers(&query, 20)
+                .expect("search")
+                .into_iter()
+                .map(|h| h.id)
+                .collect()
+        };
+        let one = vec!["C00000001".to_owned()];
+        let two = vec!["C00000002".to_owned()];
+        assert_eq!(ids("hel"), one);
+        assert_eq!(ids("LEFEV"), one);
+        assert_eq!(ids("Lefèvre Hélène"), one);
+        assert_eq!(ids("helene lef"), one);
+        assert_eq!(ids("jean-pi"), two);
+        assert_eq!(ids("jean pierre mar"), two);
+        assert_eq!(ids("HELENE.LEFEVRE@example.org"), one);
+        assert_eq!(ids("0612345678"), one);
+        assert_eq!(ids("+33 6 98 76 54 32"), two);
+        assert!(
+            ids("helene.lefevre@example").is_empty(),
+            "e-mails match whole"
+        );
+        assert!(ids("0612").is_empty(), "phones match whole");
+        assert!(ids("x").is_empty());
     }
 }
