@@ -913,7 +913,9 @@ fn seeding_again_is_harmless_and_a_different_size_is_refused() {
 
 fn cli(data: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_comptoir-central"));
-    command.arg("--data").arg(data).env("RUST_LOG", "warn");
+    command.arg("--data").arg(data);
+    // Its log joins the run's (debug level), which `personal_data` checks after the suite.
+    crate::util::log_into_the_run(&mut command);
     command
 }
 
@@ -1468,6 +1470,7 @@ fn the_servers_log_never_carries_a_customer_search() {
     let log = std::fs::File::create(&log_path).expect("log file");
     let mut child = cli(dir.path())
         .env("RUST_LOG", "trace")
+        .env_remove("COMPTOIR_LOG_FILE")
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(log)

@@ -19,14 +19,14 @@ use crate::util::{
 };
 
 /// The central serving `dir` on `addr` from its own thread and runtime, until dropped.
-struct RunningCentral {
+pub(crate) struct RunningCentral {
     addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<thread::JoinHandle<()>>,
 }
 
 impl RunningCentral {
-    fn start(dir: &Path, addr: &str) -> RunningCentral {
+    pub(crate) fn start(dir: &Path, addr: &str) -> RunningCentral {
         let dir = dir.to_owned();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (bound_tx, bound) = std::sync::mpsc::channel();
@@ -53,7 +53,7 @@ impl RunningCentral {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 }
@@ -69,14 +69,14 @@ impl Drop for RunningCentral {
     }
 }
 
-fn central_dir(products: u64) -> tempfile::TempDir {
+pub(crate) fn central_dir(products: u64) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("central dir");
     central::seed(dir.path(), products, |_, _| {}).expect("seed the central");
     dir
 }
 
 /// A fresh terminal database enrolled with the central (store PAR-01) and synced once.
-fn enrolled_terminal(central_data: &Path, url: &str) -> TempDb {
+pub(crate) fn enrolled_terminal(central_data: &Path, url: &str) -> TempDb {
     let db = temp_db();
     let code = central::enroll_code(central_data, demo::HERE_CODE)
         .expect("code")
@@ -92,7 +92,7 @@ fn enrolled_terminal(central_data: &Path, url: &str) -> TempDb {
     db
 }
 
-fn sync(db: &Path, central: Option<&str>) -> Output {
+pub(crate) fn sync(db: &Path, central: Option<&str>) -> Output {
     let mut command = comptoir(db);
     command.args(["sync", "once", "--json"]);
     if let Some(url) = central {

@@ -6,6 +6,7 @@ mod util;
 mod camera;
 mod central;
 mod cli;
+mod clienteling;
 mod customers;
 mod devices;
 mod journal;

@@ -1,0 +1,331 @@
+//! Clienteling between a terminal and the real central on loopback: codes the central signs are
+//! verified offline, the customer view is fetched online and shown from the cache offline, the
+//! online cart goes into the basket, and what the counter records (points, notes, consents,
+//! accesses, new customers) reaches the central exactly once.
+
+use std::path::Path;
+use std::process::Command;
+
+use comptoir::domain::customer::CustomerView;
+use comptoir::domain::demo;
+use comptoir::store::Store;
+
+use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sync};
+use crate::util::{assert_success, comptoir, json_of, log_into_the_run};
+
+fn central_cli(data: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_comptoir-central"));
+    command.arg("--data").arg(data);
+    log_into_the_run(&mut command);
+    command
+}
+
+/// `comptoir-central sign loyalty ID`: the code is the last line.
+fn sign(data: &Path, id: &str) -> String {
+    let output = central_cli(data)
+        .args(["sign", "loyalty", id])
+        .output()
+        .expect("sign");
+    assert_success(&output);
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .last()
+        .expect("a code")
+        .trim()
+        .to_owned()
+}
+
+fn view(db: &Path, who: &str) -> serde_json::Value {
+    let output = comptoir(db)
+        .args(["customer", "--json", who])
+        .output()
+        .expect("customer");
+    assert_success(&output);
+    json_of(&output)
+}
+
+fn central_json(data: &Path, args: &[&str]) -> serde_json::Value {
+    let output = central_cli(data).args(args).output().expect("central cli");
+    assert_success(&output);
+    json_of(&output)
+}
+
+/// A customer of the demo chain with an online cart (one in three has one).
+fn customer_with_cart(db: &Path) -> (String, serde_json::Value) {
+    for index in (0..20).step_by(3) {
+        let id = demo::customer(index).public_id;
+        let v = view(db, &id);
+        if !v["online_cart"].as_array().expect("cart").is_empty() {
+            return (id, v);
+        }
+    }
+    panic!("no demo customer with an online cart");
+}
+
+#[test]
+fn a_signed_code_is_verified_and_the_customer_shown_with_the_central_stopped() {
+    let data = central_dir(300);
+    let central = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let db = enrolled_terminal(data.path(), &central.url());
+    let customer = demo::customer(9);
+    let code = sign(data.path(), &customer.public_id);
+
+    // Online: the central's view, with its history, cached on the way.
+    let online = view(&db.path, &code);
+    assert_eq!(online["source"], "central");
+    assert_eq!(online["id"], customer.public_id);
+    assert_eq!(online["consents"].as_array().expect("consents").len(), 2);
+
+    drop(central);
+    // Offline: the code still checks out with the key enrollment gave...
+    let verified = comptoir(&db.path)
+        .args(["loyalty", "verify", "--json", &code])
+        .output()
+        .expect("verify");
+    assert_success(&verified);
+    assert_eq!(json_of(&verified)["customer_id"], customer.public_id);
+    // ...the demo chain's codes no longer do (this terminal trusts its central's key only)...
+    let demo_code = demo::demo_loyalty_code(9, chrono::Utc::now().timestamp());
+    let forged = comptoir(&db.path)
+        .args(["loyalty", "verify", "--json", &demo_code])
+        .output()
+        .expect("verify");
+    assert_eq!(forged.status.code(), Some(1));
+    assert_eq!(json_of(&forged)["reason"], "forged");
+    // ...and the customer is shown from the cache, with what the central said and its age.
+    let offline = view(&db.path, &code);
+    assert_eq!(offline["source"], "cache");
+    for field in [
+        "first_name",
+        "last_name",
+        "email",
+        "tier",
+        "purchases",
+        "online_cart",
+        "wishlist",
+    ] {
+        assert_eq!(offline[field], online[field], "{field}");
+    }
+    assert!(offline["age_seconds"].as_i64().expect("age") >= 0);
+}
+
+#[test]
+fn the_online_cart_goes_into_the_basket_with_prices_and_stock() {
+    let data = central_dir(300);
+    let central = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let db = enrolled_terminal(data.path(), &central.url());
+    let (id, fetched) = customer_with_cart(&db.path);
+    let store = Store::open(&db.path).expect("open");
+    let view: CustomerView = store
+        .cached_customer_view(&id)
+        .expect("read")
+        .expect("the fetched view is cached");
+    assert_eq!(
+        serde_json::to_value(&view.online_cart).expect("json"),
+        fetched["online_cart"]
+    );
+    let mut basket = comptoir::domain::basket::Basket::new();
+    let today = chrono::Utc::now().date_naive();
+    let outcomes =
+        comptoir::app::customer::cart_to_basket(&store, &view, &mut basket, demo::HERE_CODE, today)
+            .expect("cart to basket");
+    assert_eq!(outcomes.len(), view.online_cart.len());
+    for (outcome, item) in outcomes.iter().zip(&view.online_cart) {
+        let product = store
+            .product(&comptoir::domain::gtin::Gtin::parse(&item.gtin).expect("gtin"))
+            .expect("read")
+            .expect("in the catalogue");
+        assert_eq!(outcome.store_price_cents, Some(product.price.get()));
+        assert_eq!(
+            outcome.difference_cents,
+            Some(product.price.get() - item.online_price_cents)
+        );
+        if outcome.stock_here < item.quantity {
+            // Not enough here: where else it is, if anywhere.
+            if let Some(there) = &outcome.available_at {
+                assert_ne!(there.location_code, demo::HERE_CODE);
+                assert!(there.qty > 0);
+            }
+        } else {
+            assert!(outcome.available_at.is_none());
+        }
+    }
+    let added: i64 = outcomes
+        .iter()
+        .filter(|o| o.added)
+        .map(|o| o.quantity)
+        .sum();
+    assert_eq!(
+        basket.lines().iter().map(|l| l.quantity).sum::<i64>(),
+        added
+    );
+    assert!(added > 0);
+}
+
+#[test]
+fn points_notes_consents_and_accesses_recorded_offline_reach_the_central_once() {
+    let data = central_dir(300);
+    let central = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let db = enrolled_terminal(data.path(), &central.url());
+    let customer = demo::customer(4);
+    let id = customer.public_id.clone();
+    let before = view(&db.path, &id)["loyalty_points"]
+        .as_i64()
+        .expect("points");
+    let address = central.url().trim_start_matches("http://").to_owned();
+    drop(central);
+
+    // Offline: a sale that earns points, a note (the watched one is refused), a consent.
+    let product = (0..)
+        .map(demo::product)
+        .find(|p| {
+            p.price_unit == comptoir::domain::catalog::PriceUnit::Each && p.price.get() > 1000
+        })
+        .expect("a product sold by the unit");
+    let sale = comptoir(&db.path)
+        .args([
+            "sell",
+            "--json",
+            product.gtin.as_str(),
+            "--pay",
+            "card",
+            "--customer",
+            &id,
+        ])
+        .output()
+        .expect("sell");
+    assert_success(&sale);
+    let earned = json_of(&sale)["points_earned"].as_i64().expect("earned");
+    assert_eq!(earned, product.price.get() / 100);
+    let refused = comptoir(&db.path)
+        .args(["customer", &id, "--note", "Très radin"])
+        .output()
+        .expect("note");
+    assert_eq!(refused.status.code(), Some(1));
+    let offline = view(&db.path, &id);
+    assert_eq!(offline["loyalty_points"], before + earned);
+    let noted = comptoir(&db.path)
+        .args([
+            "customer",
+            &id,
+            "--note",
+            "Cherche un cadeau pour le 12",
+            "--consent",
+            "sms=on",
+        ])
+        .output()
+        .expect("note");
+    assert_success(&noted);
+
+    // Back online: two rounds, and a third that finds nothing new.
+    let central = RunningCentral::start(data.path(), &address);
+    for _ in 0..3 {
+        assert_success(&sync(&db.path, None));
+    }
+    let stats = central_json(data.path(), &["stats", "--json"]);
+    assert_eq!(stats["received"]["loyalty_movements"], 1);
+    assert_eq!(stats["received"]["customer_notes"], 1);
+    assert_eq!(stats["received"]["consents"], 1);
+    let log = central_json(data.path(), &["access-log", &id, "--json"]);
+    let accesses = log["accesses"].as_array().expect("accesses");
+    let store = Store::open(&db.path).expect("open");
+    assert_eq!(
+        accesses.len() as i64,
+        store.access_count(&id).expect("count"),
+        "every opening on the terminal is in the central's log"
+    );
+    assert!(
+        accesses
+            .iter()
+            .all(|a| a["staff"] == "cli" && a["store"] == demo::HERE_CODE)
+    );
+    drop(store);
+
+    // The central's balance has the points once; the terminal, synced, does not count them twice.
+    let fresh = view(&db.path, &id);
+    assert_eq!(fresh["source"], "central");
+    assert_eq!(fresh["loyalty_points"], before + earned);
+    assert!(
+        fresh["notes"]
+            .as_array()
+            .expect("notes")
+            .iter()
+            .any(|n| n["text"] == "Cherche un cadeau pour le 12")
+    );
+    let sms = fresh["consents"]
+        .as_array()
+        .expect("consents")
+        .iter()
+        .find(|c| c["channel"] == "sms")
+        .cloned()
+        .expect("sms");
+    assert_eq!(sms["granted"], true);
+    assert!(
+        fresh["purchases"]
+            .as_array()
+            .expect("purchases")
+            .iter()
+            .any(|p| p["reference"] == "T01-000001")
+    );
+    drop(central);
+    assert_eq!(view(&db.path, &id)["loyalty_points"], before + earned);
+}
+
+#[test]
+fn a_customer_created_offline_takes_the_chains_id_and_merges_on_e_mail() {
+    let data = central_dir(300);
+    let central = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let db = enrolled_terminal(data.path(), &central.url());
+    let known = demo::customer(2);
+    let create = |first: &str, last: &str, email: &str| {
+        let output = comptoir(&db.path)
+            .args([
+                "customer-new",
+                "--json",
+                "--first-name",
+                first,
+                "--last-name",
+                last,
+            ])
+            .args(["--email", email])
+            .output()
+            .expect("create");
+        assert_success(&output);
+        json_of(&output)["local_id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let duplicate = create(
+        known.first_name,
+        known.last_name,
+        &known.email.to_uppercase(),
+    );
+    let newcomer = create("Zoé", "Testeuse", "zoe.testeuse@example.org");
+    assert_success(&sync(&db.path, None));
+    assert_success(&sync(&db.path, None));
+    let find = |query: &str| {
+        json_of(
+            &comptoir(&db.path)
+                .args(["customer-search", "--json", query])
+                .output()
+                .expect("search"),
+        )
+    };
+    // The duplicate is the chain's existing customer; the newcomer got a new chain id.
+    let hits = find(&known.email);
+    assert_eq!(hits["hits"].as_array().expect("hits").len(), 1);
+    assert_eq!(hits["hits"][0]["id"], known.public_id);
+    let new_id = find("zoe.testeuse@example.org")["hits"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert!(new_id.starts_with('C'), "{new_id}");
+    drop(central);
+    let store = Store::open(&db.path).expect("open");
+    assert!(store.customer(&duplicate).expect("read").is_none());
+    assert!(store.customer(&newcomer).expect("read").is_none());
+    let cached = find("zoe.testeuse@example.org");
+    assert_eq!(cached["source"], "cache");
+    assert_eq!(cached["hits"][0]["id"], new_id);
+}
