@@ -129,6 +129,9 @@ pub fn check_batch(
                 }
                 Fact::Loyalty(l)
             }
+            // Issue 9: applied by the central once the pickup and return rules are in; until then
+            // recorded and counted like any other fact.
+            EventKind::Handover | EventKind::AisleOrder => Fact::Recorded,
             EventKind::Return
             | EventKind::Closing
             | EventKind::EReceipt

@@ -183,6 +183,9 @@ impl Plan {
                         status: "ready".to_owned(),
                         created_at: now - (h(3) % (72 * 3600)) as i64,
                         lines,
+                        customer_first_name: None,
+                        handed: Vec::new(),
+                        conflict: None,
                     });
                 }
             }

@@ -1660,6 +1660,8 @@ fn kind_name(kind: EventKind) -> &'static str {
         EventKind::CustomerAccess => "customer_access",
         EventKind::PrivacyRequest => "privacy_request",
         EventKind::Loyalty => "loyalty",
+        EventKind::Handover => "handover",
+        EventKind::AisleOrder => "aisle_order",
         EventKind::Other => "other",
     }
 }

@@ -18,7 +18,7 @@ use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 
-use crate::domain::scan::LOYALTY_PREFIX;
+use crate::domain::scan::{LOYALTY_PREFIX, PICKUP_PREFIX};
 
 /// base64url without padding. Decoding accepts non-canonical trailing bits: a character changed
 /// anywhere then still decodes and is caught by the signature ("forged"), not as a format error.
@@ -116,6 +116,91 @@ pub fn verify_loyalty(code: &str, public_key: &str) -> Result<LoyaltyClaims, Cod
     let claims = verify(LOYALTY_PREFIX, body, public_key)?;
     let text = std::str::from_utf8(&claims).map_err(|_| CodeError::Malformed("not text"))?;
     LoyaltyClaims::from_fields(text).ok_or(CodeError::Malformed("fields missing"))
+}
+
+/// What a genuine pickup code says: which order, for which store, until when.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PickupClaims {
+    pub order_id: String,
+    /// The location code of the store the order is to be collected from.
+    pub store: String,
+    /// Unix seconds, UTC: the code is refused after this.
+    pub expires_at: i64,
+}
+
+/// Why a pickup code is refused; `reason()` is the word `comptoir pickup verify` prints.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PickupCodeError {
+    #[error("{0}")]
+    Code(#[from] CodeError),
+    #[error(
+        "this pickup code expired on {expired_at} (Unix time): ask the customer for the new one"
+    )]
+    Expired { expired_at: i64 },
+    #[error("this order is to be collected at store {store}, not here")]
+    OtherStore { store: String },
+}
+
+impl PickupCodeError {
+    /// "forged", "unknown_format", "no_key", "expired" or "other_store".
+    pub fn reason(&self) -> &'static str {
+        match self {
+            PickupCodeError::Code(code) => code.reason(),
+            PickupCodeError::Expired { .. } => "expired",
+            PickupCodeError::OtherStore { .. } => "other_store",
+        }
+    }
+}
+
+/// The pickup code for `claims`, signed by `sign` (the central's key).
+pub fn issue_pickup(claims: &PickupClaims, sign: impl FnOnce(&[u8]) -> [u8; 64]) -> String {
+    let fields = [
+        clean(&claims.order_id),
+        clean(&claims.store),
+        claims.expires_at.to_string(),
+    ]
+    .join("|");
+    issue(PICKUP_PREFIX, fields.as_bytes(), sign)
+}
+
+/// Checks a whole pickup code (`CPTP1:…`): the signature, then the expiry at `now`, then that the
+/// order is for `here` (this terminal's store).
+pub fn verify_pickup(
+    code: &str,
+    public_key: &str,
+    here: &str,
+    now: i64,
+) -> Result<PickupClaims, PickupCodeError> {
+    let body = code
+        .trim()
+        .strip_prefix(PICKUP_PREFIX)
+        .ok_or(CodeError::WrongPrefix {
+            what: "pickup",
+            prefix: PICKUP_PREFIX,
+        })?;
+    let claims = verify(PICKUP_PREFIX, body, public_key)?;
+    let text = std::str::from_utf8(&claims).map_err(|_| CodeError::Malformed("not text"))?;
+    let mut parts = text.split('|');
+    let claims = (|| {
+        let claims = PickupClaims {
+            order_id: parts.next().filter(|s| !s.is_empty())?.to_owned(),
+            store: parts.next()?.to_owned(),
+            expires_at: parts.next()?.parse().ok()?,
+        };
+        parts.next().is_none().then_some(claims)
+    })()
+    .ok_or(CodeError::Malformed("fields missing"))?;
+    if now > claims.expires_at {
+        return Err(PickupCodeError::Expired {
+            expired_at: claims.expires_at,
+        });
+    }
+    if claims.store != here {
+        return Err(PickupCodeError::OtherStore {
+            store: claims.store,
+        });
+    }
+    Ok(claims)
 }
 
 /// `prefix` + the envelope of `claims`.
@@ -284,6 +369,54 @@ mod tests {
         let code = signed(&key(7));
         assert_eq!(verify_loyalty(&code, ""), Err(CodeError::NoKey));
         assert_eq!(verify_loyalty(&code, "short"), Err(CodeError::BadKey));
+    }
+
+    fn pickup(by: &SigningKey, store: &str, expires_at: i64) -> String {
+        issue_pickup(
+            &PickupClaims {
+                order_id: "CC000007".into(),
+                store: store.into(),
+                expires_at,
+            },
+            |m| by.sign(m).to_bytes(),
+        )
+    }
+
+    #[test]
+    fn pickup_codes_say_which_refusal() {
+        let k = key(7);
+        let public = public_key_text(&k);
+        let now = 1_764_000_000;
+        let genuine = pickup(&k, "PAR-01", now + 3_600);
+        assert!(genuine.starts_with("CPTP1:"));
+        let claims = verify_pickup(&genuine, &public, "PAR-01", now).expect("genuine");
+        assert_eq!(claims.order_id, "CC000007");
+        let reason = |code: &str, here: &str, at: i64| {
+            verify_pickup(code, &public, here, at).map_err(|e| e.reason())
+        };
+        assert_eq!(
+            reason(&genuine, "PAR-01", now + 3_601).err(),
+            Some("expired")
+        );
+        assert_eq!(reason(&genuine, "LYO-01", now).err(), Some("other_store"));
+        assert_eq!(
+            reason(&pickup(&key(8), "PAR-01", now + 60), "PAR-01", now).err(),
+            Some("forged")
+        );
+        let mut altered = genuine.clone().into_bytes();
+        altered[8] ^= 0x01;
+        let altered = String::from_utf8(altered).expect("ascii");
+        assert_eq!(reason(&altered, "PAR-01", now).err(), Some("forged"));
+        assert_eq!(
+            reason(&genuine[..30], "PAR-01", now).err(),
+            Some("unknown_format")
+        );
+        // A loyalty code is not a pickup code, even well signed.
+        let loyalty = signed(&k);
+        assert_eq!(
+            reason(&loyalty, "PAR-01", now).err(),
+            Some("unknown_format")
+        );
     }
 
     #[test]

@@ -14,6 +14,8 @@
 //! | GET | `/v1/journal-tip` | → [`JournalTip`] | device token |
 //! | GET | `/v1/customers?q=TEXT&limit=N` | → [`CustomerSearchAnswer`] | device token |
 //! | GET | `/v1/customers/{id}` | → [`CustomerView`] (404: unknown) | device token |
+//! | GET | `/v1/orders/{id}` | → [`OrderAnswer`] (404: unknown) | device token |
+//! | GET | `/v1/orders?customer=ID` | → [`OrdersAnswer`] | device token |
 //!
 //! Authentication: `Authorization: Bearer <token>` and `X-Comptoir-Device: <device id>`. The
 //! central stores only SHA-256 of the token; a missing or wrong token is 401, a device writing
@@ -100,6 +102,10 @@ pub enum EventKind {
     PrivacyRequest,
     /// Points earned or redeemed ([`LoyaltyPayload`]).
     Loyalty,
+    /// A click-and-collect order handed over, whole or in part ([`HandoverPayload`]).
+    Handover,
+    /// A product ordered from the store for delivery or pickup ([`AisleOrderPayload`]).
+    AisleOrder,
     #[serde(other)]
     Other,
 }
@@ -120,6 +126,8 @@ impl EventKind {
             EventKind::CustomerAccess => "customer_accesses",
             EventKind::PrivacyRequest => "privacy_requests",
             EventKind::Loyalty => "loyalty_movements",
+            EventKind::Handover => "handovers",
+            EventKind::AisleOrder => "aisle_orders",
             EventKind::Other => "other",
         }
     }
@@ -217,6 +225,84 @@ pub struct LoyaltyPayload {
     pub ticket: String,
     pub terminal: String,
     pub at: i64,
+}
+
+/// Lines of a click-and-collect order handed over at a counter. `handover_id` (UUID) names this
+/// handover; the central flags an order handed over twice (two offline counters) as a conflict.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoverPayload {
+    pub handover_id: String,
+    pub order_id: String,
+    pub store: String,
+    pub terminal: String,
+    pub staff: String,
+    pub at: i64,
+    /// What was handed now (a part of the order, or all of it).
+    pub lines: Vec<PickupLineChange>,
+    /// True when nothing of the order is left to hand over.
+    pub complete: bool,
+}
+
+/// Goods of an online order (web delivery or click-and-collect) brought back to a store and
+/// refunded. `EventKind::Return`. The central puts the stock back at `store` and flags a line
+/// returned more often than it was ordered (returns at two counters).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnPayload {
+    /// The return's ticket number on this terminal (its journal entry's reference).
+    pub ticket: String,
+    pub order_id: String,
+    pub store: String,
+    pub terminal: String,
+    pub staff: String,
+    pub at: i64,
+    pub lines: Vec<ReturnLinePayload>,
+    /// "card", "cash" or "credit" (a store credit).
+    pub refund: String,
+    /// What was refunded, in cents (positive).
+    pub refund_cents: i64,
+    /// The store credit's code when `refund` is "credit".
+    #[serde(default)]
+    pub credit_code: Option<String>,
+    #[serde(default)]
+    pub customer: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnLinePayload {
+    pub gtin: String,
+    pub quantity: i64,
+    /// What the customer paid for these units, in cents.
+    pub amount_cents: i64,
+    pub vat_bp: i64,
+}
+
+/// A product ordered at the counter (endless aisle), for home delivery or pickup at a store that
+/// has it. `order_number` is made on the terminal (so the customer gets it offline).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AisleOrderPayload {
+    pub order_number: String,
+    pub customer: String,
+    /// The store where it was ordered.
+    pub store: String,
+    pub terminal: String,
+    pub staff: String,
+    pub at: i64,
+    pub lines: Vec<AisleLinePayload>,
+    /// "home" or "pickup".
+    pub delivery: String,
+    /// The store to collect it from, for "pickup".
+    #[serde(default)]
+    pub pickup_store: Option<String>,
+    /// The location that ships it (a store or a warehouse that has it).
+    #[serde(default)]
+    pub ship_from: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AisleLinePayload {
+    pub gtin: String,
+    pub quantity: i64,
+    pub price_cents: i64,
 }
 
 /// A fiscal journal entry, so the central keeps each terminal's last hash (a truncated journal on
@@ -342,12 +428,55 @@ pub struct PickupOrderChange {
     pub status: String,
     pub created_at: i64,
     pub lines: Vec<PickupLineChange>,
+    /// The customer's first name, to greet them at the counter.
+    #[serde(default)]
+    pub customer_first_name: Option<String>,
+    /// What was already handed over, per product (a partial handover).
+    #[serde(default)]
+    pub handed: Vec<PickupLineChange>,
+    /// Set by the central when two counters handed the order over (or returned a line twice):
+    /// what happened, for the staff.
+    #[serde(default)]
+    pub conflict: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PickupLineChange {
     pub gtin: String,
     pub quantity: i64,
+}
+
+/// An online order (web delivery or click-and-collect) with what it cost, for a return in store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderAnswer {
+    pub id: String,
+    pub customer: String,
+    /// "delivered", "ready", "handed_over", "shipped"…
+    pub status: String,
+    /// The store of a click-and-collect order; `None` for a home delivery.
+    #[serde(default)]
+    pub store: Option<String>,
+    pub created_at: i64,
+    /// How it was paid online ("card").
+    pub paid_with: String,
+    pub lines: Vec<OrderLine>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub gtin: String,
+    pub name: String,
+    pub quantity: i64,
+    /// What these `quantity` units cost, in cents.
+    pub amount_cents: i64,
+    pub vat_bp: i64,
+    /// Units already returned (at any store).
+    pub returned: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrdersAnswer {
+    pub orders: Vec<OrderAnswer>,
 }
 
 /// A page of changes after the cursor the terminal asked from.
