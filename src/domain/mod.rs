@@ -15,6 +15,7 @@ pub mod loyalty;
 pub mod money;
 pub mod note_check;
 pub mod payment;
+pub mod pickup;
 pub mod receipt;
 pub mod scan;
 pub mod signed_code;

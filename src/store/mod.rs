@@ -11,6 +11,7 @@ mod customers;
 mod demo_load;
 mod journal;
 mod outbox;
+mod pickup;
 mod pull;
 mod sales;
 mod search;
@@ -43,6 +44,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0003_journal.sql")),
         M::up(include_str!("migrations/0004_sync.sql")),
         M::up(include_str!("migrations/0005_clienteling.sql")),
+        M::up(include_str!("migrations/0006_pickup.sql")),
     ])
 });
 
@@ -152,10 +154,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("sub/comptoir.db");
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.schema_version().expect("version"), 5);
+        assert_eq!(store.schema_version().expect("version"), 6);
         drop(store);
         let store = Store::open(&path).expect("reopen");
-        assert_eq!(store.schema_version().expect("version"), 5);
+        assert_eq!(store.schema_version().expect("version"), 6);
     }
 
     #[test]

@@ -84,6 +84,14 @@ impl Store {
                 WHERE o.acked = 0 AND o.seq <= ?1)",
             params![seq],
         )?;
+        // And the stock returns put back (the central's levels include them too).
+        tx.execute(
+            "UPDATE stock_movement SET acknowledged = 1 WHERE acknowledged = 0 AND return_id IN
+               (SELECT r.id FROM order_return r JOIN outbox o ON o.kind = 'return'
+                  AND json_extract(o.payload, '$.ticket') = r.number
+                WHERE o.acked = 0 AND o.seq <= ?1)",
+            params![seq],
+        )?;
         let acked = tx.execute(
             "UPDATE outbox SET acked = 1 WHERE acked = 0 AND seq <= ?1",
             params![seq],

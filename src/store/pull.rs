@@ -81,17 +81,7 @@ impl Store {
                     let acked = super::customers::acked_seq(&tx)?;
                     super::customers::settle_movements(&tx, &c.id, acked)?;
                 }
-                Change::PickupOrder(o) => {
-                    let lines = serde_json::to_string(&o.lines)
-                        .map_err(|e| StoreError::Corrupt(format!("pickup lines: {e}")))?;
-                    tx.prepare_cached(
-                        "INSERT INTO pickup_order (id, store, customer, status, created_at, lines_json)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                         ON CONFLICT (id) DO UPDATE SET status = excluded.status,
-                             lines_json = excluded.lines_json",
-                    )?
-                    .execute(params![o.id, o.store, o.customer, o.status, o.created_at, lines])?;
-                }
+                Change::PickupOrder(o) => super::pickup::apply_order(&tx, o)?,
                 Change::CustomerMerged(m) => super::customers::apply_merge(&tx, m)?,
                 // A newer central's change this terminal does not know: skipped.
                 Change::Unknown => {}

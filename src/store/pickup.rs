@@ -1,0 +1,468 @@
+//! Click-and-collect orders pulled for this store, the handovers made here, online orders
+//! fetched for a return, returns of online orders (stock back, journal entry, event, in one
+//! transaction) and the orders taken at the counter (endless aisle).
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+
+use super::journal::{self, EntryDraft};
+use super::{Result, Store, StoreError, outbox};
+use crate::domain::gtin::Gtin;
+use crate::domain::journal::{EntryKind, PaymentAmount, VatAmount};
+use crate::domain::money::Cents;
+use crate::domain::pickup::{RefundLine, Units, remaining};
+use crate::domain::vat::VatRate;
+use crate::sync::protocol::{
+    AisleLinePayload, AisleOrderPayload, EventKind, HandoverPayload, OrderAnswer, PickupLineChange,
+    PickupOrderChange, ReturnLinePayload, ReturnPayload,
+};
+
+/// A click-and-collect order as this terminal knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PickupOrder {
+    pub id: String,
+    pub store: String,
+    pub customer: String,
+    pub customer_first_name: Option<String>,
+    /// As the central last said: "ready", "handed_over", "conflict"…
+    pub status: String,
+    pub created_at: i64,
+    pub lines: Vec<Units>,
+    /// Handed over, as the central knows it.
+    pub handed_central: Vec<Units>,
+    /// Handed over at this terminal.
+    pub handed_here: Vec<Units>,
+    /// The central's account of a conflict (handed over at two counters…).
+    pub conflict: Option<String>,
+}
+
+impl PickupOrder {
+    /// What is still to hand over.
+    pub fn left(&self) -> Vec<Units> {
+        remaining(&self.lines, &self.handed_central, &self.handed_here)
+    }
+
+    /// Handed over in part: something was handed and something is left.
+    pub fn partly_handed(&self) -> bool {
+        let left: i64 = self.left().iter().map(|u| u.quantity).sum();
+        let ordered: i64 = self.lines.iter().map(|u| u.quantity).sum();
+        left > 0 && left < ordered
+    }
+}
+
+fn units(lines: &[PickupLineChange]) -> Vec<Units> {
+    lines
+        .iter()
+        .map(|l| Units {
+            gtin: l.gtin.clone(),
+            quantity: l.quantity,
+        })
+        .collect()
+}
+
+fn parse_units(json: &str, what: &str) -> Result<Vec<Units>> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+fn to_json(value: &impl serde::Serialize, what: &str) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// Writes an order the central sent (pull).
+pub(super) fn apply_order(tx: &Transaction<'_>, o: &PickupOrderChange) -> Result<()> {
+    let lines = to_json(&units(&o.lines), "pickup lines")?;
+    let handed = to_json(&units(&o.handed), "handed lines")?;
+    tx.prepare_cached(
+        "INSERT INTO pickup_order (id, store, customer, status, created_at, lines_json,
+                                   customer_first_name, handed_json, conflict)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status,
+             lines_json = excluded.lines_json, customer = excluded.customer,
+             customer_first_name = excluded.customer_first_name,
+             handed_json = excluded.handed_json, conflict = excluded.conflict",
+    )?
+    .execute(params![
+        o.id,
+        o.store,
+        o.customer,
+        o.status,
+        o.created_at,
+        lines,
+        o.customer_first_name,
+        handed,
+        o.conflict
+    ])?;
+    Ok(())
+}
+
+const ORDER_COLUMNS: &str = "id, store, customer, customer_first_name, status, created_at,
+    lines_json, handed_json, conflict";
+
+fn read_order(conn: &Connection, row: &rusqlite::Row<'_>) -> Result<PickupOrder> {
+    let id: String = row.get(0)?;
+    let lines: String = row.get(6)?;
+    let handed: String = row.get(7)?;
+    Ok(PickupOrder {
+        handed_here: handed_here(conn, &id)?,
+        id,
+        store: row.get(1)?,
+        customer: row.get(2)?,
+        customer_first_name: row.get(3)?,
+        status: row.get(4)?,
+        created_at: row.get(5)?,
+        lines: parse_units(&lines, "pickup lines")?,
+        handed_central: parse_units(&handed, "handed lines")?,
+        conflict: row.get(8)?,
+    })
+}
+
+/// Everything handed over at this terminal for `order_id`.
+fn handed_here(conn: &Connection, order_id: &str) -> Result<Vec<Units>> {
+    let mut stmt = conn.prepare_cached("SELECT lines_json FROM handover WHERE order_id = ?1")?;
+    let rows = stmt.query_map(params![order_id], |row| row.get::<_, String>(0))?;
+    let mut all = Vec::new();
+    for json in rows {
+        all.extend(parse_units(&json?, "handover lines")?);
+    }
+    Ok(all)
+}
+
+/// A return to record (already checked by the domain).
+#[derive(Clone, Debug)]
+pub struct NewReturn<'a> {
+    pub order_id: &'a str,
+    pub customer: Option<&'a str>,
+    pub lines: &'a [RefundLine],
+    /// "card", "cash" or "credit".
+    pub refund: &'a str,
+    pub terminal: &'a str,
+    pub here_code: &'a str,
+    pub staff: &'a str,
+    pub training: bool,
+    pub at: i64,
+}
+
+/// What recording a return gave it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedReturn {
+    pub number: String,
+    pub refund_cents: i64,
+    pub credit_code: Option<String>,
+    pub journal_sequence: i64,
+    pub journal_hash: String,
+}
+
+impl Store {
+    /// This store's click-and-collect orders: waiting ones first (conflicts, then the oldest).
+    pub fn pickup_orders(&self, store_code: &str) -> Result<Vec<PickupOrder>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ORDER_COLUMNS} FROM pickup_order WHERE store = ?1
+             ORDER BY conflict IS NULL, status <> 'ready', created_at"
+        ))?;
+        let mut rows = stmt.query(params![store_code])?;
+        let mut orders = Vec::new();
+        while let Some(row) = rows.next()? {
+            orders.push(read_order(&self.conn, row)?);
+        }
+        Ok(orders)
+    }
+
+    pub fn pickup_order(&self, id: &str) -> Result<Option<PickupOrder>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ORDER_COLUMNS} FROM pickup_order WHERE id = ?1"
+        ))?;
+        let mut rows = stmt.query(params![id])?;
+        match rows.next()? {
+            Some(row) => Ok(Some(read_order(&self.conn, row)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Records a handover (checked by the app) and its event, in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_handover(
+        &mut self,
+        order_id: &str,
+        lines: &[Units],
+        complete: bool,
+        staff: &str,
+        terminal: &str,
+        store_code: &str,
+        at: i64,
+    ) -> Result<String> {
+        let handover_id = uuid::Uuid::new_v4().to_string();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO handover (handover_id, order_id, staff, at, lines_json, complete)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                handover_id,
+                order_id,
+                staff,
+                at,
+                to_json(&lines, "handover lines")?,
+                complete
+            ],
+        )?;
+        outbox::enqueue(
+            &tx,
+            EventKind::Handover,
+            at,
+            &HandoverPayload {
+                handover_id: handover_id.clone(),
+                order_id: order_id.to_owned(),
+                store: store_code.to_owned(),
+                terminal: terminal.to_owned(),
+                staff: staff.to_owned(),
+                at,
+                lines: lines
+                    .iter()
+                    .map(|u| PickupLineChange {
+                        gtin: u.gtin.clone(),
+                        quantity: u.quantity,
+                    })
+                    .collect(),
+                complete,
+            },
+        )?;
+        tx.commit()?;
+        Ok(handover_id)
+    }
+
+    /// Keeps an online order the central described, for a return (offline too, later).
+    pub fn cache_online_order(&self, order: &OrderAnswer, at: i64) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO online_order_cache (id, answer_json, fetched_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET answer_json = excluded.answer_json,
+                     fetched_at = excluded.fetched_at",
+            )?
+            .execute(params![order.id, to_json(order, "online order")?, at])?;
+        Ok(())
+    }
+
+    pub fn cached_online_order(&self, id: &str) -> Result<Option<OrderAnswer>> {
+        let json: Option<String> = self
+            .conn
+            .prepare_cached("SELECT answer_json FROM online_order_cache WHERE id = ?1")?
+            .query_row(params![id], |row| row.get(0))
+            .optional()?;
+        json.map(|j| {
+            serde_json::from_str(&j)
+                .map_err(|e| StoreError::Corrupt(format!("cached online order: {e}")))
+        })
+        .transpose()
+    }
+
+    /// Units of `order_id` returned at this terminal, per product.
+    pub fn returned_here(&self, order_id: &str) -> Result<Vec<Units>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT l.gtin, sum(l.quantity) FROM order_return r
+                   JOIN order_return_line l ON l.return_id = r.id
+                  WHERE r.order_id = ?1 GROUP BY l.gtin",
+            )?
+            .query_map(params![order_id], |row| {
+                Ok(Units {
+                    gtin: row.get(0)?,
+                    quantity: row.get(1)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Records a return in one transaction: the return and its lines, the stock back here, the
+    /// journal entry (negative totals, VAT per rate), and its event for the central.
+    pub fn record_return(&mut self, r: &NewReturn<'_>) -> Result<RecordedReturn> {
+        let location_id = self.location_id(r.here_code)?.ok_or_else(|| {
+            StoreError::Corrupt(format!("this store's location {} is unknown", r.here_code))
+        })?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let seq: i64 = tx.query_row(
+            "SELECT count(*) + 1 FROM order_return WHERE number LIKE ?1 || '-R%'",
+            params![r.terminal],
+            |row| row.get(0),
+        )?;
+        let number = format!("{}-R{seq:06}", r.terminal);
+        let refund_cents: i64 = r.lines.iter().map(|l| l.amount_cents).sum();
+        let credit_code = (r.refund == "credit").then(|| format!("AV-{number}"));
+        tx.execute(
+            "INSERT INTO order_return (number, order_id, refund, refund_cents, credit_code, staff,
+                                       at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                number,
+                r.order_id,
+                r.refund,
+                refund_cents,
+                credit_code,
+                r.staff,
+                r.at
+            ],
+        )?;
+        let return_id = tx.last_insert_rowid();
+        let mut per_rate: Vec<(i64, i64)> = Vec::new();
+        for line in r.lines {
+            tx.execute(
+                "INSERT INTO order_return_line (return_id, gtin, quantity, amount_cents, vat_bp)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    return_id,
+                    line.gtin,
+                    line.quantity,
+                    line.amount_cents,
+                    line.vat_bp
+                ],
+            )?;
+            let gtin = Gtin::parse(&line.gtin)
+                .map_err(|e| StoreError::Corrupt(format!("returned GTIN: {e}")))?;
+            tx.execute(
+                "INSERT INTO stock_movement (gtin, location_id, delta, reason, return_id,
+                                             created_at)
+                 VALUES (?1, ?2, ?3, 'return', ?4, ?5)",
+                params![
+                    super::catalog::gtin_key(&gtin)?,
+                    location_id,
+                    line.quantity,
+                    return_id,
+                    r.at
+                ],
+            )?;
+            match per_rate.iter_mut().find(|(rate, _)| *rate == line.vat_bp) {
+                Some((_, total)) => *total += line.amount_cents,
+                None => per_rate.push((line.vat_bp, line.amount_cents)),
+            }
+        }
+        per_rate.sort_by_key(|(rate, _)| std::cmp::Reverse(*rate));
+        let vat = per_rate
+            .iter()
+            .map(|&(rate, total)| {
+                let base = VatRate::from_basis_points(rate)
+                    .map(|v| v.base_of_inclusive(Cents::new(total)).get())
+                    .map_err(|e| StoreError::Corrupt(format!("returned VAT rate: {e}")))?;
+                // A refund: every figure negative.
+                Ok(VatAmount {
+                    base: -base,
+                    rate,
+                    total: -total,
+                    vat: -(total - base),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        outbox::enqueue(
+            &tx,
+            EventKind::Return,
+            r.at,
+            &ReturnPayload {
+                ticket: number.clone(),
+                order_id: r.order_id.to_owned(),
+                store: r.here_code.to_owned(),
+                terminal: r.terminal.to_owned(),
+                staff: r.staff.to_owned(),
+                at: r.at,
+                lines: r
+                    .lines
+                    .iter()
+                    .map(|l| ReturnLinePayload {
+                        gtin: l.gtin.clone(),
+                        quantity: l.quantity,
+                        amount_cents: l.amount_cents,
+                        vat_bp: l.vat_bp,
+                    })
+                    .collect(),
+                refund: r.refund.to_owned(),
+                refund_cents,
+                credit_code: credit_code.clone(),
+                customer: r.customer.map(str::to_owned),
+            },
+        )?;
+        let (entry, journal_hash) = journal::append(
+            &tx,
+            EntryDraft {
+                terminal: r.terminal.to_owned(),
+                created_at: r.at,
+                operator: Some(r.staff.to_owned()),
+                kind: EntryKind::Return,
+                reference: Some(number.clone()),
+                training: r.training,
+                total: -refund_cents,
+                vat,
+                payments: vec![PaymentAmount {
+                    amount: -refund_cents,
+                    method: r.refund.to_owned(),
+                }],
+                detail: Some(format!("order {}", r.order_id)),
+                count: None,
+                grand_total: None,
+                lines_digest: None,
+            },
+        )?;
+        tx.commit()?;
+        Ok(RecordedReturn {
+            number,
+            refund_cents,
+            credit_code,
+            journal_sequence: entry.sequence,
+            journal_hash,
+        })
+    }
+
+    /// Records an order taken at the counter (endless aisle) and its event; returns its number,
+    /// made here so the customer has it even offline.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_aisle_order(
+        &mut self,
+        customer: &str,
+        lines: &[AisleLinePayload],
+        delivery: &str,
+        pickup_store: Option<&str>,
+        ship_from: Option<&str>,
+        staff: &str,
+        terminal: &str,
+        store_code: &str,
+        at: i64,
+    ) -> Result<String> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let seq: i64 =
+            tx.query_row("SELECT count(*) + 1 FROM aisle_order", [], |row| row.get(0))?;
+        let number = format!("EA-{store_code}-{terminal}-{seq:06}");
+        tx.execute(
+            "INSERT INTO aisle_order (number, customer, delivery, pickup_store, ship_from,
+                                      lines_json, staff, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                number,
+                customer,
+                delivery,
+                pickup_store,
+                ship_from,
+                to_json(&lines, "order lines")?,
+                staff,
+                at
+            ],
+        )?;
+        outbox::enqueue(
+            &tx,
+            EventKind::AisleOrder,
+            at,
+            &AisleOrderPayload {
+                order_number: number.clone(),
+                customer: customer.to_owned(),
+                store: store_code.to_owned(),
+                terminal: terminal.to_owned(),
+                staff: staff.to_owned(),
+                at,
+                lines: lines.to_vec(),
+                delivery: delivery.to_owned(),
+                pickup_store: pickup_store.map(str::to_owned),
+                ship_from: ship_from.map(str::to_owned),
+            },
+        )?;
+        tx.commit()?;
+        Ok(number)
+    }
+}
