@@ -252,6 +252,7 @@ fn a_sale_from_login_to_ticket() {
     let journal = comptoir::store::Store::open(&db.path).expect("open");
     let verification = journal.verify_journal("T01", &mut |_| {}).expect("verify");
     assert!(verification.problem.is_none(), "{:?}", verification.problem);
+    crate::ui_kiosk::kiosk_for_customers();
 }
 
 /// Every string shown in the UI has its English translation (tests run the French source).
