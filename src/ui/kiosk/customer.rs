@@ -16,6 +16,7 @@ use crate::app::product_card::card_for_scan;
 use crate::domain::customer::{CustomerView, KioskCustomer};
 use crate::domain::money::Cents;
 use crate::domain::scan::{ScanConfig, parse_scan};
+use crate::domain::signed_code::CodeError;
 use crate::store::Store;
 use crate::sync::client::SyncError;
 use crate::sync::engine::client_for;
@@ -45,6 +46,11 @@ pub fn open(session: &mut KioskSession, raw: &str) -> Result<CustomerPage, Kiosk
     // The previous customer goes first, whatever this card turns out to be.
     session.forget_customer();
     let who = identify(&session.store, raw).map_err(|error| match error {
+        // The terminal cannot check any card: its fault, not the customer's.
+        CustomerAppError::Code(reason @ (CodeError::NoKey | CodeError::BadKey)) => {
+            tracing::warn!(%reason, "kiosk cannot check loyalty codes");
+            KioskProblem::CardUnavailable
+        }
         CustomerAppError::Code(reason) => {
             tracing::info!(%reason, "kiosk refused a loyalty code");
             KioskProblem::CardRefused

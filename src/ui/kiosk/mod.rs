@@ -239,6 +239,7 @@ impl KioskLink {
 
     /// On the UI thread, every `IDLE_TICK`: the countdown, then the wipe.
     fn tick(&self, window: &KioskWindow) {
+        window.invoke_keep_focus();
         let resting = wipe::is_clean(window);
         let state = match self.clock.lock() {
             Ok(mut clock) => clock.tick(self.now(), resting),
