@@ -17,3 +17,4 @@ mod sell;
 mod store;
 mod sync;
 mod ui;
+mod ui_kiosk;

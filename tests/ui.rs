@@ -254,6 +254,7 @@ fn a_sale_from_login_to_ticket() {
     let journal = comptoir::store::Store::open(&db.path).expect("open");
     let verification = journal.verify_journal("T01", &mut |_| {}).expect("verify");
     assert!(verification.problem.is_none(), "{:?}", verification.problem);
+    crate::ui_kiosk::kiosk_for_customers();
 }
 
 /// The customer identifies with their loyalty QR (typed by a wedge scanner): their page opens

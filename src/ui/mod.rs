@@ -10,6 +10,7 @@ mod camera;
 mod checkout;
 mod customer;
 mod format;
+pub mod kiosk;
 mod login;
 mod manager;
 mod network_stock;
@@ -38,6 +39,10 @@ pub enum UiError {
     Worker(#[from] std::io::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(
+        "this terminal is configured as a kiosk: its window is built by ui::kiosk::build_kiosk"
+    )]
+    KioskMode,
 }
 
 /// Selects the UI language. French is the source language of the .slint files; English comes
@@ -63,9 +68,13 @@ pub struct Terminal {
 /// Seconds between sync rounds while online.
 const SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Builds the main window, starts the app worker that owns `store`, wires every page, and
-/// starts the serial scanner when one is configured.
+/// Builds the staff window, starts the app worker that owns `store`, wires every page, and
+/// starts the serial scanner when one is configured. A kiosk's configuration is refused: a
+/// customer must never be shown the staff window (see [`kiosk::build_kiosk`]).
 pub fn build_terminal(config: &Config, store: Store) -> Result<Terminal, UiError> {
+    if config.mode == Mode::Kiosk {
+        return Err(UiError::KioskMode);
+    }
     let db_path = store.path().to_owned();
     let (window, worker) = build(config, store)?;
     let weak = window.as_weak();
@@ -93,8 +102,8 @@ pub fn build_terminal(config: &Config, store: Store) -> Result<Terminal, UiError
     let sync =
         crate::sync::engine::BackgroundSync::spawn(db_path, SYNC_INTERVAL, on_status, on_progress)
             .map_err(UiError::Worker)?;
-    let scanner = scanner::start(&window, &worker, config);
-    let camera = camera::start(&window, &worker);
+    let scanner = scanner::start_for_staff(&window, &worker, config);
+    let camera = camera::start_for_staff(&window, &worker);
     Ok(Terminal {
         window,
         _scanner: scanner,
@@ -184,8 +193,15 @@ fn drop_last(text: &str) -> String {
     chars.as_str().to_owned()
 }
 
-/// Opens the window and runs until it is closed.
+/// Opens the window the mode asks for and runs until it is closed: the kiosk's full screen for
+/// `mode = "kiosk"`, the staff window otherwise.
 pub fn run(config: &Config, store: Store) -> Result<(), UiError> {
+    if config.mode == Mode::Kiosk {
+        let kiosk = kiosk::build_kiosk(config, store)?;
+        kiosk.window.window().set_fullscreen(true);
+        kiosk.window.run()?;
+        return Ok(());
+    }
     let terminal = build_terminal(config, store)?;
     terminal.window.run()?;
     Ok(())

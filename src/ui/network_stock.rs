@@ -2,7 +2,7 @@
 //! the request runs on its own short-lived thread (never the UI thread, never the app worker),
 //! the answer is cached in the stock table with the central's time, and the product page is
 //! refreshed if it still shows that product. Offline, the page keeps the cached levels and their
-//! age.
+//! age. The kiosk's product page uses the same request ([`fetch_then`]).
 
 use std::path::PathBuf;
 use std::thread;
@@ -18,6 +18,45 @@ use slint::ComponentHandle;
 
 /// Asks the central for `gtin`'s stock everywhere, then refreshes the product page.
 pub fn refresh(weak: slint::Weak<AppWindow>, worker: Worker, db_path: PathBuf, gtin: String) {
+    let wanted = gtin.clone();
+    fetch_then(db_path, wanted, move || {
+        worker.run(move |session| {
+            let here = session.config.store_code.clone();
+            let here_name = session
+                .store
+                .location_name(&here)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| here.clone());
+            let Some(card) = session.product.as_mut() else {
+                return;
+            };
+            if card.product.gtin.as_str() != gtin {
+                return;
+            }
+            // Only the stock changes: what the scan carried (expiry, lot, weight) stays.
+            match session.store.stock_levels(&card.product.gtin) {
+                Ok(levels) => card.stock = StockView::from_levels(levels, &here),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot read the refreshed stock");
+                    return;
+                }
+            }
+            let view = product::view(card, &here_name, session.lang);
+            let _ = weak.upgrade_in_event_loop(move |window| {
+                // The staff may have moved on: refresh the page, never bring it back.
+                if window.global::<AppAdapter>().get_page() == Page::Product {
+                    product::apply(&window, view);
+                }
+            });
+        });
+    });
+}
+
+/// Asks the central for `gtin`'s stock everywhere on a short-lived thread of its own (never the
+/// UI thread, never an app worker), caches the answer, then calls `then` (on that thread). Not
+/// enrolled or offline: `then` is not called, the cached levels stay.
+pub fn fetch_then(db_path: PathBuf, gtin: String, then: impl FnOnce() + Send + 'static) {
     let spawned = thread::Builder::new()
         .name("network-stock".to_owned())
         .spawn(move || {
@@ -45,36 +84,7 @@ pub fn refresh(weak: slint::Weak<AppWindow>, worker: Worker, db_path: PathBuf, g
                 tracing::warn!(%error, "cannot cache fresh network stock");
                 return;
             }
-            worker.run(move |session| {
-                let here = session.config.store_code.clone();
-                let here_name = session
-                    .store
-                    .location_name(&here)
-                    .ok()
-                    .flatten()
-                    .unwrap_or_else(|| here.clone());
-                let Some(card) = session.product.as_mut() else {
-                    return;
-                };
-                if card.product.gtin.as_str() != gtin {
-                    return;
-                }
-                // Only the stock changes: what the scan carried (expiry, lot, weight) stays.
-                match session.store.stock_levels(&card.product.gtin) {
-                    Ok(levels) => card.stock = StockView::from_levels(levels, &here),
-                    Err(error) => {
-                        tracing::warn!(%error, "cannot read the refreshed stock");
-                        return;
-                    }
-                }
-                let view = product::view(card, &here_name, session.lang);
-                let _ = weak.upgrade_in_event_loop(move |window| {
-                    // The staff may have moved on: refresh the page, never bring it back.
-                    if window.global::<AppAdapter>().get_page() == Page::Product {
-                        product::apply(&window, view);
-                    }
-                });
-            });
+            then();
         });
     if let Err(error) = spawned {
         tracing::warn!(%error, "cannot start the network stock request");

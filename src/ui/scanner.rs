@@ -1,5 +1,7 @@
-//! The serial scanner on screen: scans from the configured port open the product page like a
-//! scan typed in the field, and the status bar follows the port (connected, disconnected).
+//! The serial scanner on screen: scans from the configured port go to whichever window the mode
+//! shows (the staff window opens the product page like a scan typed in the field; the kiosk
+//! routes products and loyalty cards), and the device's state is reported as it changes
+//! (connected, disconnected).
 
 use std::sync::mpsc;
 use std::thread;
@@ -12,8 +14,14 @@ use crate::devices::scanner::{ScannerEvent, ScannerHandle, ScannerStatus, spawn_
 use super::worker::Worker;
 use super::{AppWindow, DeviceState, StatusAdapter, scan};
 
-/// Starts the reader when a port is configured; the handle stops it when dropped.
-pub fn start(window: &AppWindow, worker: &Worker, config: &Config) -> Option<ScannerHandle> {
+/// Starts the reader when a port is configured; the handle stops it when dropped. `on_scan`
+/// receives each code's raw text and `on_state` the port's state, both on the reader's event
+/// thread (never the UI thread).
+pub fn start(
+    config: &Config,
+    on_scan: impl Fn(String) + Send + 'static,
+    on_state: impl Fn(DeviceState) + Send + 'static,
+) -> Option<ScannerHandle> {
     let settings = config.serial_scanner()?;
     let (events_tx, events) = mpsc::channel();
     let handle = match spawn_scanner(settings, config.scan_config(), events_tx) {
@@ -23,24 +31,17 @@ pub fn start(window: &AppWindow, worker: &Worker, config: &Config) -> Option<Sca
             return None;
         }
     };
-    let weak = window.as_weak();
-    let worker = worker.clone();
     let forwarder = thread::Builder::new()
         .name("scanner-events".to_owned())
         .spawn(move || {
             for event in events {
                 match event {
-                    ScannerEvent::Scan(scanned) => scan::from_device(&weak, &worker, scanned.raw),
-                    ScannerEvent::Status(status) => {
-                        let state = match status {
-                            ScannerStatus::Connected { .. } => DeviceState::Connected,
-                            ScannerStatus::Connecting { .. } => DeviceState::Absent,
-                            ScannerStatus::Disconnected { .. } => DeviceState::Disconnected,
-                        };
-                        let _ = weak.upgrade_in_event_loop(move |window| {
-                            window.global::<StatusAdapter>().set_scanner(state);
-                        });
-                    }
+                    ScannerEvent::Scan(scanned) => on_scan(scanned.raw),
+                    ScannerEvent::Status(status) => on_state(match status {
+                        ScannerStatus::Connected { .. } => DeviceState::Connected,
+                        ScannerStatus::Connecting { .. } => DeviceState::Absent,
+                        ScannerStatus::Disconnected { .. } => DeviceState::Disconnected,
+                    }),
                     ScannerEvent::Discarded(_) => {}
                 }
             }
@@ -50,4 +51,24 @@ pub fn start(window: &AppWindow, worker: &Worker, config: &Config) -> Option<Sca
         return None;
     }
     Some(handle)
+}
+
+/// The staff window's scanner: scans open the product page, the status bar shows the port.
+pub fn start_for_staff(
+    window: &AppWindow,
+    worker: &Worker,
+    config: &Config,
+) -> Option<ScannerHandle> {
+    let weak = window.as_weak();
+    let worker = worker.clone();
+    let status_window = window.as_weak();
+    start(
+        config,
+        move |raw| scan::from_device(&weak, &worker, raw),
+        move |state| {
+            let _ = status_window.upgrade_in_event_loop(move |window| {
+                window.global::<StatusAdapter>().set_scanner(state);
+            });
+        },
+    )
 }

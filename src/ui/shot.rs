@@ -17,11 +17,12 @@ use crate::domain::demo;
 use crate::store::Store;
 
 use super::format::Lang;
+use super::kiosk::KioskSession;
 use super::session::Session;
 use super::{
-    AppAdapter, AppWindow, CheckoutAdapter, ClosingKind, ClosingView, LoginAdapter, ManagerAdapter,
-    Page, PayMethod, SearchAdapter, StatusAdapter, basket, checkout, login, scan, search,
-    select_language,
+    AppAdapter, AppWindow, CheckoutAdapter, ClosingKind, ClosingView, KioskWindow, LoginAdapter,
+    ManagerAdapter, Page, PayMethod, SearchAdapter, StatusAdapter, basket, checkout, login, scan,
+    search, select_language,
 };
 
 /// The pages `comptoir shot` can render.
@@ -35,6 +36,28 @@ pub enum ShotPage {
     Checkout,
     Manager,
     Customer,
+    /// The kiosk's home screen.
+    Kiosk,
+    /// The kiosk's page for a product in stock here and elsewhere.
+    KioskProduct,
+    /// The kiosk's greeting of a demo customer: points and online cart.
+    KioskCustomer,
+    /// The kiosk's search on its on-screen keyboard.
+    KioskSearch,
+}
+
+impl ShotPage {
+    /// The kiosk's page this is, if it is one of the kiosk window's.
+    fn kiosk(self) -> Option<super::kiosk::shot::KioskShot> {
+        use super::kiosk::shot::KioskShot;
+        match self {
+            ShotPage::Kiosk => Some(KioskShot::Home),
+            ShotPage::KioskProduct => Some(KioskShot::Product),
+            ShotPage::KioskCustomer => Some(KioskShot::Customer),
+            ShotPage::KioskSearch => Some(KioskShot::Search),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,18 +95,33 @@ pub fn shot(
         .map_err(|e| ShotError::SetPlatform(e.to_string()))?;
     surface.set_size(PhysicalSize::new(width, height));
 
-    let window = AppWindow::new()?;
-    select_language(lang);
     let mut config = config.clone();
     config.locale = match lang {
         Lang::Fr => "fr".into(),
         Lang::En => "en".into(),
     };
+    if let Some(kiosk_page) = page.kiosk() {
+        let window = KioskWindow::new()?;
+        select_language(lang);
+        super::kiosk::shot::fill(&window, KioskSession::new(store, config), kiosk_page)?;
+        window.show()?;
+        return render(&surface, (width, height), out);
+    }
+    let window = AppWindow::new()?;
+    select_language(lang);
     let mut session = Session::new(store, config);
     checkout::install_preview(&window, lang);
     fill(&window, &mut session, page)?;
     window.show()?;
+    render(&surface, (width, height), out)
+}
 
+/// Draws the window shown on `surface` into the PNG file `out`.
+fn render(
+    surface: &MinimalSoftwareWindow,
+    (width, height): (u32, u32),
+    out: &Path,
+) -> Result<(), ShotError> {
     slint::platform::update_timers_and_animations();
     let mut pixels = vec![PremultipliedRgbaColor::default(); (width * height) as usize];
     surface.draw_if_needed(|renderer| {
@@ -148,7 +186,11 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
         .map_err(|e| demo_err(&e))
     };
     match page {
-        ShotPage::Login => {}
+        ShotPage::Login
+        | ShotPage::Kiosk
+        | ShotPage::KioskProduct
+        | ShotPage::KioskCustomer
+        | ShotPage::KioskSearch => {}
         ShotPage::Manager => {
             // What the page shows after a day closing; a screenshot never writes a closing.
             window
