@@ -4,6 +4,7 @@
 pub mod checkout;
 pub mod customer;
 pub mod login;
+pub mod pickup;
 pub mod product_card;
 pub mod receipt;
 pub mod seed;

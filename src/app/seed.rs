@@ -76,6 +76,29 @@ pub fn seed_demo(
         let hash = hash_pin(staff.pin)?;
         store.upsert_staff(staff.login, staff.display_name, staff.role, &hash, now)?;
     }
+    for order in demo::pickup_orders_here(products) {
+        let customer = demo::customer(order.customer);
+        store.add_pickup_order(&crate::sync::protocol::PickupOrderChange {
+            id: order.id,
+            store: demo::HERE_CODE.to_owned(),
+            customer: customer.public_id,
+            status: "ready".to_owned(),
+            created_at: now - order.age,
+            lines: order
+                .lines
+                .iter()
+                .map(
+                    |&(product, quantity)| crate::sync::protocol::PickupLineChange {
+                        gtin: demo::product(product).gtin.as_str().to_owned(),
+                        quantity,
+                    },
+                )
+                .collect(),
+            customer_first_name: Some(customer.first_name.to_owned()),
+            handed: Vec::new(),
+            conflict: None,
+        })?;
+    }
     // A demo store with no central still checks loyalty codes: it trusts the demo chain's key
     // until enrollment replaces it with the real central's.
     if store.central_public_key()?.is_none() {

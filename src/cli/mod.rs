@@ -12,6 +12,7 @@ pub mod listen;
 mod loyalty;
 mod output;
 pub mod parse;
+mod pickup;
 mod product;
 mod receipt;
 mod search;
@@ -173,6 +174,38 @@ pub enum Command {
         #[arg(long, default_value = "1280x800", value_parser = shot::parse_size)]
         size: (u32, u32),
     },
+    /// The click-and-collect counter: list, verify a pickup code, hand over.
+    Pickup {
+        #[command(subcommand)]
+        action: PickupAction,
+    },
+    /// Take back goods of an online order (web or click-and-collect) and refund them; every
+    /// line still returnable by default.
+    Return {
+        order_id: String,
+        #[arg(value_name = "GTIN*QTY")]
+        lines: Vec<String>,
+        #[arg(long, value_enum)]
+        refund: Refund,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Order a product that is not on the shelf for a customer (endless aisle): delivered home,
+    /// or to collect at a store that has it. Prints the order number.
+    Order {
+        #[arg(value_name = "GTIN[*QTY]")]
+        code: String,
+        /// The customer's loyalty code or id.
+        #[arg(long, value_name = "CODE_OR_ID")]
+        customer: String,
+        #[arg(long, value_enum)]
+        deliver: Deliver,
+        /// With `--deliver pickup`: the store to collect it from (default: a store that has it).
+        #[arg(long, value_name = "STORE")]
+        pickup_store: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Signed loyalty codes.
     Loyalty {
         #[command(subcommand)]
@@ -256,6 +289,45 @@ pub enum LoyaltyAction {
         #[arg(allow_hyphen_values = true)]
         code: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PickupAction {
+    /// This store's click-and-collect orders, waiting ones first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a pickup code offline: exit 0 when genuine and for this store, 1 and the reason
+    /// (forged, expired, other_store, unknown_order) otherwise.
+    Verify {
+        #[arg(long)]
+        json: bool,
+        #[arg(allow_hyphen_values = true)]
+        code: String,
+    },
+    /// Record the handover of an order (everything left by default); exit 1 when the order is
+    /// unknown or already handed over here.
+    Handover {
+        order_id: String,
+        #[arg(long, num_args = 1.., value_name = "GTIN*QTY")]
+        lines: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Refund {
+    Card,
+    Cash,
+    Credit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Deliver {
+    Home,
+    Pickup,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -374,6 +446,50 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
             lang,
             size,
         } => shot::run(context, *page, *lang, *size, out),
+        Command::Pickup {
+            action: PickupAction::List { json },
+        } => pickup::list(context, *json),
+        Command::Pickup {
+            action: PickupAction::Verify { json, code },
+        } => pickup::verify(context, code, *json),
+        Command::Pickup {
+            action:
+                PickupAction::Handover {
+                    order_id,
+                    lines,
+                    json,
+                },
+        } => pickup::handover(context, order_id, lines, *json),
+        Command::Return {
+            order_id,
+            lines,
+            refund,
+            json,
+        } => pickup::return_order(
+            context,
+            order_id,
+            lines,
+            match refund {
+                Refund::Card => "card",
+                Refund::Cash => "cash",
+                Refund::Credit => "credit",
+            },
+            *json,
+        ),
+        Command::Order {
+            code,
+            customer,
+            deliver,
+            pickup_store,
+            json,
+        } => pickup::order(
+            context,
+            code,
+            customer,
+            *deliver == Deliver::Pickup,
+            pickup_store.as_deref(),
+            *json,
+        ),
         Command::Loyalty {
             action: LoyaltyAction::Verify { json, code },
         } => loyalty::verify(context, code, *json),

@@ -31,8 +31,13 @@ pub fn money(cents: Cents, locale: &str) -> String {
     }
 }
 
-/// Prints a value as pretty JSON on standard output.
+/// Prints a value as pretty JSON on standard output. A reader that went away (`| head`) is not
+/// an error.
 pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+    use std::io::Write;
+    let text = serde_json::to_string_pretty(value)?;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }

@@ -531,6 +531,53 @@ pub fn demo_loyalty_code(index: u64, issued_at: i64) -> String {
     )
 }
 
+/// The pickup code the demo chain gives click-and-collect order `order_id` of `store`.
+pub fn demo_pickup_code(order_id: &str, store: &str, expires_at: i64) -> String {
+    use ed25519_dalek::Signer;
+    let key = ed25519_dalek::SigningKey::from_bytes(&DEMO_SIGNING_SEED);
+    crate::domain::signed_code::issue_pickup(
+        &crate::domain::signed_code::PickupClaims {
+            order_id: order_id.to_owned(),
+            store: store.to_owned(),
+            expires_at,
+        },
+        |message| key.sign(message).to_bytes(),
+    )
+}
+
+/// A demo click-and-collect order ready at this store: number, customer index, lines (product
+/// index, quantity) and how many seconds ago it was made ready. A store with no central still
+/// has a counter to show.
+pub struct DemoPickupOrder {
+    pub id: String,
+    pub customer: u64,
+    pub lines: Vec<(u64, i64)>,
+    pub age: i64,
+}
+
+/// This store's demo click-and-collect orders for a catalogue of `products` (four of them).
+pub fn pickup_orders_here(products: u64) -> Vec<DemoPickupOrder> {
+    let customers = customer_count(products);
+    (0..4u64)
+        .map(|n| {
+            let h = |salt: u64| mix(n, 8_000 + salt);
+            let mut lines: Vec<(u64, i64)> = Vec::new();
+            for l in 0..1 + h(1) % 3 {
+                let product = h(10 + l) % products.max(1);
+                if lines.iter().all(|(p, _)| *p != product) {
+                    lines.push((product, 1 + (h(20 + l) % 2) as i64));
+                }
+            }
+            DemoPickupOrder {
+                id: format!("CC9{:05}", n + 1),
+                customer: h(2) % customers,
+                lines,
+                age: (h(3) % (48 * 3600)) as i64,
+            }
+        })
+        .collect()
+}
+
 /// Lower-case ASCII for e-mail local parts ("Hélène" → "helene").
 fn ascii_lower(name: &str) -> String {
     name.chars()

@@ -152,6 +152,14 @@ pub struct RecordedReturn {
 }
 
 impl Store {
+    /// Adds an order as a pull would (the demo store's orders, with no central).
+    pub fn add_pickup_order(&mut self, order: &PickupOrderChange) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        apply_order(&tx, order)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// This store's click-and-collect orders: waiting ones first (conflicts, then the oldest).
     pub fn pickup_orders(&self, store_code: &str) -> Result<Vec<PickupOrder>> {
         let mut stmt = self.conn.prepare_cached(&format!(

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use super::protocol::{
     ChangesPage, CustomerSearchAnswer, DEVICE_HEADER, EnrollRequest, EnrollResponse, ErrorBody,
-    JournalTip, MAX_PAGE, PushRequest, PushResponse, StockAnswer,
+    JournalTip, MAX_PAGE, OrderAnswer, PushRequest, PushResponse, StockAnswer,
 };
 use crate::domain::customer::CustomerView;
 
@@ -250,5 +250,23 @@ impl CentralClient {
             return Ok(None);
         }
         read(response, &url, "customer view").await.map(Some)
+    }
+
+    /// An online order, for a return; `Ok(None)` when the central does not know it.
+    pub async fn order(&self, id: &str) -> Result<Option<OrderAnswer>, SyncError> {
+        let url = format!(
+            "{}/v1/orders/{}",
+            self.base,
+            percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+        );
+        let response = self
+            .authed(self.http.get(&url))
+            .send()
+            .await
+            .map_err(|e| unreachable(&url, e))?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        read(response, &url, "order").await.map(Some)
     }
 }
