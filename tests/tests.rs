@@ -11,6 +11,7 @@ mod customers;
 mod devices;
 mod journal;
 mod personal_data;
+mod pickup;
 mod printer;
 mod proxy;
 mod sell;
