@@ -219,6 +219,9 @@ pub fn apply(window: &AppWindow, view: CustomerPageView, shown: bool) {
     a.set_problem(CustomerProblem::None);
     a.set_problem_detail("".into());
     window
+        .global::<super::ProductAdapter>()
+        .set_customer_name(view.first_name.clone());
+    window
         .global::<AppAdapter>()
         .set_customer_first_name(view.first_name);
 }

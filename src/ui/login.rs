@@ -38,6 +38,9 @@ pub enum Outcome {
     LoggedIn {
         name: String,
         manager: bool,
+        /// The page to land on: the pickup list on a pickup counter, else the scan page.
+        home: Page,
+        orders: Vec<super::PickupRow>,
     },
     Refused {
         problem: LoginProblem,
@@ -54,7 +57,17 @@ pub fn attempt(session: &mut Session, login: &str, pin: &str) -> Outcome {
             let manager = member.role == StaffRole::Manager;
             session.staff = Some(member);
             session.next_customer();
-            Outcome::LoggedIn { name, manager }
+            let home = if session.config.mode == crate::config::Mode::Pickup {
+                Page::Pickup
+            } else {
+                Page::Scan
+            };
+            Outcome::LoggedIn {
+                name,
+                manager,
+                home,
+                orders: super::pickup::rows(session, ""),
+            }
         }
         Err(error) => {
             let (problem, attempts_left, locked_minutes) = match error {
@@ -82,13 +95,21 @@ pub fn attempt(session: &mut Session, login: &str, pin: &str) -> Outcome {
 pub fn apply(window: &AppWindow, outcome: Outcome) {
     let login = window.global::<LoginAdapter>();
     match outcome {
-        Outcome::LoggedIn { name, manager } => {
+        Outcome::LoggedIn {
+            name,
+            manager,
+            home,
+            orders,
+        } => {
+            window
+                .global::<super::PickupAdapter>()
+                .set_orders(slint::ModelRc::new(slint::VecModel::from(orders)));
             window.global::<AppAdapter>().set_manager(manager);
             login.set_problem(LoginProblem::None);
             login.set_pin("".into());
             window.global::<StatusAdapter>().set_staff_name(name.into());
             super::end_customer_session(window);
-            window.global::<AppAdapter>().set_page(Page::Scan);
+            window.global::<AppAdapter>().set_page(home);
         }
         Outcome::Refused {
             problem,

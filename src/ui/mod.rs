@@ -14,7 +14,9 @@ pub mod kiosk;
 mod login;
 mod manager;
 mod network_stock;
+mod pickup;
 mod product;
+mod returns;
 mod scan;
 mod scanner;
 mod search;
@@ -78,9 +80,13 @@ pub fn build_terminal(config: &Config, store: Store) -> Result<Terminal, UiError
     let db_path = store.path().to_owned();
     let (window, worker) = build(config, store)?;
     let weak = window.as_weak();
+    let list_worker = worker.clone();
     let on_status = move |status: crate::sync::engine::SyncStatus| {
         let now = session::now();
+        let list_worker = list_worker.clone();
         let _ = weak.upgrade_in_event_loop(move |window| {
+            // A sync may have brought orders, handovers or conflicts for the counter.
+            pickup::refresh_list(&window, &list_worker);
             let bar = window.global::<StatusAdapter>();
             bar.set_online(status.online);
             bar.set_pending_events(i32::try_from(status.waiting).unwrap_or(i32::MAX));
@@ -148,6 +154,8 @@ fn build(config: &Config, store: Store) -> Result<(AppWindow, Worker), UiError> 
     checkout::setup(&window, &worker, lang);
     manager::setup(&window, &worker);
     customer::setup(&window, &worker);
+    pickup::setup(&window, &worker);
+    returns::setup(&window, &worker);
 
     let weak = window.as_weak();
     worker.run(move |session| {
@@ -184,6 +192,7 @@ fn build(config: &Config, store: Store) -> Result<(AppWindow, Worker), UiError> 
 pub(crate) fn end_customer_session(window: &AppWindow) {
     basket::clear(window);
     customer::clear(window);
+    returns::clear(window);
 }
 
 /// `text` without its last character (the keypad's erase key).

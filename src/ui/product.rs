@@ -6,6 +6,7 @@ use crate::app::product_card::ProductCard;
 use crate::domain::catalog::{LocationKind, PriceUnit};
 
 use super::format::{self, Lang};
+use super::session::Session;
 use super::session::now;
 use super::worker::Worker;
 use super::{Age, AppAdapter, AppWindow, Page, ProductAdapter, StockRow};
@@ -96,7 +97,57 @@ pub fn apply(window: &AppWindow, view: ProductView) {
     a.set_stock_here(view.stock_here);
     a.set_stock_here_age(view.stock_here_age);
     a.set_others(ModelRc::new(VecModel::from(view.others)));
+    a.set_ordered_number("".into());
+    a.set_order_problem("".into());
     window.global::<AppAdapter>().set_page(Page::Product);
+}
+
+/// Orders the product on show for the identified customer (endless aisle).
+fn order_for_customer(
+    session: &mut Session,
+    quantity: i64,
+    pickup: bool,
+) -> Result<String, String> {
+    let customer = session
+        .customer
+        .as_ref()
+        .map(|c| c.id.clone())
+        .ok_or_else(|| "identify the customer first".to_owned())?;
+    let gtin = session
+        .product
+        .as_ref()
+        .map(|card| card.product.gtin.as_str().to_owned())
+        .ok_or_else(|| "no product on show".to_owned())?;
+    let staff = session
+        .staff
+        .as_ref()
+        .map_or_else(|| "unknown".to_owned(), |s| s.login.clone());
+    let (terminal, store_code) = (
+        session.config.terminal_id.clone(),
+        session.config.store_code.clone(),
+    );
+    let delivery = if pickup {
+        crate::app::pickup::Delivery::Pickup
+    } else {
+        crate::app::pickup::Delivery::Home
+    };
+    crate::app::pickup::order_for_customer(
+        &mut session.store,
+        &customer,
+        &gtin,
+        quantity,
+        delivery,
+        None,
+        crate::app::customer::Counter {
+            staff: &staff,
+            terminal: &terminal,
+            store_code: &store_code,
+            now: super::session::now(),
+        },
+        chrono::Utc::now().date_naive(),
+    )
+    .map(|ordered| ordered.order_number)
+    .map_err(|e| e.to_string())
 }
 
 pub fn setup(window: &AppWindow, worker: &Worker) {
@@ -110,6 +161,25 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
                 let outcome = super::basket::add_shown_product(session, i64::from(quantity));
                 let _ = weak.upgrade_in_event_loop(move |window| {
                     super::basket::apply_added(&window, outcome);
+                });
+            });
+        });
+    let (weak, w) = (window.as_weak(), worker.clone());
+    window
+        .global::<ProductAdapter>()
+        .on_order(move |quantity, pickup| {
+            let weak = weak.clone();
+            w.run(move |session| {
+                let outcome = order_for_customer(session, i64::from(quantity), pickup);
+                let _ = weak.upgrade_in_event_loop(move |window| {
+                    let a = window.global::<ProductAdapter>();
+                    match outcome {
+                        Ok(number) => {
+                            a.set_ordered_number(number.into());
+                            a.set_order_problem("".into());
+                        }
+                        Err(problem) => a.set_order_problem(problem.into()),
+                    }
                 });
             });
         });

@@ -4,7 +4,7 @@
 use slint::{ComponentHandle, SharedString};
 
 use crate::app::product_card::{ProductCardError, product_card};
-use crate::domain::scan::LOYALTY_PREFIX;
+use crate::domain::scan::{LOYALTY_PREFIX, PICKUP_PREFIX};
 
 use super::product::{self, ProductView};
 use super::session::Session;
@@ -78,8 +78,8 @@ pub fn submit(window: &AppWindow, worker: &Worker, raw: String) {
     let weak = window.as_weak();
     let refresher = worker.clone();
     worker.run(move |session| {
-        if raw.contains(LOYALTY_PREFIX) {
-            super::customer::open_on_worker(session, &weak, &refresher, &raw);
+        if raw.contains(LOYALTY_PREFIX) || raw.contains(PICKUP_PREFIX) {
+            route(session, &weak, &refresher, &raw, false);
             return;
         }
         let outcome = look_up(session, &raw);
@@ -99,21 +99,43 @@ pub fn submit(window: &AppWindow, worker: &Worker, raw: String) {
 }
 
 /// A scan from a device (serial scanner, camera): ignored while nobody is logged in, so a code
-/// read at the login page opens nothing.
+/// read at the login page opens nothing. On the pickup page with an order open, a product scan
+/// checks one of its items; a loyalty or pickup code opens the customer or the order anywhere.
 pub fn from_device(weak: &slint::Weak<AppWindow>, worker: &Worker, raw: String) {
-    let weak = weak.clone();
-    let opener = worker.clone();
-    worker.run(move |session| {
-        if session.staff.is_none() {
-            return;
-        }
-        if raw.contains(LOYALTY_PREFIX) {
-            super::customer::open_on_worker(session, &weak, &opener, &raw);
-            return;
-        }
-        let outcome = look_up(session, &raw);
-        let _ = weak.upgrade_in_event_loop(move |window| apply(&window, outcome));
+    let worker = worker.clone();
+    // The page decides where a product scan goes: read it on the UI thread first.
+    let _ = weak.upgrade_in_event_loop(move |window| {
+        let checking = window.global::<AppAdapter>().get_page() == Page::Pickup
+            && window.global::<super::PickupAdapter>().get_order_shown();
+        let weak = window.as_weak();
+        let opener = worker.clone();
+        worker.run(move |session| {
+            if session.staff.is_none() {
+                return;
+            }
+            route(session, &weak, &opener, &raw, checking);
+        });
     });
+}
+
+/// Sends a scan where it belongs (see [`from_device`]).
+fn route(
+    session: &mut Session,
+    weak: &slint::Weak<AppWindow>,
+    worker: &Worker,
+    raw: &str,
+    checking_items: bool,
+) {
+    if raw.contains(LOYALTY_PREFIX) {
+        super::customer::open_on_worker(session, weak, worker, raw);
+    } else if raw.contains(PICKUP_PREFIX) {
+        super::pickup::open_on_worker(session, weak, raw);
+    } else if checking_items {
+        super::pickup::scan_item_on_worker(session, weak, raw);
+    } else {
+        let outcome = look_up(session, raw);
+        let _ = weak.upgrade_in_event_loop(move |window| apply(&window, outcome));
+    }
 }
 
 pub fn setup(window: &AppWindow, worker: &Worker) {

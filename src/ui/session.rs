@@ -21,6 +21,10 @@ pub struct Session {
     pub product: Option<ProductCard>,
     /// The identified customer, until their session ends.
     pub customer: Option<CustomerView>,
+    /// The click-and-collect order open at the counter, with the items checked so far.
+    pub counter_order: Option<super::pickup::CounterOrder>,
+    /// The return of an online order being prepared.
+    pub return_in_progress: Option<super::returns::ReturnInProgress>,
 }
 
 impl Session {
@@ -34,6 +38,8 @@ impl Session {
             basket: Basket::new(),
             product: None,
             customer: None,
+            counter_order: None,
+            return_in_progress: None,
         }
     }
 
@@ -43,6 +49,8 @@ impl Session {
         self.basket.clear();
         self.product = None;
         self.customer = None;
+        self.counter_order = None;
+        self.return_in_progress = None;
     }
 }
 

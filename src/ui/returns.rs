@@ -1,0 +1,286 @@
+//! The returns page: find an online order (the central's account, or the cached one offline),
+//! choose the units going back, refund them. The refund, the stock and the journal entry are
+//! written by `app::pickup::return_order` in one transaction.
+
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+
+use crate::app::customer::Counter;
+use crate::app::pickup::{self as use_case, ReturnableOrder};
+use crate::domain::money::Cents;
+use crate::domain::pickup::Units;
+use crate::domain::scan::PICKUP_PREFIX;
+use crate::store::Store;
+use crate::sync::client::SyncError;
+use crate::sync::engine::client_for;
+
+use super::format;
+use super::session::{Session, now};
+use super::worker::Worker;
+use super::{AppWindow, RefundMethod, ReturnAdapter, ReturnRow};
+
+/// The order being returned and how many units of each line go back.
+#[derive(Clone, Debug)]
+pub struct ReturnInProgress {
+    pub order: ReturnableOrder,
+    pub chosen: Vec<i64>,
+}
+
+pub struct ReturnView {
+    title: SharedString,
+    from_cache: bool,
+    rows: Vec<ReturnRow>,
+    total: SharedString,
+    paid_with: SharedString,
+}
+
+fn view(session: &Session, r: &ReturnInProgress) -> ReturnView {
+    let lang = session.lang;
+    let mut total = 0;
+    let rows = r
+        .order
+        .lines
+        .iter()
+        .zip(&r.chosen)
+        .map(|((name, line), chosen)| {
+            // The same pro-rata rule as the refund itself.
+            let share = |n: i64| line.amount_cents * n / line.quantity.max(1);
+            let amount = share(line.returned + chosen) - share(line.returned);
+            total += amount;
+            ReturnRow {
+                name: name.as_str().into(),
+                bought: i32::try_from(line.quantity).unwrap_or(i32::MAX),
+                returned: i32::try_from(line.returned).unwrap_or(i32::MAX),
+                chosen: i32::try_from(*chosen).unwrap_or(i32::MAX),
+                amount: format::money(Cents::new(amount), lang),
+            }
+        })
+        .collect();
+    ReturnView {
+        title: r.order.id.as_str().into(),
+        from_cache: r.order.source == "cache",
+        rows,
+        total: format::money(Cents::new(total), lang),
+        paid_with: r.order.paid_with.as_str().into(),
+    }
+}
+
+pub fn apply(window: &AppWindow, v: ReturnView) {
+    let a = window.global::<ReturnAdapter>();
+    a.set_loaded(true);
+    a.set_order_title(v.title);
+    a.set_from_cache(v.from_cache);
+    a.set_lines(ModelRc::new(VecModel::from(v.rows)));
+    a.set_refund_total(v.total);
+    a.set_paid_with(v.paid_with);
+}
+
+/// Empties the page (a new return, a new staff member).
+pub fn clear(window: &AppWindow) {
+    let a = window.global::<ReturnAdapter>();
+    a.set_loaded(false);
+    a.set_order_id("".into());
+    a.set_order_title("".into());
+    a.set_lines(ModelRc::new(VecModel::from(Vec::<ReturnRow>::new())));
+    a.set_refund_total("".into());
+    a.set_paid_with("".into());
+    a.set_problem("".into());
+    a.set_done_ticket("".into());
+    a.set_done_amount("".into());
+    a.set_credit_code("".into());
+}
+
+fn fetch_order(
+    db: &std::path::Path,
+    id: &str,
+) -> Result<Option<crate::sync::protocol::OrderAnswer>, SyncError> {
+    let store = Store::open(db).map_err(SyncError::from)?;
+    let client = client_for(&store, None)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| SyncError::Unreachable {
+            url: client.url().to_owned(),
+            reason: e.to_string(),
+        })?;
+    runtime.block_on(client.order(id))
+}
+
+/// Finds the order named by `input` (a number or a pickup code) and makes it the return in
+/// progress; what the page shows, or why not.
+pub fn load(session: &mut Session, input: &str) -> Result<ReturnView, SharedString> {
+    // A scanned pickup code names its order.
+    let id = if input.contains(PICKUP_PREFIX) {
+        use_case::verify_code(&session.store, input, &session.config.store_code, now())
+            .map_err(|e| SharedString::from(e.to_string()))?
+            .order
+            .id
+    } else {
+        input.trim().to_owned()
+    };
+    let db = session.store.path().to_owned();
+    let enrolled = session.store.enrollment().ok().flatten().is_some();
+    let order = use_case::returnable(
+        &session.store,
+        &id,
+        |id| {
+            if enrolled {
+                fetch_order(&db, id)
+            } else {
+                Err(SyncError::NotEnrolled)
+            }
+        },
+        now(),
+    )
+    .map_err(|e| SharedString::from(e.to_string()))?;
+    let chosen = vec![0; order.lines.len()];
+    let current = ReturnInProgress { order, chosen };
+    let v = view(session, &current);
+    session.return_in_progress = Some(current);
+    Ok(v)
+}
+
+/// Chooses `quantity` units of line `index` (within what is still returnable).
+pub fn choose(session: &mut Session, index: usize, quantity: i64) -> Option<ReturnView> {
+    let mut current = session.return_in_progress.take()?;
+    if let Some((_, line)) = current.order.lines.get(index) {
+        let most = (line.quantity - line.returned).max(0);
+        current.chosen[index] = quantity.clamp(0, most);
+    }
+    let v = view(session, &current);
+    session.return_in_progress = Some(current);
+    Some(v)
+}
+
+fn find_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, input: &str) {
+    match load(session, input) {
+        Ok(v) => {
+            let _ = weak.upgrade_in_event_loop(move |w| {
+                w.global::<ReturnAdapter>().set_problem("".into());
+                w.global::<ReturnAdapter>().set_done_ticket("".into());
+                apply(&w, v);
+            });
+        }
+        Err(message) => {
+            let _ = weak.upgrade_in_event_loop(move |w| {
+                let a = w.global::<ReturnAdapter>();
+                a.set_problem(message);
+                a.set_loaded(false);
+            });
+        }
+    }
+}
+
+fn confirm_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, method: RefundMethod) {
+    let Some(current) = session.return_in_progress.clone() else {
+        return;
+    };
+    let asked: Vec<Units> = current
+        .order
+        .lines
+        .iter()
+        .zip(&current.chosen)
+        .filter(|(_, q)| **q > 0)
+        .map(|((_, l), q)| Units {
+            gtin: l.gtin.clone(),
+            quantity: *q,
+        })
+        .collect();
+    if asked.is_empty() {
+        let _ = weak.upgrade_in_event_loop(|w| {
+            w.global::<ReturnAdapter>().set_problem(
+                crate::domain::pickup::ReturnError::Nothing
+                    .to_string()
+                    .into(),
+            );
+        });
+        return;
+    }
+    let refund = match method {
+        RefundMethod::Card => "card",
+        RefundMethod::Cash => "cash",
+        RefundMethod::Credit => "credit",
+    };
+    let staff = session
+        .staff
+        .as_ref()
+        .map_or_else(|| "unknown".to_owned(), |s| s.login.clone());
+    let (terminal, store_code) = (
+        session.config.terminal_id.clone(),
+        session.config.store_code.clone(),
+    );
+    let training = session.store.training_mode().unwrap_or(false);
+    let outcome = use_case::return_order(
+        &mut session.store,
+        &current.order,
+        &asked,
+        refund,
+        training,
+        Counter {
+            staff: &staff,
+            terminal: &terminal,
+            store_code: &store_code,
+            now: now(),
+        },
+    );
+    let lang = session.lang;
+    match outcome {
+        Ok((recorded, _)) => {
+            session.return_in_progress = None;
+            let ticket: SharedString = recorded.number.as_str().into();
+            let amount = format::money(Cents::new(recorded.refund_cents), lang);
+            let credit: SharedString = recorded.credit_code.as_deref().unwrap_or("").into();
+            let _ = weak.upgrade_in_event_loop(move |w| {
+                let a = w.global::<ReturnAdapter>();
+                a.set_problem("".into());
+                a.set_done_ticket(ticket);
+                a.set_done_amount(amount);
+                a.set_credit_code(credit);
+            });
+        }
+        Err(error) => {
+            let message: SharedString = error.to_string().into();
+            let _ = weak.upgrade_in_event_loop(move |w| {
+                w.global::<ReturnAdapter>().set_problem(message);
+            });
+        }
+    }
+}
+
+pub fn setup(window: &AppWindow, worker: &Worker) {
+    let a = window.global::<ReturnAdapter>();
+
+    let (weak, w) = (window.as_weak(), worker.clone());
+    a.on_find(move |input| {
+        let weak = weak.clone();
+        let input = input.to_string();
+        w.run(move |session| find_on_worker(session, &weak, &input));
+    });
+
+    let (weak, w) = (window.as_weak(), worker.clone());
+    a.on_choose(move |index, quantity| {
+        let weak = weak.clone();
+        w.run(move |session| {
+            let Ok(index) = usize::try_from(index) else {
+                return;
+            };
+            if let Some(v) = choose(session, index, i64::from(quantity)) {
+                let _ = weak.upgrade_in_event_loop(move |w| apply(&w, v));
+            }
+        });
+    });
+
+    let (weak, w) = (window.as_weak(), worker.clone());
+    a.on_confirm(move |method| {
+        let weak = weak.clone();
+        w.run(move |session| confirm_on_worker(session, &weak, method));
+    });
+
+    let (weak, w) = (window.as_weak(), worker.clone());
+    a.on_new_return(move || {
+        let weak = weak.clone();
+        w.run(move |session| {
+            session.return_in_progress = None;
+            let _ = weak.upgrade_in_event_loop(|w| clear(&w));
+        });
+    });
+}
