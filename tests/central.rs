@@ -1073,11 +1073,15 @@ fn the_cli_contract() {
             "received": {"sales": 2, "returns": 0, "closings": 0, "journal_entries": 0,
                          "e_receipts": 1, "stock_counts": 0, "customers_created": 0,
                          "consents": 0, "customer_notes": 0, "customer_accesses": 0,
-                         "privacy_requests": 0, "loyalty_movements": 0, "other": 0},
+                         "privacy_requests": 0, "loyalty_movements": 0, "handovers": 0,
+                         "aisle_orders": 0, "other": 0},
             "duplicates_ignored": 3,
             "devices": 1,
             "open_privacy_requests": 0,
-            "loyalty_overdrawn": 0
+            "loyalty_overdrawn": 0,
+            "pickup_conflicts": 0,
+            "duplicate_returns": 0,
+            "unknown_orders": 0
         })
     );
 }
@@ -1452,7 +1456,8 @@ async fn a_loyalty_code_signed_by_the_cli_verifies_with_the_enrollment_key() {
     for usage in [
         &["sign", "loyalty"][..],
         &["sign"],
-        &["sign", "pickup", "X"],
+        &["sign", "pickup"],
+        &["sign", "pickup", "CC000001", "CC000002"],
     ] {
         let output = cli(dir.path()).args(usage).output().expect("runs");
         assert_eq!(output.status.code(), Some(2), "{usage:?}");
