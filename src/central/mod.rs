@@ -3,9 +3,9 @@
 //! server in-process on port 0).
 //!
 //! It holds the chain — stores and warehouses, catalogue, prices, stock per location, staff,
-//! customers, online carts, click-and-collect orders — and what terminals send, in `central.db`
-//! in its data directory ([`store`], the only SQL), with its Ed25519 signing key beside it
-//! ([`keys`]). Terminals speak `sync::protocol` to it ([`handlers`]).
+//! customers, online carts, click-and-collect and web orders — and what terminals send, in
+//! `central.db` in its data directory ([`store`] and [`pickup`], the only SQL), with its Ed25519
+//! signing key beside it ([`keys`]). Terminals speak `sync::protocol` to it ([`handlers`]).
 //!
 //! Never logged, at any level: tokens, enrollment codes, payloads, customer names, e-mails or
 //! phone numbers. A request's span carries its method, path and device id.

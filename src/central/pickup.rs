@@ -173,12 +173,16 @@ fn per_product<'a>(lines: impl Iterator<Item = (&'a str, i64)>) -> BTreeMap<Stri
     sums
 }
 
-/// "T01", "T01 and T02", "T01, T02 and T03".
-fn and_list(names: &[String]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+/// What staff read on an order done twice: "handed over twice: T01 and T02", or "… twice at T01"
+/// when the same counter did it again (`earlier` are the terminals that did it before, in order).
+fn twice(what: &str, mut earlier: Vec<String>, terminal: &str) -> String {
+    if !earlier.iter().any(|t| t == terminal) {
+        earlier.push(terminal.to_owned());
+    }
+    match earlier.as_slice() {
+        [] => format!("{what} twice"),
+        [one] => format!("{what} twice at {one}"),
+        [init @ .., last] => format!("{what} twice: {} and {last}", init.join(", ")),
     }
 }
 
@@ -247,6 +251,8 @@ pub(super) fn record_handover(
             Ok((row.get::<_, String>(0)?, (row.get(1)?, row.get(2)?)))
         })?
         .collect::<rusqlite::Result<_>>()?;
+    // The payload's `complete` is what the counter believed offline; the central decides from
+    // the quantities it has, which include what another counter handed over meanwhile.
     let handing = per_product(h.lines.iter().map(|l| (l.gtin.as_str(), l.quantity)));
     if handing.keys().any(|gtin| !ordered.contains_key(gtin)) {
         // Goods that are not the order's went out: nothing of the order moves, and the staff
@@ -276,7 +282,7 @@ pub(super) fn record_handover(
     }
     let cancelled = status == "cancelled";
     if over || cancelled {
-        let mut terminals: Vec<String> = tx
+        let terminals: Vec<String> = tx
             .prepare_cached(
                 "SELECT terminal FROM handover
                  WHERE order_id = ?1 AND outcome IN ('applied', 'conflict')
@@ -289,8 +295,7 @@ pub(super) fn record_handover(
         } else if terminals.is_empty() {
             format!("handed over more than ordered at {}", h.terminal)
         } else {
-            terminals.push(h.terminal.clone());
-            format!("handed over twice: {}", and_list(&terminals))
+            twice("handed over", terminals, &h.terminal)
         };
         tracing::warn!(order = %h.order_id, "a pickup order was handed over twice");
         tx.prepare_cached(
@@ -434,7 +439,7 @@ pub(super) fn record_return(
             Returned::Pickup { .. } => ("pickup_order", "handed over"),
             _ => ("online_order", "ordered"),
         };
-        let mut terminals: Vec<String> = tx
+        let terminals: Vec<String> = tx
             .prepare_cached(
                 "SELECT terminal FROM order_return WHERE order_id = ?1 AND outcome <> 'unknown_order'
                  GROUP BY terminal ORDER BY min(at), terminal",
@@ -446,8 +451,7 @@ pub(super) fn record_return(
         } else if terminals.is_empty() {
             format!("returned more than was {limit} at {}", r.terminal)
         } else {
-            terminals.push(r.terminal.clone());
-            format!("returned twice: {}", and_list(&terminals))
+            twice("returned", terminals, &r.terminal)
         };
         tracing::warn!(order = %r.order_id, "an order line was returned more than it was sold");
         set_conflict(tx, table, &r.order_id, &text)?;
@@ -870,6 +874,28 @@ mod tests {
             .iter()
             .map(|l| (l.gtin.as_str(), l.quantity))
             .collect()
+    }
+
+    #[test]
+    fn conflict_texts_name_the_counters() {
+        let names = |n: &[&str]| n.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        let cases = [
+            (names(&["T01"]), "T02", "handed over twice: T01 and T02"),
+            (names(&["T01"]), "T01", "handed over twice at T01"),
+            (
+                names(&["T01", "T02"]),
+                "T03",
+                "handed over twice: T01, T02 and T03",
+            ),
+            (
+                names(&["T01", "T02"]),
+                "T01",
+                "handed over twice: T01 and T02",
+            ),
+        ];
+        for (earlier, terminal, expected) in cases {
+            assert_eq!(twice("handed over", earlier, terminal), expected);
+        }
     }
 
     #[test]

@@ -1737,6 +1737,8 @@ mod tests {
             EventKind::CustomerAccess,
             EventKind::PrivacyRequest,
             EventKind::Loyalty,
+            EventKind::Handover,
+            EventKind::AisleOrder,
             EventKind::Other,
         ] {
             assert_eq!(
