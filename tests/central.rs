@@ -11,12 +11,14 @@ use comptoir::domain::customer::{
     Channel, CustomerHit, CustomerView, PrivacyRequestKind, ViewSource,
 };
 use comptoir::domain::demo;
-use comptoir::domain::signed_code::verify_loyalty;
+use comptoir::domain::signed_code::{verify_loyalty, verify_pickup};
 use comptoir::sync::protocol::{
-    AccessPayload, Change, ChangesPage, ConsentPayload, CustomerCreatedPayload,
-    CustomerSearchAnswer, DEVICE_HEADER, EnrollResponse, ErrorBody, EventKind, JournalPayload,
-    LoyaltyPayload, MAX_BATCH, NotePayload, OutboxEvent, PaymentPayload, PrivacyRequestPayload,
-    PushRequest, PushResponse, SaleLinePayload, SalePayload, StockAnswer,
+    AccessPayload, AisleLinePayload, AisleOrderPayload, Change, ChangesPage, ConsentPayload,
+    CustomerCreatedPayload, CustomerSearchAnswer, DEVICE_HEADER, EnrollResponse, ErrorBody,
+    EventKind, HandoverPayload, JournalPayload, LoyaltyPayload, MAX_BATCH, NotePayload,
+    OrderAnswer, OrdersAnswer, OutboxEvent, PaymentPayload, PickupLineChange, PickupOrderChange,
+    PrivacyRequestPayload, PushRequest, PushResponse, ReturnLinePayload, ReturnPayload,
+    SaleLinePayload, SalePayload, StockAnswer,
 };
 use reqwest::StatusCode;
 use tokio::sync::oneshot;
@@ -1073,11 +1075,15 @@ fn the_cli_contract() {
             "received": {"sales": 2, "returns": 0, "closings": 0, "journal_entries": 0,
                          "e_receipts": 1, "stock_counts": 0, "customers_created": 0,
                          "consents": 0, "customer_notes": 0, "customer_accesses": 0,
-                         "privacy_requests": 0, "loyalty_movements": 0, "other": 0},
+                         "privacy_requests": 0, "loyalty_movements": 0, "handovers": 0,
+                         "aisle_orders": 0, "other": 0},
             "duplicates_ignored": 3,
             "devices": 1,
             "open_privacy_requests": 0,
-            "loyalty_overdrawn": 0
+            "loyalty_overdrawn": 0,
+            "pickup_conflicts": 0,
+            "duplicate_returns": 0,
+            "unknown_orders": 0
         })
     );
 }
@@ -1452,7 +1458,8 @@ async fn a_loyalty_code_signed_by_the_cli_verifies_with_the_enrollment_key() {
     for usage in [
         &["sign", "loyalty"][..],
         &["sign"],
-        &["sign", "pickup", "X"],
+        &["sign", "pickup"],
+        &["sign", "pickup", "CC000001", "CC000002"],
     ] {
         let output = cli(dir.path()).args(usage).output().expect("runs");
         assert_eq!(output.status.code(), Some(2), "{usage:?}");
@@ -1540,4 +1547,297 @@ fn the_servers_log_never_carries_a_customer_search() {
             "{private:?} in the log:\n{text}"
         );
     }
+}
+
+// --- Click-and-collect, returns of online orders, endless aisle (issue 9) ---
+
+/// The `id` order's latest state among pulled changes.
+fn latest_order(changes: &[Change], id: &str) -> Option<PickupOrderChange> {
+    changes.iter().rev().find_map(|c| match c {
+        Change::PickupOrder(o) if o.id == id => Some(o.clone()),
+        _ => None,
+    })
+}
+
+fn handover(seq: i64, order: &PickupOrderChange, terminal: &str) -> OutboxEvent {
+    fact(
+        seq,
+        EventKind::Handover,
+        HandoverPayload {
+            handover_id: uuid::Uuid::new_v4().to_string(),
+            order_id: order.id.clone(),
+            store: order.store.clone(),
+            terminal: terminal.into(),
+            staff: "camille".into(),
+            at: 1_764_000_000 + seq,
+            lines: order.lines.clone(),
+            complete: true,
+        },
+    )
+}
+
+impl Terminal {
+    async fn order(&self, id: &str) -> reqwest::Response {
+        self.get(&format!("/v1/orders/{id}")).await
+    }
+
+    async fn level(&self, gtin: &str) -> i64 {
+        let answer: StockAnswer = self.stock(gtin).await.json().await.expect("stock");
+        answer
+            .levels
+            .iter()
+            .find(|l| l.location == self.device.store)
+            .map(|l| l.qty)
+            .expect("a level here")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pickup_code_signed_by_the_cli_verifies_with_the_enrollment_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let summary = central::seed(dir.path(), 20, |_, _| {}).expect("seed");
+    let order = summary.pickup_orders[0].clone();
+    let central = Central::start(dir.path()).await;
+    let terminal = Terminal::enroll(&central, dir.path(), &order.store).await;
+
+    let before = chrono::Utc::now().timestamp();
+    let out = run_ok(cli(dir.path()).args(["sign", "pickup", &order.id]));
+    let code = out.lines().last().expect("a last line").trim();
+    let now = chrono::Utc::now().timestamp();
+    let claims =
+        verify_pickup(code, &terminal.device.public_key, &order.store, now).expect("genuine");
+    assert_eq!(
+        (claims.order_id.as_str(), claims.store.as_str()),
+        (order.id.as_str(), order.store.as_str())
+    );
+    let week = 7 * 86_400;
+    assert!(claims.expires_at >= before + week && claims.expires_at <= now + week);
+    // Another store's terminal refuses it, and so does anyone after a week.
+    assert!(verify_pickup(code, &terminal.device.public_key, "ZZZ-01", now).is_err());
+    assert!(
+        verify_pickup(
+            code,
+            &terminal.device.public_key,
+            &order.store,
+            now + week + 1
+        )
+        .is_err()
+    );
+
+    let unknown = cli(dir.path())
+        .args(["sign", "pickup", "CC999999"])
+        .output()
+        .expect("runs");
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(unknown.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("no click-and-collect order CC999999")
+    );
+
+    // Once handed over, there is nothing left to sign for.
+    let (changes, _, _) = terminal.pull(0, 10_000).await;
+    let seeded = latest_order(&changes, &order.id).expect("the store's order");
+    assert_eq!(
+        terminal.push(&[handover(1, &seeded, "T01")]).await.applied,
+        1
+    );
+    let closed = cli(dir.path())
+        .args(["sign", "pickup", &order.id])
+        .output()
+        .expect("runs");
+    assert_eq!(closed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&closed.stderr).contains("already handed over"));
+    central.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_handed_over_at_two_offline_counters_is_flagged_to_both() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let summary = central::seed(dir.path(), PRODUCTS, |_, _| {}).expect("seed");
+    let central = Central::start(dir.path()).await;
+    let first = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+    let second = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+    let id = summary
+        .pickup_orders
+        .iter()
+        .find(|o| o.store == "PAR-01")
+        .expect("a Paris order")
+        .id
+        .clone();
+    let (changes, cursor, _) = first.pull(0, 10_000).await;
+    let order = latest_order(&changes, &id).expect("pulled");
+    assert!(order.customer_first_name.is_some());
+    assert!(order.handed.is_empty() && order.conflict.is_none());
+
+    // Both counters were offline and handed the same order over; each pushes twice.
+    let at_first = [handover(1, &order, "T01")];
+    let at_second = [handover(1, &order, "T02")];
+    assert_eq!(first.push(&at_first).await.applied, 1);
+    assert_eq!(first.push(&at_first).await.duplicates, 1);
+    assert_eq!(second.push(&at_second).await.applied, 1);
+    assert_eq!(second.push(&at_second).await.duplicates, 1);
+
+    for terminal in [&first, &second] {
+        let (changes, _, _) = terminal.pull(cursor, 10_000).await;
+        let flagged = latest_order(&changes, &id).expect("the order changed");
+        assert_eq!(flagged.status, "conflict");
+        assert_eq!(
+            flagged.conflict.as_deref(),
+            Some("handed over twice: T01 and T02")
+        );
+        let twice: Vec<PickupLineChange> = order
+            .lines
+            .iter()
+            .map(|l| PickupLineChange {
+                gtin: l.gtin.clone(),
+                quantity: 2 * l.quantity,
+            })
+            .collect();
+        assert_eq!(flagged.handed, twice);
+    }
+    let answer: OrderAnswer = first.order(&id).await.json().await.expect("order");
+    assert_eq!(answer.status, "conflict");
+    assert_eq!(answer.store.as_deref(), Some("PAR-01"));
+    assert!(
+        answer
+            .lines
+            .iter()
+            .all(|l| l.amount_cents > 0 && !l.name.is_empty())
+    );
+    central.stop().await;
+
+    let stats: serde_json::Value =
+        serde_json::from_str(run_ok(cli(dir.path()).args(["stats", "--json"])).trim())
+            .expect("json");
+    assert_eq!(stats["received"]["handovers"], 2);
+    assert_eq!(stats["pickup_conflicts"], 1);
+    assert_eq!(stats["duplicates_ignored"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_web_order_returned_in_store_puts_the_stock_back_once() {
+    let dir = seeded(PRODUCTS);
+    let central = Central::start(dir.path()).await;
+    let terminal = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+    let other = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+    // The demo's third customer bought on the web shop.
+    let customer = demo::customer(2).public_id;
+    let response = terminal
+        .authed(terminal.client.get(format!("{}/v1/orders", terminal.url)))
+        .query(&[("customer", customer.as_str())])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::OK);
+    let orders: OrdersAnswer = response.json().await.expect("orders");
+    let web = orders
+        .orders
+        .iter()
+        .find(|o| o.status == "delivered")
+        .expect("a delivered web order")
+        .clone();
+    assert_eq!((web.paid_with.as_str(), web.store.as_ref()), ("card", None));
+    assert!(orders.orders.iter().all(|o| o.customer == customer));
+    let line = web.lines[0].clone();
+    assert_eq!(line.returned, 0);
+    let before = terminal.level(&line.gtin).await;
+
+    let give_back = |seq: i64, terminal: &str| {
+        fact(
+            seq,
+            EventKind::Return,
+            ReturnPayload {
+                ticket: format!("{terminal}-R{seq:05}"),
+                order_id: web.id.clone(),
+                store: "PAR-01".into(),
+                terminal: terminal.into(),
+                staff: "camille".into(),
+                at: 1_764_000_000,
+                lines: vec![ReturnLinePayload {
+                    gtin: line.gtin.clone(),
+                    quantity: line.quantity,
+                    amount_cents: line.amount_cents,
+                    vat_bp: line.vat_bp,
+                }],
+                refund: "card".into(),
+                refund_cents: line.amount_cents,
+                credit_code: None,
+                customer: Some(customer.clone()),
+            },
+        )
+    };
+    let batch = [give_back(1, "T01")];
+    assert_eq!(terminal.push(&batch).await.applied, 1);
+    assert_eq!(terminal.push(&batch).await.duplicates, 1);
+    assert_eq!(terminal.level(&line.gtin).await, before + line.quantity);
+    let answer: OrderAnswer = terminal.order(&web.id).await.json().await.expect("order");
+    assert_eq!(answer.lines[0].returned, line.quantity);
+
+    // The same line taken back at the other counter: kept, stock back, flagged.
+    assert_eq!(other.push(&[give_back(1, "T02")]).await.applied, 1);
+    assert_eq!(terminal.level(&line.gtin).await, before + 2 * line.quantity);
+
+    // An order taken at the counter shows up like a web order.
+    let aisle = fact(
+        2,
+        EventKind::AisleOrder,
+        AisleOrderPayload {
+            order_number: "A-T01-000001".into(),
+            customer: customer.clone(),
+            store: "PAR-01".into(),
+            terminal: "T01".into(),
+            staff: "camille".into(),
+            at: 1_764_000_100,
+            lines: vec![AisleLinePayload {
+                gtin: gtin(3),
+                quantity: 1,
+                price_cents: 2_500,
+            }],
+            delivery: "home".into(),
+            pickup_store: None,
+            ship_from: Some("WH-NORD".into()),
+        },
+    );
+    assert_eq!(terminal.push(std::slice::from_ref(&aisle)).await.applied, 1);
+    assert_eq!(terminal.push(&[aisle]).await.duplicates, 1);
+    let answer: OrderAnswer = terminal
+        .order("A-T01-000001")
+        .await
+        .json()
+        .await
+        .expect("order");
+    assert_eq!(
+        (answer.status.as_str(), answer.store.as_ref()),
+        ("ordered", None)
+    );
+    assert_eq!(answer.lines[0].amount_cents, 2_500);
+    let view = terminal.view(&customer).await;
+    assert!(
+        view.purchases
+            .iter()
+            .any(|p| p.reference == "A-T01-000001" && p.channel == "online")
+    );
+
+    let missing = terminal.order("W9999999").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(error_of(missing).await.contains("W9999999"));
+    assert_eq!(
+        terminal.get("/v1/orders").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let anonymous = reqwest::Client::new()
+        .get(format!("{}/v1/orders/{}", terminal.url, web.id))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    central.stop().await;
+
+    let stats: serde_json::Value =
+        serde_json::from_str(run_ok(cli(dir.path()).args(["stats", "--json"])).trim())
+            .expect("json");
+    assert_eq!(stats["received"]["returns"], 2);
+    assert_eq!(stats["received"]["aisle_orders"], 1);
+    assert_eq!(stats["duplicate_returns"], 1);
+    assert_eq!(stats["duplicates_ignored"], 2);
 }

@@ -75,6 +75,12 @@ enum SignCommand {
         #[arg(value_name = "CUSTOMER_ID")]
         customer: String,
     },
+    /// A pickup code (`CPTP1:…`) for a click-and-collect order: the order, its store, and an
+    /// expiry 7 days from now.
+    Pickup {
+        #[arg(value_name = "ORDER_ID")]
+        order: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -191,6 +197,14 @@ fn run(args: Args) -> anyhow::Result<()> {
                 println!("devices: {}", stats.devices);
                 println!("open privacy requests: {}", stats.open_privacy_requests);
                 println!("loyalty balances overdrawn: {}", stats.loyalty_overdrawn);
+                println!(
+                    "orders: {} handovers, {} aisle orders, {} pickup conflicts, {} duplicate returns, {} unknown orders",
+                    r.handovers,
+                    r.aisle_orders,
+                    stats.pickup_conflicts,
+                    stats.duplicate_returns,
+                    stats.unknown_orders
+                );
             }
         }
         Command::Sign {
@@ -198,6 +212,16 @@ fn run(args: Args) -> anyhow::Result<()> {
         } => {
             let code = central::sign_loyalty(&data, &customer)?;
             println!("Loyalty code for {customer}:");
+            println!("{code}");
+        }
+        Command::Sign {
+            what: SignCommand::Pickup { order },
+        } => {
+            let code = central::sign_pickup(&data, &order)?;
+            println!(
+                "Pickup code for order {order}, valid {} days:",
+                central::PICKUP_CODE_TTL_SECS / 86_400
+            );
             println!("{code}");
         }
         Command::AccessLog { customer, json } => {

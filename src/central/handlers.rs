@@ -30,7 +30,7 @@ use crate::domain::customer::CustomerView;
 use crate::domain::gtin::Gtin;
 use crate::sync::protocol::{
     CustomerSearchAnswer, DEVICE_HEADER, EnrollRequest, EnrollResponse, ErrorBody, JournalTip,
-    MAX_PAGE, PushRequest, PushResponse, StockAnswer,
+    MAX_PAGE, OrderAnswer, OrdersAnswer, PushRequest, PushResponse, StockAnswer,
 };
 
 /// The largest request body, once decompressed: a full push batch of large sales fits many
@@ -55,6 +55,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/journal-tip", get(journal_tip))
         .route("/v1/customers", get(search_customers))
         .route("/v1/customers/{id}", get(customer_view))
+        .route("/v1/orders", get(customer_orders))
+        .route("/v1/orders/{id}", get(order))
         .fallback(not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -495,9 +497,52 @@ async fn customer_view(
     Ok(axum::Json(view))
 }
 
+/// `GET /v1/orders/{id}`: an online order (web, click-and-collect or endless aisle) with what
+/// each line cost and how much of it came back, for a return at the counter; or 404.
+async fn order(
+    _device: AuthedDevice,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<OrderAnswer>, ApiError> {
+    let store = state.store.clone();
+    let key = id.clone();
+    let order = blocking(move || store.order(&key)).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("the central has no order {id}"),
+        )
+    })?;
+    tracing::debug!(lines = order.lines.len(), "order served");
+    Ok(axum::Json(order))
+}
+
+#[derive(Deserialize)]
+struct OrdersQuery {
+    customer: Option<String>,
+}
+
+/// `GET /v1/orders?customer=ID`: the customer's latest orders, newest first (an unknown
+/// customer has none). The query string is never logged, like a customer search's.
+async fn customer_orders(
+    _device: AuthedDevice,
+    State(state): State<AppState>,
+    query: Result<Query<OrdersQuery>, QueryRejection>,
+) -> Result<axum::Json<OrdersAnswer>, ApiError> {
+    let customer = query
+        .ok()
+        .and_then(|Query(q)| q.customer)
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| ApiError::bad_request("expected ?customer=ID"))?;
+    let store = state.store.clone();
+    let orders = blocking(move || store.orders_of(&customer)).await?;
+    tracing::debug!(orders = orders.len(), "customer orders served");
+    Ok(axum::Json(OrdersAnswer { orders }))
+}
+
 async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "no such endpoint: see sync::protocol (POST /v1/enroll, POST /v1/push, GET /v1/changes, GET /v1/stock/{gtin}, GET /v1/journal-tip, GET /v1/customers?q=TEXT, GET /v1/customers/{id})",
+        "no such endpoint: see sync::protocol (POST /v1/enroll, POST /v1/push, GET /v1/changes, GET /v1/stock/{gtin}, GET /v1/journal-tip, GET /v1/customers?q=TEXT, GET /v1/customers/{id}, GET /v1/orders/{id}, GET /v1/orders?customer=ID)",
     )
 }

@@ -6,9 +6,11 @@
 //! does), so they are never logged.
 
 use crate::central::store::{Fact, IncomingEvent};
+use crate::domain::gtin::Gtin;
 use crate::sync::protocol::{
-    AccessPayload, ConsentPayload, CustomerCreatedPayload, EventKind, JournalPayload,
-    LoyaltyPayload, MAX_BATCH, NotePayload, PrivacyRequestPayload, PushRequest, SalePayload,
+    AccessPayload, AisleOrderPayload, ConsentPayload, CustomerCreatedPayload, EventKind,
+    HandoverPayload, JournalPayload, LoyaltyPayload, MAX_BATCH, NotePayload, PrivacyRequestPayload,
+    PushRequest, ReturnPayload, SalePayload,
 };
 
 /// The most points one movement may carry: far above any real ticket, and far enough from
@@ -27,6 +29,36 @@ fn payload<T: serde::de::DeserializeOwned>(
 fn named(customer: &str, what: &str) -> Result<(), String> {
     if customer.trim().is_empty() {
         Err(format!("the {what} names no customer"))
+    } else {
+        Ok(())
+    }
+}
+
+/// The lines of a pickup, a return or an order: at least one, each a valid GTIN with a positive
+/// quantity. A zero or negative quantity would move counters backwards (a handover undone by a
+/// later "handover"), which no counter ever means.
+fn lines_of<'a>(
+    lines: impl ExactSizeIterator<Item = (&'a str, i64)>,
+    what: &str,
+) -> Result<(), String> {
+    if lines.len() == 0 {
+        return Err(format!("the {what} has no line"));
+    }
+    for (gtin, quantity) in lines {
+        Gtin::parse(gtin).map_err(|e| format!("a line of the {what}: {e}"))?;
+        if quantity <= 0 {
+            return Err(format!(
+                "a line of the {what} has quantity {quantity}: it must be positive"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An order reference must name an order.
+fn order_named(id: &str, what: &str) -> Result<(), String> {
+    if id.trim().is_empty() {
+        Err(format!("the {what} names no order"))
     } else {
         Ok(())
     }
@@ -129,14 +161,69 @@ pub fn check_batch(
                 }
                 Fact::Loyalty(l)
             }
-            // Issue 9: applied by the central once the pickup and return rules are in; until then
-            // recorded and counted like any other fact.
-            EventKind::Handover | EventKind::AisleOrder => Fact::Recorded,
-            EventKind::Return
-            | EventKind::Closing
-            | EventKind::EReceipt
-            | EventKind::StockCount
-            | EventKind::Other => Fact::Recorded,
+            // What needs the central's data (is the order known, are these its products) is
+            // decided when applied: a handover or a return is a fact of the counter and is kept
+            // whatever the central makes of it. Here only what no data can fix is refused.
+            EventKind::Handover => {
+                let h: HandoverPayload = payload(&event.payload, "handover").map_err(malformed)?;
+                order_named(&h.order_id, "handover").map_err(malformed)?;
+                if h.handover_id.trim().is_empty() {
+                    return Err(malformed("the handover has no handover_id".into()));
+                }
+                lines_of(
+                    h.lines.iter().map(|l| (l.gtin.as_str(), l.quantity)),
+                    "handover",
+                )
+                .map_err(malformed)?;
+                Fact::Handover(h)
+            }
+            EventKind::Return => {
+                let r: ReturnPayload = payload(&event.payload, "return").map_err(malformed)?;
+                order_named(&r.order_id, "return").map_err(malformed)?;
+                lines_of(
+                    r.lines.iter().map(|l| (l.gtin.as_str(), l.quantity)),
+                    "return",
+                )
+                .map_err(malformed)?;
+                if r.refund_cents < 0 || r.lines.iter().any(|l| l.amount_cents < 0) {
+                    return Err(malformed(
+                        "a return's refund and line amounts are positive cents".into(),
+                    ));
+                }
+                Fact::Return(r)
+            }
+            EventKind::AisleOrder => {
+                let o: AisleOrderPayload =
+                    payload(&event.payload, "aisle order").map_err(malformed)?;
+                order_named(&o.order_number, "aisle order").map_err(malformed)?;
+                named(&o.customer, "aisle order").map_err(malformed)?;
+                lines_of(
+                    o.lines.iter().map(|l| (l.gtin.as_str(), l.quantity)),
+                    "aisle order",
+                )
+                .map_err(malformed)?;
+                if o.lines.iter().any(|l| l.price_cents < 0) {
+                    return Err(malformed("an aisle order line has a negative price".into()));
+                }
+                match (o.delivery.as_str(), o.pickup_store.as_deref()) {
+                    ("home", _) => {}
+                    ("pickup", Some(store)) if !store.trim().is_empty() => {}
+                    ("pickup", _) => {
+                        return Err(malformed(
+                            "an aisle order for pickup names no pickup_store".into(),
+                        ));
+                    }
+                    (other, _) => {
+                        return Err(malformed(format!(
+                            "an aisle order's delivery is \"home\" or \"pickup\", not {other:?}"
+                        )));
+                    }
+                }
+                Fact::AisleOrder(o)
+            }
+            EventKind::Closing | EventKind::EReceipt | EventKind::StockCount | EventKind::Other => {
+                Fact::Recorded
+            }
         };
         events.push(IncomingEvent {
             id: id.hyphenated().to_string(),
@@ -255,6 +342,48 @@ mod tests {
                     EventKind::PrivacyRequest,
                     json!({"customer": "C1", "kind": "forget_me", "staff": "camille",
                            "store": "PAR-01", "at": 1}),
+                ),
+                |e| matches!(e, BatchError::Malformed { .. }),
+            ),
+            // Issue 9: what no data at the central can make sense of.
+            (
+                event(
+                    1,
+                    EventKind::Handover,
+                    json!({"handover_id": "h", "order_id": "CC1", "store": "PAR-01",
+                           "terminal": "T01", "staff": "camille", "at": 1, "complete": true,
+                           "lines": [{"gtin": "03760000000017", "quantity": 0}]}),
+                ),
+                |e| matches!(e, BatchError::Malformed { .. }),
+            ),
+            (
+                event(
+                    1,
+                    EventKind::Handover,
+                    json!({"handover_id": "h", "order_id": "CC1", "store": "LYO-01",
+                           "terminal": "T01", "staff": "camille", "at": 1, "complete": true,
+                           "lines": [{"gtin": "03760000000017", "quantity": 1}]}),
+                ),
+                |e| matches!(e, BatchError::ForeignStore { .. }),
+            ),
+            (
+                event(
+                    1,
+                    EventKind::Return,
+                    json!({"ticket": "R1", "order_id": "W1", "store": "PAR-01",
+                           "terminal": "T01", "staff": "camille", "at": 1, "lines": [],
+                           "refund": "card", "refund_cents": 0}),
+                ),
+                |e| matches!(e, BatchError::Malformed { .. }),
+            ),
+            (
+                event(
+                    1,
+                    EventKind::AisleOrder,
+                    json!({"order_number": "A1", "customer": "C1", "store": "PAR-01",
+                           "terminal": "T01", "staff": "camille", "at": 1, "delivery": "pickup",
+                           "lines": [{"gtin": "03760000000017", "quantity": 1,
+                                      "price_cents": 100}]}),
                 ),
                 |e| matches!(e, BatchError::Malformed { .. }),
             ),

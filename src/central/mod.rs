@@ -3,9 +3,9 @@
 //! server in-process on port 0).
 //!
 //! It holds the chain — stores and warehouses, catalogue, prices, stock per location, staff,
-//! customers, online carts, click-and-collect orders — and what terminals send, in `central.db`
-//! in its data directory ([`store`], the only SQL), with its Ed25519 signing key beside it
-//! ([`keys`]). Terminals speak `sync::protocol` to it ([`handlers`]).
+//! customers, online carts, click-and-collect and web orders — and what terminals send, in
+//! `central.db` in its data directory ([`store`] and [`pickup`], the only SQL), with its Ed25519
+//! signing key beside it ([`keys`]). Terminals speak `sync::protocol` to it ([`handlers`]).
 //!
 //! Never logged, at any level: tokens, enrollment codes, payloads, customer names, e-mails or
 //! phone numbers. A request's span carries its method, path and device id.
@@ -15,6 +15,7 @@ pub mod customers;
 mod handlers;
 pub mod ingest;
 pub mod keys;
+pub mod pickup;
 pub mod seed;
 pub mod store;
 
@@ -58,7 +59,14 @@ pub enum CentralError {
     Task(String),
     #[error("the central has no customer {id}")]
     UnknownCustomer { id: String },
+    #[error("the central has no click-and-collect order {id}")]
+    UnknownOrder { id: String },
+    #[error("click-and-collect order {id} is {why}: there is nothing left to collect")]
+    OrderClosed { id: String, why: String },
 }
+
+/// How long a pickup code stays valid: the time a store keeps an order before sending it back.
+pub const PICKUP_CODE_TTL_SECS: i64 = 7 * 86_400;
 
 /// Serves the sync protocol on `listener` with the data in `data_dir` (created on first use,
 /// with its database and signing key) until `shutdown` completes; requests in flight then
@@ -163,6 +171,12 @@ pub struct Stats {
     pub open_privacy_requests: i64,
     /// Loyalty movements that left a balance below zero (points redeemed twice offline).
     pub loyalty_overdrawn: i64,
+    /// Handovers of click-and-collect units already handed over (two offline counters).
+    pub pickup_conflicts: i64,
+    /// Returns of an online order's line beyond what was ordered or handed over.
+    pub duplicate_returns: i64,
+    /// Handovers and returns naming an order the central does not have.
+    pub unknown_orders: i64,
 }
 
 /// Events received from terminals, by kind (each counted once, however often it was sent).
@@ -180,6 +194,8 @@ pub struct Received {
     pub customer_accesses: i64,
     pub privacy_requests: i64,
     pub loyalty_movements: i64,
+    pub handovers: i64,
+    pub aisle_orders: i64,
     pub other: i64,
 }
 
@@ -207,12 +223,17 @@ pub fn stats(data_dir: &Path) -> Result<Stats, CentralError> {
             customer_accesses: count(EventKind::CustomerAccess),
             privacy_requests: count(EventKind::PrivacyRequest),
             loyalty_movements: count(EventKind::Loyalty),
+            handovers: count(EventKind::Handover),
+            aisle_orders: count(EventKind::AisleOrder),
             other: count(EventKind::Other),
         },
         duplicates_ignored: counters.duplicates_ignored,
         devices: counters.devices,
         open_privacy_requests: counters.open_privacy_requests,
         loyalty_overdrawn: counters.loyalty_overdrawn,
+        pickup_conflicts: counters.pickup_conflicts,
+        duplicate_returns: counters.duplicate_returns,
+        unknown_orders: counters.unknown_orders,
     })
 }
 
@@ -241,6 +262,45 @@ pub fn sign_loyalty_at(
         issued_at: now,
     };
     Ok(crate::domain::signed_code::issue_loyalty(&claims, |m| {
+        keys.sign(m)
+    }))
+}
+
+/// A pickup code for the click-and-collect order `order_id`, signed with the central's key: the
+/// order, its store, and an expiry [`PICKUP_CODE_TTL_SECS`] from now. Refused for an order the
+/// central does not have, and for one with nothing left to collect (cancelled, or every unit
+/// handed over).
+pub fn sign_pickup(data_dir: &Path, order_id: &str) -> Result<String, CentralError> {
+    sign_pickup_at(data_dir, order_id, chrono::Utc::now().timestamp())
+}
+
+/// [`sign_pickup`] as if issued at `now` (Unix seconds, UTC).
+pub fn sign_pickup_at(data_dir: &Path, order_id: &str, now: i64) -> Result<String, CentralError> {
+    let order = Store::open(data_dir, false)?
+        .pickup_to_sign(order_id)?
+        .ok_or_else(|| CentralError::UnknownOrder {
+            id: order_id.to_owned(),
+        })?;
+    let why = if order.status == "cancelled" {
+        Some("cancelled".to_owned())
+    } else if order.lines_left == 0 {
+        Some("already handed over".to_owned())
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        return Err(CentralError::OrderClosed {
+            id: order_id.to_owned(),
+            why,
+        });
+    }
+    let keys = SigningKeys::load_or_create(data_dir)?;
+    let claims = crate::domain::signed_code::PickupClaims {
+        order_id: order_id.to_owned(),
+        store: order.store,
+        expires_at: now + PICKUP_CODE_TTL_SECS,
+    };
+    Ok(crate::domain::signed_code::issue_pickup(&claims, |m| {
         keys.sign(m)
     }))
 }

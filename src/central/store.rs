@@ -29,10 +29,10 @@ use crate::domain::customer::{
 use crate::domain::gtin::Gtin;
 use crate::domain::journal::GENESIS_HASH;
 use crate::sync::protocol::{
-    AccessPayload, Change, ConsentPayload, CustomerChange, CustomerCreatedPayload,
-    CustomerMergedChange, EventKind, JournalPayload, LocationChange, LoyaltyPayload, NotePayload,
-    PickupOrderChange, PrivacyRequestPayload, ProductChange, SalePayload, StaffChange, StockChange,
-    StockLevelChange,
+    AccessPayload, AisleOrderPayload, Change, ConsentPayload, CustomerChange,
+    CustomerCreatedPayload, CustomerMergedChange, EventKind, HandoverPayload, JournalPayload,
+    LocationChange, LoyaltyPayload, NotePayload, PickupOrderChange, PrivacyRequestPayload,
+    ProductChange, ReturnPayload, SalePayload, StaffChange, StockChange, StockLevelChange,
 };
 
 /// The database file inside the data directory.
@@ -42,6 +42,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("migrations/0001_central.sql")),
         M::up(include_str!("migrations/0002_clienteling.sql")),
+        M::up(include_str!("migrations/0003_pickup.sql")),
     ])
 });
 
@@ -136,6 +137,12 @@ pub enum Fact {
     Access(AccessPayload),
     PrivacyRequest(PrivacyRequestPayload),
     Loyalty(LoyaltyPayload),
+    /// A click-and-collect order handed over, whole or in part (`central::pickup`).
+    Handover(HandoverPayload),
+    /// Goods of an online order brought back to a store (`central::pickup`).
+    Return(ReturnPayload),
+    /// An order taken at a counter (`central::pickup`).
+    AisleOrder(AisleOrderPayload),
     /// Kept and counted only.
     Recorded,
 }
@@ -188,6 +195,12 @@ pub struct Counters {
     pub open_privacy_requests: i64,
     /// Loyalty movements that left a balance below zero.
     pub loyalty_overdrawn: i64,
+    /// Handovers that handed an order (or some of its units) over a second time.
+    pub pickup_conflicts: i64,
+    /// Returns of a line beyond what was ordered or handed over (returned at two counters).
+    pub duplicate_returns: i64,
+    /// Handovers and returns naming an order the central does not have.
+    pub unknown_orders: i64,
 }
 
 /// Who opened a customer's record, when and where (the GDPR access log).
@@ -279,7 +292,7 @@ impl Store {
         self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn read<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    pub(super) fn read<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut conn = match pooled {
             Some(conn) => conn,
@@ -502,6 +515,11 @@ impl Store {
                 Fact::Access(a) => record_access(&tx, &event.id, device_id, a)?,
                 Fact::PrivacyRequest(r) => record_privacy_request(&tx, &event.id, r)?,
                 Fact::Loyalty(l) => record_loyalty(&tx, &event.id, l, now)?,
+                Fact::Handover(h) => super::pickup::record_handover(&tx, &event.id, device_id, h)?,
+                Fact::Return(r) => {
+                    super::pickup::record_return(&tx, &event.id, device_id, r, now, &mut touched)?
+                }
+                Fact::AisleOrder(o) => super::pickup::record_aisle_order(&tx, &event.id, o)?,
                 Fact::Recorded => {}
             }
             *received.entry(event.kind.stats_key()).or_default() += 1;
@@ -621,6 +639,12 @@ impl Store {
                     counters.duplicates_ignored = value;
                 } else if name == LOYALTY_OVERDRAWN {
                     counters.loyalty_overdrawn = value;
+                } else if name == super::pickup::PICKUP_CONFLICTS {
+                    counters.pickup_conflicts = value;
+                } else if name == super::pickup::DUPLICATE_RETURNS {
+                    counters.duplicate_returns = value;
+                } else if name == super::pickup::UNKNOWN_ORDERS {
+                    counters.unknown_orders = value;
                 }
             }
             counters.devices = tx.query_row("SELECT count(*) FROM device", [], |row| row.get(0))?;
@@ -905,7 +929,10 @@ impl SeedWriter<'_, '_> {
         Ok(())
     }
 
-    /// A click-and-collect order, pulled by its store's terminals only.
+    /// A click-and-collect order, pulled by its store's terminals only. Each line is priced at
+    /// the product's price now, so that a return is refunded at the price paid even after the
+    /// price moves. The change is read back from what was written, so it carries what every
+    /// later change of the order carries (the customer's first name, what was handed over).
     pub fn pickup_order(&mut self, o: &PickupOrderChange) -> Result<()> {
         self.tx
             .prepare_cached(
@@ -914,12 +941,13 @@ impl SeedWriter<'_, '_> {
             )?
             .execute(params![o.id, o.store, o.customer, o.status, o.created_at])?;
         let mut line = self.tx.prepare_cached(
-            "INSERT INTO pickup_line (order_id, gtin, quantity) VALUES (?1, ?2, ?3)",
+            "INSERT INTO pickup_line (order_id, gtin, quantity, amount_cents)
+             VALUES (?1, ?2, ?3, (SELECT price_cents * ?3 FROM product WHERE gtin = ?2))",
         )?;
         for l in &o.lines {
             line.execute(params![o.id, l.gtin, l.quantity])?;
         }
-        log_change(self.tx, Some(&o.store), &Change::PickupOrder(o.clone()))
+        super::pickup::log_pickup_order(self.tx, &o.id)
     }
 }
 
@@ -1044,39 +1072,54 @@ fn record_sale(
         if sale.training || line.quantity == 0 {
             continue;
         }
-        let Ok(gtin) = Gtin::parse(&line.gtin) else {
-            tracing::warn!(store, "a sale line has no valid GTIN: no stock moved");
-            continue;
-        };
-        let gtin = gtin.as_str();
-        let moved = tx
-            .prepare_cached(
-                "UPDATE stock SET qty = qty - ?3, as_of = ?4 WHERE gtin = ?1 AND location = ?2",
-            )?
-            .execute(params![gtin, store, line.quantity, now])?;
-        if moved == 0 {
-            let known = tx
-                .prepare_cached("SELECT 1 FROM product WHERE gtin = ?1")?
-                .exists(params![gtin])?;
-            if !known {
-                tracing::warn!(
-                    gtin,
-                    store,
-                    "a sale names a product the central does not know"
-                );
-                continue;
-            }
-            tx.prepare_cached(
-                "INSERT INTO stock (gtin, location, qty, as_of) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![gtin, store, -line.quantity, now])?;
-        }
-        touched.insert(gtin.to_owned());
+        move_stock(tx, &line.gtin, store, -line.quantity, now, touched)?;
     }
     Ok(())
 }
 
-fn stock_levels(tx: &Transaction<'_>, gtin: &str) -> Result<Vec<StockLevelChange>> {
+/// Moves the level of `gtin` at `store` by `delta` (negative for a sale, positive for goods
+/// brought back) and notes the product in `touched`, whose new levels the push logs once at its
+/// end. A product the central does not know has no level to move: warned, nothing else.
+pub(super) fn move_stock(
+    tx: &Transaction<'_>,
+    gtin: &str,
+    store: &str,
+    delta: i64,
+    now: i64,
+    touched: &mut BTreeSet<String>,
+) -> Result<()> {
+    let Ok(gtin) = Gtin::parse(gtin) else {
+        tracing::warn!(store, "a line has no valid GTIN: no stock moved");
+        return Ok(());
+    };
+    let gtin = gtin.as_str();
+    let moved = tx
+        .prepare_cached(
+            "UPDATE stock SET qty = qty + ?3, as_of = ?4 WHERE gtin = ?1 AND location = ?2",
+        )?
+        .execute(params![gtin, store, delta, now])?;
+    if moved == 0 {
+        let known = tx
+            .prepare_cached("SELECT 1 FROM product WHERE gtin = ?1")?
+            .exists(params![gtin])?;
+        if !known {
+            tracing::warn!(
+                gtin,
+                store,
+                "a line names a product the central does not know"
+            );
+            return Ok(());
+        }
+        tx.prepare_cached(
+            "INSERT INTO stock (gtin, location, qty, as_of) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![gtin, store, delta, now])?;
+    }
+    touched.insert(gtin.to_owned());
+    Ok(())
+}
+
+pub(super) fn stock_levels(tx: &Transaction<'_>, gtin: &str) -> Result<Vec<StockLevelChange>> {
     let mut stmt = tx.prepare_cached(
         "SELECT s.location, s.qty, s.as_of FROM stock s JOIN location l ON l.code = s.location
          WHERE s.gtin = ?1 ORDER BY l.rowid",
@@ -1111,7 +1154,7 @@ pub const LOYALTY_OVERDRAWN: &str = "loyalty.overdrawn";
 
 /// The chain's id for a customer reference: the id itself, or the chain id a terminal's local id
 /// was merged into.
-fn resolve_customer(tx: &Transaction<'_>, id: &str) -> Result<String> {
+pub(super) fn resolve_customer(tx: &Transaction<'_>, id: &str) -> Result<String> {
     let aliased: Option<String> = tx
         .prepare_cached("SELECT id FROM customer_alias WHERE local_id = ?1")?
         .query_row(params![id], |row| row.get(0))
@@ -1560,10 +1603,11 @@ fn customer_view(tx: &Transaction<'_>, id: &str, now: i64) -> Result<Option<Cust
              FROM sale s
              WHERE s.customer IN {CUSTOMER_IDS} AND s.training = 0 AND s.total_cents >= 0
              UNION ALL
-             SELECT o.id, 'online', 'web', o.created_at, o.total_cents,
+             SELECT o.id, 'online', coalesce(a.store, 'web'), o.created_at, o.total_cents,
                     (SELECT coalesce(sum(quantity), 0) FROM online_order_line
                      WHERE order_id = o.id)
-             FROM online_order o WHERE o.customer = ?1 AND o.status = 'delivered'
+             FROM online_order o LEFT JOIN aisle_order a ON a.id = o.id
+             WHERE o.customer = ?1 AND (o.status = 'delivered' OR a.id IS NOT NULL)
              ORDER BY 4 DESC, 1 DESC LIMIT ?2"
         ))?
         .query_map(params![id, VIEW_PURCHASES], purchase)?
@@ -1574,7 +1618,10 @@ fn customer_view(tx: &Transaction<'_>, id: &str, now: i64) -> Result<Option<Cust
                     (SELECT coalesce(sum(abs(quantity)), 0) FROM sale_line WHERE sale_id = s.id)
              FROM sale s
              WHERE s.customer IN {CUSTOMER_IDS} AND s.training = 0 AND s.total_cents < 0
-             ORDER BY s.created_at DESC, s.id DESC LIMIT ?2"
+             UNION ALL
+             SELECT r.ticket, 'online', r.store, r.at, -r.refund_cents, r.items
+             FROM order_return r WHERE r.customer IN {CUSTOMER_IDS}
+             ORDER BY 4 DESC, 1 DESC LIMIT ?2"
         ))?
         .query_map(params![id, VIEW_PURCHASES], purchase)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -1624,7 +1671,7 @@ fn customer_view(tx: &Transaction<'_>, id: &str, now: i64) -> Result<Option<Cust
     Ok(Some(view))
 }
 
-fn log_change(tx: &Transaction<'_>, store: Option<&str>, change: &Change) -> Result<()> {
+pub(super) fn log_change(tx: &Transaction<'_>, store: Option<&str>, change: &Change) -> Result<()> {
     let json =
         serde_json::to_string(change).map_err(|e| StoreError::Corrupt(format!("change: {e}")))?;
     insert_change(tx, store, &json)
@@ -1636,7 +1683,7 @@ fn insert_change(tx: &Transaction<'_>, store: Option<&str>, json: &str) -> Resul
     Ok(())
 }
 
-fn bump(tx: &Transaction<'_>, name: &str, by: i64) -> Result<()> {
+pub(super) fn bump(tx: &Transaction<'_>, name: &str, by: i64) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO counter (name, value) VALUES (?1, ?2)
          ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
@@ -1690,6 +1737,8 @@ mod tests {
             EventKind::CustomerAccess,
             EventKind::PrivacyRequest,
             EventKind::Loyalty,
+            EventKind::Handover,
+            EventKind::AisleOrder,
             EventKind::Other,
         ] {
             assert_eq!(

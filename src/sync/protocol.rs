@@ -424,7 +424,8 @@ pub struct PickupOrderChange {
     pub id: String,
     pub store: String,
     pub customer: String,
-    /// "ready", "handed_over", "cancelled"…
+    /// "ready" (also while partly handed over), "handed_over", "cancelled", "conflict" (handed
+    /// over at two counters: see `conflict`)…
     pub status: String,
     pub created_at: i64,
     pub lines: Vec<PickupLineChange>,
@@ -451,7 +452,7 @@ pub struct PickupLineChange {
 pub struct OrderAnswer {
     pub id: String,
     pub customer: String,
-    /// "delivered", "ready", "handed_over", "shipped"…
+    /// "delivered", "ready", "handed_over", "shipped", "ordered" (taken at a counter), "conflict"…
     pub status: String,
     /// The store of a click-and-collect order; `None` for a home delivery.
     #[serde(default)]

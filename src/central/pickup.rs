@@ -1,0 +1,1085 @@
+//! Click-and-collect and online orders on the central (issue 9), store side: handovers at a
+//! counter, returns of online orders, orders taken at a counter (endless aisle), and the order
+//! lookups terminals make. Part of the storage layer: with `store`, the only code under `central`
+//! that speaks SQL. The `record_*` functions run inside a push's transaction, so a fact and all
+//! its effects (counters, stock, change log) land together or not at all.
+//!
+//! The rule for what counters report (DESIGN.md, "Conflicts"): a handover or a return is a fact
+//! of the counter — the goods left or came back — so it is never refused. What does not add up
+//! (an order handed over at two offline counters, a line returned twice) is kept, flagged on the
+//! order in words staff can read, counted for the operator, and sent to the order's store.
+//!
+//! Never logged: customers, credit codes, payloads. An order is its id.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::store::{Result, Store, StoreError, bump, log_change, move_stock, resolve_customer};
+use crate::domain::gtin::Gtin;
+use crate::sync::protocol::{
+    AisleOrderPayload, Change, HandoverPayload, OrderAnswer, OrderLine, PickupLineChange,
+    PickupOrderChange, ReturnPayload,
+};
+
+/// Counter of handovers that handed units over a second time (two offline counters).
+pub const PICKUP_CONFLICTS: &str = "pickup.conflicts";
+/// Counter of returns of a line beyond what was ordered or handed over.
+pub const DUPLICATE_RETURNS: &str = "returns.duplicate";
+/// Counter of handovers and returns naming an order the central does not have.
+pub const UNKNOWN_ORDERS: &str = "orders.unknown";
+
+/// How an order's web payment is named in an [`OrderAnswer`]: the web shop takes cards only, and
+/// an endless-aisle order is paid at the counter by card too (the terminal's own sale records
+/// the real payment).
+const PAID_ONLINE: &str = "card";
+
+/// Orders listed for one customer: the latest ones.
+pub const CUSTOMER_ORDERS: i64 = 50;
+
+/// A click-and-collect order as `comptoir-central sign pickup` needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PickupToSign {
+    pub store: String,
+    pub status: String,
+    /// Lines with units still to hand over.
+    pub lines_left: i64,
+}
+
+impl Store {
+    /// The order `id`, click-and-collect or web (an endless-aisle order is a web order); None
+    /// when the central has no such order.
+    pub fn order(&self, id: &str) -> Result<Option<OrderAnswer>> {
+        self.read(|tx| order(tx, id))
+    }
+
+    /// The latest orders of the customer `customer` (a chain id or a local id merged into one),
+    /// newest first; empty for a customer the central does not have.
+    pub fn orders_of(&self, customer: &str) -> Result<Vec<OrderAnswer>> {
+        self.read(|tx| {
+            let customer = resolve_customer(tx, customer)?;
+            let ids = tx
+                .prepare_cached(
+                    "SELECT id, created_at FROM pickup_order WHERE customer = ?1
+                     UNION ALL
+                     SELECT id, created_at FROM online_order WHERE customer = ?1
+                     ORDER BY 2 DESC, 1 DESC LIMIT ?2",
+                )?
+                .query_map(params![customer, CUSTOMER_ORDERS], |row| {
+                    row.get::<_, String>(0)
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut orders = Vec::with_capacity(ids.len());
+            for id in ids {
+                orders.extend(order(tx, &id)?);
+            }
+            Ok(orders)
+        })
+    }
+
+    /// What a pickup code for the order `id` needs; None for an order the central does not have.
+    pub fn pickup_to_sign(&self, id: &str) -> Result<Option<PickupToSign>> {
+        self.read(|tx| {
+            Ok(tx
+                .query_row(
+                    "SELECT store, status,
+                            (SELECT count(*) FROM pickup_line
+                             WHERE order_id = o.id AND handed < quantity)
+                     FROM pickup_order o WHERE id = ?1",
+                    params![id],
+                    |row| {
+                        Ok(PickupToSign {
+                            store: row.get(0)?,
+                            status: row.get(1)?,
+                            lines_left: row.get(2)?,
+                        })
+                    },
+                )
+                .optional()?)
+        })
+    }
+}
+
+/// The click-and-collect order `id` as the change log carries it.
+pub(super) fn pickup_order_change(
+    tx: &Transaction<'_>,
+    id: &str,
+) -> Result<Option<PickupOrderChange>> {
+    let order = tx
+        .prepare_cached(
+            "SELECT o.id, o.store, o.customer, o.status, o.created_at, c.first_name, o.conflict
+             FROM pickup_order o LEFT JOIN customer c ON c.id = o.customer WHERE o.id = ?1",
+        )?
+        .query_row(params![id], |row| {
+            Ok(PickupOrderChange {
+                id: row.get(0)?,
+                store: row.get(1)?,
+                customer: row.get(2)?,
+                status: row.get(3)?,
+                created_at: row.get(4)?,
+                lines: Vec::new(),
+                customer_first_name: row.get(5)?,
+                handed: Vec::new(),
+                conflict: row.get(6)?,
+            })
+        })
+        .optional()?;
+    let Some(mut order) = order else {
+        return Ok(None);
+    };
+    let lines = tx
+        .prepare_cached(
+            "SELECT gtin, quantity, handed FROM pickup_line WHERE order_id = ?1 ORDER BY gtin",
+        )?
+        .query_map(params![id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (gtin, quantity, handed) in lines {
+        if handed > 0 {
+            order.handed.push(PickupLineChange {
+                gtin: gtin.clone(),
+                quantity: handed,
+            });
+        }
+        order.lines.push(PickupLineChange { gtin, quantity });
+    }
+    Ok(Some(order))
+}
+
+/// Logs the click-and-collect order `id` as it now is, for its store's terminals.
+pub(super) fn log_pickup_order(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    let change = pickup_order_change(tx, id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("pickup order {id} vanished while written")))?;
+    let store = change.store.clone();
+    log_change(tx, Some(&store), &Change::PickupOrder(change))
+}
+
+/// The lines' quantities summed per product, under the canonical GTIN (a terminal may send a
+/// product on two lines, or its GTIN-13 form).
+fn per_product<'a>(lines: impl Iterator<Item = (&'a str, i64)>) -> BTreeMap<String, i64> {
+    let mut sums: BTreeMap<String, i64> = BTreeMap::new();
+    for (gtin, quantity) in lines {
+        let key = Gtin::parse(gtin)
+            .map(|g| g.as_str().to_owned())
+            .unwrap_or_else(|_| gtin.to_owned());
+        let sum = sums.entry(key).or_default();
+        *sum = sum.saturating_add(quantity);
+    }
+    sums
+}
+
+/// What staff read on an order done twice: "handed over twice: T01 and T02", or "… twice at T01"
+/// when the same counter did it again (`earlier` are the terminals that did it before, in order).
+fn twice(what: &str, mut earlier: Vec<String>, terminal: &str) -> String {
+    if !earlier.iter().any(|t| t == terminal) {
+        earlier.push(terminal.to_owned());
+    }
+    match earlier.as_slice() {
+        [] => format!("{what} twice"),
+        [one] => format!("{what} twice at {one}"),
+        [init @ .., last] => format!("{what} twice: {} and {last}", init.join(", ")),
+    }
+}
+
+fn lines_json(value: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("lines: {e}")))
+}
+
+/// A click-and-collect order handed over at a counter, whole or in part. Applied once per
+/// `handover_id` (a handover replayed under a new event id changes nothing). Handed quantities
+/// add up per line; the order is `handed_over` once every unit is out, and stays `ready` while
+/// some are left. Units handed beyond what was ordered mean two counters handed the same goods:
+/// the order becomes `conflict`, with the terminals named, and its store hears of it.
+pub(super) fn record_handover(
+    tx: &Transaction<'_>,
+    event_id: &str,
+    device_id: &str,
+    h: &HandoverPayload,
+) -> Result<()> {
+    let known = tx
+        .prepare_cached("SELECT 1 FROM handover WHERE handover_id = ?1")?
+        .exists(params![h.handover_id])?;
+    if known {
+        tracing::warn!(
+            order = %h.order_id,
+            "a handover the central has came again under a new event id: applied once"
+        );
+        return Ok(());
+    }
+    let insert = |outcome: &str| -> Result<()> {
+        tx.prepare_cached(
+            "INSERT INTO handover (handover_id, event_id, order_id, device, store, terminal, staff,
+                                   at, lines, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?
+        .execute(params![
+            h.handover_id,
+            event_id,
+            h.order_id,
+            device_id,
+            h.store,
+            h.terminal,
+            h.staff,
+            h.at,
+            lines_json(&h.lines)?,
+            outcome
+        ])?;
+        Ok(())
+    };
+    let order: Option<(String, String)> = tx
+        .prepare_cached("SELECT store, status FROM pickup_order WHERE id = ?1")?
+        .query_row(params![h.order_id], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let Some((order_store, status)) = order else {
+        tracing::warn!(order = %h.order_id, "a handover of an order the central does not have");
+        bump(tx, UNKNOWN_ORDERS, 1)?;
+        return insert("unknown_order");
+    };
+    if order_store != h.store {
+        // A terminal checks the code's store before handing over: only a bug gets here.
+        tracing::warn!(order = %h.order_id, store = %h.store, "a handover of another store's order");
+        return insert("other_store");
+    }
+    let ordered: BTreeMap<String, (i64, i64)> = tx
+        .prepare_cached("SELECT gtin, quantity, handed FROM pickup_line WHERE order_id = ?1")?
+        .query_map(params![h.order_id], |row| {
+            Ok((row.get::<_, String>(0)?, (row.get(1)?, row.get(2)?)))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    // The payload's `complete` is what the counter believed offline; the central decides from
+    // the quantities it has, which include what another counter handed over meanwhile.
+    let handing = per_product(h.lines.iter().map(|l| (l.gtin.as_str(), l.quantity)));
+    if handing.keys().any(|gtin| !ordered.contains_key(gtin)) {
+        // Goods that are not the order's went out: nothing of the order moves, and the staff
+        // of the store are told to look at it.
+        tracing::warn!(order = %h.order_id, "a handover names products not in the order");
+        set_conflict(
+            tx,
+            "pickup_order",
+            &h.order_id,
+            &format!("handed over products not in the order at {}", h.terminal),
+        )?;
+        insert("not_in_order")?;
+        return log_pickup_order(tx, &h.order_id);
+    }
+    let mut over = false;
+    let mut complete = true;
+    for (gtin, (quantity, handed)) in &ordered {
+        let now_handed = handed.saturating_add(handing.get(gtin).copied().unwrap_or(0));
+        over |= now_handed > *quantity;
+        complete &= now_handed >= *quantity;
+    }
+    for (gtin, quantity) in &handing {
+        tx.prepare_cached(
+            "UPDATE pickup_line SET handed = handed + ?3 WHERE order_id = ?1 AND gtin = ?2",
+        )?
+        .execute(params![h.order_id, gtin, quantity])?;
+    }
+    let cancelled = status == "cancelled";
+    if over || cancelled {
+        let terminals: Vec<String> = tx
+            .prepare_cached(
+                "SELECT terminal FROM handover
+                 WHERE order_id = ?1 AND outcome IN ('applied', 'conflict')
+                 GROUP BY terminal ORDER BY min(at), terminal",
+            )?
+            .query_map(params![h.order_id], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let text = if cancelled {
+            format!("handed over at {} although cancelled", h.terminal)
+        } else if terminals.is_empty() {
+            format!("handed over more than ordered at {}", h.terminal)
+        } else {
+            twice("handed over", terminals, &h.terminal)
+        };
+        tracing::warn!(order = %h.order_id, "a pickup order was handed over twice");
+        tx.prepare_cached(
+            "UPDATE pickup_order SET status = 'conflict', conflict = ?2 WHERE id = ?1",
+        )?
+        .execute(params![h.order_id, text])?;
+        bump(tx, PICKUP_CONFLICTS, 1)?;
+        insert("conflict")?;
+    } else {
+        // A partial handover leaves the status as it was (`ready`, or an earlier `conflict`
+        // staff have not settled yet).
+        if complete && status != "conflict" {
+            tx.prepare_cached("UPDATE pickup_order SET status = 'handed_over' WHERE id = ?1")?
+                .execute(params![h.order_id])?;
+        }
+        insert("applied")?;
+    }
+    log_pickup_order(tx, &h.order_id)
+}
+
+/// Sets an order's conflict text; `table` is `pickup_order` or `online_order`.
+fn set_conflict(tx: &Transaction<'_>, table: &str, id: &str, text: &str) -> Result<()> {
+    debug_assert!(matches!(table, "pickup_order" | "online_order"));
+    tx.prepare_cached(&format!("UPDATE {table} SET conflict = ?2 WHERE id = ?1"))?
+        .execute(params![id, text])?;
+    Ok(())
+}
+
+/// Which kind of order a return is for.
+enum Returned {
+    Pickup { customer: String },
+    Web { customer: String },
+    Unknown,
+}
+
+/// Goods of an online order brought back to a store: the stock goes back up there (logged like a
+/// sale's), each line's returned units add up on the order, and the refund is kept. A line
+/// returned beyond what was ordered (web) or handed over (click-and-collect) — two counters took
+/// the same goods back — is kept and flagged on the order, and counted.
+pub(super) fn record_return(
+    tx: &Transaction<'_>,
+    event_id: &str,
+    device_id: &str,
+    r: &ReturnPayload,
+    now: i64,
+    touched: &mut BTreeSet<String>,
+) -> Result<()> {
+    // The goods are back on the shelf whatever the order's records say.
+    for line in &r.lines {
+        move_stock(tx, &line.gtin, &r.store, line.quantity, now, touched)?;
+    }
+    let pickup: Option<String> = tx
+        .prepare_cached("SELECT customer FROM pickup_order WHERE id = ?1")?
+        .query_row(params![r.order_id], |row| row.get(0))
+        .optional()?;
+    let web: Option<String> = match pickup {
+        Some(_) => None,
+        None => tx
+            .prepare_cached("SELECT customer FROM online_order WHERE id = ?1")?
+            .query_row(params![r.order_id], |row| row.get(0))
+            .optional()?,
+    };
+    let order = match (pickup, web) {
+        (Some(customer), _) => Returned::Pickup { customer },
+        (None, Some(customer)) => Returned::Web { customer },
+        (None, None) => Returned::Unknown,
+    };
+    let returning = per_product(r.lines.iter().map(|l| (l.gtin.as_str(), l.quantity)));
+    // Units returned beyond what the order allows, and whether a product was not in it at all.
+    let mut excess = false;
+    let mut foreign = false;
+    match &order {
+        Returned::Pickup { .. } => {
+            for (gtin, quantity) in &returning {
+                let line: Option<(i64, i64)> = tx
+                    .prepare_cached(
+                        "UPDATE pickup_line SET returned = returned + ?3
+                         WHERE order_id = ?1 AND gtin = ?2 RETURNING handed, returned",
+                    )?
+                    .query_row(params![r.order_id, gtin, quantity], |row| {
+                        Ok((row.get(0)?, row.get(1)?))
+                    })
+                    .optional()?;
+                match line {
+                    Some((handed, returned)) => excess |= returned > handed,
+                    None => foreign = true,
+                }
+            }
+        }
+        Returned::Web { .. } => {
+            for (gtin, quantity) in &returning {
+                let lines: Vec<(i64, i64, i64)> = tx
+                    .prepare_cached(
+                        "SELECT line_no, quantity, returned FROM online_order_line
+                         WHERE order_id = ?1 AND gtin = ?2 ORDER BY line_no",
+                    )?
+                    .query_map(params![r.order_id, gtin], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    })?
+                    .collect::<rusqlite::Result<_>>()?;
+                let Some(&(last, _, _)) = lines.last() else {
+                    foreign = true;
+                    continue;
+                };
+                // The same product on several lines: fill each line up to what it ordered, and
+                // put what is left on the last one, where it shows as returned twice.
+                let mut left = *quantity;
+                let mut takes: Vec<(i64, i64)> = Vec::new();
+                for &(line_no, ordered, returned) in &lines {
+                    let take = left.min((ordered - returned).max(0));
+                    if take > 0 {
+                        takes.push((line_no, take));
+                        left -= take;
+                    }
+                }
+                if left > 0 {
+                    excess = true;
+                    takes.push((last, left));
+                }
+                for (line_no, take) in takes {
+                    tx.prepare_cached(
+                        "UPDATE online_order_line SET returned = returned + ?3
+                         WHERE order_id = ?1 AND line_no = ?2",
+                    )?
+                    .execute(params![r.order_id, line_no, take])?;
+                }
+            }
+        }
+        Returned::Unknown => {
+            tracing::warn!(order = %r.order_id, "a return of an order the central does not have");
+            bump(tx, UNKNOWN_ORDERS, 1)?;
+        }
+    }
+    let outcome = match order {
+        Returned::Unknown => "unknown_order",
+        _ if excess || foreign => "duplicate",
+        _ => "applied",
+    };
+    if outcome == "duplicate" {
+        let (table, limit) = match order {
+            Returned::Pickup { .. } => ("pickup_order", "handed over"),
+            _ => ("online_order", "ordered"),
+        };
+        let terminals: Vec<String> = tx
+            .prepare_cached(
+                "SELECT terminal FROM order_return WHERE order_id = ?1 AND outcome <> 'unknown_order'
+                 GROUP BY terminal ORDER BY min(at), terminal",
+            )?
+            .query_map(params![r.order_id], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let text = if foreign {
+            format!("returned a product not in the order at {}", r.terminal)
+        } else if terminals.is_empty() {
+            format!("returned more than was {limit} at {}", r.terminal)
+        } else {
+            twice("returned", terminals, &r.terminal)
+        };
+        tracing::warn!(order = %r.order_id, "an order line was returned more than it was sold");
+        set_conflict(tx, table, &r.order_id, &text)?;
+        bump(tx, DUPLICATE_RETURNS, 1)?;
+    }
+    let customer = match (&r.customer, &order) {
+        (Some(id), _) => Some(resolve_customer(tx, id)?),
+        (None, Returned::Pickup { customer } | Returned::Web { customer }) => {
+            Some(customer.clone())
+        }
+        (None, Returned::Unknown) => None,
+    };
+    let items = r
+        .lines
+        .iter()
+        .fold(0i64, |sum, l| sum.saturating_add(l.quantity));
+    tx.prepare_cached(
+        "INSERT INTO order_return (event_id, order_id, ticket, store, terminal, staff, device, at,
+                                   customer, lines, items, refund, refund_cents, credit_code,
+                                   outcome)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?
+    .execute(params![
+        event_id,
+        r.order_id,
+        r.ticket,
+        r.store,
+        r.terminal,
+        r.staff,
+        device_id,
+        r.at,
+        customer,
+        lines_json(&r.lines)?,
+        items,
+        r.refund,
+        r.refund_cents,
+        r.credit_code,
+        outcome
+    ])?;
+    if matches!(order, Returned::Pickup { .. }) && outcome == "duplicate" {
+        log_pickup_order(tx, &r.order_id)?;
+    }
+    Ok(())
+}
+
+/// An order taken at a counter: kept as it came, and made a web order (status `ordered`, its
+/// number the terminal's) so that it shows in `GET /v1/orders/{id}` and in the customer's
+/// purchases. The same order number again (an outbox replayed under new event ids) is the same
+/// order. A customer the central does not have (yet) cannot own a web order: the order is kept
+/// in `aisle_order` only, and warned about.
+pub(super) fn record_aisle_order(
+    tx: &Transaction<'_>,
+    event_id: &str,
+    o: &AisleOrderPayload,
+) -> Result<()> {
+    let known = tx
+        .prepare_cached("SELECT 1 FROM aisle_order WHERE id = ?1")?
+        .exists(params![o.order_number])?;
+    if known {
+        tracing::warn!(order = %o.order_number, "an aisle order the central has came again");
+        return Ok(());
+    }
+    let customer = resolve_customer(tx, &o.customer)?;
+    let pickup_store = (o.delivery == "pickup")
+        .then(|| o.pickup_store.clone())
+        .flatten();
+    tx.prepare_cached(
+        "INSERT INTO aisle_order (id, event_id, customer, store, terminal, staff, at, delivery,
+                                  pickup_store, ship_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        o.order_number,
+        event_id,
+        customer,
+        o.store,
+        o.terminal,
+        o.staff,
+        o.at,
+        o.delivery,
+        pickup_store,
+        o.ship_from
+    ])?;
+    let customer_known = tx
+        .prepare_cached("SELECT 1 FROM customer WHERE id = ?1")?
+        .exists(params![customer])?;
+    let taken = tx
+        .prepare_cached("SELECT 1 FROM online_order WHERE id = ?1")?
+        .exists(params![o.order_number])?;
+    if !customer_known || taken {
+        tracing::warn!(
+            order = %o.order_number,
+            customer_known,
+            number_taken = taken,
+            "an aisle order is kept but not made a web order"
+        );
+        return Ok(());
+    }
+    // Amounts come from a terminal: saturating, so a garbled price never panics the push.
+    let amounts: Vec<i64> = o
+        .lines
+        .iter()
+        .map(|l| l.price_cents.saturating_mul(l.quantity))
+        .collect();
+    let total = amounts.iter().fold(0i64, |sum, a| sum.saturating_add(*a));
+    tx.prepare_cached(
+        "INSERT INTO online_order (id, customer, status, created_at, total_cents)
+         VALUES (?1, ?2, 'ordered', ?3, ?4)",
+    )?
+    .execute(params![o.order_number, customer, o.at, total])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO online_order_line (order_id, line_no, gtin, quantity, amount_cents)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (n, (line, amount)) in o.lines.iter().zip(amounts).enumerate() {
+        let gtin = Gtin::parse(&line.gtin)
+            .map(|g| g.as_str().to_owned())
+            .unwrap_or_else(|_| line.gtin.clone());
+        insert.execute(params![
+            o.order_number,
+            n as i64 + 1,
+            gtin,
+            line.quantity,
+            amount
+        ])?;
+    }
+    Ok(())
+}
+
+/// The order `id`: a click-and-collect order first, else a web order.
+fn order(tx: &Transaction<'_>, id: &str) -> Result<Option<OrderAnswer>> {
+    let line = |row: &rusqlite::Row<'_>| {
+        Ok(OrderLine {
+            gtin: row.get(0)?,
+            name: row.get(1)?,
+            quantity: row.get(2)?,
+            amount_cents: row.get(3)?,
+            vat_bp: row.get(4)?,
+            returned: row.get(5)?,
+        })
+    };
+    let head = |row: &rusqlite::Row<'_>| {
+        Ok(OrderAnswer {
+            id: row.get(0)?,
+            customer: row.get(1)?,
+            status: row.get(2)?,
+            store: row.get(3)?,
+            created_at: row.get(4)?,
+            paid_with: PAID_ONLINE.to_owned(),
+            lines: Vec::new(),
+        })
+    };
+    let pickup = tx
+        .prepare_cached(
+            "SELECT id, customer, status, store, created_at FROM pickup_order WHERE id = ?1",
+        )?
+        .query_row(params![id], head)
+        .optional()?;
+    if let Some(mut order) = pickup {
+        // A line priced before migration 0003 costs the product's price.
+        order.lines = tx
+            .prepare_cached(
+                "SELECT l.gtin, coalesce(p.name, ''), l.quantity,
+                        coalesce(l.amount_cents, p.price_cents * l.quantity, 0),
+                        coalesce(p.vat_bp, 0), l.returned
+                 FROM pickup_line l LEFT JOIN product p ON p.gtin = l.gtin
+                 WHERE l.order_id = ?1 ORDER BY l.gtin",
+            )?
+            .query_map(params![id], line)?
+            .collect::<rusqlite::Result<_>>()?;
+        return Ok(Some(order));
+    }
+    let web = tx
+        .prepare_cached(
+            "SELECT o.id, o.customer, o.status,
+                    CASE WHEN a.delivery = 'pickup' THEN a.pickup_store END, o.created_at
+             FROM online_order o LEFT JOIN aisle_order a ON a.id = o.id WHERE o.id = ?1",
+        )?
+        .query_row(params![id], head)
+        .optional()?;
+    let Some(mut order) = web else {
+        return Ok(None);
+    };
+    order.lines = tx
+        .prepare_cached(
+            "SELECT l.gtin, coalesce(p.name, ''), l.quantity, l.amount_cents,
+                    coalesce(p.vat_bp, 0), l.returned
+             FROM online_order_line l LEFT JOIN product p ON p.gtin = l.gtin
+             WHERE l.order_id = ?1 ORDER BY l.line_no",
+        )?
+        .query_map(params![id], line)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(order))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::central::store::{EnrollOutcome, Fact, IncomingEvent, OnlineOrder, OnlineOrderLine};
+    use crate::central::store::{PageOutcome, PushOutcome};
+    use crate::sync::protocol::{
+        AisleLinePayload, CustomerChange, EventKind, LocationChange, ProductChange,
+        ReturnLinePayload, StockLevelChange,
+    };
+
+    const NOW: i64 = 1_764_000_000;
+    const SHIRT: &str = "03760000000017";
+    const SCARF: &str = "03760000000024";
+
+    /// A chain with one store (two terminals), two products, a customer, a click-and-collect
+    /// order CC1 (2 shirts, 1 scarf) and a delivered web order W1 (1 shirt).
+    struct Chain {
+        _dir: tempfile::TempDir,
+        store: Store,
+        seqs: BTreeMap<&'static str, i64>,
+    }
+
+    fn chain() -> Chain {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path(), true).expect("open");
+        store
+            .seed_step(|w| {
+                for code in ["PAR-01", "LYO-01"] {
+                    w.location(&LocationChange {
+                        code: code.into(),
+                        name: code.into(),
+                        kind: "store".into(),
+                    })?;
+                }
+                for (gtin, price) in [(SHIRT, 4_990), (SCARF, 1_990)] {
+                    w.product(&ProductChange {
+                        gtin: gtin.into(),
+                        name: format!("product {gtin}"),
+                        brand: "b".into(),
+                        category: "c".into(),
+                        price_cents: price,
+                        vat_bp: 2000,
+                        price_unit: "each".into(),
+                        in_store_item_code: None,
+                        stock: vec![StockLevelChange {
+                            location: "PAR-01".into(),
+                            qty: 5,
+                            as_of: 1,
+                        }],
+                    })?;
+                }
+                w.customer(&CustomerChange {
+                    id: "C00000001".into(),
+                    first_name: "Hélène".into(),
+                    last_name: "Lefèvre".into(),
+                    email: None,
+                    phone: None,
+                    loyalty_points: 0,
+                    tier: "or".into(),
+                    updated_at: 1,
+                })?;
+                w.pickup_order(&PickupOrderChange {
+                    id: "CC1".into(),
+                    store: "PAR-01".into(),
+                    customer: "C00000001".into(),
+                    status: "ready".into(),
+                    created_at: 10,
+                    lines: vec![
+                        PickupLineChange {
+                            gtin: SHIRT.into(),
+                            quantity: 2,
+                        },
+                        PickupLineChange {
+                            gtin: SCARF.into(),
+                            quantity: 1,
+                        },
+                    ],
+                    customer_first_name: None,
+                    handed: Vec::new(),
+                    conflict: None,
+                })?;
+                w.online_order(&OnlineOrder {
+                    id: "W1".into(),
+                    customer: "C00000001".into(),
+                    status: "delivered".into(),
+                    created_at: 20,
+                    lines: vec![OnlineOrderLine {
+                        gtin: SHIRT.into(),
+                        quantity: 1,
+                        amount_cents: 3_990,
+                    }],
+                })
+            })
+            .expect("seed");
+        for (n, (device, terminal)) in [("D1", "T01"), ("D2", "T02")].into_iter().enumerate() {
+            let code = [n as u8 + 1; 32];
+            store
+                .add_enrollment_code(&code, "PAR-01", 0, i64::MAX)
+                .expect("code");
+            let outcome = store
+                .enroll(&code, device, terminal, &[n as u8 + 10; 32], 1)
+                .expect("enroll");
+            assert!(matches!(outcome, EnrollOutcome::Enrolled { .. }));
+        }
+        Chain {
+            _dir: dir,
+            store,
+            seqs: BTreeMap::new(),
+        }
+    }
+
+    impl Chain {
+        fn push(&mut self, device: &'static str, kind: EventKind, fact: Fact) -> IncomingEvent {
+            let seq = self.seqs.entry(device).or_default();
+            *seq += 1;
+            let event = IncomingEvent {
+                id: uuid::Uuid::new_v4().hyphenated().to_string(),
+                seq: *seq,
+                kind,
+                created_at: NOW,
+                payload: "{}".into(),
+                fact,
+            };
+            self.push_again(device, &event);
+            event
+        }
+
+        fn push_again(&self, device: &str, event: &IncomingEvent) {
+            let outcome = self
+                .store
+                .push(device, std::slice::from_ref(event), NOW)
+                .expect("push");
+            assert!(matches!(outcome, PushOutcome::Applied { .. }));
+        }
+
+        fn handover(&mut self, device: &'static str, terminal: &str, lines: &[(&str, i64)]) {
+            self.push(
+                device,
+                EventKind::Handover,
+                Fact::Handover(HandoverPayload {
+                    handover_id: uuid::Uuid::new_v4().to_string(),
+                    order_id: "CC1".into(),
+                    store: "PAR-01".into(),
+                    terminal: terminal.into(),
+                    staff: "camille".into(),
+                    at: NOW,
+                    lines: lines
+                        .iter()
+                        .map(|(gtin, quantity)| PickupLineChange {
+                            gtin: (*gtin).into(),
+                            quantity: *quantity,
+                        })
+                        .collect(),
+                    complete: false,
+                }),
+            );
+        }
+
+        fn give_back(
+            &mut self,
+            device: &'static str,
+            terminal: &str,
+            order: &str,
+            quantity: i64,
+        ) -> IncomingEvent {
+            self.push(
+                device,
+                EventKind::Return,
+                Fact::Return(ReturnPayload {
+                    ticket: format!("{terminal}-R1"),
+                    order_id: order.into(),
+                    store: "PAR-01".into(),
+                    terminal: terminal.into(),
+                    staff: "camille".into(),
+                    at: NOW,
+                    lines: vec![ReturnLinePayload {
+                        gtin: SHIRT.into(),
+                        quantity,
+                        amount_cents: 3_990 * quantity,
+                        vat_bp: 2000,
+                    }],
+                    refund: "card".into(),
+                    refund_cents: 3_990 * quantity,
+                    credit_code: None,
+                    customer: None,
+                }),
+            )
+        }
+
+        /// The pickup changes PAR-01's terminals pull, in order.
+        fn pickup_changes(&self, store: &str) -> Vec<PickupOrderChange> {
+            match self.store.changes(store, 0, 10_000).expect("changes") {
+                PageOutcome::Page { changes, .. } => changes
+                    .iter()
+                    .filter_map(|c| match serde_json::from_str(c).expect("a change") {
+                        Change::PickupOrder(o) => Some(o),
+                        _ => None,
+                    })
+                    .collect(),
+                PageOutcome::Ahead { .. } => panic!("ahead"),
+            }
+        }
+
+        fn latest(&self) -> PickupOrderChange {
+            self.pickup_changes("PAR-01")
+                .pop()
+                .expect("a pickup change")
+        }
+
+        fn shirts_in_paris(&self) -> i64 {
+            self.store
+                .stock(SHIRT)
+                .expect("stock")
+                .expect("known")
+                .iter()
+                .find(|l| l.location == "PAR-01")
+                .map(|l| l.qty)
+                .expect("a level")
+        }
+    }
+
+    fn handed(order: &PickupOrderChange) -> Vec<(&str, i64)> {
+        order
+            .handed
+            .iter()
+            .map(|l| (l.gtin.as_str(), l.quantity))
+            .collect()
+    }
+
+    #[test]
+    fn conflict_texts_name_the_counters() {
+        let names = |n: &[&str]| n.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        let cases = [
+            (names(&["T01"]), "T02", "handed over twice: T01 and T02"),
+            (names(&["T01"]), "T01", "handed over twice at T01"),
+            (
+                names(&["T01", "T02"]),
+                "T03",
+                "handed over twice: T01, T02 and T03",
+            ),
+            (
+                names(&["T01", "T02"]),
+                "T01",
+                "handed over twice: T01 and T02",
+            ),
+        ];
+        for (earlier, terminal, expected) in cases {
+            assert_eq!(twice("handed over", earlier, terminal), expected);
+        }
+    }
+
+    #[test]
+    fn the_seeded_order_carries_the_first_name_and_its_prices() {
+        let chain = chain();
+        let seeded = chain.latest();
+        assert_eq!(seeded.customer_first_name.as_deref(), Some("Hélène"));
+        assert!(seeded.handed.is_empty() && seeded.conflict.is_none());
+        assert!(chain.pickup_changes("LYO-01").is_empty());
+        let order = chain.store.order("CC1").expect("order").expect("known");
+        let amounts: Vec<i64> = order.lines.iter().map(|l| l.amount_cents).collect();
+        assert_eq!(amounts, [2 * 4_990, 1_990]);
+        assert_eq!(order.store.as_deref(), Some("PAR-01"));
+    }
+
+    #[test]
+    fn a_partial_handover_keeps_the_order_ready_and_the_rest_completes_it() {
+        let mut chain = chain();
+        chain.handover("D1", "T01", &[(SHIRT, 1)]);
+        let partial = chain.latest();
+        assert_eq!(partial.status, "ready");
+        assert_eq!(handed(&partial), [(SHIRT, 1)]);
+        chain.handover("D1", "T01", &[(SHIRT, 1), (SCARF, 1)]);
+        let done = chain.latest();
+        assert_eq!(done.status, "handed_over");
+        assert_eq!(handed(&done), [(SHIRT, 2), (SCARF, 1)]);
+        assert_eq!(done.conflict, None);
+        let sign = chain.store.pickup_to_sign("CC1").expect("read");
+        assert_eq!(sign.map(|s| s.lines_left), Some(0));
+        assert_eq!(
+            chain.store.counters().expect("counters").pickup_conflicts,
+            0
+        );
+    }
+
+    #[test]
+    fn an_order_handed_over_at_two_counters_is_a_conflict_both_terminals_see() {
+        let mut chain = chain();
+        chain.handover("D1", "T01", &[(SHIRT, 2), (SCARF, 1)]);
+        chain.handover("D2", "T02", &[(SHIRT, 2), (SCARF, 1)]);
+        let order = chain.latest();
+        assert_eq!(order.status, "conflict");
+        assert_eq!(
+            order.conflict.as_deref(),
+            Some("handed over twice: T01 and T02")
+        );
+        assert_eq!(handed(&order), [(SHIRT, 4), (SCARF, 2)]);
+        // The change is scoped to the store: every terminal of PAR-01 pulls it, Lyon does not.
+        assert!(chain.pickup_changes("LYO-01").is_empty());
+        let counters = chain.store.counters().expect("counters");
+        assert_eq!(counters.pickup_conflicts, 1);
+        assert_eq!(counters.received.get("handovers"), Some(&2));
+    }
+
+    #[test]
+    fn a_handover_of_an_unknown_order_is_kept_and_counted() {
+        let mut chain = chain();
+        chain.push(
+            "D1",
+            EventKind::Handover,
+            Fact::Handover(HandoverPayload {
+                handover_id: "h-1".into(),
+                order_id: "CC404".into(),
+                store: "PAR-01".into(),
+                terminal: "T01".into(),
+                staff: "camille".into(),
+                at: NOW,
+                lines: vec![PickupLineChange {
+                    gtin: SHIRT.into(),
+                    quantity: 1,
+                }],
+                complete: true,
+            }),
+        );
+        let counters = chain.store.counters().expect("counters");
+        assert_eq!(counters.unknown_orders, 1);
+        assert_eq!(counters.received.get("handovers"), Some(&1));
+    }
+
+    #[test]
+    fn a_return_puts_the_stock_back_once_and_a_second_return_of_the_line_is_flagged() {
+        let mut chain = chain();
+        assert_eq!(chain.shirts_in_paris(), 5);
+        let first = chain.give_back("D1", "T01", "W1", 1);
+        chain.push_again("D1", &first);
+        assert_eq!(chain.shirts_in_paris(), 6, "pushed twice, applied once");
+        let order = chain.store.order("W1").expect("order").expect("known");
+        assert_eq!(order.lines[0].returned, 1);
+        assert_eq!(order.paid_with, "card");
+        assert_eq!(order.store, None);
+        assert_eq!(
+            chain.store.counters().expect("counters").duplicate_returns,
+            0
+        );
+
+        // The same shirt taken back at the other counter: the goods are back all the same.
+        chain.give_back("D2", "T02", "W1", 1);
+        assert_eq!(chain.shirts_in_paris(), 7);
+        let counters = chain.store.counters().expect("counters");
+        assert_eq!(counters.duplicate_returns, 1);
+        assert_eq!(counters.received.get("returns"), Some(&2));
+        let order = chain.store.order("W1").expect("order").expect("known");
+        assert_eq!(order.lines[0].returned, 2);
+        let view = chain
+            .store
+            .customer_view("C00000001", NOW)
+            .expect("view")
+            .expect("known");
+        assert_eq!(view.returns.len(), 2);
+        assert_eq!(view.returns[0].total_cents, -3_990);
+    }
+
+    #[test]
+    fn a_click_and_collect_line_returned_beyond_what_was_handed_flags_the_order() {
+        let mut chain = chain();
+        chain.handover("D1", "T01", &[(SHIRT, 1)]);
+        chain.give_back("D1", "T01", "CC1", 1);
+        assert_eq!(chain.latest().conflict, None);
+        chain.give_back("D2", "T02", "CC1", 1);
+        let order = chain.latest();
+        assert_eq!(
+            order.conflict.as_deref(),
+            Some("returned twice: T01 and T02")
+        );
+        assert_eq!(
+            chain.store.counters().expect("counters").duplicate_returns,
+            1
+        );
+        assert_eq!(chain.shirts_in_paris(), 7);
+    }
+
+    #[test]
+    fn an_aisle_order_is_a_web_order_in_the_lookups_and_the_customers_purchases() {
+        let mut chain = chain();
+        let event = chain.push(
+            "D1",
+            EventKind::AisleOrder,
+            Fact::AisleOrder(AisleOrderPayload {
+                order_number: "A-T01-000001".into(),
+                customer: "C00000001".into(),
+                store: "PAR-01".into(),
+                terminal: "T01".into(),
+                staff: "camille".into(),
+                at: NOW,
+                lines: vec![AisleLinePayload {
+                    gtin: SCARF.into(),
+                    quantity: 2,
+                    price_cents: 1_990,
+                }],
+                delivery: "pickup".into(),
+                pickup_store: Some("LYO-01".into()),
+                ship_from: Some("LYO-01".into()),
+            }),
+        );
+        chain.push_again("D1", &event);
+        let order = chain
+            .store
+            .order("A-T01-000001")
+            .expect("order")
+            .expect("known");
+        assert_eq!(order.status, "ordered");
+        assert_eq!(order.store.as_deref(), Some("LYO-01"));
+        assert_eq!(order.lines[0].amount_cents, 3_980);
+        assert_eq!(order.lines[0].name, format!("product {SCARF}"));
+        let view = chain
+            .store
+            .customer_view("C00000001", NOW)
+            .expect("view")
+            .expect("known");
+        let purchase = &view.purchases[0];
+        assert_eq!(
+            (purchase.reference.as_str(), purchase.channel.as_str()),
+            ("A-T01-000001", "online")
+        );
+        assert_eq!((purchase.total_cents, purchase.items), (3_980, 2));
+        let ids: Vec<String> = chain
+            .store
+            .orders_of("C00000001")
+            .expect("orders")
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        assert_eq!(ids, ["A-T01-000001", "W1", "CC1"]);
+        let counters = chain.store.counters().expect("counters");
+        assert_eq!(counters.received.get("aisle_orders"), Some(&1));
+    }
+}
