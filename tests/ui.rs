@@ -11,8 +11,9 @@ use comptoir::domain::demo;
 use comptoir::store::Store;
 use comptoir::ui::{
     AppAdapter, AppWindow, BasketAdapter, CheckoutAdapter, CustomerAdapter, CustomerProblem,
-    DeviceState, LoginAdapter, LoginProblem, ManagerAdapter, Page, PrintProblem, PrintState,
-    ProductAdapter, ScanPageAdapter, ScanProblem, StatusAdapter, ViewSource,
+    DeviceState, Handed, ItemVerdict, LoginAdapter, LoginProblem, ManagerAdapter, Page,
+    PickupAdapter, PickupStatus, PrintProblem, PrintState, ProductAdapter, ScanPageAdapter,
+    ScanProblem, StatusAdapter, ViewSource,
 };
 use i_slint_backend_testing::ElementHandle;
 use serialport::SerialPort;
@@ -221,6 +222,7 @@ fn a_sale_from_login_to_ticket() {
     assert_eq!(window.global::<BasketAdapter>().get_lines().row_count(), 0);
 
     customer_at_the_counter(window, &db.path);
+    click_and_collect_at_the_counter(window, &db.path);
 
     // A seller has no manager page; a manager closes the day and switches training mode on.
     assert!(!shows_text(window, "Gestion"));
@@ -376,6 +378,61 @@ fn customer_at_the_counter(window: &AppWindow, db_path: &std::path::Path) {
         comptoir::app::customer::points_balance(&store, &customer.public_id).expect("balance"),
         expected
     );
+}
+
+/// The pickup counter: the list of this store's orders, an order's items checked by scanning
+/// them (a wrong product is flagged), and a partial handover that leaves the rest ready.
+fn click_and_collect_at_the_counter(window: &AppWindow, db_path: &std::path::Path) {
+    tap(window, "Retraits");
+    wait_for(window, "the pickup list", |w| {
+        w.global::<PickupAdapter>().get_orders().row_count() == 4
+    });
+    let store = Store::open(db_path).expect("open");
+    let order = store
+        .pickup_order("CC900004")
+        .expect("read")
+        .expect("a demo order");
+    tap(window, "CC900004");
+    wait_for(window, "the order", |w| {
+        w.global::<PickupAdapter>().get_order_shown()
+    });
+    let pickup = window.global::<PickupAdapter>();
+    assert_eq!(pickup.get_order_lines().row_count(), order.lines.len());
+
+    // A product that is not in the order is flagged; one of its items is checked.
+    let stranger = (0..)
+        .map(demo::product)
+        .find(|p| order.lines.iter().all(|l| l.gtin != p.gtin.as_str()))
+        .expect("a product not in the order");
+    type_keys(window, stranger.gtin.as_str());
+    press_enter(window);
+    wait_for(window, "the wrong product", |w| {
+        w.global::<PickupAdapter>().get_verdict() == ItemVerdict::WrongProduct
+    });
+    type_keys(window, &order.lines[0].gtin);
+    press_enter(window);
+    wait_for(window, "the checked item", |w| {
+        w.global::<PickupAdapter>().get_verdict() == ItemVerdict::Expected
+    });
+    assert_eq!(pickup.get_checked_count(), 1);
+
+    // Only the checked item goes; the rest stays ready, recorded for the central.
+    tap(window, "Remettre les articles vérifiés (1)");
+    wait_for(window, "the partial handover", |w| {
+        w.global::<PickupAdapter>().get_handed() == Handed::Part
+    });
+    let ordered: i64 = order.lines.iter().map(|l| l.quantity).sum();
+    assert_eq!(i64::from(pickup.get_left_after()), ordered - 1);
+    assert_eq!(pickup.get_order_status(), PickupStatus::PartlyHanded);
+    let after = store
+        .pickup_order("CC900004")
+        .expect("read")
+        .expect("order");
+    assert_eq!(after.handed_here.iter().map(|u| u.quantity).sum::<i64>(), 1);
+    tap(window, "Retour à la liste");
+    wait_for(window, "the list again", |w| {
+        !w.global::<PickupAdapter>().get_order_shown()
+    });
 }
 
 /// Every string shown in the UI has its English translation (tests run the French source).

@@ -36,6 +36,12 @@ pub enum ShotPage {
     Checkout,
     Manager,
     Customer,
+    /// The click-and-collect list of the pickup counter.
+    Pickup,
+    /// An order at the pickup counter, one item checked by scanning.
+    PickupOrder,
+    /// The return of an online order, one unit chosen.
+    Return,
     /// The kiosk's home screen.
     Kiosk,
     /// The kiosk's page for a product in stock here and elsewhere.
@@ -212,6 +218,63 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
             app.set_page(Page::Manager);
         }
         ShotPage::Scan => app.set_page(Page::Scan),
+        ShotPage::Pickup => {
+            window
+                .global::<super::PickupAdapter>()
+                .set_orders(slint::ModelRc::new(slint::VecModel::from(
+                    super::pickup::rows(session, ""),
+                )));
+            app.set_page(Page::Pickup);
+        }
+        ShotPage::PickupOrder => {
+            // The order of the demo store with the most items; its first item scanned once.
+            let order = session
+                .store
+                .pickup_orders(&here_code)
+                .map_err(|e| demo_err(&e))?
+                .into_iter()
+                .max_by_key(|o| o.lines.iter().map(|u| u.quantity).sum::<i64>())
+                .ok_or_else(|| ShotError::Demo("no pickup order in the demo store".into()))?;
+            let mut current = super::pickup::CounterOrder {
+                check: crate::domain::pickup::ItemCheck::default(),
+                order,
+            };
+            let first = current.order.lines[0].gtin.clone();
+            let left = current.order.left();
+            current.check.scan(&left, &first);
+            let view = super::pickup::order_view(session, &current);
+            super::pickup::apply_order(window, view);
+            let a = window.global::<super::PickupAdapter>();
+            a.set_verdict(super::ItemVerdict::Expected);
+            let name = session
+                .store
+                .product(&crate::domain::gtin::Gtin::parse(&first).map_err(|e| demo_err(&e))?)
+                .map_err(|e| demo_err(&e))?
+                .map(|p| p.name)
+                .unwrap_or_default();
+            a.set_verdict_name(name.into());
+            app.set_page(Page::Pickup);
+        }
+        ShotPage::Return => {
+            let order = session
+                .store
+                .pickup_orders(&here_code)
+                .map_err(|e| demo_err(&e))?
+                .into_iter()
+                .max_by_key(|o| o.lines.len())
+                .ok_or_else(|| ShotError::Demo("no pickup order in the demo store".into()))?;
+            window
+                .global::<super::ReturnAdapter>()
+                .set_order_id(order.id.as_str().into());
+            super::returns::load(session, &order.id).map_err(|e| demo_err(&e))?;
+            let view = super::returns::choose(session, 0, 1)
+                .ok_or_else(|| ShotError::Demo("the order has no line".into()))?;
+            super::returns::apply(window, view);
+            window
+                .global::<super::ReturnAdapter>()
+                .set_method(super::RefundMethod::Credit);
+            app.set_page(Page::Returns);
+        }
         ShotPage::Customer => {
             let view = demo_customer_view(session).map_err(|e| demo_err(&e))?;
             let page = super::customer::page_view(session, &view);
