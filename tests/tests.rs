@@ -6,6 +6,7 @@ mod util;
 mod camera;
 mod central;
 mod cli;
+mod click_and_collect;
 mod clienteling;
 mod customers;
 mod devices;
