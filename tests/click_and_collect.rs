@@ -5,43 +5,16 @@
 //! once and is refused a second time.
 
 use std::path::Path;
-use std::process::Command;
 
 use comptoir::central;
 use comptoir::domain::demo;
 use comptoir::domain::signed_code::{PickupClaims, issue_pickup};
 
 use crate::sync::{RunningCentral, enrolled_terminal, sync};
-use crate::util::{assert_success, comptoir, json_of, log_into_the_run};
-
-fn central_cli(data: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_comptoir-central"));
-    command.arg("--data").arg(data);
-    log_into_the_run(&mut command);
-    command
-}
-
-fn sign_pickup(data: &Path, order: &str) -> String {
-    let output = central_cli(data)
-        .args(["sign", "pickup", order])
-        .output()
-        .expect("sign");
-    assert_success(&output);
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .last()
-        .expect("a code")
-        .trim()
-        .to_owned()
-}
+use crate::util::{assert_success, central_json, central_sign, comptoir, json_of};
 
 fn stats(data: &Path) -> serde_json::Value {
-    let output = central_cli(data)
-        .args(["stats", "--json"])
-        .output()
-        .expect("stats");
-    assert_success(&output);
-    json_of(&output)
+    central_json(data, &["stats", "--json"])
 }
 
 /// A central seeded with 300 products; its ready orders per store.
@@ -74,8 +47,8 @@ fn codes_are_checked_offline_and_a_handover_reaches_the_central_once() {
     let central = RunningCentral::start(data.path(), "127.0.0.1:0");
     let db = enrolled_terminal(data.path(), &central.url());
     let here = order_of(&summary, demo::HERE_CODE);
-    let code = sign_pickup(data.path(), &here);
-    let elsewhere = sign_pickup(data.path(), &order_of(&summary, "LYO-01"));
+    let code = central_sign(data.path(), "pickup", &here);
+    let elsewhere = central_sign(data.path(), "pickup", &order_of(&summary, "LYO-01"));
     // Signed with the central's own key, but already past its expiry.
     let keys = central::keys::SigningKeys::load_or_create(data.path()).expect("keys");
     let expired = issue_pickup(

@@ -4,48 +4,19 @@
 //! accesses, new customers) reaches the central exactly once.
 
 use std::path::Path;
-use std::process::Command;
 
 use comptoir::domain::customer::CustomerView;
 use comptoir::domain::demo;
 use comptoir::store::Store;
 
 use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sync};
-use crate::util::{assert_success, comptoir, json_of, log_into_the_run};
-
-fn central_cli(data: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_comptoir-central"));
-    command.arg("--data").arg(data);
-    log_into_the_run(&mut command);
-    command
-}
-
-/// `comptoir-central sign loyalty ID`: the code is the last line.
-fn sign(data: &Path, id: &str) -> String {
-    let output = central_cli(data)
-        .args(["sign", "loyalty", id])
-        .output()
-        .expect("sign");
-    assert_success(&output);
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .last()
-        .expect("a code")
-        .trim()
-        .to_owned()
-}
+use crate::util::{assert_success, central_json, central_sign, comptoir, json_of};
 
 fn view(db: &Path, who: &str) -> serde_json::Value {
     let output = comptoir(db)
         .args(["customer", "--json", who])
         .output()
         .expect("customer");
-    assert_success(&output);
-    json_of(&output)
-}
-
-fn central_json(data: &Path, args: &[&str]) -> serde_json::Value {
-    let output = central_cli(data).args(args).output().expect("central cli");
     assert_success(&output);
     json_of(&output)
 }
@@ -68,7 +39,7 @@ fn a_signed_code_is_verified_and_the_customer_shown_with_the_central_stopped() {
     let central = RunningCentral::start(data.path(), "127.0.0.1:0");
     let db = enrolled_terminal(data.path(), &central.url());
     let customer = demo::customer(9);
-    let code = sign(data.path(), &customer.public_id);
+    let code = central_sign(data.path(), "loyalty", &customer.public_id);
 
     // Online: the central's view, with its history, cached on the way.
     let online = view(&db.path, &code);

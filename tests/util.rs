@@ -117,3 +117,33 @@ pub fn kill_at_random_instants(
         let _ = child.wait();
     }
 }
+
+/// The `comptoir-central` binary on the data directory `data`, logging into the run's logs.
+pub fn central_cli(data: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_comptoir-central"));
+    command.arg("--data").arg(data);
+    log_into_the_run(&mut command);
+    command
+}
+
+/// `comptoir-central sign KIND ID`: the signed code is the last line.
+pub fn central_sign(data: &Path, kind: &str, id: &str) -> String {
+    let output = central_cli(data)
+        .args(["sign", kind, id])
+        .output()
+        .expect("sign");
+    assert_success(&output);
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .last()
+        .expect("a code")
+        .trim()
+        .to_owned()
+}
+
+/// A `comptoir-central … --json` command's answer.
+pub fn central_json(data: &Path, args: &[&str]) -> Value {
+    let output = central_cli(data).args(args).output().expect("central cli");
+    assert_success(&output);
+    json_of(&output)
+}

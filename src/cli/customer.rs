@@ -11,7 +11,6 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
 use serde::Serialize;
 
 use super::output::{print_json, rfc3339};
@@ -20,7 +19,7 @@ use crate::app::customer::{self as use_case, Counter, CustomerAppError, SearchSo
 use crate::domain::customer::{Channel, CustomerView, NewCustomer, PrivacyRequestKind};
 use crate::store::Store;
 use crate::sync::client::SyncError;
-use crate::sync::engine::client_for;
+use crate::sync::engine::ask_central;
 
 /// Who the CLI acts as in the access log and the events.
 const OPERATOR: &str = "cli";
@@ -66,21 +65,12 @@ fn counter<'a>(context: &'a CommandContext, now: i64) -> Counter<'a> {
     }
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the network runtime")
-}
-
 /// The central's view of `id`, when this terminal is enrolled and the central answers.
 fn fetch_view(store: &Store, id: &str) -> Result<Option<CustomerView>, SyncError> {
-    let client = client_for(store, None)?;
-    let runtime = runtime().map_err(|e| SyncError::Unreachable {
-        url: client.url().to_owned(),
-        reason: e.to_string(),
-    })?;
-    runtime.block_on(client.customer_view(id))
+    ask_central(
+        store,
+        |client| async move { client.customer_view(id).await },
+    )
 }
 
 pub fn show(
@@ -198,12 +188,9 @@ struct SearchOutput {
 pub fn search(context: &CommandContext, query: &str, json: bool) -> anyhow::Result<ExitCode> {
     let store = context.open_store()?;
     let result = use_case::search(&store, query, |q| {
-        let client = client_for(&store, None)?;
-        let runtime = runtime().map_err(|e| SyncError::Unreachable {
-            url: client.url().to_owned(),
-            reason: e.to_string(),
-        })?;
-        Ok(runtime.block_on(client.search_customers(q, 20))?.hits)
+        ask_central(&store, |client| async move {
+            Ok(client.search_customers(q, 20).await?.hits)
+        })
     });
     let (hits, source) = match result {
         Ok(found) => found,

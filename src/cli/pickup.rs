@@ -23,7 +23,7 @@ use crate::domain::gtin::Gtin;
 use crate::domain::pickup::Units;
 use crate::store::{PickupOrder, Store};
 use crate::sync::client::SyncError;
-use crate::sync::engine::client_for;
+use crate::sync::engine::ask_central;
 
 const OPERATOR: &str = "cli";
 
@@ -265,15 +265,7 @@ fn fetch_order(
     store: &Store,
     id: &str,
 ) -> Result<Option<crate::sync::protocol::OrderAnswer>, SyncError> {
-    let client = client_for(store, None)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| SyncError::Unreachable {
-            url: client.url().to_owned(),
-            reason: e.to_string(),
-        })?;
-    runtime.block_on(client.order(id))
+    ask_central(store, |client| async move { client.order(id).await })
 }
 
 pub fn return_order(

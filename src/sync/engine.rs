@@ -43,6 +43,28 @@ pub fn client_for(store: &Store, url: Option<&str>) -> Result<CentralClient, Syn
     )
 }
 
+/// Asks the enrolled central one on-demand question (a customer, an order, a search) from
+/// synchronous code: a client for `store`'s enrollment and a small runtime for the one call.
+/// Not enrolled, unreachable or refused: the error says which, and the caller falls back to
+/// what the terminal knows.
+pub fn ask_central<T, F>(
+    store: &Store,
+    ask: impl FnOnce(CentralClient) -> F,
+) -> Result<T, SyncError>
+where
+    F: std::future::Future<Output = Result<T, SyncError>>,
+{
+    let client = client_for(store, None)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| SyncError::Unreachable {
+            url: client.url().to_owned(),
+            reason: e.to_string(),
+        })?;
+    runtime.block_on(ask(client))
+}
+
 /// Pushes every waiting event; returns (events sent, highest acknowledged sequence).
 pub async fn push_all(
     store: &mut Store,

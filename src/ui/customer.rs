@@ -20,7 +20,7 @@ use crate::domain::money::Cents;
 use crate::domain::scan::LOYALTY_PREFIX;
 use crate::store::Store;
 use crate::sync::client::SyncError;
-use crate::sync::engine::client_for;
+use crate::sync::engine::{ask_central, client_for};
 
 use super::format::{self, Lang};
 use super::session::{Session, now};
@@ -417,17 +417,10 @@ fn search(window: &AppWindow, worker: &Worker, query: String) {
     }
     let weak = window.as_weak();
     worker.run(move |session| {
-        let client = client_for(&session.store, None);
         let result = use_case::search(&session.store, &query, |q| {
-            let client = client?;
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| SyncError::Unreachable {
-                    url: client.url().to_owned(),
-                    reason: e.to_string(),
-                })?;
-            Ok(runtime.block_on(client.search_customers(q, 20))?.hits)
+            ask_central(&session.store, |client| async move {
+                Ok(client.search_customers(q, 20).await?.hits)
+            })
         });
         let _ = weak.upgrade_in_event_loop(move |window| {
             let a = window.global::<CustomerAdapter>();

@@ -11,7 +11,7 @@ use crate::domain::pickup::Units;
 use crate::domain::scan::PICKUP_PREFIX;
 use crate::store::Store;
 use crate::sync::client::SyncError;
-use crate::sync::engine::client_for;
+use crate::sync::engine::ask_central;
 
 use super::format;
 use super::session::{Session, now};
@@ -94,15 +94,7 @@ fn fetch_order(
     id: &str,
 ) -> Result<Option<crate::sync::protocol::OrderAnswer>, SyncError> {
     let store = Store::open(db).map_err(SyncError::from)?;
-    let client = client_for(&store, None)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| SyncError::Unreachable {
-            url: client.url().to_owned(),
-            reason: e.to_string(),
-        })?;
-    runtime.block_on(client.order(id))
+    ask_central(&store, |client| async move { client.order(id).await })
 }
 
 /// Finds the order named by `input` (a number or a pickup code) and makes it the return in

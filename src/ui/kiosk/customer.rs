@@ -19,7 +19,7 @@ use crate::domain::scan::{ScanConfig, parse_scan};
 use crate::domain::signed_code::CodeError;
 use crate::store::Store;
 use crate::sync::client::SyncError;
-use crate::sync::engine::client_for;
+use crate::sync::engine::ask_central;
 use crate::ui::format;
 use crate::ui::session::now;
 use crate::ui::worker::Worker;
@@ -186,13 +186,11 @@ pub fn refresh(
 
 /// The central's view of `id`, or `None` (not enrolled, offline, unknown there).
 fn fetch_from_central(db_path: &std::path::Path, id: &str) -> Option<CustomerView> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .ok()?;
     let store = Store::open(db_path).ok()?;
-    let client = client_for(&store, None).ok()?;
-    match runtime.block_on(client.customer_view(id)) {
+    match ask_central(
+        &store,
+        |client| async move { client.customer_view(id).await },
+    ) {
         Ok(view) => view,
         Err(error) => {
             tracing::debug!(%error, "fresh customer view unavailable");
