@@ -77,7 +77,8 @@ fn main() {
     let names: Vec<String> = (0..RUNS as u64)
         .map(|i| {
             let c = demo::customer(i * 13 % CUSTOMERS);
-            format!("{} {}", &c.first_name[..3], &c.last_name[..3])
+            let prefix = |name: &str| name.chars().take(3).collect::<String>();
+            format!("{} {}", prefix(c.first_name), prefix(c.last_name))
         })
         .collect();
     println!(

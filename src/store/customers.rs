@@ -172,13 +172,11 @@ enum SearchKind {
     Name(Vec<String>),
 }
 
-/// `LIKE` pattern for a prefix: `%` and `_` in the text are matched literally.
-fn prefix_pattern(word: &str) -> String {
-    let escaped = word
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("{escaped}%")
+/// The upper bound of the keys starting with `prefix`: keys are folded text compared byte-wise
+/// (BINARY), so `prefix <= key < prefix + U+10FFFF` holds exactly the keys it starts, and SQLite
+/// answers it from the index (a `LIKE` would scan: it folds case, the index does not).
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
 }
 
 impl Store {
@@ -217,19 +215,25 @@ impl Store {
                 // ("lea mar" finds Léa Martin).
                 let clause = (0..words.len())
                     .map(|i| {
+                        let (from, to) = (2 * i + 2, 2 * i + 3);
                         format!(
-                            "(first_key LIKE ?{n} ESCAPE '\\' OR last_key LIKE ?{n} ESCAPE '\\')",
-                            n = i + 2
+                            "((first_key >= ?{from} AND first_key < ?{to})
+                              OR (last_key >= ?{from} AND last_key < ?{to}))"
                         )
                     })
                     .collect::<Vec<_>>()
                     .join(" AND ");
+                // `+` keeps the planner on the prefix ranges rather than walking the name index
+                // in order and filtering every row.
                 let sql = format!(
                     "SELECT {CUSTOMER_COLUMNS} FROM customer WHERE {clause}
-                     ORDER BY last_key, first_key LIMIT ?1"
+                     ORDER BY +last_key, +first_key LIMIT ?1"
                 );
                 let mut values: Vec<rusqlite::types::Value> = vec![limit.into()];
-                values.extend(words.iter().map(|w| prefix_pattern(w).into()));
+                for word in &words {
+                    values.push(word.clone().into());
+                    values.push(prefix_end(word).into());
+                }
                 self.conn
                     .prepare_cached(&sql)?
                     .query_map(rusqlite::params_from_iter(values), cached_customer)?
