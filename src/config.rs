@@ -73,6 +73,11 @@ pub struct Config {
     /// Kiosk mode: seconds without a touch or a scan before everything about the customer is
     /// wiped (a countdown shows for the last 10 s).
     pub kiosk_idle_seconds: u32,
+    /// `comptoir doctor`: free space on the database's disk, in MiB, below which the terminal
+    /// needs fixing (SQLite needs room for its write-ahead log and each day's sales).
+    pub disk_fail_below_mb: u64,
+    /// `comptoir doctor`: free space, in MiB, below which it warns (at least the failure level).
+    pub disk_warn_below_mb: u64,
 }
 
 impl Default for Config {
@@ -105,6 +110,8 @@ impl Default for Config {
                 .map(|w| (*w).to_owned())
                 .collect(),
             kiosk_idle_seconds: 60,
+            disk_fail_below_mb: 200,
+            disk_warn_below_mb: 1024,
         }
     }
 }
@@ -185,6 +192,12 @@ impl Config {
             return Err(ConfigError::Invalid(format!(
                 "kiosk_idle_seconds must be between 10 and 3600, not {}",
                 self.kiosk_idle_seconds
+            )));
+        }
+        if self.disk_warn_below_mb < self.disk_fail_below_mb {
+            return Err(ConfigError::Invalid(format!(
+                "disk_warn_below_mb ({}) must be at least disk_fail_below_mb ({})",
+                self.disk_warn_below_mb, self.disk_fail_below_mb
             )));
         }
         Ok(())
@@ -288,6 +301,9 @@ mod tests {
             jail.create_file("d.toml", "locale = \"de\"\n")?;
             let err = Config::load(Some(Path::new("d.toml"))).expect_err("unsupported locale");
             assert!(err.to_string().contains("locale"), "{err}");
+            jail.create_file("e.toml", "disk_warn_below_mb = 10\n")?;
+            let err = Config::load(Some(Path::new("e.toml"))).expect_err("warn below fail");
+            assert!(err.to_string().contains("disk_warn_below_mb"), "{err}");
             Ok(())
         });
     }

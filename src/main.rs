@@ -24,6 +24,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    // The doctor reports a configuration that does not load instead of stopping on it.
+    if let Some(cli::Command::Doctor { json }) = &cli.command {
+        return cli::doctor::run(cli, *json);
+    }
     let context = cli.context()?;
     match &cli.command {
         Some(command) => cli::run(command, &context),

@@ -10,6 +10,7 @@ mod click_and_collect;
 mod clienteling;
 mod customers;
 mod devices;
+mod doctor;
 mod journal;
 mod personal_data;
 mod pickup;

@@ -3,6 +3,7 @@
 
 pub mod checkout;
 pub mod customer;
+pub mod doctor;
 pub mod login;
 pub mod pickup;
 pub mod product_card;

@@ -7,6 +7,7 @@
 
 mod customer;
 pub mod decode;
+pub mod doctor;
 mod journal;
 pub mod listen;
 mod loyalty;
@@ -249,6 +250,12 @@ pub enum Command {
         email: Option<String>,
         #[arg(long)]
         phone: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check this terminal: configuration, database, disk, scanner, printer, camera, clock,
+    /// enrollment, central. Exit 0 when nothing fails (warnings allowed), 1 otherwise.
+    Doctor {
         #[arg(long)]
         json: bool,
     },
@@ -533,6 +540,9 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
             },
             *json,
         ),
+        // Normally dispatched by `main` before the context exists (see `doctor`); this arm
+        // serves callers that already hold one.
+        Command::Doctor { json } => doctor::run_with(context, *json),
         Command::Search { json, limit, query } => {
             search::run(context, &query.join(" "), usize::from(*limit), *json)
         }

@@ -328,6 +328,30 @@ impl NokhwaCamera {
     }
 }
 
+/// The names of the cameras the system lists, without opening any (a camera in use by the
+/// running terminal stays undisturbed). Empty when there is none.
+#[cfg(feature = "camera")]
+pub fn list_cameras() -> Result<Vec<String>, CameraError> {
+    let backend = nokhwa::native_api_backend().unwrap_or(nokhwa::utils::ApiBackend::Auto);
+    match nokhwa::query(backend) {
+        Ok(cameras) => Ok(cameras
+            .iter()
+            .map(|info| format!("{} ({})", info.human_name(), info.index()))
+            .collect()),
+        // V4L2 answers an error rather than an empty list on some systems without /dev/video*.
+        Err(error) => {
+            tracing::debug!(error = %error, "camera query failed");
+            Ok(Vec::new())
+        }
+    }
+}
+
+/// Without the `camera` feature there is nothing to list.
+#[cfg(not(feature = "camera"))]
+pub fn list_cameras() -> Result<Vec<String>, CameraError> {
+    Err(CameraError::NotBuilt)
+}
+
 impl FrameSource for NokhwaCamera {
     #[cfg(feature = "camera")]
     fn next_frame(&mut self) -> Result<Option<LumaFrame>, CameraError> {

@@ -5,6 +5,7 @@
 pub mod camera;
 pub mod camera_worker;
 pub mod frames;
+pub mod port;
 pub mod printer;
 pub mod qr;
 pub mod scanner;

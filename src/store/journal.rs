@@ -489,6 +489,43 @@ impl Store {
         Ok(Ok(()))
     }
 
+    /// The last entry of `terminal`'s journal, and whether its link to the entry before it
+    /// holds (`previous_hash` equals that entry's hash; true for the first entry when it points
+    /// at the genesis hash). A cheap look at the tip, not a verification of the whole chain.
+    pub fn journal_tip(&self, terminal: &str) -> Result<Option<(i64, String, bool)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT sequence, hash, previous_hash FROM journal_entry WHERE terminal_id = ?1
+             ORDER BY sequence DESC LIMIT 2",
+        )?;
+        let rows = stmt
+            .query_map(params![terminal], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows.first().map(|(sequence, hash, previous)| {
+            let linked = match rows.get(1) {
+                Some((before, before_hash, _)) => {
+                    *before == sequence - 1 && before_hash == previous
+                }
+                None => *sequence == 1 && previous == GENESIS_HASH,
+            };
+            (*sequence, hash.clone(), linked)
+        }))
+    }
+
+    /// When the latest journal entry of any terminal was written (Unix seconds), if any.
+    pub fn last_journal_time(&self) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row("SELECT max(created_at) FROM journal_entry", [], |row| {
+                row.get(0)
+            })?)
+    }
+
     /// Number of journal entries of `terminal`.
     pub fn journal_len(&self, terminal: &str) -> Result<i64> {
         Ok(self.conn.query_row(

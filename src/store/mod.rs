@@ -122,6 +122,49 @@ impl Store {
         })
     }
 
+    /// Opens an existing database for reading only: no migration, no pragma that writes, no
+    /// file created (`comptoir doctor` inspects a terminal without changing it). The other
+    /// methods work on it as long as they only read and the schema is current.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        conn.busy_timeout(Duration::from_secs(5))
+            .map_err(open_err)?;
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+            locations: RefCell::new(HashMap::new()),
+        })
+    }
+
+    /// Migrations this program would apply on [`Store::open`]: 0 when up to date, negative
+    /// when a newer program already migrated the file further (it will then refuse to open).
+    pub fn pending_migrations(&self) -> Result<i64> {
+        MIGRATIONS
+            .pending_migrations(&self.conn)
+            .map(i64::from)
+            .map_err(|source| StoreError::Migrate {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    /// SQLite's `PRAGMA quick_check`: an empty list when the file is sound, else its findings
+    /// (at most 10: enough to tell the operator, short enough to print).
+    pub fn quick_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("PRAGMA quick_check(10)")?;
+        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+        let findings = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(findings.into_iter().filter(|f| f != "ok").collect())
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -156,6 +199,7 @@ mod tests {
         let path = dir.path().join("sub/comptoir.db");
         let store = Store::open(&path).expect("open");
         assert_eq!(store.schema_version().expect("version"), 6);
+        assert_eq!(store.pending_migrations().expect("pending"), 0);
         drop(store);
         let store = Store::open(&path).expect("reopen");
         assert_eq!(store.schema_version().expect("version"), 6);

@@ -189,13 +189,28 @@ impl CentralClient {
 
     /// The last journal entry the central received from this device.
     pub async fn journal_tip(&self) -> Result<JournalTip, SyncError> {
+        Ok(self.journal_tip_dated().await?.0)
+    }
+
+    /// [`CentralClient::journal_tip`] and the central's clock: its answer's HTTP `Date` header
+    /// (RFC 9110 §6.6.1, one-second precision) as Unix seconds, when it sent a readable one.
+    pub async fn journal_tip_dated(&self) -> Result<(JournalTip, Option<i64>), SyncError> {
         let url = format!("{}/v1/journal-tip", self.base);
         let response = self
             .authed(self.http.get(&url))
             .send()
             .await
             .map_err(|e| unreachable(&url, e))?;
-        read(response, &url, "journal tip").await
+        // HTTP dates are RFC 1123 ("Wed, 25 Nov 2026 10:25:51 GMT"), which RFC 2822 parsing
+        // accepts.
+        let date = response
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|text| chrono::DateTime::parse_from_rfc2822(text).ok())
+            .map(|date| date.timestamp());
+        let tip = read(response, &url, "journal tip").await?;
+        Ok((tip, date))
     }
 
     pub async fn stock(&self, gtin: &str) -> Result<StockAnswer, SyncError> {
