@@ -20,7 +20,7 @@ use crate::util::seeded_db;
 
 /// Runs the event loop until `done` holds (the worker's answers arrive through it).
 fn wait_for(window: &KioskWindow, what: &str, done: impl Fn(&KioskWindow) -> bool + 'static) {
-    let deadline = Instant::now() + Duration::from_secs(25);
+    let deadline = Instant::now() + Duration::from_secs(60);
     let done = std::rc::Rc::new(done);
     let check = std::rc::Rc::clone(&done);
     let weak = window.as_weak();
@@ -35,7 +35,10 @@ fn wait_for(window: &KioskWindow, what: &str, done: impl Fn(&KioskWindow) -> boo
             }
         },
     );
-    slint::run_event_loop().expect("event loop");
+    // A quit left over from an earlier wait can end a run early: run again until done or late.
+    while !done(window) && Instant::now() <= deadline {
+        slint::run_event_loop().expect("event loop");
+    }
     assert!(done(window), "timed out waiting for {what}");
 }
 
