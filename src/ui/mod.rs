@@ -213,7 +213,7 @@ fn drop_last(text: &str) -> String {
 pub fn run(config: &Config, store: Store) -> Result<(), UiError> {
     if config.mode == Mode::Kiosk {
         select_kiosk_backend()?;
-        let kiosk = kiosk::build_kiosk(config, store)?;
+        let kiosk = kiosk::build_kiosk(config, store).map_err(kiosk_display_error)?;
         kiosk.window.window().set_fullscreen(true);
         let _supervision = systemd::supervise_event_loop();
         kiosk.window.run()?;
@@ -239,6 +239,19 @@ fn select_kiosk_backend() -> Result<(), UiError> {
             .map_err(UiError::KioskDisplay)?;
     }
     Ok(())
+}
+
+/// With the kiosk backend, a window that cannot open is a display or permission problem (Slint
+/// creates the DRM surface then, not at selection): say what to check.
+fn kiosk_display_error(error: UiError) -> UiError {
+    match error {
+        UiError::Platform(e)
+            if cfg!(feature = "kiosk") && std::env::var_os("SLINT_BACKEND").is_none() =>
+        {
+            UiError::KioskDisplay(e)
+        }
+        other => other,
+    }
 }
 
 #[cfg(test)]

@@ -5,8 +5,6 @@
 //! in front of customers. Outside systemd (no `NOTIFY_SOCKET`, no `WATCHDOG_USEC`) it does nothing.
 //! It must never send anything but these states: no data about the store or its customers.
 
-use std::time::Duration;
-
 use sd_notify::NotifyState;
 
 /// Keeps the watchdog timer alive: hold it for as long as the event loop runs.
@@ -14,11 +12,14 @@ pub struct Supervision {
     _watchdog: slint::Timer,
 }
 
-/// Arms the readiness message and the watchdog pings; call it just before running the window.
+/// Queues the readiness message and arms the watchdog pings; call it just before running the
+/// window.
 pub fn supervise_event_loop() -> Supervision {
-    // A zero-delay single shot fires from inside the running event loop, after `run()` has shown
-    // the window: that is the moment the screen is up.
-    slint::Timer::single_shot(Duration::ZERO, || notify(NotifyState::Ready, "ready"));
+    // Queued now, run once from inside the event loop after `run()` has shown the window: that is
+    // the moment the screen is up.
+    if let Err(error) = slint::invoke_from_event_loop(|| notify(NotifyState::Ready, "ready")) {
+        tracing::warn!(%error, "cannot queue the readiness message for systemd");
+    }
     let watchdog = slint::Timer::default();
     if let Some(timeout) = sd_notify::watchdog_enabled() {
         // Half the timeout, as sd_watchdog_enabled(3) recommends, so one late tick is not fatal.
