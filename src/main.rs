@@ -33,7 +33,10 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Some(command) => cli::run(command, &context),
         None => {
             let mut store = context.open_store()?;
-            if store.catalog_is_empty()? {
+            // An enrolled terminal gets its catalogue from the central (`comptoir sync once`,
+            // then the screen's background sync): demo products must never land in a store's
+            // real database, e.g. a kiosk whose service starts before its first sync.
+            if store.catalog_is_empty()? && store.enrollment()?.is_none() {
                 eprintln!(
                     "first start: creating a demo store of {FIRST_START_DEMO_PRODUCTS} products in {}",
                     context.db_path.display()

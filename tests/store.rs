@@ -161,3 +161,84 @@ fn staff_log_in_with_their_pin_and_lock_after_five_wrong_ones() {
         Err(LoginError::UnknownStaff { .. })
     ));
 }
+
+/// Issue 10 (safe updates): a database left at an older schema by a previous version of the
+/// program is brought up to date on open, its data kept.
+#[test]
+fn a_database_at_an_older_schema_is_migrated_with_its_data() {
+    let db = temp_db();
+    let older =
+        rusqlite_migration::Migrations::new(comptoir::store::schema_migrations()[..4].to_vec());
+    let store = Store::open_with_migrations(&db.path, &older).expect("open at version 4");
+    assert_eq!(store.schema_version().expect("version"), 4);
+    drop(store);
+    // A row written by the old program, in a table that exists since 0001.
+    let conn = rusqlite::Connection::open(&db.path).expect("raw open");
+    conn.execute("INSERT INTO brand (name) VALUES ('Atelier Lyonnais')", [])
+        .expect("insert under the old schema");
+    drop(conn);
+
+    let store = Store::open(&db.path).expect("migrate to the latest schema");
+    assert_eq!(
+        store.schema_version().expect("version"),
+        comptoir::store::schema_migrations().len() as i64
+    );
+    drop(store);
+    let conn = rusqlite::Connection::open(&db.path).expect("raw open");
+    let kept: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM brand WHERE name = 'Atelier Lyonnais'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(kept, 1, "the old program's data survives the update");
+    let leftovers: Vec<_> = std::fs::read_dir(db.path.parent().expect("folder"))
+        .expect("list")
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".comptoir-update-")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "the rehearsal copy is cleaned up");
+}
+
+/// Issue 10 (safe updates): an update whose migration fails is tried on a copy first, so the real
+/// file stays byte for byte what it was and the previous version of the program still opens it.
+#[test]
+fn a_failing_update_leaves_the_database_byte_identical_and_openable_by_the_old_schema() {
+    let db = temp_db();
+    let old = comptoir::store::schema_migrations()[..5].to_vec();
+    let store =
+        Store::open_with_migrations(&db.path, &rusqlite_migration::Migrations::new(old.clone()))
+            .expect("open at version 5");
+    drop(store);
+    let before = std::fs::read(&db.path).expect("read");
+
+    // The new version: the real 0006, then a migration that fails half-way (its first statement
+    // would succeed on its own).
+    let mut broken = comptoir::store::schema_migrations();
+    broken.push(rusqlite_migration::M::up(
+        "CREATE TABLE doomed (id INTEGER PRIMARY KEY); INSERT INTO no_such_table VALUES (1);",
+    ));
+    let err = Store::open_with_migrations(&db.path, &rusqlite_migration::Migrations::new(broken))
+        .err()
+        .expect("the broken update is refused");
+    let message = err.to_string();
+    assert!(message.contains("left untouched at version 5"), "{message}");
+    assert!(
+        message.contains(&db.path.display().to_string()),
+        "{message}"
+    );
+
+    assert_eq!(
+        std::fs::read(&db.path).expect("read"),
+        before,
+        "byte-identical"
+    );
+    let store = Store::open_with_migrations(&db.path, &rusqlite_migration::Migrations::new(old))
+        .expect("the old program still opens it");
+    assert_eq!(store.schema_version().expect("version"), 5);
+}

@@ -9,6 +9,7 @@ mod cli;
 mod click_and_collect;
 mod clienteling;
 mod customers;
+mod deploy;
 mod devices;
 mod doctor;
 mod journal;

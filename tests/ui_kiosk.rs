@@ -24,13 +24,16 @@ fn wait_for(window: &KioskWindow, what: &str, done: impl Fn(&KioskWindow) -> boo
     let done = std::rc::Rc::new(done);
     let check = std::rc::Rc::clone(&done);
     let weak = window.as_weak();
+    // The testing backend queues every quit request: a second one, posted by a tick that came
+    // before the loop stopped, would end the *next* wait at once (and fail it as "timed out").
+    let quit_posted = std::cell::Cell::new(false);
     let timer = slint::Timer::default();
     timer.start(
         slint::TimerMode::Repeated,
         Duration::from_millis(5),
         move || {
             let ready = weak.upgrade().is_some_and(|w| check(&w));
-            if ready || Instant::now() > deadline {
+            if (ready || Instant::now() > deadline) && !quit_posted.replace(true) {
                 let _ = slint::quit_event_loop();
             }
         },

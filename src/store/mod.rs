@@ -4,6 +4,11 @@
 //! for the writer, foreign keys on, a busy timeout) and runs the versioned migrations in
 //! `migrations/`. A released migration is never edited; a change is a new file. Each use case gets
 //! one write transaction, so a crash leaves either all of it or none.
+//!
+//! An update must never cost a store its data: when an existing database has migrations pending,
+//! they are first rehearsed on a copy (`VACUUM INTO`, beside the file) and the real file is only
+//! migrated when the copy came through. A failed rehearsal leaves the original untouched, so the
+//! previous version of the program (same schema) still opens it after a rollback of the package.
 
 mod catalog;
 mod closing;
@@ -38,16 +43,21 @@ pub use search::{SEARCH_SQL, SearchExpressions};
 pub use staff::StaffAccount;
 
 /// Every migration, in order. Append only.
-static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
-    Migrations::new(vec![
+static MIGRATIONS: LazyLock<Migrations<'static>> =
+    LazyLock::new(|| Migrations::new(schema_migrations()));
+
+/// The terminal's migrations, in order, as a list a test or a tool can cut to build a database at
+/// an older schema version (`Migrations::new(schema_migrations()[..4].to_vec())`).
+pub fn schema_migrations() -> Vec<M<'static>> {
+    vec![
         M::up(include_str!("migrations/0001_catalog.sql")),
         M::up(include_str!("migrations/0002_sales.sql")),
         M::up(include_str!("migrations/0003_journal.sql")),
         M::up(include_str!("migrations/0004_sync.sql")),
         M::up(include_str!("migrations/0005_clienteling.sql")),
         M::up(include_str!("migrations/0006_pickup.sql")),
-    ])
-});
+    ]
+}
 
 /// An error of the database layer, with what an operator needs to act on it.
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +77,24 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite_migration::Error,
     },
+    #[error(
+        "cannot copy the database {path} to rehearse its update (is there room for a copy \
+         beside it?); the database was left untouched: {source}"
+    )]
+    RehearsalCopy {
+        path: PathBuf,
+        source: RehearsalCopyError,
+    },
+    #[error(
+        "the update of the database {path} from schema version {from} failed on a copy, so the \
+         database was left untouched at version {from} (the previous version of Comptoir still \
+         opens it): {source}"
+    )]
+    RehearsalFailed {
+        path: PathBuf,
+        from: i64,
+        source: rusqlite_migration::Error,
+    },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("the database holds a value it should not: {0}")]
@@ -74,6 +102,17 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Why the copy used to rehearse an update could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum RehearsalCopyError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("the folder's path is not UTF-8, which SQLite's VACUUM INTO needs")]
+    NotUtf8,
+}
 
 /// An open terminal database.
 pub struct Store {
@@ -84,37 +123,33 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (or creates) the database at `path` and migrates it to the current schema.
+    /// Opens (or creates) the database at `path` and migrates it to the current schema, after
+    /// rehearsing the migration on a copy when the file already holds data (see the module doc).
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with_migrations(path, &MIGRATIONS)
+    }
+
+    /// [`Store::open`] with the given migrations: the seam through which tests build a database at
+    /// an older schema, or inject a migration that fails. The program always uses [`Store::open`].
+    pub fn open_with_migrations(path: &Path, migrations: &Migrations<'_>) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
                 path: dir.to_owned(),
                 source,
             })?;
         }
-        let open_err = |source| StoreError::Open {
+        let mut conn = connect(path)?;
+        let migrate_err = |source| StoreError::Migrate {
             path: path.to_owned(),
             source,
         };
-        let mut conn = Connection::open(path).map_err(open_err)?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(open_err)?;
-        // WAL: the UI reads while sync writes.
-        conn.execute_batch(
-            // FULL: a committed sale (and its journal entry) survives a power cut, not only a
-            // crash (DESIGN.md: "a sale survives a power cut at any instant").
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA cache_size = -16000;",
-        )
-        .map_err(open_err)?;
-        MIGRATIONS
-            .to_latest(&mut conn)
-            .map_err(|source| StoreError::Migrate {
-                path: path.to_owned(),
-                source,
-            })?;
+        let pending = migrations.pending_migrations(&conn).map_err(migrate_err)?;
+        let from: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        // A new file (version 0) has nothing to lose: it is migrated in place.
+        if pending > 0 && from > 0 {
+            rehearse_migrations(&conn, path, from, migrations)?;
+        }
+        migrations.to_latest(&mut conn).map_err(migrate_err)?;
         Ok(Store {
             conn,
             path: path.to_owned(),
@@ -182,6 +217,70 @@ impl Store {
             .conn
             .query_row("PRAGMA user_version", [], |row| row.get(0))?)
     }
+}
+
+/// Opens `path` with the pragmas every connection to a terminal database needs.
+fn connect(path: &Path) -> Result<Connection> {
+    let open_err = |source| StoreError::Open {
+        path: path.to_owned(),
+        source,
+    };
+    let conn = Connection::open(path).map_err(open_err)?;
+    conn.busy_timeout(Duration::from_secs(5))
+        .map_err(open_err)?;
+    // WAL: the UI reads while sync writes.
+    conn.execute_batch(
+        // FULL: a committed sale (and its journal entry) survives a power cut, not only a
+        // crash (DESIGN.md: "a sale survives a power cut at any instant").
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA cache_size = -16000;",
+    )
+    .map_err(open_err)?;
+    Ok(conn)
+}
+
+/// Runs `migrations` on a copy of the database `conn` has open, made with `VACUUM INTO` in a
+/// temporary folder beside it (same file system, and the only place a hardened service may write:
+/// `/var/lib/comptoir`). The copy and its folder are removed whatever happens; the original is
+/// only read.
+fn rehearse_migrations(
+    conn: &Connection,
+    path: &Path,
+    from: i64,
+    migrations: &Migrations<'_>,
+) -> Result<()> {
+    let copy_err = |source: RehearsalCopyError| StoreError::RehearsalCopy {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let rehearsal = tempfile::Builder::new()
+        .prefix(".comptoir-update-")
+        .tempdir_in(dir)
+        .map_err(|e| copy_err(e.into()))?;
+    let copy_path = rehearsal.path().join("rehearsal.db");
+    let copy_name = copy_path
+        .to_str()
+        .ok_or_else(|| copy_err(RehearsalCopyError::NotUtf8))?;
+    conn.execute("VACUUM INTO ?1", [copy_name])
+        .map_err(|e| copy_err(e.into()))?;
+    let mut copy = Connection::open(&copy_path).map_err(|e| copy_err(e.into()))?;
+    copy.execute_batch("PRAGMA foreign_keys = ON;")
+        .map_err(|e| copy_err(e.into()))?;
+    migrations
+        .to_latest(&mut copy)
+        .map_err(|source| StoreError::RehearsalFailed {
+            path: path.to_owned(),
+            from,
+            source,
+        })?;
+    tracing::info!(from, "database update rehearsed on a copy");
+    Ok(())
 }
 
 #[cfg(test)]

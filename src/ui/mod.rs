@@ -22,6 +22,7 @@ mod scanner;
 mod search;
 mod session;
 pub mod shot;
+mod systemd;
 mod worker;
 
 use slint::ComponentHandle;
@@ -39,6 +40,11 @@ pub enum UiError {
     Platform(#[from] slint::PlatformError),
     #[error("cannot start the app worker thread: {0}")]
     Worker(#[from] std::io::Error),
+    #[error(
+        "cannot draw the kiosk on the screen through DRM/KMS: {0} (is the user in the groups \
+         video, render and input, and is no desktop session holding the display?)"
+    )]
+    KioskDisplay(slint::PlatformError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(
@@ -206,14 +212,46 @@ fn drop_last(text: &str) -> String {
 /// `mode = "kiosk"`, the staff window otherwise.
 pub fn run(config: &Config, store: Store) -> Result<(), UiError> {
     if config.mode == Mode::Kiosk {
-        let kiosk = kiosk::build_kiosk(config, store)?;
+        select_kiosk_backend()?;
+        let kiosk = kiosk::build_kiosk(config, store).map_err(kiosk_display_error)?;
         kiosk.window.window().set_fullscreen(true);
+        let _supervision = systemd::supervise_event_loop();
         kiosk.window.run()?;
         return Ok(());
     }
     let terminal = build_terminal(config, store)?;
+    let _supervision = systemd::supervise_event_loop();
     terminal.window.run()?;
     Ok(())
+}
+
+/// With the `kiosk` feature, kiosk mode draws through DRM/KMS with the software renderer (no X11
+/// or Wayland on the Pi), even when the binary also has the desktop backend for staff mode. An
+/// operator's `SLINT_BACKEND` still wins, e.g. `SLINT_BACKEND=winit` to try a kiosk build in a
+/// desktop window. Without the feature, kiosk mode opens a full-screen desktop window.
+fn select_kiosk_backend() -> Result<(), UiError> {
+    #[cfg(feature = "kiosk")]
+    if std::env::var_os("SLINT_BACKEND").is_none() {
+        slint::BackendSelector::new()
+            .backend_name("linuxkms".into())
+            .renderer_name("software".into())
+            .select()
+            .map_err(UiError::KioskDisplay)?;
+    }
+    Ok(())
+}
+
+/// With the kiosk backend, a window that cannot open is a display or permission problem (Slint
+/// creates the DRM surface then, not at selection): say what to check.
+fn kiosk_display_error(error: UiError) -> UiError {
+    match error {
+        UiError::Platform(e)
+            if cfg!(feature = "kiosk") && std::env::var_os("SLINT_BACKEND").is_none() =>
+        {
+            UiError::KioskDisplay(e)
+        }
+        other => other,
+    }
 }
 
 #[cfg(test)]
