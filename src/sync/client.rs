@@ -81,10 +81,12 @@ pub async fn enroll(url: &str, code: &str, terminal_id: &str) -> Result<EnrollRe
     read(response, &url, "enrollment answer").await
 }
 
+/// The error for `url` (given without its query string by the caller). reqwest's own message
+/// would repeat the full URL, whose query may carry a customer search: it is left out.
 fn unreachable(url: &str, error: reqwest::Error) -> SyncError {
     SyncError::Unreachable {
         url: url.to_owned(),
-        reason: error.to_string(),
+        reason: error.without_url().to_string(),
     }
 }
 
@@ -245,7 +247,7 @@ impl CentralClient {
             )
             .send()
             .await
-            .map_err(|e| unreachable(&url, e.without_url()))?;
+            .map_err(|e| unreachable(&url, e))?;
         read(response, &url, "customer search answer").await
     }
 
