@@ -73,6 +73,9 @@ pub struct Config {
     /// Kiosk mode: seconds without a touch or a scan before everything about the customer is
     /// wiped (a countdown shows for the last 10 s).
     pub kiosk_idle_seconds: u32,
+    /// Staff tablets: seconds a customer's record may stay open with nobody touching the screen
+    /// before it is closed (the basket stays).
+    pub customer_idle_seconds: u32,
     /// `comptoir doctor`: free space on the database's disk, in MiB, below which the terminal
     /// needs fixing (SQLite needs room for its write-ahead log and each day's sales).
     pub disk_fail_below_mb: u64,
@@ -110,6 +113,7 @@ impl Default for Config {
                 .map(|w| (*w).to_owned())
                 .collect(),
             kiosk_idle_seconds: 60,
+            customer_idle_seconds: 300,
             disk_fail_below_mb: 200,
             disk_warn_below_mb: 1024,
         }
@@ -188,6 +192,12 @@ impl Config {
         self.loyalty_rule()
             .checked()
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if !(10..=3600).contains(&self.customer_idle_seconds) {
+            return Err(ConfigError::Invalid(format!(
+                "customer_idle_seconds must be between 10 and 3600, not {}",
+                self.customer_idle_seconds
+            )));
+        }
         if !(10..=3600).contains(&self.kiosk_idle_seconds) {
             return Err(ConfigError::Invalid(format!(
                 "kiosk_idle_seconds must be between 10 and 3600, not {}",

@@ -263,6 +263,7 @@ fn a_sale_from_login_to_ticket() {
     let journal = comptoir::store::Store::open(&db.path).expect("open");
     let verification = journal.verify_journal("T01", &mut |_| {}).expect("verify");
     assert!(verification.problem.is_none(), "{:?}", verification.problem);
+    a_forgotten_customer_leaves_the_screen();
     crate::ui_kiosk::kiosk_for_customers();
 }
 
@@ -440,6 +441,59 @@ fn click_and_collect_at_the_counter(window: &AppWindow, db_path: &std::path::Pat
     wait_for(window, "the list again", |w| {
         !w.global::<PickupAdapter>().get_order_shown()
     });
+}
+
+/// A customer's record left open on a shared tablet closes by itself after
+/// `customer_idle_seconds` with nobody touching the screen; the basket stays, without their
+/// points.
+fn a_forgotten_customer_leaves_the_screen() {
+    let db = seeded_db(300);
+    let store = Store::open(&db.path).expect("open");
+    let config = Config {
+        customer_idle_seconds: 10,
+        ..Config::default()
+    };
+    let terminal = comptoir::ui::build_terminal(&config, store).expect("terminal");
+    let window = &terminal.window;
+    window.show().expect("show");
+    wait_for(window, "the staff list", |w| {
+        w.global::<LoginAdapter>().get_staff().row_count() == demo::STAFF.len()
+    });
+    tap(window, "Hugo Bernard");
+    for digit in ["5", "6", "7", "8"] {
+        tap(window, digit);
+    }
+    tap(window, "Se connecter");
+    wait_for(window, "the scan page", |w| {
+        w.global::<AppAdapter>().get_page() == Page::Scan
+    });
+    type_keys(
+        window,
+        &demo::demo_loyalty_code(6, chrono::Utc::now().timestamp()),
+    );
+    press_enter(window);
+    wait_for(window, "the customer page", |w| {
+        w.global::<CustomerAdapter>().get_shown()
+    });
+    let opened = Instant::now();
+    wait_for(window, "the idle close", |w| {
+        !w.global::<CustomerAdapter>().get_shown()
+            && w.global::<AppAdapter>()
+                .get_customer_first_name()
+                .is_empty()
+    });
+    assert!(
+        opened.elapsed() >= Duration::from_secs(9),
+        "closed too early"
+    );
+    assert!(window.global::<CustomerAdapter>().get_name().is_empty());
+    assert!(
+        window
+            .global::<CheckoutAdapter>()
+            .get_customer_name()
+            .is_empty()
+    );
+    window.hide().expect("hide");
 }
 
 /// Every string shown in the UI has its English translation (tests run the French source).

@@ -9,6 +9,7 @@ mod basket;
 mod camera;
 mod checkout;
 mod customer;
+mod customer_idle;
 mod format;
 pub mod kiosk;
 mod login;
@@ -71,6 +72,7 @@ pub struct Terminal {
     _scanner: Option<crate::devices::scanner::ScannerHandle>,
     _camera: Option<crate::devices::camera_worker::CameraWorker>,
     _sync: Option<crate::sync::engine::BackgroundSync>,
+    _customer_idle: slint::Timer,
 }
 
 /// Seconds between sync rounds while online.
@@ -116,11 +118,17 @@ pub fn build_terminal(config: &Config, store: Store) -> Result<Terminal, UiError
             .map_err(UiError::Worker)?;
     let scanner = scanner::start_for_staff(&window, &worker, config);
     let camera = camera::start_for_staff(&window, &worker);
+    let customer_idle = customer_idle::start(
+        &window,
+        &worker,
+        std::time::Duration::from_secs(u64::from(config.customer_idle_seconds)),
+    );
     Ok(Terminal {
         window,
         _scanner: scanner,
         _camera: camera,
         _sync: Some(sync),
+        _customer_idle: customer_idle,
     })
 }
 
