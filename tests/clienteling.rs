@@ -5,9 +5,11 @@
 
 use std::path::Path;
 
+use comptoir::app::customer::fetch_fresh_view;
 use comptoir::domain::customer::CustomerView;
 use comptoir::domain::demo;
 use comptoir::store::Store;
+use comptoir::sync::engine::ask_central;
 
 use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sync};
 use crate::util::{assert_success, central_json, central_sign, comptoir, json_of};
@@ -78,6 +80,43 @@ fn a_signed_code_is_verified_and_the_customer_shown_with_the_central_stopped() {
         assert_eq!(offline[field], online[field], "{field}");
     }
     assert!(offline["age_seconds"].as_i64().expect("age") >= 0);
+}
+
+/// What a UI does once a customer's page is up: ask the central for a fresher view.
+fn fresher_view(store: &mut Store, id: &str) -> Option<CustomerView> {
+    fetch_fresh_view(store, id, |store, id| {
+        ask_central(
+            store,
+            |client| async move { client.customer_view(id).await },
+        )
+    })
+    .expect("fresh view")
+}
+
+#[test]
+fn a_fresher_view_of_a_customer_on_show_is_not_a_second_access() {
+    let data = central_dir(300);
+    let central = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let db = enrolled_terminal(data.path(), &central.url());
+    let id = demo::customer(4).public_id;
+    let opened = view(&db.path, &id);
+    let mut store = Store::open(&db.path).expect("store");
+    assert_eq!(store.access_count(&id).expect("count"), 1);
+
+    let fresh = fresher_view(&mut store, &id).expect("the central knows them");
+    assert_eq!(fresh.id, id);
+    assert_eq!(
+        fresh.first_name,
+        opened["first_name"].as_str().expect("name")
+    );
+    assert!(fresher_view(&mut store, "C99999999").is_none());
+    drop(central);
+    assert!(
+        fresher_view(&mut store, &id).is_none(),
+        "offline: nothing fresher"
+    );
+    // One opening, one line in the access log, however often the page was refreshed.
+    assert_eq!(store.access_count(&id).expect("count"), 1);
 }
 
 #[test]

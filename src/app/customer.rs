@@ -124,6 +124,29 @@ pub fn open_customer(
     Ok(view)
 }
 
+/// A fresher view of a customer already open, asked of `fetch` (the central) and cached. It is
+/// the same opening, so it is not logged again; `None` when the central does not answer or does
+/// not know the id (the page on show stays as it is). Add `with_local_facts` before showing it.
+pub fn fetch_fresh_view(
+    store: &mut Store,
+    id: &str,
+    fetch: impl FnOnce(&Store, &str) -> Result<Option<CustomerView>, SyncError>,
+) -> Result<Option<CustomerView>, CustomerAppError> {
+    // Read before asking: a movement the central acknowledges meanwhile is then not counted twice.
+    let acked_before = store.acked_seq()?;
+    match fetch(store, id) {
+        Ok(Some(view)) => {
+            store.cache_customer_view(&view, acked_before)?;
+            Ok(Some(view))
+        }
+        Ok(None) => Ok(None),
+        Err(error) => {
+            tracing::debug!(%error, "fresh customer view unavailable");
+            Ok(None)
+        }
+    }
+}
+
 /// The balance the till may rely on: the central's last word plus this terminal's movements it
 /// has not reflected yet (0 for a customer known only by their code).
 pub fn points_balance(store: &Store, id: &str) -> Result<i64, CustomerAppError> {

@@ -6,7 +6,7 @@
 //! Ending the customer's session (next customer, log-out, a finished sale) empties every
 //! property of the page: nothing about the previous customer stays in the view models.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::thread;
 
 use chrono::DateTime;
@@ -20,7 +20,7 @@ use crate::domain::money::Cents;
 use crate::domain::scan::LOYALTY_PREFIX;
 use crate::store::Store;
 use crate::sync::client::SyncError;
-use crate::sync::engine::{ask_central, client_for};
+use crate::sync::engine::ask_central;
 
 use super::format::{self, Lang};
 use super::session::{Session, now};
@@ -339,33 +339,9 @@ fn refresh(weak: slint::Weak<AppWindow>, worker: Worker, db_path: PathBuf, id: S
     let spawned = thread::Builder::new()
         .name("customer-view".to_owned())
         .spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
+            let Some(fetched) = fresh_view_from_central(&db_path, &id) else {
                 return;
             };
-            let Ok(mut store) = Store::open(&db_path) else {
-                return;
-            };
-            let Ok(client) = client_for(&store, None) else {
-                return;
-            };
-            let Ok(acked_before) = store.acked_seq() else {
-                return;
-            };
-            let fetched = match runtime.block_on(client.customer_view(&id)) {
-                Ok(Some(view)) => view,
-                Ok(None) => return,
-                Err(error) => {
-                    tracing::debug!(%error, "customer view from the central unavailable");
-                    return;
-                }
-            };
-            if let Err(error) = store.cache_customer_view(&fetched, acked_before) {
-                tracing::warn!(%error, "cannot cache the customer view");
-                return;
-            }
             worker.run(move |session| {
                 if session.customer.as_ref().is_none_or(|c| c.id != id) {
                     return;
@@ -389,6 +365,25 @@ fn refresh(weak: slint::Weak<AppWindow>, worker: Worker, db_path: PathBuf, id: S
         });
     if let Err(error) = spawned {
         tracing::warn!(%error, "cannot start the customer view request");
+    }
+}
+
+/// The central's view of customer `id`, cached; `None` when the terminal is not enrolled, the
+/// central does not answer or does not know them. Blocks: call it off the UI thread.
+pub(crate) fn fresh_view_from_central(db_path: &Path, id: &str) -> Option<CustomerView> {
+    let mut store = Store::open(db_path).ok()?;
+    let fetch = |store: &Store, id: &str| {
+        ask_central(
+            store,
+            |client| async move { client.customer_view(id).await },
+        )
+    };
+    match use_case::fetch_fresh_view(&mut store, id, fetch) {
+        Ok(view) => view,
+        Err(error) => {
+            tracing::warn!(%error, "cannot cache the customer view");
+            None
+        }
     }
 }
 

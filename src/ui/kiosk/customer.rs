@@ -11,15 +11,16 @@ use std::thread;
 
 use slint::{ComponentHandle, ModelRc, VecModel};
 
-use crate::app::customer::{Counter, CustomerAppError, Identified, identify, open_customer};
+use crate::app::customer::{
+    Counter, CustomerAppError, Identified, identify, open_customer, with_local_facts,
+};
 use crate::app::product_card::card_for_scan;
 use crate::domain::customer::{CustomerView, KioskCustomer};
 use crate::domain::money::Cents;
 use crate::domain::scan::{ScanConfig, parse_scan};
 use crate::domain::signed_code::CodeError;
-use crate::store::Store;
 use crate::sync::client::SyncError;
-use crate::sync::engine::ask_central;
+use crate::ui::customer::fresh_view_from_central;
 use crate::ui::format;
 use crate::ui::session::now;
 use crate::ui::worker::Worker;
@@ -153,7 +154,7 @@ pub fn refresh(
     let spawned = thread::Builder::new()
         .name("kiosk-customer".to_owned())
         .spawn(move || {
-            let Some(fresh) = fetch_from_central(&db_path, &id) else {
+            let Some(fresh) = fresh_view_from_central(&db_path, &id) else {
                 return;
             };
             worker.run(move |session| {
@@ -161,12 +162,13 @@ pub fn refresh(
                 if !same || !visit.is(visit_at) {
                     return;
                 }
-                let who = Identified {
-                    id: id.clone(),
-                    claims: None,
-                };
-                let Ok(view) = open_view(session, &who, |_| Ok(Some(fresh))) else {
-                    return;
+                // The same opening, already in the access log: only the local facts are added.
+                let view = match with_local_facts(&session.store, fresh) {
+                    Ok(view) => view,
+                    Err(error) => {
+                        tracing::warn!(%error, "kiosk cannot refresh the customer");
+                        return;
+                    }
                 };
                 let page = show(session, id, view);
                 let _ = weak.upgrade_in_event_loop(move |window| {
@@ -181,20 +183,5 @@ pub fn refresh(
         });
     if let Err(error) = spawned {
         tracing::warn!(%error, "cannot start the kiosk customer request");
-    }
-}
-
-/// The central's view of `id`, or `None` (not enrolled, offline, unknown there).
-fn fetch_from_central(db_path: &std::path::Path, id: &str) -> Option<CustomerView> {
-    let store = Store::open(db_path).ok()?;
-    match ask_central(
-        &store,
-        |client| async move { client.customer_view(id).await },
-    ) {
-        Ok(view) => view,
-        Err(error) => {
-            tracing::debug!(%error, "fresh customer view unavailable");
-            None
-        }
     }
 }
