@@ -10,7 +10,7 @@ use comptoir::central;
 use comptoir::domain::demo;
 use comptoir::domain::signed_code::{PickupClaims, issue_pickup};
 
-use crate::sync::{RunningCentral, enrolled_terminal, sync};
+use crate::sync::{RunningCentral, enrolled_terminal, enrolled_terminal_at, sync};
 use crate::util::{assert_success, central_json, central_sign, comptoir, json_of};
 
 fn stats(data: &Path) -> serde_json::Value {
@@ -217,6 +217,70 @@ fn an_online_order_is_returned_once_with_stock_journal_and_central() {
         .expect("read")
         .expect("the order was fetched for the return");
     assert_eq!(answer.id, order);
+}
+
+#[test]
+fn an_order_taken_here_for_pickup_in_lyon_is_handed_over_at_lyons_counter() {
+    let (data, _) = chain();
+    let central = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let url = central.url();
+    let paris = enrolled_terminal(data.path(), &url);
+    let lyon = enrolled_terminal_at(data.path(), &url, "LYO-01");
+    let in_lyon = |args: &[&str]| {
+        comptoir(&lyon.path)
+            .env("COMPTOIR_STORE_CODE", "LYO-01")
+            .args(args)
+            .output()
+            .expect("lyon")
+    };
+    let gtin = demo::product(5).gtin.as_str().to_owned();
+    let ordered = comptoir(&paris.path)
+        .args(["order", &format!("{gtin}*2"), "--deliver", "pickup"])
+        .args(["--pickup-store", "LYO-01", "--json"])
+        .args(["--customer", &demo::customer(3).public_id])
+        .output()
+        .expect("order");
+    assert_success(&ordered);
+    let ordered = json_of(&ordered);
+    let number = ordered["order_number"].as_str().expect("number").to_owned();
+    let unit = ordered["price_cents"].as_i64().expect("price");
+    assert_eq!(ordered["amount_cents"], 2 * unit);
+    assert_success(&sync(&paris.path, None));
+
+    // Lyon's next sync brings it to its counter, ready, for the customer to collect.
+    assert_success(&sync(&lyon.path, None));
+    let list = json_of(&in_lyon(&["pickup", "list", "--json"]));
+    let listed = list
+        .as_array()
+        .expect("orders")
+        .iter()
+        .find(|o| o["id"] == number.as_str())
+        .unwrap_or_else(|| panic!("{number} on Lyon's list: {list}"))
+        .clone();
+    assert_eq!(listed["status"], "ready");
+    assert_eq!(listed["left"], 2);
+    let code = central_sign(data.path(), "pickup", &number);
+    assert_success(&in_lyon(&["pickup", "verify", &code]));
+    assert_eq!(
+        verify(&paris.path, &code).status.code(),
+        Some(1),
+        "not Paris's"
+    );
+    assert_success(&in_lyon(&["pickup", "handover", &number]));
+    assert_success(&sync(&lyon.path, None));
+    assert_eq!(stats(data.path())["received"]["handovers"], 1);
+
+    // Brought back in Lyon: one unit is refunded at the price it was sold for.
+    let returned = in_lyon(&[
+        "return",
+        &number,
+        &format!("{gtin}*1"),
+        "--refund",
+        "card",
+        "--json",
+    ]);
+    assert_success(&returned);
+    assert_eq!(json_of(&returned)["refund_cents"], unit);
 }
 
 /// The central's stock of `gtin` at this store, as its stock endpoint answers.

@@ -77,12 +77,19 @@ pub(crate) fn central_dir(products: u64) -> tempfile::TempDir {
 
 /// A fresh terminal database enrolled with the central (store PAR-01) and synced once.
 pub(crate) fn enrolled_terminal(central_data: &Path, url: &str) -> TempDb {
+    enrolled_terminal_at(central_data, url, demo::HERE_CODE)
+}
+
+/// A fresh terminal database enrolled with the central for `store` and synced once (its
+/// commands need `COMPTOIR_STORE_CODE` set to `store` for the store they count as here).
+pub(crate) fn enrolled_terminal_at(central_data: &Path, url: &str, store: &str) -> TempDb {
     let db = temp_db();
-    let code = central::enroll_code(central_data, demo::HERE_CODE)
+    let code = central::enroll_code(central_data, store)
         .expect("code")
         .code;
     assert_success(
         &comptoir(&db.path)
+            .env("COMPTOIR_STORE_CODE", store)
             .args(["enroll", url, &code])
             .output()
             .expect("enroll"),

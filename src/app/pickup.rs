@@ -321,7 +321,9 @@ pub struct AisleOrdered {
     pub gtin: String,
     pub name: String,
     pub quantity: i64,
+    /// One unit's price; `amount_cents` is what the order costs.
     pub price_cents: i64,
+    pub amount_cents: i64,
     pub delivery: &'static str,
     pub pickup_store: Option<String>,
     pub ship_from: Option<String>,
@@ -376,7 +378,7 @@ pub fn order_for_customer(
     let line = AisleLinePayload {
         gtin: card.product.gtin.as_str().to_owned(),
         quantity,
-        price_cents: card.product.price.get() * quantity,
+        price_cents: card.product.price.get(),
     };
     let delivery_word = match delivery {
         Delivery::Home => "home",
@@ -399,6 +401,7 @@ pub fn order_for_customer(
         name: card.product.name,
         quantity,
         price_cents: line.price_cents,
+        amount_cents: line.price_cents.saturating_mul(quantity),
         delivery: delivery_word,
         pickup_store,
         ship_from,

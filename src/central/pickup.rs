@@ -47,7 +47,8 @@ pub struct PickupToSign {
 }
 
 impl Store {
-    /// The order `id`, click-and-collect or web (an endless-aisle order is a web order); None
+    /// The order `id`, click-and-collect or web (an endless-aisle order is a web order, and a
+    /// click-and-collect order too when it is collected in a store); None
     /// when the central has no such order.
     pub fn order(&self, id: &str) -> Result<Option<OrderAnswer>> {
         self.read(|tx| order(tx, id))
@@ -61,7 +62,7 @@ impl Store {
             let ids = tx
                 .prepare_cached(
                     "SELECT id, created_at FROM pickup_order WHERE customer = ?1
-                     UNION ALL
+                     UNION
                      SELECT id, created_at FROM online_order WHERE customer = ?1
                      ORDER BY 2 DESC, 1 DESC LIMIT ?2",
                 )?
@@ -159,15 +160,17 @@ pub(super) fn log_pickup_order(tx: &Transaction<'_>, id: &str) -> Result<()> {
     log_change(tx, Some(&store), &Change::PickupOrder(change))
 }
 
+/// The GTIN-14 form of `gtin` (a terminal may send a GTIN-13); kept as sent when unreadable.
+fn canonical_gtin(gtin: &str) -> String {
+    Gtin::parse(gtin).map_or_else(|_| gtin.to_owned(), |g| g.as_str().to_owned())
+}
+
 /// The lines' quantities summed per product, under the canonical GTIN (a terminal may send a
 /// product on two lines, or its GTIN-13 form).
 fn per_product<'a>(lines: impl Iterator<Item = (&'a str, i64)>) -> BTreeMap<String, i64> {
     let mut sums: BTreeMap<String, i64> = BTreeMap::new();
     for (gtin, quantity) in lines {
-        let key = Gtin::parse(gtin)
-            .map(|g| g.as_str().to_owned())
-            .unwrap_or_else(|_| gtin.to_owned());
-        let sum = sums.entry(key).or_default();
+        let sum = sums.entry(canonical_gtin(gtin)).or_default();
         *sum = sum.saturating_add(quantity);
     }
     sums
@@ -498,10 +501,13 @@ pub(super) fn record_return(
 }
 
 /// An order taken at a counter: kept as it came, and made a web order (status `ordered`, its
-/// number the terminal's) so that it shows in `GET /v1/orders/{id}` and in the customer's
-/// purchases. The same order number again (an outbox replayed under new event ids) is the same
-/// order. A customer the central does not have (yet) cannot own a web order: the order is kept
-/// in `aisle_order` only, and warned about.
+/// number the terminal's) so that it shows in the customer's purchases. An order to collect at
+/// one of the chain's stores is also made a click-and-collect order of that store (`ready`: the
+/// counter chose a store that has the goods), pulled by its terminals like any other, so its
+/// counter lists it and hands it over; `GET /v1/orders/{id}` then answers with it. The same
+/// order number again (an outbox replayed under new event ids) is the same order. A customer the
+/// central does not have (yet) cannot own an order: it is kept in `aisle_order` only, and
+/// warned about. Line prices are unit prices.
 pub(super) fn record_aisle_order(
     tx: &Transaction<'_>,
     event_id: &str,
@@ -567,9 +573,7 @@ pub(super) fn record_aisle_order(
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for (n, (line, amount)) in o.lines.iter().zip(amounts).enumerate() {
-        let gtin = Gtin::parse(&line.gtin)
-            .map(|g| g.as_str().to_owned())
-            .unwrap_or_else(|_| line.gtin.clone());
+        let gtin = canonical_gtin(&line.gtin);
         insert.execute(params![
             o.order_number,
             n as i64 + 1,
@@ -578,7 +582,50 @@ pub(super) fn record_aisle_order(
             amount
         ])?;
     }
+    if let Some(at) = pickup_store {
+        collect_at_store(tx, o, &customer, &at)?;
+    }
     Ok(())
+}
+
+/// Makes the aisle order `o` a click-and-collect order of the store `at`, its lines priced as
+/// they were sold; a pickup store that is not one of the chain's stores is warned about.
+fn collect_at_store(
+    tx: &Transaction<'_>,
+    o: &AisleOrderPayload,
+    customer: &str,
+    at: &str,
+) -> Result<()> {
+    let is_store = tx
+        .prepare_cached("SELECT 1 FROM location WHERE code = ?1 AND kind = 'store'")?
+        .exists(params![at])?;
+    if !is_store {
+        tracing::warn!(
+            order = %o.order_number,
+            pickup_store = at,
+            "an aisle order names a pickup store the chain does not have"
+        );
+        return Ok(());
+    }
+    tx.prepare_cached(
+        "INSERT INTO pickup_order (id, store, customer, status, created_at)
+         VALUES (?1, ?2, ?3, 'ready', ?4)",
+    )?
+    .execute(params![o.order_number, at, customer, o.at])?;
+    // One line per product (a terminal may send a product twice), priced as sold.
+    let mut amounts: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for line in &o.lines {
+        let (quantity, amount) = amounts.entry(canonical_gtin(&line.gtin)).or_default();
+        *quantity = quantity.saturating_add(line.quantity);
+        *amount = amount.saturating_add(line.price_cents.saturating_mul(line.quantity));
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO pickup_line (order_id, gtin, quantity, amount_cents) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (gtin, (quantity, amount)) in amounts.iter().filter(|(_, (q, _))| *q > 0) {
+        insert.execute(params![o.order_number, gtin, quantity, amount])?;
+    }
+    log_pickup_order(tx, &o.order_number)
 }
 
 /// The order `id`: a click-and-collect order first, else a web order.
@@ -1028,7 +1075,7 @@ mod tests {
     }
 
     #[test]
-    fn an_aisle_order_is_a_web_order_in_the_lookups_and_the_customers_purchases() {
+    fn an_aisle_order_is_in_the_lookups_the_customers_purchases_and_the_pickup_stores_list() {
         let mut chain = chain();
         let event = chain.push(
             "D1",
@@ -1056,7 +1103,8 @@ mod tests {
             .order("A-T01-000001")
             .expect("order")
             .expect("known");
-        assert_eq!(order.status, "ordered");
+        // Collected in Lyon: a click-and-collect order of that store, on its terminals' pull.
+        assert_eq!(order.status, "ready");
         assert_eq!(order.store.as_deref(), Some("LYO-01"));
         assert_eq!(order.lines[0].amount_cents, 3_980);
         assert_eq!(order.lines[0].name, format!("product {SCARF}"));

@@ -302,6 +302,7 @@ pub struct AisleOrderPayload {
 pub struct AisleLinePayload {
     pub gtin: String,
     pub quantity: i64,
+    /// The price of one unit, in cents (the line costs `quantity` times it).
     pub price_cents: i64,
 }
 
