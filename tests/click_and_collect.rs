@@ -11,7 +11,7 @@ use comptoir::domain::demo;
 use comptoir::domain::signed_code::{PickupClaims, issue_pickup};
 
 use crate::sync::{RunningCentral, enrolled_terminal, enrolled_terminal_at, sync};
-use crate::util::{assert_success, central_json, central_sign, comptoir, json_of};
+use crate::util::{assert_success, central_cli, central_json, central_sign, comptoir, json_of};
 
 fn stats(data: &Path) -> serde_json::Value {
     central_json(data, &["stats", "--json"])
@@ -31,6 +31,25 @@ fn order_of(summary: &central::seed::SeedSummary, store: &str) -> String {
         .find(|o| o.store == store)
         .expect("an order of that store")
         .id
+        .clone()
+}
+
+fn pickup_list(db: &Path) -> serde_json::Value {
+    let output = comptoir(db)
+        .args(["pickup", "list", "--json"])
+        .output()
+        .expect("list");
+    assert_success(&output);
+    json_of(&output)
+}
+
+/// The order `id` in the JSON of `comptoir pickup list --json`.
+fn listed(list: &serde_json::Value, id: &str) -> serde_json::Value {
+    list.as_array()
+        .expect("orders")
+        .iter()
+        .find(|o| o["id"] == id)
+        .unwrap_or_else(|| panic!("{id} is not on the list: {list}"))
         .clone()
 }
 
@@ -97,19 +116,7 @@ fn codes_are_checked_offline_and_a_handover_reaches_the_central_once() {
     assert_eq!(stats["received"]["handovers"], 1);
     assert_eq!(stats["pickup_conflicts"], 0);
     // The central's word came back: the order is handed over, nothing left.
-    let list = json_of(
-        &comptoir(&db.path)
-            .args(["pickup", "list", "--json"])
-            .output()
-            .expect("list"),
-    );
-    let order = list
-        .as_array()
-        .expect("orders")
-        .iter()
-        .find(|o| o["id"] == here.as_str())
-        .expect("listed")
-        .clone();
+    let order = listed(&pickup_list(&db.path), &here);
     assert_eq!(order["left"], 0);
     assert_eq!(order["status"], "handed_over");
 }
@@ -139,23 +146,33 @@ fn the_same_order_handed_over_at_two_offline_counters_is_a_conflict_on_both() {
     }
     assert_eq!(stats(data.path())["pickup_conflicts"], 1);
     for db in [&first, &second] {
-        let list = json_of(
-            &comptoir(&db.path)
-                .args(["pickup", "list", "--json"])
-                .output()
-                .expect("list"),
-        );
-        let shown = list
-            .as_array()
-            .expect("orders")
-            .iter()
-            .find(|o| o["id"] == order.as_str())
-            .expect("listed")
-            .clone();
+        let list = pickup_list(&db.path);
+        let shown = listed(&list, &order);
         assert_eq!(shown["status"], "conflict", "{shown}");
         assert!(!shown["conflict"].as_str().expect("text").is_empty());
         // Conflicts come first in the list.
         assert_eq!(list[0]["id"], order.as_str());
+    }
+
+    // Customer service looks into it and settles it at the central, which is still serving:
+    // both counters see the order handed over, with no conflict, after their next sync.
+    let settled = central_json(
+        data.path(),
+        &["settle", &order, "--note", "both bags left", "--json"],
+    );
+    assert_eq!(settled["status"], "handed_over");
+    let again = central_cli(data.path())
+        .args(["settle", &order, "--note", "again"])
+        .output()
+        .expect("settle");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no conflict"));
+    for db in [&first, &second] {
+        assert_success(&sync(&db.path, Some(&central.url())));
+        let list = pickup_list(&db.path);
+        let shown = listed(&list, &order);
+        assert_eq!(shown["status"], "handed_over", "{shown}");
+        assert_eq!(shown["conflict"], serde_json::Value::Null);
     }
 }
 
@@ -249,16 +266,9 @@ fn an_order_taken_here_for_pickup_in_lyon_is_handed_over_at_lyons_counter() {
 
     // Lyon's next sync brings it to its counter, ready, for the customer to collect.
     assert_success(&sync(&lyon.path, None));
-    let list = json_of(&in_lyon(&["pickup", "list", "--json"]));
-    let listed = list
-        .as_array()
-        .expect("orders")
-        .iter()
-        .find(|o| o["id"] == number.as_str())
-        .unwrap_or_else(|| panic!("{number} on Lyon's list: {list}"))
-        .clone();
-    assert_eq!(listed["status"], "ready");
-    assert_eq!(listed["left"], 2);
+    let shown = listed(&json_of(&in_lyon(&["pickup", "list", "--json"])), &number);
+    assert_eq!(shown["status"], "ready");
+    assert_eq!(shown["left"], 2);
     let code = central_sign(data.path(), "pickup", &number);
     assert_success(&in_lyon(&["pickup", "verify", &code]));
     assert_eq!(

@@ -59,6 +59,18 @@ enum Command {
         #[command(subcommand)]
         what: SignCommand,
     },
+    /// Settle an order's conflict (handed over or returned twice) once it has been looked into:
+    /// the conflict is cleared on the central and, with their next sync, on its store's
+    /// terminals.
+    Settle {
+        #[arg(value_name = "ORDER_ID")]
+        order: String,
+        /// What was found (kept with the settlement).
+        #[arg(long, value_name = "TEXT")]
+        note: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Who opened a customer's record, when and where (to answer a GDPR access request).
     AccessLog {
         #[arg(value_name = "CUSTOMER_ID")]
@@ -223,6 +235,17 @@ fn run(args: Args) -> anyhow::Result<()> {
                 central::PICKUP_CODE_TTL_SECS / 86_400
             );
             println!("{code}");
+        }
+        Command::Settle { order, note, json } => {
+            let settled = central::settle_conflict(&data, &order, &note)?;
+            if json {
+                println!("{}", serde_json::to_string(&settled)?);
+            } else {
+                println!(
+                    "Order {} settled ({}): it is now {}",
+                    settled.order_id, settled.conflict, settled.status
+                );
+            }
         }
         Command::AccessLog { customer, json } => {
             let log = central::access_log(&data, &customer)?;

@@ -63,6 +63,12 @@ pub enum CentralError {
     UnknownOrder { id: String },
     #[error("click-and-collect order {id} is {why}: there is nothing left to collect")]
     OrderClosed { id: String, why: String },
+    #[error("the central has no order {id}")]
+    NoSuchOrder { id: String },
+    #[error("order {id} has no conflict to settle (it is {status})")]
+    NoConflict { id: String, status: String },
+    #[error("say what was found in --note: it is kept with the settlement")]
+    EmptyNote,
 }
 
 /// How long a pickup code stays valid: the time a store keeps an order before sending it back.
@@ -303,6 +309,29 @@ pub fn sign_pickup_at(data_dir: &Path, order_id: &str, now: i64) -> Result<Strin
     Ok(crate::domain::signed_code::issue_pickup(&claims, |m| {
         keys.sign(m)
     }))
+}
+
+/// Settles the conflict of order `order_id` (handed over or returned twice) once someone has
+/// looked into it; `note` says what they found and is kept with the settlement.
+pub fn settle_conflict(
+    data_dir: &Path,
+    order_id: &str,
+    note: &str,
+) -> Result<pickup::Settlement, CentralError> {
+    if note.trim().is_empty() {
+        return Err(CentralError::EmptyNote);
+    }
+    let now = chrono::Utc::now().timestamp();
+    match Store::open(data_dir, false)?.settle_conflict(order_id, note, now)? {
+        pickup::SettleOutcome::Settled(settlement) => Ok(settlement),
+        pickup::SettleOutcome::NoConflict { status } => Err(CentralError::NoConflict {
+            id: order_id.to_owned(),
+            status,
+        }),
+        pickup::SettleOutcome::UnknownOrder => Err(CentralError::NoSuchOrder {
+            id: order_id.to_owned(),
+        }),
+    }
 }
 
 /// Who opened the customer's record, when and where: to answer a GDPR access request.

@@ -46,6 +46,27 @@ pub struct PickupToSign {
     pub lines_left: i64,
 }
 
+/// An order's conflict, settled at the central.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Settlement {
+    pub order_id: String,
+    /// What the conflict said.
+    pub conflict: String,
+    /// The order's status now.
+    pub status: String,
+}
+
+/// What settling an order's conflict found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SettleOutcome {
+    Settled(Settlement),
+    /// The order has no conflict to settle; `status` is its status.
+    NoConflict {
+        status: String,
+    },
+    UnknownOrder,
+}
+
 impl Store {
     /// The order `id`, click-and-collect or web (an endless-aisle order is a web order, and a
     /// click-and-collect order too when it is collected in a store); None
@@ -75,6 +96,72 @@ impl Store {
                 orders.extend(order(tx, &id)?);
             }
             Ok(orders)
+        })
+    }
+
+    /// Settles the conflict of order `id` once someone has looked into it (`note` says what
+    /// they found): the conflict is cleared, a click-and-collect order becomes `handed_over`
+    /// when every unit went out and `ready` otherwise, and its store's terminals hear of it with
+    /// their next pull. The settlement is kept with what the conflict said.
+    pub fn settle_conflict(&self, id: &str, note: &str, now: i64) -> Result<SettleOutcome> {
+        self.write(|tx| {
+            let pickup: Option<(String, Option<String>, bool)> = tx
+                .prepare_cached(
+                    "SELECT status, conflict,
+                            NOT EXISTS (SELECT 1 FROM pickup_line
+                                        WHERE order_id = o.id AND handed < quantity)
+                     FROM pickup_order o WHERE id = ?1",
+                )?
+                .query_row(params![id], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
+                .optional()?;
+            let (kind, status, conflict) = match pickup {
+                Some((status, conflict, all_out)) => {
+                    let status = match status.as_str() {
+                        _ if all_out => "handed_over".to_owned(),
+                        "conflict" => "ready".to_owned(),
+                        _ => status,
+                    };
+                    ("pickup", status, conflict)
+                }
+                None => {
+                    let web: Option<(String, Option<String>)> = tx
+                        .prepare_cached("SELECT status, conflict FROM online_order WHERE id = ?1")?
+                        .query_row(params![id], |row| Ok((row.get(0)?, row.get(1)?)))
+                        .optional()?;
+                    let Some((status, conflict)) = web else {
+                        return Ok(SettleOutcome::UnknownOrder);
+                    };
+                    ("web", status, conflict)
+                }
+            };
+            let Some(conflict) = conflict else {
+                return Ok(SettleOutcome::NoConflict { status });
+            };
+            let table = if kind == "pickup" {
+                "pickup_order"
+            } else {
+                "online_order"
+            };
+            tx.prepare_cached(&format!(
+                "UPDATE {table} SET status = ?2, conflict = NULL WHERE id = ?1"
+            ))?
+            .execute(params![id, status])?;
+            tx.prepare_cached(
+                "INSERT INTO conflict_settlement (order_id, kind, conflict, note, status, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![id, kind, conflict, note.trim(), status, now])?;
+            if kind == "pickup" {
+                log_pickup_order(tx, id)?;
+            }
+            tracing::info!(order = %id, "an order's conflict was settled");
+            Ok(SettleOutcome::Settled(Settlement {
+                order_id: id.to_owned(),
+                conflict,
+                status,
+            }))
         })
     }
 
@@ -995,6 +1082,58 @@ mod tests {
         let counters = chain.store.counters().expect("counters");
         assert_eq!(counters.pickup_conflicts, 1);
         assert_eq!(counters.received.get("handovers"), Some(&2));
+    }
+
+    #[test]
+    fn a_settled_conflict_is_cleared_for_the_stores_terminals_and_kept() {
+        let mut chain = chain();
+        chain.handover("D1", "T01", &[(SHIRT, 1)]);
+        chain.handover("D2", "T02", &[(SHIRT, 2)]);
+        assert_eq!(chain.latest().status, "conflict");
+        let outcome = chain
+            .store
+            .settle_conflict("CC1", "T02 handed the shirts; T01 gave nothing", NOW)
+            .expect("settle");
+        // The scarf is still to collect: the order is ready again, without its conflict.
+        let SettleOutcome::Settled(settled) = outcome else {
+            panic!("not settled: {outcome:?}");
+        };
+        assert_eq!(settled.conflict, "handed over twice: T01 and T02");
+        assert_eq!(settled.status, "ready");
+        let order = chain.latest();
+        assert_eq!((order.status.as_str(), order.conflict), ("ready", None));
+        assert_eq!(
+            chain
+                .store
+                .settle_conflict("CC1", "again", NOW)
+                .expect("settle"),
+            SettleOutcome::NoConflict {
+                status: "ready".into()
+            }
+        );
+        assert_eq!(
+            chain
+                .store
+                .settle_conflict("CC404", "?", NOW)
+                .expect("settle"),
+            SettleOutcome::UnknownOrder
+        );
+        // Every unit out: settled as handed over.
+        chain.handover("D1", "T01", &[(SCARF, 1), (SCARF, 1)]);
+        assert_eq!(chain.latest().status, "conflict");
+        let outcome = chain.store.settle_conflict("CC1", "two scarves out", NOW);
+        assert!(matches!(outcome, Ok(SettleOutcome::Settled(ref s)) if s.status == "handed_over"));
+        let kept: i64 = chain
+            .store
+            .read(|tx| {
+                Ok(tx.query_row(
+                    "SELECT count(*) FROM conflict_settlement WHERE order_id = 'CC1'",
+                    [],
+                    |row| row.get(0),
+                )?)
+            })
+            .expect("count");
+        assert_eq!(kept, 2);
     }
 
     #[test]

@@ -43,6 +43,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0001_central.sql")),
         M::up(include_str!("migrations/0002_clienteling.sql")),
         M::up(include_str!("migrations/0003_pickup.sql")),
+        M::up(include_str!("migrations/0004_settlement.sql")),
     ])
 });
 
@@ -290,6 +291,15 @@ impl Store {
         // A panic while holding the lock dropped its transaction, which rolled back: the
         // connection itself is still sound.
         self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` in one write transaction, committed when it succeeds.
+    pub(super) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let result = f(&tx)?;
+        tx.commit()?;
+        Ok(result)
     }
 
     pub(super) fn read<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
