@@ -251,6 +251,7 @@ fn an_order_taken_here_for_pickup_in_lyon_is_handed_over_at_lyons_counter() {
             .expect("lyon")
     };
     let gtin = demo::product(5).gtin.as_str().to_owned();
+    let in_lyon_before = central_stock_at(&central, data.path(), &gtin, "LYO-01");
     let ordered = comptoir(&paris.path)
         .args(["order", &format!("{gtin}*2"), "--deliver", "pickup"])
         .args(["--pickup-store", "LYO-01", "--json"])
@@ -263,6 +264,11 @@ fn an_order_taken_here_for_pickup_in_lyon_is_handed_over_at_lyons_counter() {
     let unit = ordered["price_cents"].as_i64().expect("price");
     assert_eq!(ordered["amount_cents"], 2 * unit);
     assert_success(&sync(&paris.path, None));
+    assert_eq!(
+        central_stock_at(&central, data.path(), &gtin, "LYO-01"),
+        in_lyon_before - 2,
+        "kept aside in Lyon for the customer"
+    );
 
     // Lyon's next sync brings it to its counter, ready, for the customer to collect.
     assert_success(&sync(&lyon.path, None));
@@ -295,6 +301,11 @@ fn an_order_taken_here_for_pickup_in_lyon_is_handed_over_at_lyons_counter() {
 
 /// The central's stock of `gtin` at this store, as its stock endpoint answers.
 fn central_stock(central: &RunningCentral, data: &Path, gtin: &str) -> i64 {
+    central_stock_at(central, data, gtin, demo::HERE_CODE)
+}
+
+/// The central's stock of `gtin` at `location`.
+fn central_stock_at(central: &RunningCentral, data: &Path, gtin: &str, location: &str) -> i64 {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -316,7 +327,7 @@ fn central_stock(central: &RunningCentral, data: &Path, gtin: &str) -> i64 {
             .expect("stock")
             .levels
             .iter()
-            .find(|l| l.location == demo::HERE_CODE)
+            .find(|l| l.location == location)
             .map_or(0, |l| l.qty)
     })
 }

@@ -594,11 +594,14 @@ pub(super) fn record_return(
 /// counter lists it and hands it over; `GET /v1/orders/{id}` then answers with it. The same
 /// order number again (an outbox replayed under new event ids) is the same order. A customer the
 /// central does not have (yet) cannot own an order: it is kept in `aisle_order` only, and
-/// warned about. Line prices are unit prices.
+/// warned about. The stock of the location it ships from goes down. Line prices are unit
+/// prices.
 pub(super) fn record_aisle_order(
     tx: &Transaction<'_>,
     event_id: &str,
     o: &AisleOrderPayload,
+    now: i64,
+    touched: &mut BTreeSet<String>,
 ) -> Result<()> {
     let known = tx
         .prepare_cached("SELECT 1 FROM aisle_order WHERE id = ?1")?
@@ -628,6 +631,13 @@ pub(super) fn record_aisle_order(
         pickup_store,
         o.ship_from
     ])?;
+    // The goods are taken from the location that ships them (or keeps them for the customer to
+    // collect): its level drops now, and every terminal hears of it like a sale's.
+    if let Some(from) = &o.ship_from {
+        for line in o.lines.iter().filter(|l| l.quantity > 0) {
+            move_stock(tx, &line.gtin, from, -line.quantity, now, touched)?;
+        }
+    }
     let customer_known = tx
         .prepare_cached("SELECT 1 FROM customer WHERE id = ?1")?
         .exists(params![customer])?;
@@ -825,11 +835,18 @@ mod tests {
                         vat_bp: 2000,
                         price_unit: "each".into(),
                         in_store_item_code: None,
-                        stock: vec![StockLevelChange {
-                            location: "PAR-01".into(),
-                            qty: 5,
-                            as_of: 1,
-                        }],
+                        stock: vec![
+                            StockLevelChange {
+                                location: "PAR-01".into(),
+                                qty: 5,
+                                as_of: 1,
+                            },
+                            StockLevelChange {
+                                location: "LYO-01".into(),
+                                qty: 3,
+                                as_of: 1,
+                            },
+                        ],
                     })?;
                 }
                 w.customer(&CustomerChange {
@@ -991,12 +1008,16 @@ mod tests {
         }
 
         fn shirts_in_paris(&self) -> i64 {
+            self.level(SHIRT, "PAR-01")
+        }
+
+        fn level(&self, gtin: &str, location: &str) -> i64 {
             self.store
-                .stock(SHIRT)
+                .stock(gtin)
                 .expect("stock")
                 .expect("known")
                 .iter()
-                .find(|l| l.location == "PAR-01")
+                .find(|l| l.location == location)
                 .map(|l| l.qty)
                 .expect("a level")
         }
@@ -1237,6 +1258,9 @@ mod tests {
             }),
         );
         chain.push_again("D1", &event);
+        // Taken from Lyon's shelf, once.
+        assert_eq!(chain.level(SCARF, "LYO-01"), 1);
+        assert_eq!(chain.level(SCARF, "PAR-01"), 5);
         let order = chain
             .store
             .order("A-T01-000001")

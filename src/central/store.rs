@@ -529,7 +529,9 @@ impl Store {
                 Fact::Return(r) => {
                     super::pickup::record_return(&tx, &event.id, device_id, r, now, &mut touched)?
                 }
-                Fact::AisleOrder(o) => super::pickup::record_aisle_order(&tx, &event.id, o)?,
+                Fact::AisleOrder(o) => {
+                    super::pickup::record_aisle_order(&tx, &event.id, o, now, &mut touched)?
+                }
                 Fact::Recorded => {}
             }
             *received.entry(event.kind.stats_key()).or_default() += 1;
@@ -1089,7 +1091,8 @@ fn record_sale(
 
 /// Moves the level of `gtin` at `store` by `delta` (negative for a sale, positive for goods
 /// brought back) and notes the product in `touched`, whose new levels the push logs once at its
-/// end. A product the central does not know has no level to move: warned, nothing else.
+/// end. A product or a location the central does not know has no level to move: warned,
+/// nothing else.
 pub(super) fn move_stock(
     tx: &Transaction<'_>,
     gtin: &str,
@@ -1117,6 +1120,18 @@ pub(super) fn move_stock(
                 gtin,
                 store,
                 "a line names a product the central does not know"
+            );
+            return Ok(());
+        }
+        let location_known = tx
+            .prepare_cached("SELECT 1 FROM location WHERE code = ?1")?
+            .exists(params![store])?;
+        if !location_known {
+            // A terminal's payload named it: the push goes on, the level is not invented.
+            tracing::warn!(
+                gtin,
+                store,
+                "a line names a location the central does not know"
             );
             return Ok(());
         }
