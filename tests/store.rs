@@ -7,7 +7,7 @@ use comptoir::domain::money::Cents;
 use comptoir::domain::vat::VatRate;
 use comptoir::store::Store;
 
-use crate::util::temp_db;
+use crate::util::{assert_success, comptoir, kill_at_random_instants, temp_db};
 
 fn product(body: u64, name: &str) -> DemoProduct {
     let body = format!("{body:012}");
@@ -193,16 +193,11 @@ fn a_database_at_an_older_schema_is_migrated_with_its_data() {
         )
         .expect("count");
     assert_eq!(kept, 1, "the old program's data survives the update");
-    let leftovers: Vec<_> = std::fs::read_dir(db.path.parent().expect("folder"))
-        .expect("list")
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with(".comptoir-update-")
-        })
-        .collect();
-    assert!(leftovers.is_empty(), "the rehearsal copy is cleaned up");
+    assert_eq!(
+        rehearsal_leftovers(&db),
+        0,
+        "the rehearsal copy is cleaned up"
+    );
 }
 
 /// Issue 10 (safe updates): an update whose migration fails is tried on a copy first, so the real
@@ -241,4 +236,86 @@ fn a_failing_update_leaves_the_database_byte_identical_and_openable_by_the_old_s
     let store = Store::open_with_migrations(&db.path, &rusqlite_migration::Migrations::new(old))
         .expect("the old program still opens it");
     assert_eq!(store.schema_version().expect("version"), 5);
+}
+
+/// Rehearsal folders (`.comptoir-update-…`) beside the database.
+fn rehearsal_leftovers(db: &crate::util::TempDb) -> usize {
+    std::fs::read_dir(db.path.parent().expect("folder"))
+        .expect("list")
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".comptoir-update-")
+        })
+        .count()
+}
+
+/// Issue 10 (power cuts): the new version is killed at random instants while it updates a
+/// database an older version left (the rehearsal on a copy, then the real migration). After
+/// each kill the database opens at the latest schema with every product, and the copies the
+/// killed updates left are removed instead of filling the disk.
+#[test]
+fn an_update_killed_at_any_instant_leaves_a_working_database() {
+    const PRODUCTS: u64 = 20_000;
+    let pristine = temp_db();
+    let older =
+        rusqlite_migration::Migrations::new(comptoir::store::schema_migrations()[..4].to_vec());
+    let mut store = Store::open_with_migrations(&pristine.path, &older).expect("open at 4");
+    // The demo catalogue and its stock, as the old program wrote them (customers came later).
+    let mut loader = store
+        .demo_loader(
+            &demo::LOCATIONS,
+            &demo::categories(),
+            &demo::brands(),
+            1_764_000_000,
+        )
+        .expect("loader");
+    for index in 0..PRODUCTS {
+        let stock: Vec<_> = (0..demo::LOCATIONS.len())
+            .map(|location| demo::stock(index, location))
+            .collect();
+        loader
+            .add_product(&demo::product(index), &stock)
+            .expect("a product under the old schema");
+    }
+    loader.commit().expect("commit");
+    drop(loader);
+    drop(store);
+    let latest = comptoir::store::schema_migrations().len() as i64;
+    let db = temp_db();
+    let restore = || {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.path.display()));
+        }
+        std::fs::copy(&pristine.path, &db.path).expect("copy the old database");
+    };
+
+    // An update left to finish: how long the kills have to land in.
+    restore();
+    let started = std::time::Instant::now();
+    assert_success(
+        &comptoir(&db.path)
+            .args(["sync", "status"])
+            .output()
+            .expect("update"),
+    );
+    let update = started.elapsed();
+
+    let mut seed = 0x2545_F491_4F6C_DD1D_u64;
+    for _ in 0..12 {
+        restore();
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        kill_at_random_instants(&db.path, &["sync", "status"], 1, seed, update);
+        let store = Store::open(&db.path).expect("the database opens after the kill");
+        assert_eq!(store.schema_version().expect("version"), latest);
+        assert_eq!(store.product_count().expect("count"), PRODUCTS as i64);
+        assert_eq!(store.quick_check().expect("check"), Vec::<String>::new());
+        drop(store);
+        assert_eq!(
+            rehearsal_leftovers(&db),
+            0,
+            "a killed update's copy is gone"
+        );
+    }
 }

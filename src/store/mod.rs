@@ -143,6 +143,7 @@ impl Store {
             path: path.to_owned(),
             source,
         };
+        remove_stale_rehearsals(folder_of(path));
         let pending = migrations.pending_migrations(&conn).map_err(migrate_err)?;
         let from: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
         // A new file (version 0) has nothing to lose: it is migrated in place.
@@ -241,10 +242,46 @@ fn connect(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// How a rehearsal folder's name starts; the id of the process rehearsing follows, so that a
+/// folder left by a process that died mid-update (a power cut, a kill) is told from one in use.
+const REHEARSAL_PREFIX: &str = ".comptoir-update-";
+
+/// The folder that holds the database file `path`.
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Removes the rehearsal copies that updates cut short left in `dir` (each as large as the
+/// database: a kiosk switched off during updates would otherwise fill its card). A folder whose
+/// process is still running (`/proc`) is another update in progress and stays.
+fn remove_stale_rehearsals(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(REHEARSAL_PREFIX)) else {
+            continue;
+        };
+        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(|pid| Path::new("/proc").join(pid.to_string()).exists()) {
+            continue;
+        }
+        match std::fs::remove_dir_all(entry.path()) {
+            Ok(()) => tracing::info!("removed the copy an interrupted update left"),
+            Err(error) => {
+                tracing::warn!(%error, "cannot remove the copy an interrupted update left");
+            }
+        }
+    }
+}
+
 /// Runs `migrations` on a copy of the database `conn` has open, made with `VACUUM INTO` in a
 /// temporary folder beside it (same file system, and the only place a hardened service may write:
-/// `/var/lib/comptoir`). The copy and its folder are removed whatever happens; the original is
-/// only read.
+/// `/var/lib/comptoir`). The copy and its folder are removed whatever happens short of the
+/// process dying (then the next open removes them); the original is only read.
 fn rehearse_migrations(
     conn: &Connection,
     path: &Path,
@@ -255,13 +292,9 @@ fn rehearse_migrations(
         path: path.to_owned(),
         source,
     };
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
     let rehearsal = tempfile::Builder::new()
-        .prefix(".comptoir-update-")
-        .tempdir_in(dir)
+        .prefix(&format!("{REHEARSAL_PREFIX}{}-", std::process::id()))
+        .tempdir_in(folder_of(path))
         .map_err(|e| copy_err(e.into()))?;
     let copy_path = rehearsal.path().join("rehearsal.db");
     let copy_name = copy_path
