@@ -12,7 +12,7 @@ use comptoir::store::Store;
 use comptoir::sync::engine::ask_central;
 
 use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sync};
-use crate::util::{assert_success, central_json, central_sign, comptoir, json_of};
+use crate::util::{assert_success, central_cli, central_json, central_sign, comptoir, json_of};
 
 fn view(db: &Path, who: &str) -> serde_json::Value {
     let output = comptoir(db)
@@ -338,4 +338,93 @@ fn a_customer_created_offline_takes_the_chains_id_and_merges_on_e_mail() {
     let cached = find("zoe.testeuse@example.org");
     assert_eq!(cached["source"], "cache");
     assert_eq!(cached["hits"][0]["id"], new_id);
+}
+
+#[test]
+fn a_customer_erased_at_their_request_is_forgotten_by_the_central_and_every_terminal() {
+    let data = central_dir(300);
+    let central = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let db = enrolled_terminal(data.path(), &central.url());
+    let customer = demo::customer(6);
+    let id = customer.public_id.clone();
+    let code = central_sign(data.path(), "loyalty", &id);
+
+    // At the counter: their view is cached, a note and consent recorded, erasure asked for.
+    let asked = comptoir(&db.path)
+        .args([
+            "customer",
+            &code,
+            "--note",
+            "Cherche un manteau",
+            "--consent",
+        ])
+        .args(["email=on", "--request", "erasure"])
+        .output()
+        .expect("request");
+    assert_success(&asked);
+    assert_success(&sync(&db.path, None));
+    let open = central_json(data.path(), &["privacy-requests", "--json"]);
+    let request = open
+        .as_array()
+        .expect("requests")
+        .iter()
+        .find(|r| r["customer"] == id.as_str())
+        .expect("the request is open at the central")
+        .clone();
+    assert_eq!(request["kind"], "erasure");
+    assert_eq!(
+        request["due"].as_i64().expect("due") - request["at"].as_i64().expect("at"),
+        30 * 86_400,
+        "one month to answer"
+    );
+
+    let erased = central_cli(data.path())
+        .args(["erase", &id])
+        .output()
+        .expect("erase");
+    assert_success(&erased);
+    assert!(String::from_utf8_lossy(&erased.stdout).contains("1 erasure request"));
+    let again = central_cli(data.path())
+        .args(["erase", &id])
+        .output()
+        .expect("erase");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already erased"));
+    let open = central_json(data.path(), &["privacy-requests", "--json"]);
+    assert!(
+        open.as_array()
+            .expect("requests")
+            .iter()
+            .all(|r| r["customer"] != id.as_str()),
+        "answered: {open}"
+    );
+    // The central signs no new card for them and finds them by no name.
+    let sign = central_cli(data.path())
+        .args(["sign", "loyalty", &id])
+        .output()
+        .expect("sign");
+    assert_eq!(sign.status.code(), Some(1));
+
+    // The terminal's next sync: it forgets them and refuses their card and their id.
+    assert_success(&sync(&db.path, None));
+    for who in [&code, &id] {
+        let refused = comptoir(&db.path)
+            .args(["customer", "--json", who])
+            .output()
+            .expect("customer");
+        assert_eq!(refused.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("erased"));
+    }
+    let search = comptoir(&db.path)
+        .args(["customer-search", customer.last_name])
+        .output()
+        .expect("search");
+    assert!(
+        !String::from_utf8_lossy(&search.stdout).contains(&id),
+        "found by name after the erasure"
+    );
+    let store = Store::open(&db.path).expect("open");
+    assert!(store.customer(&id).expect("read").is_none());
+    assert!(store.cached_customer_view(&id).expect("read").is_none());
+    assert!(store.local_notes(&id).expect("read").is_empty());
 }

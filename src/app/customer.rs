@@ -31,6 +31,8 @@ pub enum CustomerAppError {
     Unknown { id: String },
     #[error("the central does not know customer {id}")]
     UnknownAtCentral { id: String },
+    #[error("customer {id}'s data was erased at their request: nothing is kept about them")]
+    Erased { id: String },
     #[error("{0}")]
     Invalid(#[from] CustomerError),
     #[error("this note may not be factual: it mentions {}. Rephrase it, or confirm to save it as it is", .words.join(", "))]
@@ -62,22 +64,28 @@ pub struct Identified {
 }
 
 /// Reads `input`: a loyalty code is verified against the central's key; anything else is an id.
+/// A customer the central erased is refused, by code or by id.
 pub fn identify(store: &Store, input: &str) -> Result<Identified, CustomerAppError> {
     let input = input.trim();
     // The scanner may have put an AIM prefix ("]Q1") before the code.
-    if let Some(start) = input.find(LOYALTY_PREFIX) {
-        let code = &input[start..];
-        let key = store.central_public_key()?.unwrap_or_default();
-        let claims = verify_loyalty(code, &key)?;
-        return Ok(Identified {
-            id: claims.customer_id.clone(),
-            claims: Some(claims),
-        });
+    let who = match input.find(LOYALTY_PREFIX) {
+        Some(start) => {
+            let key = store.central_public_key()?.unwrap_or_default();
+            let claims = verify_loyalty(&input[start..], &key)?;
+            Identified {
+                id: claims.customer_id.clone(),
+                claims: Some(claims),
+            }
+        }
+        None => Identified {
+            id: input.to_owned(),
+            claims: None,
+        },
+    };
+    if store.is_erased(&who.id)? {
+        return Err(CustomerAppError::Erased { id: who.id });
     }
-    Ok(Identified {
-        id: input.to_owned(),
-        claims: None,
-    })
+    Ok(who)
 }
 
 /// The customer's view: from `fetch` (the central) when it answers, cached then; otherwise the

@@ -71,6 +71,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The GDPR requests (access, erasure) made at counters and not answered yet, with the date
+    /// each must be answered by.
+    PrivacyRequests {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Erase a customer at their request: names, contacts, consents, notes, cart and wishlist
+    /// go (their id stays on the sales accounting keeps); every terminal forgets them at its
+    /// next sync and refuses their loyalty code.
+    Erase {
+        #[arg(value_name = "CUSTOMER_ID")]
+        customer: String,
+    },
     /// Who opened a customer's record, when and where (to answer a GDPR access request).
     AccessLog {
         #[arg(value_name = "CUSTOMER_ID")]
@@ -247,6 +260,32 @@ fn run(args: Args) -> anyhow::Result<()> {
                 );
             }
         }
+        Command::PrivacyRequests { json } => {
+            let requests = central::open_privacy_requests(&data)?;
+            if json {
+                println!("{}", serde_json::to_string(&requests)?);
+            } else {
+                println!("{} open request(s)", requests.len());
+                for r in &requests {
+                    println!(
+                        "{}  {:<7}  customer {}  store {}  staff {}  answer by {}",
+                        day(r.at),
+                        r.kind,
+                        r.customer,
+                        r.store,
+                        r.staff,
+                        day(r.due)
+                    );
+                }
+            }
+        }
+        Command::Erase { customer } => {
+            let answered = central::erase_customer(&data, &customer)?;
+            println!(
+                "Customer {customer} erased ({answered} erasure request(s) answered); terminals \
+                 forget them at their next sync"
+            );
+        }
         Command::AccessLog { customer, json } => {
             let log = central::access_log(&data, &customer)?;
             if json {
@@ -270,6 +309,12 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `at` (Unix seconds) as a UTC date.
+fn day(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map_or_else(|| at.to_string(), |t| t.format("%Y-%m-%d").to_string())
 }
 
 /// Ctrl-C, or SIGTERM on Unix (what a service manager sends).

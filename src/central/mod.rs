@@ -16,6 +16,7 @@ mod handlers;
 pub mod ingest;
 pub mod keys;
 pub mod pickup;
+pub mod privacy;
 pub mod seed;
 pub mod store;
 
@@ -69,6 +70,8 @@ pub enum CentralError {
     NoConflict { id: String, status: String },
     #[error("say what was found in --note: it is kept with the settlement")]
     EmptyNote,
+    #[error("customer {id} was already erased on {at}")]
+    AlreadyErased { id: String, at: String },
 }
 
 /// How long a pickup code stays valid: the time a store keeps an order before sending it back.
@@ -332,6 +335,29 @@ pub fn settle_conflict(
             id: order_id.to_owned(),
         }),
     }
+}
+
+/// Erases the customer `customer_id` (a GDPR erasure request): their names, contacts, consents,
+/// notes, cart and wishlist go; their id stays on the sales and orders accounting keeps. Returns
+/// how many open erasure requests this answers. Every terminal forgets them at its next pull.
+pub fn erase_customer(data_dir: &Path, customer_id: &str) -> Result<usize, CentralError> {
+    let now = chrono::Utc::now().timestamp();
+    match Store::open(data_dir, false)?.erase_customer(customer_id, now)? {
+        privacy::EraseOutcome::Erased { requests_answered } => Ok(requests_answered),
+        privacy::EraseOutcome::AlreadyErased { at } => Err(CentralError::AlreadyErased {
+            id: customer_id.to_owned(),
+            at: chrono::DateTime::from_timestamp(at, 0)
+                .map_or_else(|| at.to_string(), |t| t.format("%Y-%m-%d").to_string()),
+        }),
+        privacy::EraseOutcome::UnknownCustomer => Err(CentralError::UnknownCustomer {
+            id: customer_id.to_owned(),
+        }),
+    }
+}
+
+/// The GDPR requests made at counters and not answered yet, the oldest first.
+pub fn open_privacy_requests(data_dir: &Path) -> Result<Vec<privacy::OpenRequest>, CentralError> {
+    Ok(Store::open(data_dir, false)?.open_privacy_requests()?)
 }
 
 /// Who opened the customer's record, when and where: to answer a GDPR access request.

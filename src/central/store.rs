@@ -44,6 +44,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0002_clienteling.sql")),
         M::up(include_str!("migrations/0003_pickup.sql")),
         M::up(include_str!("migrations/0004_settlement.sql")),
+        M::up(include_str!("migrations/0005_erasure.sql")),
     ])
 });
 
@@ -705,7 +706,7 @@ impl Store {
             let id = resolve_customer(tx, id)?;
             Ok(tx
                 .query_row(
-                    "SELECT id, first_name, tier FROM customer WHERE id = ?1",
+                    "SELECT id, first_name, tier FROM customer WHERE id = ?1 AND erased_at IS NULL",
                     params![id],
                     |row| {
                         Ok(LoyaltyHolder {
@@ -1373,6 +1374,10 @@ fn record_customer_created(
 /// a tie a withdrawal wins: in doubt, the customer is not contacted.
 fn record_consent(tx: &Transaction<'_>, c: &ConsentPayload) -> Result<()> {
     let customer = resolve_customer(tx, &c.customer)?;
+    if super::privacy::is_erased(tx, &customer)? {
+        tracing::warn!(customer, "a consent about an erased customer is not kept");
+        return Ok(());
+    }
     tx.prepare_cached(
         "INSERT INTO consent (customer, channel, granted, at, staff) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (customer, channel) DO UPDATE
@@ -1392,6 +1397,10 @@ fn record_consent(tx: &Transaction<'_>, c: &ConsentPayload) -> Result<()> {
 
 fn record_note(tx: &Transaction<'_>, event_id: &str, n: &NotePayload) -> Result<()> {
     let customer = resolve_customer(tx, &n.customer)?;
+    if super::privacy::is_erased(tx, &customer)? {
+        tracing::warn!(customer, "a note about an erased customer is not kept");
+        return Ok(());
+    }
     tx.prepare_cached(
         "INSERT INTO customer_note (event_id, customer, text, author, at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -1545,7 +1554,7 @@ fn customer_view(tx: &Transaction<'_>, id: &str, now: i64) -> Result<Option<Cust
     let identity = tx
         .prepare_cached(
             "SELECT id, first_name, last_name, email, phone, tier, loyalty_points
-             FROM customer WHERE id = ?1",
+             FROM customer WHERE id = ?1 AND erased_at IS NULL",
         )?
         .query_row(params![id], |row| {
             Ok(CustomerView {

@@ -53,6 +53,30 @@ pub(super) fn apply_merge(tx: &Transaction<'_>, merge: &CustomerMergedChange) ->
     Ok(())
 }
 
+/// What this terminal keeps about a customer that names or describes them; their id alone stays
+/// on sales, the access log, privacy requests and loyalty movements (accounting, accountability).
+const CUSTOMER_DATA: &[&str] = &[
+    "DELETE FROM customer WHERE public_id = ?1",
+    "DELETE FROM customer_view WHERE customer = ?1",
+    "DELETE FROM consent WHERE customer = ?1",
+    "DELETE FROM customer_note WHERE customer = ?1",
+    "UPDATE pickup_order SET customer_first_name = NULL WHERE customer = ?1",
+];
+
+/// The central erased customer `id` at their request: everything this terminal knew of them
+/// goes, and their id is remembered so that their code is refused.
+pub(super) fn apply_erasure(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    for sql in CUSTOMER_DATA {
+        tx.execute(sql, params![id])?;
+    }
+    tx.execute(
+        "INSERT OR IGNORE INTO erased_customer (customer, erased_at)
+         VALUES (?1, CAST(strftime('%s', 'now') AS INTEGER))",
+        params![id],
+    )?;
+    Ok(())
+}
+
 /// A customer as this terminal's cache knows them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CachedCustomer {
@@ -481,6 +505,14 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Whether the central erased `customer` at their request.
+    pub fn is_erased(&self, customer: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM erased_customer WHERE customer = ?1")?
+            .exists(params![customer])?)
     }
 
     /// How many times this terminal opened `customer`'s record.

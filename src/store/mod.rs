@@ -56,6 +56,7 @@ pub fn schema_migrations() -> Vec<M<'static>> {
         M::up(include_str!("migrations/0004_sync.sql")),
         M::up(include_str!("migrations/0005_clienteling.sql")),
         M::up(include_str!("migrations/0006_pickup.sql")),
+        M::up(include_str!("migrations/0007_erasure.sql")),
     ]
 }
 
@@ -330,11 +331,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("sub/comptoir.db");
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.schema_version().expect("version"), 6);
+        assert_eq!(store.schema_version().expect("version"), 7);
         assert_eq!(store.pending_migrations().expect("pending"), 0);
         drop(store);
         let store = Store::open(&path).expect("reopen");
-        assert_eq!(store.schema_version().expect("version"), 6);
+        assert_eq!(store.schema_version().expect("version"), 7);
     }
 
     #[test]

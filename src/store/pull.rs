@@ -83,6 +83,7 @@ impl Store {
                 }
                 Change::PickupOrder(o) => super::pickup::apply_order(&tx, o)?,
                 Change::CustomerMerged(m) => super::customers::apply_merge(&tx, m)?,
+                Change::CustomerErased(e) => super::customers::apply_erasure(&tx, &e.id)?,
                 // A newer central's change this terminal does not know: skipped.
                 Change::Unknown => {}
             }

@@ -345,9 +345,17 @@ pub enum Change {
     /// A customer created at a counter now has the chain's id (a new customer, or an existing
     /// one with the same e-mail or phone).
     CustomerMerged(CustomerMergedChange),
+    /// A customer erased at their request (GDPR): the terminal forgets everything about them
+    /// and refuses their code from then on.
+    CustomerErased(CustomerErasedChange),
     /// A change from a newer central: skipped, never fatal.
     #[serde(other)]
     Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerErasedChange {
+    pub id: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
