@@ -56,6 +56,10 @@ pub fn open(session: &mut KioskSession, raw: &str) -> Result<CustomerPage, Kiosk
             tracing::info!(%reason, "kiosk refused a loyalty code");
             KioskProblem::CardRefused
         }
+        CustomerAppError::Erased { .. } => {
+            tracing::info!("kiosk refused the card of a customer erased at their request");
+            KioskProblem::CardRefused
+        }
         other => {
             tracing::warn!(error = %other, "kiosk cannot read a loyalty code");
             KioskProblem::CardUnavailable
