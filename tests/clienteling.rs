@@ -362,7 +362,32 @@ fn a_customer_erased_at_their_request_is_forgotten_by_the_central_and_every_term
         .output()
         .expect("request");
     assert_success(&asked);
+    assert_success(
+        &comptoir(&db.path)
+            .args(["customer", &id, "--request", "access"])
+            .output()
+            .expect("request"),
+    );
     assert_success(&sync(&db.path, None));
+
+    // The access request: a copy of everything the chain holds, which answers it.
+    let copy_file = data.path().join("copy.json");
+    let copied = central_cli(data.path())
+        .args(["subject-access", &id, "--out"])
+        .arg(&copy_file)
+        .output()
+        .expect("subject access");
+    assert_success(&copied);
+    let copy: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&copy_file).expect("read the copy")).expect("json");
+    assert_eq!(copy["customer"]["id"], id.as_str());
+    assert_eq!(copy["customer"]["email"], customer.email.as_str());
+    assert_eq!(copy["customer"]["notes"][0]["text"], "Cherche un manteau");
+    assert_eq!(copy["customer"]["consents"][0]["granted"], true);
+    assert_eq!(copy["accesses"].as_array().expect("accesses").len(), 2);
+    assert_eq!(copy["requests"].as_array().expect("requests").len(), 2);
+    assert_eq!(copy["requests_answered"], 1);
+
     let open = central_json(data.path(), &["privacy-requests", "--json"]);
     let request = open
         .as_array()
@@ -371,7 +396,7 @@ fn a_customer_erased_at_their_request_is_forgotten_by_the_central_and_every_term
         .find(|r| r["customer"] == id.as_str())
         .expect("the request is open at the central")
         .clone();
-    assert_eq!(request["kind"], "erasure");
+    assert_eq!(request["kind"], "erasure", "the access request is answered");
     assert_eq!(
         request["due"].as_i64().expect("due") - request["at"].as_i64().expect("at"),
         30 * 86_400,
@@ -398,12 +423,15 @@ fn a_customer_erased_at_their_request_is_forgotten_by_the_central_and_every_term
             .all(|r| r["customer"] != id.as_str()),
         "answered: {open}"
     );
-    // The central signs no new card for them and finds them by no name.
-    let sign = central_cli(data.path())
-        .args(["sign", "loyalty", &id])
-        .output()
-        .expect("sign");
-    assert_eq!(sign.status.code(), Some(1));
+    // The central has nothing left to copy and signs no new card for them.
+    for args in [["sign", "loyalty"], ["subject-access", "--"]] {
+        let refused = central_cli(data.path())
+            .args(args)
+            .arg(&id)
+            .output()
+            .expect("central");
+        assert_eq!(refused.status.code(), Some(1), "{args:?}");
+    }
 
     // The terminal's next sync: it forgets them and refuses their card and their id.
     assert_success(&sync(&db.path, None));

@@ -77,6 +77,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Everything the chain holds about a customer, as JSON, for their access request (which it
+    /// answers): identity, consents, every purchase and return, cart, wishlist, notes, loyalty
+    /// movements, the access log and their requests.
+    SubjectAccess {
+        #[arg(value_name = "CUSTOMER_ID")]
+        customer: String,
+        /// Write the copy to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Erase a customer at their request: names, contacts, consents, notes, cart and wishlist
     /// go (their id stays on the sales accounting keeps); every terminal forgets them at its
     /// next sync and refuses their loyalty code.
@@ -277,6 +287,22 @@ fn run(args: Args) -> anyhow::Result<()> {
                         day(r.due)
                     );
                 }
+            }
+        }
+        Command::SubjectAccess { customer, out } => {
+            let copy = central::subject_access(&data, &customer)?;
+            let json = serde_json::to_string_pretty(&copy)?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, json + "\n")
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!(
+                        "Copy of customer {customer}'s data written to {} ({} access request(s) answered)",
+                        path.display(),
+                        copy.requests_answered
+                    );
+                }
+                None => println!("{json}"),
             }
         }
         Command::Erase { customer } => {

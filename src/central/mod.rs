@@ -355,6 +355,20 @@ pub fn erase_customer(data_dir: &Path, customer_id: &str) -> Result<usize, Centr
     }
 }
 
+/// A copy of everything the chain holds about the customer `customer_id` (a GDPR access
+/// request), which answers their open access requests.
+pub fn subject_access(
+    data_dir: &Path,
+    customer_id: &str,
+) -> Result<privacy::SubjectAccess, CentralError> {
+    let now = chrono::Utc::now().timestamp();
+    Store::open(data_dir, false)?
+        .subject_access(customer_id, now)?
+        .ok_or_else(|| CentralError::UnknownCustomer {
+            id: customer_id.to_owned(),
+        })
+}
+
 /// The GDPR requests made at counters and not answered yet, the oldest first.
 pub fn open_privacy_requests(data_dir: &Path) -> Result<Vec<privacy::OpenRequest>, CentralError> {
     Ok(Store::open(data_dir, false)?.open_privacy_requests()?)

@@ -6,7 +6,10 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::store::{Result, Store, log_change, resolve_customer};
+use super::store::{
+    AccessEntry, Result, Store, access_entries, customer_view_with, log_change, resolve_customer,
+};
+use crate::domain::customer::CustomerView;
 use crate::sync::protocol::{Change, CustomerErasedChange};
 
 /// How long the chain has to answer a request (GDPR art. 12(3): one month).
@@ -24,6 +27,38 @@ pub struct OpenRequest {
     pub at: i64,
     /// When it must be answered by.
     pub due: i64,
+}
+
+/// Everything the chain holds about a customer, for their access request (GDPR art. 15).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SubjectAccess {
+    /// When this copy was produced (Unix seconds, UTC).
+    pub produced_at: i64,
+    /// Identity, loyalty, consents, every purchase and return, cart, wishlist, notes.
+    pub customer: CustomerView,
+    /// Every opening of their record: who, when, where.
+    pub accesses: Vec<AccessEntry>,
+    pub loyalty_movements: Vec<LoyaltyMovement>,
+    pub requests: Vec<RequestRecord>,
+    /// Open access requests this copy answers.
+    pub requests_answered: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LoyaltyMovement {
+    pub at: i64,
+    pub points: i64,
+    pub ticket: String,
+    pub terminal: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RequestRecord {
+    pub kind: String,
+    pub at: i64,
+    pub store: String,
+    pub status: String,
+    pub answered_at: Option<i64>,
 }
 
 /// What erasing a customer did.
@@ -60,6 +95,60 @@ impl Store {
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// A copy of everything the chain holds about the customer `id`, which answers their open
+    /// access requests; None for a customer the central does not have (or erased).
+    pub fn subject_access(&self, id: &str, now: i64) -> Result<Option<SubjectAccess>> {
+        self.write(|tx| {
+            let Some(customer) = customer_view_with(tx, id, now, -1)? else {
+                return Ok(None);
+            };
+            let id = customer.id.clone();
+            let loyalty_movements = tx
+                .prepare_cached(
+                    "SELECT at, points, ticket, terminal FROM loyalty_movement
+                     WHERE customer = ?1 ORDER BY at DESC, event_id",
+                )?
+                .query_map(params![id], |row| {
+                    Ok(LoyaltyMovement {
+                        at: row.get(0)?,
+                        points: row.get(1)?,
+                        ticket: row.get(2)?,
+                        terminal: row.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let requests_answered = tx
+                .prepare_cached(
+                    "UPDATE privacy_request SET status = 'answered', answered_at = ?2
+                     WHERE customer = ?1 AND kind = 'access' AND status = 'open'",
+                )?
+                .execute(params![id, now])?;
+            let requests = tx
+                .prepare_cached(
+                    "SELECT kind, at, store, status, answered_at FROM privacy_request
+                     WHERE customer = ?1 ORDER BY at DESC, event_id",
+                )?
+                .query_map(params![id], |row| {
+                    Ok(RequestRecord {
+                        kind: row.get(0)?,
+                        at: row.get(1)?,
+                        store: row.get(2)?,
+                        status: row.get(3)?,
+                        answered_at: row.get(4)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(Some(SubjectAccess {
+                produced_at: now,
+                accesses: access_entries(tx, &id)?,
+                customer,
+                loyalty_movements,
+                requests,
+                requests_answered,
+            }))
         })
     }
 

@@ -725,21 +725,7 @@ impl Store {
     pub fn access_log(&self, id: &str) -> Result<Option<AccessLog>> {
         self.read(|tx| {
             let customer = resolve_customer(tx, id)?;
-            let accesses = tx
-                .prepare(&format!(
-                    "SELECT at, staff, terminal, store, device FROM access_log
-                     WHERE customer IN {CUSTOMER_IDS} ORDER BY at DESC, rowid DESC"
-                ))?
-                .query_map(params![customer], |row| {
-                    Ok(AccessEntry {
-                        at: row.get(0)?,
-                        staff: row.get(1)?,
-                        terminal: row.get(2)?,
-                        store: row.get(3)?,
-                        device: row.get(4)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let accesses = access_entries(tx, &customer)?;
             let known = tx
                 .prepare_cached("SELECT 1 FROM customer WHERE id = ?1")?
                 .exists(params![customer])?;
@@ -1545,11 +1531,41 @@ fn search_customers(
     Ok(hits)
 }
 
+/// Every opening of the record of `customer` (a chain id, with the local ids merged into it),
+/// newest first.
+pub(super) fn access_entries(tx: &Transaction<'_>, customer: &str) -> Result<Vec<AccessEntry>> {
+    Ok(tx
+        .prepare_cached(&format!(
+            "SELECT at, staff, terminal, store, device FROM access_log
+             WHERE customer IN {CUSTOMER_IDS} ORDER BY at DESC, rowid DESC"
+        ))?
+        .query_map(params![customer], |row| {
+            Ok(AccessEntry {
+                at: row.get(0)?,
+                staff: row.get(1)?,
+                terminal: row.get(2)?,
+                store: row.get(3)?,
+                device: row.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 /// Purchases and returns shown in a view: the latest ones.
 pub const VIEW_PURCHASES: i64 = 50;
 
 /// Everything staff may see of the customer `id` (a chain id or a local id merged into one).
 fn customer_view(tx: &Transaction<'_>, id: &str, now: i64) -> Result<Option<CustomerView>> {
+    customer_view_with(tx, id, now, VIEW_PURCHASES)
+}
+
+/// [`customer_view`] with the latest `purchases` purchases and returns (-1: all of them).
+pub(super) fn customer_view_with(
+    tx: &Transaction<'_>,
+    id: &str,
+    now: i64,
+    purchases: i64,
+) -> Result<Option<CustomerView>> {
     let id = resolve_customer(tx, id)?;
     let identity = tx
         .prepare_cached(
@@ -1644,7 +1660,7 @@ fn customer_view(tx: &Transaction<'_>, id: &str, now: i64) -> Result<Option<Cust
              WHERE o.customer = ?1 AND (o.status = 'delivered' OR a.id IS NOT NULL)
              ORDER BY 4 DESC, 1 DESC LIMIT ?2"
         ))?
-        .query_map(params![id, VIEW_PURCHASES], purchase)?
+        .query_map(params![id, purchases], purchase)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     view.returns = tx
         .prepare_cached(&format!(
@@ -1657,7 +1673,7 @@ fn customer_view(tx: &Transaction<'_>, id: &str, now: i64) -> Result<Option<Cust
              FROM order_return r WHERE r.customer IN {CUSTOMER_IDS}
              ORDER BY 4 DESC, 1 DESC LIMIT ?2"
         ))?
-        .query_map(params![id, VIEW_PURCHASES], purchase)?
+        .query_map(params![id, purchases], purchase)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     view.online_cart = tx
         .prepare_cached(
