@@ -389,12 +389,22 @@ fn ticket_problem(entry: &JournalEntry, row: &rusqlite::Row<'_>) -> Result<Optio
     // SQLite's json_object writes the same compact, key-ordered JSON of integers and ASCII
     // method names as serde does for the entry: comparing the text is exact and saves a parse
     // per ticket (a million tickets verify in seconds).
-    let vat: String = row.get(18)?;
-    if vat != json(&entry.vat) {
+    // The sale's JSON is compared with the entry's stored text first (columns 7 and 8: what
+    // serde wrote, so equal when intact) and only when they differ with the entry's values
+    // serialised again.
+    let text = |col: usize| -> Result<&str> {
+        row.get_ref(col)?
+            .as_str()
+            .map_err(|e| StoreError::Corrupt(format!("journal column {col}: {e}")))
+    };
+    let agrees = |sale_col: usize, entry_col: usize, values: &dyn Fn() -> String| {
+        let sale = text(sale_col)?;
+        Ok::<_, StoreError>(sale == text(entry_col)? || sale == values())
+    };
+    if !agrees(18, 7, &|| json(&entry.vat))? {
         return Ok(mismatch("VAT amounts"));
     }
-    let payments: String = row.get(19)?;
-    if payments != json(&entry.payments) {
+    if !agrees(19, 8, &|| json(&entry.payments))? {
         return Ok(mismatch("payments"));
     }
     // Fast path: SQLite's JSON of the lines is byte for byte what serde wrote when the sale was
