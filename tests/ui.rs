@@ -341,6 +341,31 @@ fn customer_at_the_counter(window: &AppWindow, db_path: &std::path::Path) {
     wait_for(window, "the product page", |w| {
         w.global::<AppAdapter>().get_page() == Page::Product
     });
+
+    // Endless aisle: the customer chooses the store where they will collect it.
+    let product_page = window.global::<ProductAdapter>();
+    let lyon = (0..product_page.get_others().row_count())
+        .filter_map(|i| product_page.get_others().row_data(i))
+        .find(|row| !row.warehouse && row.qty >= 1)
+        .expect("another store has it");
+    tap(window, &format!("Retrait à {}", lyon.location));
+    wait_for(window, "the order number", |w| {
+        !w.global::<ProductAdapter>().get_ordered_number().is_empty()
+    });
+    assert!(product_page.get_order_problem().is_empty());
+    let ordered = store
+        .pending_events(1_000)
+        .expect("outbox")
+        .into_iter()
+        .find(|e| e.kind == comptoir::sync::protocol::EventKind::AisleOrder)
+        .expect("the order is queued for the central");
+    assert_eq!(ordered.payload["pickup_store"], lyon.code.as_str());
+    assert_eq!(ordered.payload["customer"], customer.public_id.as_str());
+    assert_eq!(
+        ordered.payload["order_number"],
+        product_page.get_ordered_number().as_str()
+    );
+
     tap(window, "Ajouter au panier");
     wait_for(window, "the basket", |w| {
         w.global::<AppAdapter>().get_page() == Page::Basket

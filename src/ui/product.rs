@@ -2,6 +2,7 @@
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
+use crate::app::pickup::Delivery;
 use crate::app::product_card::ProductCard;
 use crate::domain::catalog::{LocationKind, PriceUnit};
 
@@ -66,6 +67,7 @@ pub fn view(card: &ProductCard, here_name: &str, lang: Lang) -> ProductView {
             .others
             .iter()
             .map(|level| StockRow {
+                code: level.location_code.as_str().into(),
                 location: level.location_name.as_str().into(),
                 warehouse: level.kind == LocationKind::Warehouse,
                 qty: qty(level.qty),
@@ -106,7 +108,8 @@ pub fn apply(window: &AppWindow, view: ProductView) {
 fn order_for_customer(
     session: &mut Session,
     quantity: i64,
-    pickup: bool,
+    delivery: Delivery,
+    pickup_store: Option<&str>,
 ) -> Result<String, String> {
     let customer = session
         .customer
@@ -126,18 +129,13 @@ fn order_for_customer(
         session.config.terminal_id.clone(),
         session.config.store_code.clone(),
     );
-    let delivery = if pickup {
-        crate::app::pickup::Delivery::Pickup
-    } else {
-        crate::app::pickup::Delivery::Home
-    };
     crate::app::pickup::order_for_customer(
         &mut session.store,
         &customer,
         &gtin,
         quantity,
         delivery,
-        None,
+        pickup_store,
         crate::app::customer::Counter {
             staff: &staff,
             terminal: &terminal,
@@ -168,19 +166,47 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
     window
         .global::<ProductAdapter>()
         .on_order(move |quantity, pickup| {
-            let weak = weak.clone();
-            w.run(move |session| {
-                let outcome = order_for_customer(session, i64::from(quantity), pickup);
-                let _ = weak.upgrade_in_event_loop(move |window| {
-                    let a = window.global::<ProductAdapter>();
-                    match outcome {
-                        Ok(number) => {
-                            a.set_ordered_number(number.into());
-                            a.set_order_problem("".into());
-                        }
-                        Err(problem) => a.set_order_problem(problem.into()),
-                    }
-                });
-            });
+            let delivery = if pickup {
+                Delivery::Pickup
+            } else {
+                Delivery::Home
+            };
+            order_and_show(&weak, &w, quantity, delivery, None);
         });
+    let (weak, w) = (window.as_weak(), worker.clone());
+    window
+        .global::<ProductAdapter>()
+        .on_order_at(move |quantity, store| {
+            let store = store.to_string();
+            order_and_show(&weak, &w, quantity, Delivery::Pickup, Some(store));
+        });
+}
+
+/// Orders the product on show off the UI thread, then shows its number or what went wrong.
+fn order_and_show(
+    weak: &slint::Weak<AppWindow>,
+    worker: &Worker,
+    quantity: i32,
+    delivery: Delivery,
+    pickup_store: Option<String>,
+) {
+    let weak = weak.clone();
+    worker.run(move |session| {
+        let outcome = order_for_customer(
+            session,
+            i64::from(quantity),
+            delivery,
+            pickup_store.as_deref(),
+        );
+        let _ = weak.upgrade_in_event_loop(move |window| {
+            let a = window.global::<ProductAdapter>();
+            match outcome {
+                Ok(number) => {
+                    a.set_ordered_number(number.into());
+                    a.set_order_problem("".into());
+                }
+                Err(problem) => a.set_order_problem(problem.into()),
+            }
+        });
+    });
 }
