@@ -518,6 +518,16 @@ fn a_forgotten_customer_leaves_the_screen() {
             .get_customer_name()
             .is_empty()
     );
+
+    // On a 7-inch 800×480 screen the buttons take their compact size, and the normal one back.
+    for (width, narrow) in [(800.0, true), (1280.0, false)] {
+        window
+            .window()
+            .set_size(slint::LogicalSize::new(width, 480.0));
+        wait_for(window, "the window's width taken into account", move |w| {
+            w.global::<AppAdapter>().get_narrow() == narrow
+        });
+    }
     window.hide().expect("hide");
 }
 

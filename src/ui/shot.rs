@@ -114,6 +114,10 @@ pub fn shot(
         return render(&surface, (width, height), out);
     }
     let window = AppWindow::new()?;
+    // What the window's width handler sets once an event loop runs, which a shot has not.
+    window
+        .global::<super::AppAdapter>()
+        .set_narrow(width < NARROW_BELOW_PX);
     select_language(lang);
     let mut session = Session::new(store, config);
     checkout::install_preview(&window, lang);
@@ -121,6 +125,9 @@ pub fn shot(
     window.show()?;
     render(&surface, (width, height), out)
 }
+
+/// Below this width the staff window takes compact buttons (`AppAdapter.narrow` in app.slint).
+const NARROW_BELOW_PX: u32 = 1100;
 
 /// Draws the window shown on `surface` into the PNG file `out`.
 fn render(
