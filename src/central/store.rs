@@ -1099,33 +1099,24 @@ pub(super) fn move_stock(
         )?
         .execute(params![gtin, store, delta, now])?;
     if moved == 0 {
-        let known = tx
-            .prepare_cached("SELECT 1 FROM product WHERE gtin = ?1")?
-            .exists(params![gtin])?;
-        if !known {
+        // A first level, for a product and a location the chain has: a terminal's payload may
+        // name others, and the push goes on without inventing a level for them.
+        let created = tx
+            .prepare_cached(
+                "INSERT INTO stock (gtin, location, qty, as_of)
+                 SELECT ?1, ?2, ?3, ?4
+                 WHERE EXISTS (SELECT 1 FROM product WHERE gtin = ?1)
+                   AND EXISTS (SELECT 1 FROM location WHERE code = ?2)",
+            )?
+            .execute(params![gtin, store, delta, now])?;
+        if created == 0 {
             tracing::warn!(
                 gtin,
                 store,
-                "a line names a product the central does not know"
+                "a line names a product or a location the central does not know"
             );
             return Ok(());
         }
-        let location_known = tx
-            .prepare_cached("SELECT 1 FROM location WHERE code = ?1")?
-            .exists(params![store])?;
-        if !location_known {
-            // A terminal's payload named it: the push goes on, the level is not invented.
-            tracing::warn!(
-                gtin,
-                store,
-                "a line names a location the central does not know"
-            );
-            return Ok(());
-        }
-        tx.prepare_cached(
-            "INSERT INTO stock (gtin, location, qty, as_of) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![gtin, store, delta, now])?;
     }
     touched.insert(gtin.to_owned());
     Ok(())
