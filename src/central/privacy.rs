@@ -120,12 +120,7 @@ impl Store {
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?;
-            let requests_answered = tx
-                .prepare_cached(
-                    "UPDATE privacy_request SET status = 'answered', answered_at = ?2
-                     WHERE customer = ?1 AND kind = 'access' AND status = 'open'",
-                )?
-                .execute(params![id, now])?;
+            let requests_answered = answer_requests(tx, &id, "access", now)?;
             let requests = tx
                 .prepare_cached(
                     "SELECT kind, at, store, status, answered_at FROM privacy_request
@@ -177,12 +172,7 @@ impl Store {
                 tx.prepare_cached(&format!("DELETE FROM {table} WHERE customer = ?1"))?
                     .execute(params![id])?;
             }
-            let requests_answered = tx
-                .prepare_cached(
-                    "UPDATE privacy_request SET status = 'answered', answered_at = ?2
-                     WHERE customer = ?1 AND kind = 'erasure' AND status = 'open'",
-                )?
-                .execute(params![id, now])?;
+            let requests_answered = answer_requests(tx, &id, "erasure", now)?;
             log_change(
                 tx,
                 None,
@@ -192,6 +182,16 @@ impl Store {
             Ok(EraseOutcome::Erased { requests_answered })
         })
     }
+}
+
+/// Marks the open requests of `kind` of the customer `id` answered at `now`; how many there were.
+fn answer_requests(tx: &Transaction<'_>, id: &str, kind: &str, now: i64) -> Result<usize> {
+    Ok(tx
+        .prepare_cached(
+            "UPDATE privacy_request SET status = 'answered', answered_at = ?3
+             WHERE customer = ?1 AND kind = ?2 AND status = 'open'",
+        )?
+        .execute(params![id, kind, now])?)
 }
 
 /// Whether the customer `id` (already resolved) was erased: what terminals send about them
