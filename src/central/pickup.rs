@@ -710,16 +710,17 @@ fn collect_at_store(
     )?
     .execute(params![o.order_number, at, customer, o.at])?;
     // One line per product (a terminal may send a product twice), priced as sold.
-    let mut amounts: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    for line in &o.lines {
-        let (quantity, amount) = amounts.entry(canonical_gtin(&line.gtin)).or_default();
-        *quantity = quantity.saturating_add(line.quantity);
-        *amount = amount.saturating_add(line.price_cents.saturating_mul(line.quantity));
-    }
+    let quantities = per_product(o.lines.iter().map(|l| (l.gtin.as_str(), l.quantity)));
+    let amounts = per_product(
+        o.lines
+            .iter()
+            .map(|l| (l.gtin.as_str(), l.price_cents.saturating_mul(l.quantity))),
+    );
     let mut insert = tx.prepare_cached(
         "INSERT INTO pickup_line (order_id, gtin, quantity, amount_cents) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    for (gtin, (quantity, amount)) in amounts.iter().filter(|(_, (q, _))| *q > 0) {
+    for (gtin, quantity) in quantities.iter().filter(|(_, q)| **q > 0) {
+        let amount = amounts.get(gtin).copied().unwrap_or(0);
         insert.execute(params![o.order_number, gtin, quantity, amount])?;
     }
     log_pickup_order(tx, &o.order_number)
