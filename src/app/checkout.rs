@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use crate::app::product_card::{ProductCard, ProductCardError, card_for_scan};
-use crate::domain::basket::{Basket, BasketError, BasketLine, BasketTotals};
+use crate::domain::basket::{Basket, BasketError, BasketLine, BasketTotals, CancelledLine};
 use crate::domain::catalog::PriceUnit;
 use crate::domain::loyalty::{LoyaltyError, LoyaltyRule};
 use crate::domain::money::{Cents, MoneyError};
@@ -125,6 +125,42 @@ pub fn checkout_with_loyalty(
     context: SaleContext<'_>,
     loyalty: Option<LoyaltyAtTill<'_>>,
 ) -> Result<CompletedSale, CheckoutError> {
+    let sale = record(store, basket, &[], None, tender, context, loyalty)?;
+    basket.clear();
+    Ok(sale)
+}
+
+/// Pays the terminal's open basket (the one the screen and `comptoir basket` fill), as
+/// [`checkout_with_loyalty`] does; the lines cancelled on the way go into the ticket's journal
+/// entry, and the basket is closed in the sale's own transaction. On error nothing is written
+/// and the basket stays open as it was.
+pub fn checkout_open_basket(
+    store: &mut Store,
+    tender: Option<Tender>,
+    context: SaleContext<'_>,
+    loyalty: Option<LoyaltyAtTill<'_>>,
+) -> Result<CompletedSale, CheckoutError> {
+    let open = store.open_basket()?;
+    record(
+        store,
+        &open.basket,
+        &open.cancelled,
+        open.id,
+        tender,
+        context,
+        loyalty,
+    )
+}
+
+fn record(
+    store: &mut Store,
+    basket: &Basket,
+    cancelled: &[CancelledLine],
+    open_basket: Option<i64>,
+    tender: Option<Tender>,
+    context: SaleContext<'_>,
+    loyalty: Option<LoyaltyAtTill<'_>>,
+) -> Result<CompletedSale, CheckoutError> {
     if basket.is_empty() {
         return Err(CheckoutError::EmptyBasket);
     }
@@ -155,18 +191,19 @@ pub fn checkout_with_loyalty(
             points_redeemed: redeemed,
             points_earned: earned,
         }),
+        cancelled,
+        open_basket,
     })?;
     tracing::info!(
         seq = recorded.seq,
         total_cents = totals.total.get(),
+        cancelled_lines = cancelled.len(),
         "sale recorded"
     );
-    let lines = basket.lines().to_vec();
-    basket.clear();
     Ok(CompletedSale {
         recorded,
         created_at: context.now,
-        lines,
+        lines: basket.lines().to_vec(),
         totals,
         settlement,
         points_redeemed: redeemed,

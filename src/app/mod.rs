@@ -1,6 +1,7 @@
 //! Use cases: one module per thing a user or an operator does, over the store and the pure domain.
 //! The CLI and the UI both call these; neither holds business rules of its own.
 
+pub mod basket;
 pub mod checkout;
 pub mod customer;
 pub mod doctor;
@@ -8,4 +9,5 @@ pub mod login;
 pub mod pickup;
 pub mod product_card;
 pub mod receipt;
+pub mod scan_route;
 pub mod seed;

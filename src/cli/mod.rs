@@ -5,6 +5,7 @@
 //! This is an edge of the program, so it reports errors with `anyhow` context; the library below
 //! it uses typed errors.
 
+mod basket;
 mod customer;
 pub mod decode;
 pub mod doctor;
@@ -164,6 +165,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The open basket the screen shows (one per terminal): add, show, remove a line, park it
+    /// for later and resume it.
+    Basket {
+        #[command(subcommand)]
+        action: BasketAction,
+    },
     /// Render a page of the real UI with demo data into a PNG, with no display.
     Shot {
         page: crate::ui::shot::ShotPage,
@@ -283,6 +290,47 @@ pub enum JournalAction {
     Export {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BasketAction {
+    /// Add a product (any scan text, `*QTY` for a quantity) to the open basket.
+    Add {
+        #[arg(allow_hyphen_values = true, value_name = "CODE[*QTY]")]
+        code: String,
+        /// Print the basket as one JSON object (`lines`, `item_count`, `total_cents`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the open basket.
+    Show {
+        /// Print one JSON object (`lines`, `item_count`, `total_cents`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take line LINE (numbered from 1, as `basket show` prints them) out of the basket; its
+    /// units are journaled as cancelled with the ticket.
+    Remove {
+        #[arg(value_name = "LINE")]
+        line: usize,
+    },
+    /// Put the open basket aside (« mettre en attente ») and start an empty one.
+    Park {
+        /// Print `{"parked_id": N}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a parked basket the open one again (the open one, if not empty, is parked).
+    Resume {
+        #[arg(value_name = "PARKED_ID")]
+        parked_id: i64,
+    },
+    /// List the parked baskets: who parked them, when, items and total.
+    Parked {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -447,6 +495,14 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
             },
             *json,
         ),
+        Command::Basket { action } => match action {
+            BasketAction::Add { code, json } => basket::add(context, code, *json),
+            BasketAction::Show { json } => basket::show(context, *json),
+            BasketAction::Remove { line } => basket::remove(context, *line),
+            BasketAction::Park { json } => basket::park(context, *json),
+            BasketAction::Resume { parked_id } => basket::resume(context, *parked_id),
+            BasketAction::Parked { json } => basket::parked(context, *json),
+        },
         Command::Shot {
             page,
             out,

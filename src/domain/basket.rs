@@ -68,6 +68,20 @@ impl BasketLine {
     }
 }
 
+/// Units taken back out of the basket before payment: a line removed, or a quantity lowered.
+/// French cash-register law asks that such cancellations stay visible (BOI-TVA-DECLA-30-10-30:
+/// the « annulations » are part of what must be kept), so they go into the ticket's journal
+/// entry when the basket is paid.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelledLine {
+    /// The line as it was, with `quantity` the number of units cancelled.
+    pub line: BasketLine,
+    /// Who cancelled them (a staff login, or "cli").
+    pub operator: String,
+    /// Unix seconds, UTC.
+    pub at: i64,
+}
+
 /// What the basket refuses to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BasketError {
@@ -146,6 +160,36 @@ impl Basket {
                 Ok(self.lines.len() - 1)
             }
         }
+    }
+
+    /// A basket of lines kept earlier (the open basket in the database), each checked again as
+    /// [`Basket::add`] would, but never merged: lines kept apart stay apart.
+    pub fn from_lines(lines: Vec<BasketLine>) -> Result<Basket, BasketError> {
+        for line in &lines {
+            if line.quantity == 0 {
+                return Err(BasketError::ZeroQuantity);
+            }
+            line.line_total()?;
+            if line.amount_override.is_some() && line.quantity != 1 {
+                return Err(BasketError::LabelPricedQuantity {
+                    label: line.label.clone(),
+                    quantity: line.quantity,
+                });
+            }
+        }
+        Ok(Basket { lines })
+    }
+
+    /// Puts a removed line back (« Annuler » after a removal): at `index` when no line holds
+    /// the same article meanwhile, else added to that line. Returns where it went.
+    pub fn restore(&mut self, index: usize, line: BasketLine) -> Result<usize, BasketError> {
+        if self.lines.iter().any(|held| held.merges_with(&line)) {
+            return self.add(line);
+        }
+        let probe = Basket::from_lines(vec![line])?;
+        let index = index.min(self.lines.len());
+        self.lines.splice(index..index, probe.lines);
+        Ok(index)
     }
 
     /// Sets the quantity of line `index`; 0 removes the line. A label-priced line only accepts

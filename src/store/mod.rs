@@ -10,6 +10,7 @@
 //! migrated when the copy came through. A failed rehearsal leaves the original untouched, so the
 //! previous version of the program (same schema) still opens it after a rollback of the package.
 
+mod baskets;
 mod catalog;
 mod closing;
 mod customers;
@@ -31,6 +32,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
+pub use baskets::{OpenBasket, ParkedBasket, ResumeError};
 pub use catalog::{PRODUCT_BY_GTIN_SQL, STOCK_BY_GTIN_SQL};
 pub use closing::{ClosingPeriod, ClosingReport};
 pub use customers::CachedCustomer;
@@ -57,6 +59,7 @@ pub fn schema_migrations() -> Vec<M<'static>> {
         M::up(include_str!("migrations/0005_clienteling.sql")),
         M::up(include_str!("migrations/0006_pickup.sql")),
         M::up(include_str!("migrations/0007_erasure.sql")),
+        M::up(include_str!("migrations/0008_baskets.sql")),
     ]
 }
 

@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::journal::{self, EntryDraft};
 use super::{Result, Store, StoreError};
-use crate::domain::basket::{BasketLine, BasketTotals, VatBreakdownLine};
+use crate::domain::basket::{BasketLine, BasketTotals, CancelledLine, VatBreakdownLine};
 use crate::domain::gtin::Gtin;
 use crate::domain::journal::{DigestLine, EntryKind, PaymentAmount, VatAmount, lines_digest};
 use crate::domain::money::Cents;
@@ -34,6 +34,11 @@ pub struct NewSale<'a> {
     pub settlement: &'a Settlement,
     /// The customer who identified themselves, and their points on this ticket.
     pub customer: Option<SaleCustomer<'a>>,
+    /// Units taken out of the basket before payment: kept in the ticket's journal entry.
+    pub cancelled: &'a [CancelledLine],
+    /// The open basket this sale pays: dropped in the sale's own transaction, so that a power
+    /// cut cannot leave a paid basket open to be paid again.
+    pub open_basket: Option<i64>,
 }
 
 /// The customer of a sale and the loyalty points it moves.
@@ -59,6 +64,47 @@ pub struct RecordedSale {
 /// The ticket number printed for a terminal's `seq`-th sale.
 pub fn ticket_number(terminal_id: &str, seq: i64) -> String {
     format!("{terminal_id}-{seq:06}")
+}
+
+/// The lines cancelled before payment, as the ticket's journal entry keeps them in its `detail`
+/// (covered by the entry's hash): `{"cancelled_lines":[…]}` with each line as the lines digest
+/// has it, plus who cancelled it and when. `None` when nothing was cancelled, so a ticket without
+/// cancellations is journaled exactly as before.
+fn cancelled_detail(cancelled: &[CancelledLine]) -> Result<Option<String>> {
+    if cancelled.is_empty() {
+        return Ok(None);
+    }
+    #[derive(serde::Serialize)]
+    struct Cancelled<'a> {
+        at: i64,
+        #[serde(flatten)]
+        line: DigestLine,
+        operator: &'a str,
+    }
+    let lines = cancelled
+        .iter()
+        .map(|c| {
+            let amount = c
+                .line
+                .line_total()
+                .map_err(|e| StoreError::Corrupt(format!("cancelled line amount: {e}")))?;
+            Ok(Cancelled {
+                at: c.at,
+                line: DigestLine {
+                    amount: amount.get(),
+                    gtin: c.line.gtin.clone(),
+                    label: c.line.label.clone(),
+                    quantity: c.line.quantity,
+                    unit_price: c.line.unit_price.get(),
+                    vat_rate: c.line.vat_rate.basis_points(),
+                },
+                operator: &c.operator,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    serde_json::to_string(&serde_json::json!({ "cancelled_lines": lines }))
+        .map(Some)
+        .map_err(|e| StoreError::Corrupt(format!("cancelled lines: {e}")))
 }
 
 impl Store {
@@ -255,12 +301,15 @@ impl Store {
                     payments.sort_by(|a, b| a.method.cmp(&b.method));
                     payments
                 },
-                detail: None,
+                detail: cancelled_detail(sale.cancelled)?,
                 count: None,
                 grand_total: None,
                 lines_digest: Some(lines_digest(&digest_lines)),
             },
         )?;
+        if let Some(basket) = sale.open_basket {
+            super::baskets::delete_paid(&tx, basket)?;
+        }
         tx.commit()?;
         Ok(RecordedSale {
             id: sale_id,

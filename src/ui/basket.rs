@@ -1,17 +1,27 @@
-//! The basket page: lines, quantities, removal, and totals with VAT per rate.
+//! The basket on screen (its page, the side panel and the bottom bar share one adapter): lines,
+//! quantities (never below 1), removal with « Annuler », parked baskets, and totals with VAT per
+//! rate. Every change goes through `app::basket` on the open basket the database keeps.
 
-use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+use std::rc::Rc;
+use std::time::Duration;
 
-use crate::app::checkout::{CheckoutError, line_for_card};
+use slint::{ComponentHandle, Model as _, ModelRc, SharedString, VecModel};
+
+use crate::app::basket::{self as use_case, Removal};
+use crate::domain::basket::Basket;
 use crate::domain::money::Cents;
+use crate::store::OpenBasket;
 
 use super::format;
-use super::session::Session;
+use super::session::{Session, now};
 use super::worker::Worker;
 use super::{
-    AppAdapter, AppWindow, BasketAdapter, BasketRow, CheckoutAdapter, Page, PayMethod,
-    ScanPageAdapter, ScanProblem, VatRow,
+    AppAdapter, AppWindow, BasketAdapter, BasketRow, CheckoutAdapter, Page, ParkedRow, PayMethod,
+    VatRow,
 };
+
+/// How long « Annuler » is offered after a removal.
+const UNDO_FOR: Duration = Duration::from_secs(6);
 
 pub struct BasketView {
     lines: Vec<BasketRow>,
@@ -20,6 +30,7 @@ pub struct BasketView {
     total_cents: i64,
     item_count: i32,
     points: PointsView,
+    parked: Vec<ParkedRow>,
 }
 
 /// The identified customer's points against this basket, for the checkout.
@@ -51,15 +62,31 @@ fn points_view(session: &Session, total: Cents) -> PointsView {
     }
 }
 
+fn int(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// The open basket as the screen shows it, read from the database.
 pub fn view(session: &Session) -> BasketView {
+    match use_case::open_basket(&session.store) {
+        Ok(open) => view_of(session, &open.basket),
+        Err(error) => {
+            tracing::error!(%error, "cannot read the open basket");
+            view_of(session, &Basket::new())
+        }
+    }
+}
+
+/// [`view`] of a basket already read.
+pub fn view_of(session: &Session, basket: &Basket) -> BasketView {
     let lang = session.lang;
-    let lines = session
-        .basket
+    let lines = basket
         .lines()
         .iter()
         .map(|line| BasketRow {
+            gtin: line.gtin.as_str().into(),
             label: line.label.as_str().into(),
-            quantity: i32::try_from(line.quantity).unwrap_or(i32::MAX),
+            quantity: int(line.quantity),
             unit_price: format::money(line.unit_price, lang),
             amount: line
                 .line_total()
@@ -71,7 +98,7 @@ pub fn view(session: &Session) -> BasketView {
         .collect();
     // Lines only get into the basket with valid amounts; totals can only fail on an overflow,
     // which then shows as an empty breakdown rather than a wrong one.
-    let totals = session.basket.totals().ok();
+    let totals = basket.totals().ok();
     let vat = totals
         .as_ref()
         .map(|t| {
@@ -97,25 +124,56 @@ pub fn view(session: &Session) -> BasketView {
             .map(|t| format::money(t.total, lang))
             .unwrap_or_default(),
         total_cents,
-        item_count: totals
-            .as_ref()
-            .map_or(0, |t| i32::try_from(t.item_count).unwrap_or(i32::MAX)),
+        item_count: totals.as_ref().map_or(0, |t| int(t.item_count)),
+        parked: parked_rows(session),
+    }
+}
+
+fn parked_rows(session: &Session) -> Vec<ParkedRow> {
+    let now = now();
+    match use_case::parked(&session.store) {
+        Ok(parked) => parked
+            .into_iter()
+            .map(|p| {
+                let totals = p.basket.totals().ok();
+                ParkedRow {
+                    id: int(p.id),
+                    parked_by: p.parked_by.unwrap_or_default().into(),
+                    minutes_ago: int((now - p.parked_at).max(0) / 60),
+                    item_count: totals.as_ref().map_or(0, |t| int(t.item_count)),
+                    total: totals
+                        .map(|t| format::money(t.total, session.lang))
+                        .unwrap_or_default(),
+                }
+            })
+            .collect(),
+        Err(error) => {
+            tracing::error!(%error, "cannot read the parked baskets");
+            Vec::new()
+        }
     }
 }
 
 pub fn apply(window: &AppWindow, view: BasketView) {
     let a = window.global::<BasketAdapter>();
+    let count = view.lines.len();
     a.set_lines(ModelRc::new(VecModel::from(view.lines)));
+    if usize::try_from(a.get_last_line()).is_ok_and(|line| line >= count) {
+        a.set_last_line(-1);
+    }
+    if usize::try_from(a.get_open_line()).is_ok_and(|line| line >= count) {
+        a.set_open_line(-1);
+    }
     a.set_vat_lines(ModelRc::new(VecModel::from(view.vat)));
     a.set_total(view.total.clone());
     a.set_item_count(view.item_count);
+    a.set_parked(ModelRc::new(VecModel::from(view.parked)));
     window
         .global::<AppAdapter>()
         .set_basket_count(view.item_count);
     let checkout = window.global::<CheckoutAdapter>();
     checkout.set_total(view.total);
-    checkout.set_total_cents(i32::try_from(view.total_cents).unwrap_or(i32::MAX));
-    let int = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
+    checkout.set_total_cents(int(view.total_cents));
     checkout.set_customer_name(view.points.customer_name);
     checkout.set_points_balance(int(view.points.balance));
     checkout.set_points_redeemable(int(view.points.redeemable));
@@ -127,97 +185,160 @@ pub fn apply(window: &AppWindow, view: BasketView) {
     }
 }
 
-/// Empties what the basket page shows (a new customer, a new staff member).
+/// Empties what the screen shows of the basket (nobody logged in any more). The open basket
+/// itself stays in the database for the next seller.
 pub fn clear(window: &AppWindow) {
-    apply(
-        window,
-        BasketView {
-            lines: Vec::new(),
-            vat: Vec::new(),
-            total: "".into(),
-            total_cents: 0,
-            item_count: 0,
-            points: PointsView::default(),
-        },
-    );
+    let a = window.global::<BasketAdapter>();
+    a.set_removed_label("".into());
+    a.set_last_line(-1);
+    a.set_open_line(-1);
+    a.set_parked_shown(false);
 }
 
-pub enum AddOutcome {
-    Added(BasketView),
-    Problem(ScanProblem, SharedString),
+/// Who changes the basket, as its cancelled lines record it.
+fn operator(session: &Session) -> String {
+    session
+        .staff
+        .as_ref()
+        .map_or_else(|| "unknown".to_owned(), |s| s.login.clone())
 }
 
-/// Adds the product on show, `quantity` times.
-pub fn add_shown_product(session: &mut Session, quantity: i64) -> AddOutcome {
-    let Some(card) = session.product.as_ref() else {
-        return AddOutcome::Problem(ScanProblem::Failed, "no product on show".into());
-    };
-    let added = line_for_card(card, quantity)
-        .and_then(|line| session.basket.add(line).map_err(CheckoutError::from));
-    match added {
-        Ok(_) => AddOutcome::Added(view(session)),
-        Err(CheckoutError::NeedsWeight { name }) => {
-            AddOutcome::Problem(ScanProblem::NeedsWeight, name.into())
-        }
-        Err(error) => AddOutcome::Problem(ScanProblem::Failed, error.to_string().into()),
-    }
-}
-
-pub fn apply_added(window: &AppWindow, outcome: AddOutcome) {
-    match outcome {
-        AddOutcome::Added(view) => {
-            apply(window, view);
-            window.global::<AppAdapter>().set_page(Page::Basket);
-        }
-        AddOutcome::Problem(problem, detail) => {
-            let page = window.global::<ScanPageAdapter>();
-            page.set_problem(problem);
-            page.set_problem_detail(detail);
-            window.global::<AppAdapter>().set_page(Page::Scan);
-        }
-    }
-}
-
-fn update(window: &AppWindow, worker: &Worker, change: impl FnOnce(&mut Session) + Send + 'static) {
+/// Runs `change` on the worker, then shows the basket as it now is.
+fn update(
+    window: &AppWindow,
+    worker: &Worker,
+    change: impl FnOnce(&mut Session) -> Option<OpenBasket> + Send + 'static,
+) {
     let weak = window.as_weak();
     worker.run(move |session| {
-        change(session);
-        let view = view(session);
+        let view = match change(session) {
+            Some(open) => view_of(session, &open.basket),
+            None => view(session),
+        };
         let _ = weak.upgrade_in_event_loop(move |window| apply(&window, view));
     });
+}
+
+fn index_of(line: i32) -> Option<usize> {
+    usize::try_from(line).ok()
 }
 
 pub fn setup(window: &AppWindow, worker: &Worker) {
     let adapter = window.global::<BasketAdapter>();
     let (weak, w) = (window.as_weak(), worker.clone());
-    adapter.on_set_quantity(move |index, quantity| {
-        let Some(window) = weak.upgrade() else { return };
-        let Ok(index) = usize::try_from(index) else {
+    adapter.on_set_quantity(move |line, quantity| {
+        let (Some(window), Some(index)) = (weak.upgrade(), index_of(line)) else {
             return;
         };
         update(&window, &w, move |session| {
-            let result = if quantity <= 0 {
-                session.basket.remove(index).map(|_| ())
-            } else {
-                session.basket.set_quantity(index, i64::from(quantity))
-            };
-            if let Err(error) = result {
-                tracing::warn!(%error, "basket change refused");
-            }
+            let who = operator(session);
+            use_case::set_quantity(&mut session.store, index, i64::from(quantity), &who, now())
+                .inspect_err(|error| tracing::warn!(%error, "basket change refused"))
+                .ok()
         });
     });
+
+    // « Annuler » disappears after a while: one timer, restarted by each removal.
+    let undo_timer = Rc::new(slint::Timer::default());
     let (weak, w) = (window.as_weak(), worker.clone());
-    adapter.on_remove(move |index| {
-        let Some(window) = weak.upgrade() else { return };
-        let Ok(index) = usize::try_from(index) else {
+    let timer = Rc::clone(&undo_timer);
+    adapter.on_remove(move |line| {
+        let (Some(window), Some(index)) = (weak.upgrade(), index_of(line)) else {
             return;
         };
-        update(&window, &w, move |session| {
-            if let Err(error) = session.basket.remove(index) {
-                tracing::warn!(%error, "basket line removal refused");
+        let shown = weak.clone();
+        w.run(move |session| {
+            let who = operator(session);
+            let removed = use_case::remove_line(&mut session.store, index, &who, now());
+            let (label, view) = match removed {
+                Ok((removal, open)) => {
+                    let label = removal.cancelled.line.label.clone();
+                    session.last_removal = Some(removal);
+                    (label, view_of(session, &open.basket))
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "basket line removal refused");
+                    (String::new(), view(session))
+                }
+            };
+            let _ = shown.upgrade_in_event_loop(move |window| {
+                apply(&window, view);
+                window
+                    .global::<BasketAdapter>()
+                    .set_removed_label(label.into());
+            });
+        });
+        let expired = window.as_weak();
+        let w = w.clone();
+        timer.start(slint::TimerMode::SingleShot, UNDO_FOR, move || {
+            if let Some(window) = expired.upgrade() {
+                window
+                    .global::<BasketAdapter>()
+                    .set_removed_label("".into());
             }
+            w.run(|session| session.last_removal = None);
         });
     });
+
+    let (weak, w) = (window.as_weak(), worker.clone());
+    adapter.on_undo_remove(move || {
+        let Some(window) = weak.upgrade() else { return };
+        undo_timer.stop();
+        window
+            .global::<BasketAdapter>()
+            .set_removed_label("".into());
+        update(&window, &w, move |session| {
+            let removal: Removal = session.last_removal.take()?;
+            use_case::undo_removal(&mut session.store, &removal, now())
+                .inspect_err(|error| tracing::warn!(%error, "undo refused"))
+                .ok()
+        });
+    });
+
+    let (weak, w) = (window.as_weak(), worker.clone());
+    adapter.on_show_card(move |line| {
+        let Some(window) = weak.upgrade() else { return };
+        let Some(gtin) = index_of(line)
+            .and_then(|i| window.global::<BasketAdapter>().get_lines().row_data(i))
+            .map(|row| row.gtin.to_string())
+        else {
+            return;
+        };
+        super::scan::show_card(&window, &w, gtin);
+    });
+
+    let (weak, w) = (window.as_weak(), worker.clone());
+    adapter.on_park(move || {
+        let Some(window) = weak.upgrade() else { return };
+        window.global::<BasketAdapter>().set_open_line(-1);
+        update(&window, &w, |session| {
+            let who = operator(session);
+            if let Err(error) = use_case::park(&mut session.store, &who, now()) {
+                tracing::error!(%error, "cannot park the basket");
+            }
+            // The customer whose basket waits is not the next one's.
+            session.customer = None;
+            None
+        });
+        super::customer::clear(&window);
+    });
+
+    let (weak, w) = (window.as_weak(), worker.clone());
+    adapter.on_resume(move |id| {
+        let Some(window) = weak.upgrade() else { return };
+        let a = window.global::<BasketAdapter>();
+        a.set_parked_shown(false);
+        a.set_open_line(-1);
+        a.set_last_line(-1);
+        update(&window, &w, move |session| {
+            let who = operator(session);
+            if let Err(error) = use_case::resume(&mut session.store, i64::from(id), &who, now()) {
+                tracing::warn!(%error, "cannot resume the basket");
+            }
+            None
+        });
+    });
+
     let weak = window.as_weak();
     adapter.on_checkout(move || {
         let Some(window) = weak.upgrade() else { return };

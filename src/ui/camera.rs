@@ -74,12 +74,19 @@ pub fn start(feed: CameraFeed) -> Option<CameraWorker> {
 
 /// The staff window's camera: codes open the product page, the scan page shows the preview and
 /// the status bar the camera's state.
-pub fn start_for_staff(window: &AppWindow, worker: &Worker) -> Option<CameraWorker> {
+pub fn start_for_staff(
+    window: &AppWindow,
+    worker: &Worker,
+    config: crate::app::scan_route::ScanConfig,
+) -> Option<CameraWorker> {
     let (code_window, preview_window, state_window) =
         (window.as_weak(), window.as_weak(), window.as_weak());
     let worker = worker.clone();
     start(CameraFeed {
-        code: Box::new(move |text| scan::from_device(&code_window, &worker, text)),
+        code: Box::new(move |text| {
+            let parsed = crate::app::scan_route::parse(&text, &config);
+            scan::from_device(&code_window, &worker, parsed);
+        }),
         preview: Box::new(move |buffer| {
             let _ = preview_window.upgrade_in_event_loop(move |window| {
                 let page = window.global::<ScanPageAdapter>();

@@ -3,7 +3,7 @@
 
 use slint::{ComponentHandle, SharedString};
 
-use crate::app::checkout::{LoyaltyAtTill, SaleContext, checkout_with_loyalty};
+use crate::app::checkout::{LoyaltyAtTill, SaleContext, checkout_open_basket};
 use crate::domain::money::{Cents, parse_euros};
 use crate::domain::payment::{PaymentMethod, Tender};
 
@@ -91,11 +91,10 @@ pub enum PayOutcome {
 
 pub fn pay(session: &mut Session, method: PayMethod, typed: &str, use_points: bool) -> PayOutcome {
     let lang = session.lang;
-    let total = session
-        .basket
-        .totals()
-        .map(|t| t.total)
-        .unwrap_or(Cents::ZERO);
+    let total = match crate::app::basket::open_basket(&session.store) {
+        Ok(open) => open.basket.totals().map(|t| t.total).unwrap_or(Cents::ZERO),
+        Err(error) => return PayOutcome::Refused(error.to_string().into()),
+    };
     let rule = session.config.loyalty_rule();
     let customer = session
         .customer
@@ -139,13 +138,7 @@ pub fn pay(session: &mut Session, method: PayMethod, typed: &str, use_points: bo
         redeem,
         rule,
     });
-    match checkout_with_loyalty(
-        &mut session.store,
-        &mut session.basket,
-        tender,
-        context,
-        loyalty,
-    ) {
+    match checkout_open_basket(&mut session.store, tender, context, loyalty) {
         Ok(sale) => {
             let paid = |m: PaymentMethod| {
                 sale.settlement

@@ -619,19 +619,24 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
             };
             let today = chrono::Utc::now().date_naive();
             let here = session.config.store_code.clone();
-            let outcomes = match use_case::cart_to_basket(
-                &session.store,
-                &view,
-                &mut session.basket,
-                &here,
-                today,
+            // The cart's lines are priced here first, then go into the open basket in one change.
+            let mut cart = crate::domain::basket::Basket::new();
+            let outcomes =
+                match use_case::cart_to_basket(&session.store, &view, &mut cart, &here, today) {
+                    Ok(outcomes) => outcomes,
+                    Err(error) => {
+                        tracing::error!(%error, "cannot bring the online cart into the basket");
+                        return;
+                    }
+                };
+            if let Err(error) = crate::app::basket::add_lines(
+                &mut session.store,
+                cart.lines().to_vec(),
+                super::session::now(),
             ) {
-                Ok(outcomes) => outcomes,
-                Err(error) => {
-                    tracing::error!(%error, "cannot bring the online cart into the basket");
-                    return;
-                }
-            };
+                tracing::error!(%error, "cannot bring the online cart into the basket");
+                return;
+            }
             let rows = cart_outcome_rows(&outcomes, session.lang);
             let basket = super::basket::view(session);
             let _ = weak.upgrade_in_event_loop(move |window| {

@@ -41,6 +41,8 @@ pub enum Outcome {
         /// The page to land on: the pickup list on a pickup counter, else the scan page.
         home: Page,
         orders: Vec<super::PickupRow>,
+        /// The open basket, which a seller finds as the previous one left it.
+        basket: super::basket::BasketView,
     },
     Refused {
         problem: LoginProblem,
@@ -67,6 +69,7 @@ pub fn attempt(session: &mut Session, login: &str, pin: &str) -> Outcome {
                 manager,
                 home,
                 orders: super::pickup::rows(session, ""),
+                basket: super::basket::view(session),
             }
         }
         Err(error) => {
@@ -100,6 +103,7 @@ pub fn apply(window: &AppWindow, outcome: Outcome) {
             manager,
             home,
             orders,
+            basket,
         } => {
             window
                 .global::<super::PickupAdapter>()
@@ -109,6 +113,7 @@ pub fn apply(window: &AppWindow, outcome: Outcome) {
             login.set_pin("".into());
             window.global::<StatusAdapter>().set_staff_name(name.into());
             super::end_customer_session(window);
+            super::basket::apply(window, basket);
             window.global::<AppAdapter>().set_page(home);
         }
         Outcome::Refused {

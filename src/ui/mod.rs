@@ -117,7 +117,7 @@ pub fn build_terminal(config: &Config, store: Store) -> Result<Terminal, UiError
         crate::sync::engine::BackgroundSync::spawn(db_path, SYNC_INTERVAL, on_status, on_progress)
             .map_err(UiError::Worker)?;
     let scanner = scanner::start_for_staff(&window, &worker, config);
-    let camera = camera::start_for_staff(&window, &worker);
+    let camera = camera::start_for_staff(&window, &worker, config.scan_config());
     let customer_idle = customer_idle::start(
         &window,
         &worker,
@@ -163,7 +163,7 @@ fn build(config: &Config, store: Store) -> Result<(AppWindow, Worker), UiError> 
     login::setup(&window, &worker);
     scan::setup(&window, &worker);
     product::setup(&window, &worker);
-    search::setup(&window, &worker);
+    search::setup(&window, &worker, config.scan_config());
     basket::setup(&window, &worker);
     checkout::setup(&window, &worker, lang);
     manager::setup(&window, &worker);

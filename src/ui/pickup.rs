@@ -186,12 +186,15 @@ pub fn open_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, inpu
 }
 
 /// A scan at the counter while an order is open: is it one of the order's items?
-pub fn scan_item_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, raw: &str) {
+pub fn scan_item_on_worker(
+    session: &mut Session,
+    weak: &slint::Weak<AppWindow>,
+    scan: crate::app::scan_route::Scan,
+) {
     // Any product code the till reads (GTIN, GS1, Digital Link, in-store label) names the item.
-    let gtin = crate::app::product_card::product_card(
+    let gtin = crate::app::product_card::card_for_scan(
         &session.store,
-        raw,
-        &session.config.scan_config(),
+        scan,
         &session.config.store_code,
         chrono::Utc::now().date_naive(),
     )
@@ -334,7 +337,10 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
     a.on_scan_item(move |raw| {
         let weak = weak.clone();
         let raw = raw.to_string();
-        w.run(move |session| scan_item_on_worker(session, &weak, &raw));
+        w.run(move |session| {
+            let scan = crate::app::scan_route::parse(&raw, &session.config.scan_config());
+            scan_item_on_worker(session, &weak, scan);
+        });
     });
 
     let (weak, w) = (window.as_weak(), worker.clone());

@@ -155,12 +155,7 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
         .global::<ProductAdapter>()
         .on_add_to_basket(move |quantity| {
             let weak = weak.clone();
-            w.run(move |session| {
-                let outcome = super::basket::add_shown_product(session, i64::from(quantity));
-                let _ = weak.upgrade_in_event_loop(move |window| {
-                    super::basket::apply_added(&window, outcome);
-                });
-            });
+            w.run(move |session| super::scan::add_shown(session, &weak, i64::from(quantity)));
         });
     let (weak, w) = (window.as_weak(), worker.clone());
     window

@@ -1,6 +1,5 @@
-//! The serial scanner on screen: scans from the configured port go to whichever window the mode
-//! shows (the staff window opens the product page like a scan typed in the field; the kiosk
-//! routes products and loyalty cards), and the device's state is reported as it changes
+//! The serial scanner on screen: scans from the configured port, parsed once by the reader's
+//! thread, go to whichever window the mode shows (`app::scan_route` decides where), and the device's state is reported as it changes
 //! (connected, disconnected).
 
 use std::sync::mpsc;
@@ -15,11 +14,11 @@ use super::worker::Worker;
 use super::{AppWindow, DeviceState, StatusAdapter, scan};
 
 /// Starts the reader when a port is configured; the handle stops it when dropped. `on_scan`
-/// receives each code's raw text and `on_state` the port's state, both on the reader's event
+/// receives each code as the reader's thread parsed it and `on_state` the port's state, both on the reader's event
 /// thread (never the UI thread).
 pub fn start(
     config: &Config,
-    on_scan: impl Fn(String) + Send + 'static,
+    on_scan: impl Fn(crate::app::scan_route::Scan) + Send + 'static,
     on_state: impl Fn(DeviceState) + Send + 'static,
 ) -> Option<ScannerHandle> {
     let settings = config.serial_scanner()?;
@@ -36,7 +35,7 @@ pub fn start(
         .spawn(move || {
             for event in events {
                 match event {
-                    ScannerEvent::Scan(scanned) => on_scan(scanned.raw),
+                    ScannerEvent::Scan(scanned) => on_scan(scanned),
                     ScannerEvent::Status(status) => on_state(match status {
                         ScannerStatus::Connected { .. } => DeviceState::Connected,
                         ScannerStatus::Connecting { .. } => DeviceState::Absent,
@@ -64,7 +63,7 @@ pub fn start_for_staff(
     let status_window = window.as_weak();
     start(
         config,
-        move |raw| scan::from_device(&weak, &worker, raw),
+        move |scan| scan::from_device(&weak, &worker, scan),
         move |state| {
             let _ = status_window.upgrade_in_event_loop(move |window| {
                 window.global::<StatusAdapter>().set_scanner(state);

@@ -10,6 +10,7 @@ use super::format::{self, Lang};
 use super::session::Session;
 use super::worker::Worker;
 use super::{AppWindow, SearchAdapter, SearchRow};
+use crate::app::scan_route::{self, ScanConfig};
 
 const RESULTS: usize = 30;
 
@@ -42,7 +43,7 @@ pub fn apply(window: &AppWindow, rows: Vec<SearchRow>, searched: bool) {
     a.set_searched(searched);
 }
 
-pub fn setup(window: &AppWindow, worker: &Worker) {
+pub fn setup(window: &AppWindow, worker: &Worker, scan_config: ScanConfig) {
     let generation = Arc::new(AtomicU64::new(0));
     let weak = window.as_weak();
     let w = worker.clone();
@@ -70,7 +71,20 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
     let w = worker.clone();
     window.global::<SearchAdapter>().on_open(move |gtin| {
         if let Some(window) = weak.upgrade() {
-            super::scan::submit(&window, &w, gtin.to_string());
+            super::scan::show_card(&window, &w, gtin.to_string());
+        }
+    });
+    let weak = window.as_weak();
+    let w = worker.clone();
+    let config = scan_config;
+    window.global::<SearchAdapter>().on_submit(move |text| {
+        let Some(window) = weak.upgrade() else { return };
+        if scan_route::is_code(&scan_route::parse(&text, &config)) {
+            // A keyboard-wedge scan typed while the search was shown: not words to look for.
+            let a = window.global::<SearchAdapter>();
+            a.set_query("".into());
+            apply(&window, Vec::new(), false);
+            super::scan::from_field(&window, &w, text.to_string());
         }
     });
 }

@@ -1,10 +1,10 @@
-//! The state behind the screen: the database, who is logged in, the basket and the product on
-//! show. It lives on the app worker thread (see `worker`), never on the UI thread, so the UI
-//! never waits on SQLite.
+//! The state behind the screen: the database, who is logged in, the customer and the product
+//! on show (the basket is the database's open basket). It lives on the app worker thread (see
+//! `worker`), never on the UI thread, so the UI never waits on SQLite.
 
+use crate::app::basket::Removal;
 use crate::app::product_card::ProductCard;
 use crate::config::Config;
-use crate::domain::basket::Basket;
 use crate::domain::customer::CustomerView;
 use crate::domain::staff::StaffMember;
 use crate::store::Store;
@@ -16,7 +16,8 @@ pub struct Session {
     pub config: Config,
     pub lang: Lang,
     pub staff: Option<StaffMember>,
-    pub basket: Basket,
+    /// The last line taken out of the open basket, while « Annuler » is offered.
+    pub last_removal: Option<Removal>,
     /// The product card on show, which "add to basket" adds.
     pub product: Option<ProductCard>,
     /// The identified customer, until their session ends.
@@ -35,7 +36,7 @@ impl Session {
             config,
             lang,
             staff: None,
-            basket: Basket::new(),
+            last_removal: None,
             product: None,
             customer: None,
             counter_order: None,
@@ -43,10 +44,11 @@ impl Session {
         }
     }
 
-    /// Ends the customer's session: basket, product and customer go (a shared tablet keeps
-    /// nothing of the previous customer).
+    /// Ends the customer's session: product and customer go (a shared tablet keeps nothing of
+    /// the previous customer). The open basket stays in the database: it is emptied by its
+    /// payment, a line at a time, or parked, never dropped unseen.
     pub fn next_customer(&mut self) {
-        self.basket.clear();
+        self.last_removal = None;
         self.product = None;
         self.customer = None;
         self.counter_order = None;

@@ -118,6 +118,9 @@ pub fn shot(
     window
         .global::<super::AppAdapter>()
         .set_narrow(width < NARROW_BELOW_PX);
+    window
+        .global::<super::AppAdapter>()
+        .set_wide(width >= WIDE_FROM_PX);
     select_language(lang);
     let mut session = Session::new(store, config);
     checkout::install_preview(&window, lang);
@@ -128,6 +131,9 @@ pub fn shot(
 
 /// Below this width the staff window takes compact buttons (`AppAdapter.narrow` in app.slint).
 const NARROW_BELOW_PX: u32 = 1100;
+
+/// From this width the basket stays beside the selling pages (`AppAdapter.wide`).
+const WIDE_FROM_PX: u32 = 1024;
 
 /// Draws the window shown on `surface` into the PNG file `out`.
 fn render(
@@ -185,10 +191,12 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
     let today = chrono::Utc::now().date_naive();
     let config = session.config.scan_config();
     let here_code = session.config.store_code.clone();
-    let ring = |session: &mut Session, code: String| -> Result<(), ShotError> {
+    // Rung up in memory: a screenshot never writes to the operator's open basket.
+    let mut shown = crate::domain::basket::Basket::new();
+    let mut ring = |session: &mut Session, code: String| -> Result<(), ShotError> {
         add_scan(
             &session.store,
-            &mut session.basket,
+            &mut shown,
             &code,
             1,
             &config,
@@ -224,7 +232,23 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
                 });
             app.set_page(Page::Manager);
         }
-        ShotPage::Scan => app.set_page(Page::Scan),
+        ShotPage::Scan => {
+            // A sale in progress: three lines in the basket beside the page, the last scan's
+            // notice over it.
+            for index in [1, 2, 1, 7] {
+                ring(session, demo::product(index).gtin.as_str().to_owned())?;
+            }
+            basket::apply(window, basket::view_of(session, &shown));
+            let last = demo::product(7);
+            let notice = window.global::<super::ScanNotice>();
+            notice.set_name(last.name.into());
+            notice.set_price(super::format::money(last.price, session.lang));
+            notice.set_quantity(1);
+            notice.set_total(window.global::<super::BasketAdapter>().get_total());
+            notice.set_kind(super::NoticeKind::Added);
+            window.global::<super::BasketAdapter>().set_last_line(2);
+            app.set_page(Page::Scan);
+        }
         ShotPage::Pickup => {
             window
                 .global::<super::PickupAdapter>()
@@ -292,7 +316,8 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
         ShotPage::Product => {
             // A GS1 QR carrying an expiry date already past and a lot, as on a food label.
             let code = format!("]Q3(01){}(17)251130(10)L2417B", demo::product(7).gtin);
-            scan::apply(window, scan::look_up(session, &code));
+            let scan = crate::app::scan_route::parse(&code, &session.config.scan_config());
+            scan::apply(window, scan::look_up(session, scan));
         }
         ShotPage::Search => {
             let query = "pull laine";
@@ -307,7 +332,7 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
             // Two of the first product, and a weighed label (item 10000, 1.5 kg).
             ring(session, demo::product(1).gtin.as_str().to_owned())?;
             ring(session, "2110000015008".to_owned())?;
-            basket::apply(window, basket::view(session));
+            basket::apply(window, basket::view_of(session, &shown));
             if page == ShotPage::Basket {
                 app.set_page(Page::Basket);
             } else {

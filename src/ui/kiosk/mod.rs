@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use slint::{CloseRequestResponse, ComponentHandle, Image};
 
+use crate::app::scan_route::{self, ScanRoute, Screen};
 use crate::config::Config;
 use crate::store::Store;
 
@@ -99,15 +100,16 @@ impl KioskLink {
         }
         let visit_at = self.visit.next();
         let link = self.clone();
-        self.worker.run(
-            move |session| match route::route(&raw, &session.config.scan_config()) {
-                route::ScanRoute::LoyaltyCard => link.open_card(session, &raw, visit_at),
-                route::ScanRoute::Product => {
+        self.worker.run(move |session| {
+            let scan = scan_route::parse(&raw, &session.config.scan_config());
+            match scan_route::route(&scan, Screen::Kiosk) {
+                ScanRoute::OpenCustomer => link.open_card(session, &raw, visit_at),
+                _ => {
                     let found = product::look_up(session, &raw);
                     link.show_product(session, found, false, visit_at);
                 }
-            },
-        );
+            }
+        });
     }
 
     /// On the worker: the customer's card.
@@ -337,7 +339,7 @@ pub fn build_kiosk(config: &Config, store: Store) -> Result<KioskTerminal, UiErr
     )
     .map_err(UiError::Worker)?;
     let scans = link.clone();
-    let scanner = super::scanner::start(config, move |raw| scans.scan(raw), |_state| {});
+    let scanner = super::scanner::start(config, move |scan| scans.scan(scan.raw), |_state| {});
     let camera = super::camera::start(camera_feed(&link));
     Ok(KioskTerminal {
         window,

@@ -1,0 +1,205 @@
+//! The open basket at the till: a scan adds one unit, a line's quantity goes up or down (never
+//! below 1: removing is its own deliberate act), a removed line can be put back for a few
+//! seconds, and a basket can be parked for a customer who went to fetch something. The screen
+//! and `comptoir basket …` both go through here, on the one open basket the database keeps per
+//! terminal, so they cannot differ.
+//!
+//! Units taken out before payment are kept as cancelled lines and journaled with the ticket
+//! (see `domain::basket::CancelledLine`).
+
+use chrono::NaiveDate;
+
+use crate::app::checkout::{CheckoutError, line_for_card};
+use crate::app::product_card::{ProductCard, card_for_scan};
+use crate::domain::basket::{BasketError, BasketLine, CancelledLine};
+use crate::domain::scan::Scan;
+use crate::store::{OpenBasket, ParkedBasket, Store, StoreError};
+
+pub use crate::store::ResumeError;
+
+/// A line added by a scan: the product scanned, where its units are now, and the basket.
+#[derive(Clone, Debug)]
+pub struct Added {
+    pub card: ProductCard,
+    /// The index of the line that holds the scanned units.
+    pub line: usize,
+    pub basket: OpenBasket,
+}
+
+/// A line taken out of the basket, which [`undo_removal`] can put back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Removal {
+    /// Where the line was.
+    pub index: usize,
+    pub cancelled: CancelledLine,
+}
+
+/// Why the basket refused a change.
+#[derive(Debug, thiserror::Error)]
+pub enum BasketChangeError {
+    #[error(
+        "a quantity is at least 1: take the line out with « Retirer » (`comptoir basket remove LINE`)"
+    )]
+    BelowOne,
+    #[error("there is no line {line} in the basket (it has {len})")]
+    NoSuchLine { line: usize, len: usize },
+    #[error("this removal can no longer be undone (the basket changed meanwhile)")]
+    UndoGone,
+    #[error(transparent)]
+    Basket(#[from] BasketError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The open basket as it is now.
+pub fn open_basket(store: &Store) -> Result<OpenBasket, StoreError> {
+    store.open_basket()
+}
+
+/// Looks `scan` up and adds `quantity` of it to the open basket (to its line when the same
+/// article is already there). Nothing is written when the product cannot be sold this way.
+pub fn add_scan(
+    store: &mut Store,
+    scan: Scan,
+    quantity: i64,
+    here: &str,
+    today: NaiveDate,
+    now: i64,
+) -> Result<Added, CheckoutError> {
+    let card = card_for_scan(store, scan, here, today)?;
+    add_card(store, card, quantity, now)
+}
+
+/// Adds `quantity` of the product `card` shows to the open basket.
+pub fn add_card(
+    store: &mut Store,
+    card: ProductCard,
+    quantity: i64,
+    now: i64,
+) -> Result<Added, CheckoutError> {
+    let line = line_for_card(&card, quantity)?;
+    let (index, basket) = store.change_open_basket(now, |open| {
+        open.basket.add(line).map_err(CheckoutError::from)
+    })?;
+    Ok(Added {
+        card,
+        line: index,
+        basket,
+    })
+}
+
+/// Adds lines built elsewhere (the customer's online cart) to the open basket, in one change.
+pub fn add_lines(
+    store: &mut Store,
+    lines: Vec<BasketLine>,
+    now: i64,
+) -> Result<OpenBasket, BasketChangeError> {
+    let ((), basket) = store.change_open_basket(now, |open| {
+        for line in lines {
+            open.basket.add(line)?;
+        }
+        Ok::<_, BasketChangeError>(())
+    })?;
+    Ok(basket)
+}
+
+fn line_at(open: &OpenBasket, index: usize) -> Result<BasketLine, BasketChangeError> {
+    open.basket
+        .lines()
+        .get(index)
+        .cloned()
+        .ok_or(BasketChangeError::NoSuchLine {
+            line: index,
+            len: open.basket.lines().len(),
+        })
+}
+
+/// Sets line `index` to `quantity` (at least 1). Units taken off are recorded as cancelled by
+/// `operator`.
+pub fn set_quantity(
+    store: &mut Store,
+    index: usize,
+    quantity: i64,
+    operator: &str,
+    now: i64,
+) -> Result<OpenBasket, BasketChangeError> {
+    if quantity < 1 {
+        return Err(BasketChangeError::BelowOne);
+    }
+    let ((), basket) = store.change_open_basket(now, |open| {
+        let held = line_at(open, index)?;
+        open.basket.set_quantity(index, quantity)?;
+        if quantity < held.quantity {
+            open.cancelled.push(CancelledLine {
+                line: BasketLine {
+                    quantity: held.quantity - quantity,
+                    ..held
+                },
+                operator: operator.to_owned(),
+                at: now,
+            });
+        }
+        Ok::<_, BasketChangeError>(())
+    })?;
+    Ok(basket)
+}
+
+/// Takes line `index` out of the open basket; its units are recorded as cancelled by
+/// `operator`. The returned [`Removal`] undoes it.
+pub fn remove_line(
+    store: &mut Store,
+    index: usize,
+    operator: &str,
+    now: i64,
+) -> Result<(Removal, OpenBasket), BasketChangeError> {
+    store.change_open_basket(now, |open| {
+        let line = open.basket.remove(index)?;
+        let cancelled = CancelledLine {
+            line,
+            operator: operator.to_owned(),
+            at: now,
+        };
+        open.cancelled.push(cancelled.clone());
+        Ok(Removal { index, cancelled })
+    })
+}
+
+/// Puts a removed line back where it was; its cancellation is forgotten (it never happened).
+pub fn undo_removal(
+    store: &mut Store,
+    removal: &Removal,
+    now: i64,
+) -> Result<OpenBasket, BasketChangeError> {
+    let ((), basket) = store.change_open_basket(now, |open| {
+        let Some(at) = open.cancelled.iter().rposition(|c| *c == removal.cancelled) else {
+            return Err(BasketChangeError::UndoGone);
+        };
+        open.basket
+            .restore(removal.index, removal.cancelled.line.clone())?;
+        open.cancelled.remove(at);
+        Ok(())
+    })?;
+    Ok(basket)
+}
+
+/// Parks the open basket for `by`; `None` when it is empty.
+pub fn park(store: &mut Store, by: &str, now: i64) -> Result<Option<i64>, StoreError> {
+    let parked = store.park_open_basket(by, now)?;
+    if let Some(id) = parked {
+        tracing::info!(basket = id, "basket parked");
+    }
+    Ok(parked)
+}
+
+/// Resumes parked basket `id`; the open basket, when it has lines, is parked in its place (its
+/// id is returned).
+pub fn resume(store: &mut Store, id: i64, by: &str, now: i64) -> Result<Option<i64>, ResumeError> {
+    let set_aside = store.resume_basket(id, by, now)?;
+    tracing::info!(basket = id, set_aside, "basket resumed");
+    Ok(set_aside)
+}
+
+/// The parked baskets, oldest first.
+pub fn parked(store: &Store) -> Result<Vec<ParkedBasket>, StoreError> {
+    store.parked_baskets()
+}
