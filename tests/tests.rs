@@ -3,6 +3,7 @@
 
 mod util;
 
+mod basket;
 mod camera;
 mod central;
 mod cli;

@@ -11,9 +11,9 @@ use comptoir::domain::demo;
 use comptoir::store::Store;
 use comptoir::ui::{
     AppAdapter, AppWindow, BasketAdapter, CheckoutAdapter, CustomerAdapter, CustomerProblem,
-    DeviceState, Handed, ItemVerdict, LoginAdapter, LoginProblem, ManagerAdapter, Page,
+    DeviceState, Handed, ItemVerdict, LoginAdapter, LoginProblem, ManagerAdapter, NoticeKind, Page,
     PickupAdapter, PickupStatus, PrintProblem, PrintState, ProductAdapter, ScanPageAdapter,
-    ScanProblem, StatusAdapter, ViewSource,
+    ScanNotice, ScanProblem, StatusAdapter, ViewSource,
 };
 use i_slint_backend_testing::ElementHandle;
 use serialport::SerialPort;
@@ -147,7 +147,8 @@ fn a_sale_from_login_to_ticket() {
     });
     assert!(shows_text(window, "Produit inconnu du catalogue"));
 
-    // The serial scanner is connected and its scans open the product page too.
+    // The serial scanner is connected; its scan adds one unit to the basket, which stays in
+    // sight beside the page (issue 14: one scan, one line), with a notice of what was added.
     wait_for(window, "the scanner", |w| {
         w.global::<StatusAdapter>().get_scanner() == DeviceState::Connected
     });
@@ -157,16 +158,52 @@ fn a_sale_from_login_to_ticket() {
         format!("]E0{}\r\n", from_serial.gtin).as_bytes(),
     )
     .expect("scanner writes");
-    wait_for(window, "the serial scan's product", move |w| {
-        w.global::<AppAdapter>().get_page() == Page::Product
-            && w.global::<ProductAdapter>().get_name() == from_serial.name.as_str()
+    wait_for(window, "the serial scan's line", |w| {
+        w.global::<BasketAdapter>().get_lines().row_count() == 1
     });
+    assert_eq!(window.global::<AppAdapter>().get_page(), Page::Scan);
+    let line = window.global::<BasketAdapter>().get_lines().row_data(0).expect("line");
+    assert_eq!(line.label, from_serial.name.as_str());
+    assert_eq!(window.global::<ScanNotice>().get_kind(), NoticeKind::Added);
+    assert_eq!(window.global::<ScanNotice>().get_name(), from_serial.name.as_str());
+
+    // The customer changes their mind: the line is taken out deliberately (opened, then
+    // « Retirer »), put back with « Annuler le retrait », and taken out again.
+    tap(window, "Voir le panier");
+    wait_for(window, "the basket page", |w| {
+        w.global::<AppAdapter>().get_page() == Page::Basket
+    });
+    let remove_serial = |window: &AppWindow| {
+        tap(window, &from_serial.name);
+        tap(window, &format!("Retirer {}", from_serial.name));
+        wait_for(window, "the removal", |w| {
+            w.global::<BasketAdapter>().get_lines().row_count() == 0
+                && !w.global::<BasketAdapter>().get_removed_label().is_empty()
+        });
+    };
+    remove_serial(window);
+    tap(window, "Annuler le retrait");
+    wait_for(window, "the line put back", |w| {
+        w.global::<BasketAdapter>().get_lines().row_count() == 1
+    });
+    remove_serial(window);
     tap(window, "Scanner");
 
-    // A known product opens its card with the stock of the seven other locations.
+    // A known product typed by the wedge scanner goes into the basket; its card, with the
+    // stock of the seven other locations, is one tap away on its line.
     let product = demo::product(9);
     type_keys(window, product.gtin.as_str());
     press_enter(window);
+    wait_for(window, "the product's line", |w| {
+        w.global::<BasketAdapter>().get_lines().row_count() == 1
+    });
+    assert_eq!(window.global::<AppAdapter>().get_page(), Page::Scan);
+    assert_eq!(
+        window.global::<StatusAdapter>().get_wedge_active(),
+        true,
+        "a code typed into the scan field shows the keyboard scanner as working"
+    );
+    tap(window, &format!("Fiche de {}", product.name));
     wait_for(window, "the product page", |w| {
         w.global::<AppAdapter>().get_page() == Page::Product
     });
@@ -175,12 +212,7 @@ fn a_sale_from_login_to_ticket() {
     assert_eq!(card.get_others().row_count(), 7);
     assert_eq!(card.get_stock_here(), demo::stock(9, 0).0 as i32);
 
-    // Add it to the basket, pay in cash with change.
-    tap(window, "Ajouter au panier");
-    wait_for(window, "the basket", |w| {
-        w.global::<AppAdapter>().get_page() == Page::Basket
-    });
-    assert_eq!(window.global::<BasketAdapter>().get_lines().row_count(), 1);
+    // Pay in cash with change, straight from the basket beside the card.
     tap(window, "Encaisser");
     wait_for(window, "the checkout page", |w| {
         w.global::<AppAdapter>().get_page() == Page::Checkout
@@ -213,12 +245,23 @@ fn a_sale_from_login_to_ticket() {
         "Impression impossible : imprimante débranchée ou introuvable"
     ));
 
-    // The sale is in the database, whole.
+    // The sale is in the database, whole, and its journal entry keeps the line cancelled
+    // before payment (French cash-register law: cancellations stay visible).
     let check = Store::open(&db.path).expect("open");
     assert_eq!(
         check.sale_total("T01-000001").expect("query"),
         Some(product.price.get())
     );
+    let conn = rusqlite::Connection::open(&db.path).expect("open");
+    let detail: String = conn
+        .query_row(
+            "SELECT detail FROM journal_entry WHERE reference = 'T01-000001'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("the ticket's entry");
+    assert!(detail.contains("cancelled_lines"), "{detail}");
+    assert!(detail.contains(from_serial.gtin.as_str()), "{detail}");
 
     // The next customer starts with an empty basket on the scan page.
     tap(window, "Client suivant");
@@ -366,10 +409,12 @@ fn customer_at_the_counter(window: &AppWindow, db_path: &std::path::Path) {
         product_page.get_ordered_number().as_str()
     );
 
+    // « Ajouter au panier » adds it and leaves the card on show, the basket beside it.
     tap(window, "Ajouter au panier");
     wait_for(window, "the basket", |w| {
-        w.global::<AppAdapter>().get_page() == Page::Basket
+        w.global::<AppAdapter>().get_basket_count() == 1
     });
+    assert_eq!(window.global::<AppAdapter>().get_page(), Page::Product);
     tap(window, "Encaisser");
     let checkout = window.global::<CheckoutAdapter>();
     assert_eq!(checkout.get_customer_name(), customer.first_name);
