@@ -13,7 +13,7 @@ use crate::domain::payment::{
     PaymentError, Settlement, Tender, paid_by_other_means, settle_with_points,
 };
 use crate::domain::scan::{ScanConfig, parse_scan};
-use crate::store::{NewSale, RecordedSale, SaleCustomer, Store, StoreError};
+use crate::store::{EntryDraft, NewSale, RecordedSale, SaleCustomer, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckoutError {
@@ -125,6 +125,20 @@ pub fn checkout_with_loyalty(
     context: SaleContext<'_>,
     loyalty: Option<LoyaltyAtTill<'_>>,
 ) -> Result<CompletedSale, CheckoutError> {
+    checkout_with_overrides(store, basket, tender, context, loyalty, &[])
+}
+
+/// [`checkout_with_loyalty`] that also journals `overrides` (a manager's overrides of expired or
+/// recalled products, see `app::sale_guard::override_entry`) in the sale's transaction, just
+/// before its ticket: a sale is never recorded without them, nor they without it.
+pub fn checkout_with_overrides(
+    store: &mut Store,
+    basket: &mut Basket,
+    tender: Option<Tender>,
+    context: SaleContext<'_>,
+    loyalty: Option<LoyaltyAtTill<'_>>,
+    overrides: &[EntryDraft],
+) -> Result<CompletedSale, CheckoutError> {
     if basket.is_empty() {
         return Err(CheckoutError::EmptyBasket);
     }
@@ -155,6 +169,7 @@ pub fn checkout_with_loyalty(
             points_redeemed: redeemed,
             points_earned: earned,
         }),
+        journal_before: overrides,
     })?;
     tracing::info!(
         seq = recorded.seq,

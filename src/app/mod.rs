@@ -8,4 +8,5 @@ pub mod login;
 pub mod pickup;
 pub mod product_card;
 pub mod receipt;
+pub mod sale_guard;
 pub mod seed;

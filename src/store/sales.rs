@@ -34,6 +34,9 @@ pub struct NewSale<'a> {
     pub settlement: &'a Settlement,
     /// The customer who identified themselves, and their points on this ticket.
     pub customer: Option<SaleCustomer<'a>>,
+    /// Entries journaled with the sale, just before its ticket and referencing it (a manager's
+    /// override of an expired or recalled product): the sale and its overrides commit together.
+    pub journal_before: &'a [EntryDraft],
 }
 
 /// The customer of a sale and the loyalty points it moves.
@@ -221,6 +224,11 @@ impl Store {
             sale.created_at,
             &serde_json::json!({ "ticket": ticket, "terminal": sale.terminal_id }),
         )?;
+        for draft in sale.journal_before {
+            let mut draft = draft.clone();
+            draft.reference = Some(ticket.clone());
+            journal::append(&tx, draft)?;
+        }
         let (entry, journal_hash) = journal::append(
             &tx,
             EntryDraft {
