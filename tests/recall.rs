@@ -271,3 +271,106 @@ fn a_recall_made_at_the_central_blocks_the_product_or_its_lot_on_a_terminal_afte
     let list = central_json(dir.path(), &["recall", "list", "--json"]);
     assert!(list[0]["ended_at"].as_i64().is_some(), "{list}");
 }
+
+/// The two calls the checkout screen makes: `sale_block` on a scanned card, then
+/// `authorize_override` when a manager confirms (journaled at once, by the manager's login).
+#[test]
+fn the_screens_override_checks_the_manager_and_journals_at_once() {
+    use comptoir::app::product_card::product_card;
+    use comptoir::app::sale_guard::{OverrideError, authorize_override, sale_block};
+    use comptoir::domain::sale_guard::SaleBlock;
+    use comptoir::domain::scan::ScanConfig;
+
+    let db = seeded_db(50);
+    let product = &products_by_the_unit(1)[0];
+    let gtin = product.gtin.as_str();
+    let mut store = Store::open(&db.path).expect("open");
+    let today = chrono::NaiveDate::from_ymd_opt(2025, 6, 1).expect("date");
+    let card = |raw: &str, store: &Store| {
+        product_card(store, raw, &ScanConfig::default(), demo::HERE_CODE, today).expect("card")
+    };
+    let fresh = card(&format!("(01){gtin}(17)250601(10)L1"), &store);
+    assert_eq!(sale_block(&store, &fresh).expect("block"), None);
+    let expired = card(&format!("(01){gtin}(17)250531(10)L1"), &store);
+    let block = sale_block(&store, &expired)
+        .expect("block")
+        .expect("expired the day before");
+    let expiry = chrono::NaiveDate::from_ymd_opt(2025, 5, 31).expect("date");
+    assert_eq!(block, SaleBlock::Expired { expiry });
+
+    let now = 1_748_736_000;
+    let seller = &demo::STAFF[0];
+    let refused = authorize_override(
+        &mut store,
+        seller.login,
+        seller.pin,
+        "vérifié",
+        &block,
+        &product.gtin,
+        "T01",
+        now,
+    );
+    assert!(
+        matches!(refused, Err(OverrideError::NotAManager { .. })),
+        "{refused:?}"
+    );
+    let manager = demo::STAFF
+        .iter()
+        .find(|s| s.role == StaffRole::Manager)
+        .expect("a demo manager");
+    let blank = authorize_override(
+        &mut store,
+        manager.login,
+        "0000",
+        " ",
+        &block,
+        &product.gtin,
+        "T01",
+        now,
+    );
+    assert!(
+        matches!(blank, Err(OverrideError::BlankReason)),
+        "{blank:?}"
+    );
+    let wrong = authorize_override(
+        &mut store,
+        manager.login,
+        "0000",
+        "vérifié",
+        &block,
+        &product.gtin,
+        "T01",
+        now,
+    );
+    assert!(matches!(wrong, Err(OverrideError::Login(_))), "{wrong:?}");
+    assert!(technical_entries(&db.path).is_empty());
+
+    authorize_override(
+        &mut store,
+        manager.login,
+        manager.pin,
+        "  vérifié sur l'emballage ",
+        &block,
+        &product.gtin,
+        "T01",
+        now,
+    )
+    .expect("a manager overrides");
+    assert_eq!(
+        technical_entries(&db.path),
+        vec![(
+            Some(manager.login.to_owned()),
+            None,
+            Some(format!(
+                "override expired {gtin} (expiry 2025-05-31): vérifié sur l'emballage"
+            )),
+        )]
+    );
+    drop(store);
+    assert_success(
+        &comptoir(&db.path)
+            .args(["journal", "verify"])
+            .output()
+            .expect("verify"),
+    );
+}

@@ -15,6 +15,7 @@ use crate::app::checkout::{
     CheckoutError, CompletedSale, LoyaltyAtTill, SaleContext, add_scan, checkout_with_overrides,
 };
 use crate::app::customer::{CustomerAppError, identify, points_balance};
+use crate::app::login::LoginError;
 use crate::app::sale_guard::{
     OverrideError, check_manager, checked_reason, override_entry, sale_block,
 };
@@ -213,7 +214,9 @@ pub fn run(
             .and_then(|_| check_manager(&store, &authority.staff, &authority.pin, now.timestamp()))
         {
             Ok(manager) => manager,
-            Err(OverrideError::Store(e)) => return Err(e.into()),
+            Err(OverrideError::Store(e) | OverrideError::Login(LoginError::Store(e))) => {
+                return Err(e.into());
+            }
             Err(error) => {
                 eprintln!("override refused: {error}; nothing was sold");
                 return Ok(ExitCode::from(EXIT_NOT_FOUND));
