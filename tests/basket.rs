@@ -25,14 +25,22 @@ fn shown(db: &std::path::Path) -> Value {
 fn scans_add_to_one_line_and_a_removed_line_leaves_the_total() {
     let db = seeded_db(200);
     let (a, b) = (demo::product(1), demo::product(2));
-    for (code, line) in [(a.gtin.as_str(), 1), (b.gtin.as_str(), 2), (a.gtin.as_str(), 1)] {
+    for (code, line) in [
+        (a.gtin.as_str(), 1),
+        (b.gtin.as_str(), 2),
+        (a.gtin.as_str(), 1),
+    ] {
         let output = basket(&db.path, &["add", code, "--json"]);
         assert_success(&output);
         assert_eq!(json_of(&output)["added_to_line"], line, "{code}");
     }
     let open = shown(&db.path);
     let lines = open["lines"].as_array().expect("lines");
-    assert_eq!(lines.len(), 2, "the same product scanned again adds to its line");
+    assert_eq!(
+        lines.len(),
+        2,
+        "the same product scanned again adds to its line"
+    );
     assert_eq!(lines[0]["quantity"], 2);
     assert_eq!(lines[0]["gtin"], a.gtin.as_str());
     assert_eq!(open["item_count"], 3);
@@ -60,7 +68,11 @@ fn refusals_exit_1_and_change_nothing() {
     assert!(stderr_of(&unknown).contains("the basket is unchanged"));
     let no_line = basket(&db.path, &["remove", "5"]);
     assert_eq!(no_line.status.code(), Some(1));
-    assert!(stderr_of(&no_line).contains("no line"), "{}", stderr_of(&no_line));
+    assert!(
+        stderr_of(&no_line).contains("no line"),
+        "{}",
+        stderr_of(&no_line)
+    );
     let no_parked = basket(&db.path, &["resume", "999"]);
     assert_eq!(no_parked.status.code(), Some(1));
     assert!(stderr_of(&no_parked).contains("no parked basket 999"));
@@ -77,7 +89,7 @@ fn refusals_exit_1_and_change_nothing() {
 #[test]
 fn a_parked_basket_waits_with_who_and_when_and_comes_back_whole() {
     let db = seeded_db(200);
-    let (a, b, c) = (demo::product(1), demo::product(2), demo::product(3));
+    let (a, b, c) = (demo::product(1), demo::product(2), demo::product(4));
     assert_success(&basket(&db.path, &["add", &format!("{}*2", a.gtin)]));
     assert_success(&basket(&db.path, &["add", b.gtin.as_str()]));
     let first = shown(&db.path);
@@ -85,7 +97,11 @@ fn a_parked_basket_waits_with_who_and_when_and_comes_back_whole() {
     let parked = basket(&db.path, &["park", "--json"]);
     assert_success(&parked);
     let id = json_of(&parked)["parked_id"].as_i64().expect("parked_id");
-    assert_eq!(shown(&db.path)["item_count"], 0, "the next customer starts empty");
+    assert_eq!(
+        shown(&db.path)["item_count"],
+        0,
+        "the next customer starts empty"
+    );
 
     // The next customer's basket, then the first customer is back.
     assert_success(&basket(&db.path, &["add", c.gtin.as_str()]));
@@ -97,7 +113,11 @@ fn a_parked_basket_waits_with_who_and_when_and_comes_back_whole() {
     assert_eq!(list[0]["parked_by"], "cli");
     assert_eq!(list[0]["item_count"], 3);
     assert_eq!(list[0]["total_cents"], first["total_cents"]);
-    assert!(list[0]["parked_at"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert!(
+        list[0]["parked_at"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
 
     let resumed = basket(&db.path, &["resume", &id.to_string()]);
     assert_success(&resumed);

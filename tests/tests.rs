@@ -18,6 +18,7 @@ mod personal_data;
 mod pickup;
 mod printer;
 mod proxy;
+mod recall;
 mod sell;
 mod store;
 mod sync;

@@ -12,8 +12,8 @@ use comptoir::store::Store;
 use comptoir::ui::{
     AppAdapter, AppWindow, BasketAdapter, CheckoutAdapter, CustomerAdapter, CustomerProblem,
     DeviceState, Handed, ItemVerdict, LoginAdapter, LoginProblem, ManagerAdapter, NoticeKind, Page,
-    PickupAdapter, PickupStatus, PrintProblem, PrintState, ProductAdapter, ScanPageAdapter,
-    ScanNotice, ScanProblem, StatusAdapter, ViewSource,
+    PickupAdapter, PickupStatus, PrintProblem, PrintState, ProductAdapter, ScanNotice,
+    ScanPageAdapter, ScanProblem, StatusAdapter, ViewSource,
 };
 use i_slint_backend_testing::ElementHandle;
 use serialport::SerialPort;
@@ -162,10 +162,17 @@ fn a_sale_from_login_to_ticket() {
         w.global::<BasketAdapter>().get_lines().row_count() == 1
     });
     assert_eq!(window.global::<AppAdapter>().get_page(), Page::Scan);
-    let line = window.global::<BasketAdapter>().get_lines().row_data(0).expect("line");
+    let line = window
+        .global::<BasketAdapter>()
+        .get_lines()
+        .row_data(0)
+        .expect("line");
     assert_eq!(line.label, from_serial.name.as_str());
     assert_eq!(window.global::<ScanNotice>().get_kind(), NoticeKind::Added);
-    assert_eq!(window.global::<ScanNotice>().get_name(), from_serial.name.as_str());
+    assert_eq!(
+        window.global::<ScanNotice>().get_name(),
+        from_serial.name.as_str()
+    );
 
     // The customer changes their mind: the line is taken out deliberately (opened, then
     // « Retirer »), put back with « Annuler le retrait », and taken out again.
@@ -381,6 +388,10 @@ fn customer_at_the_counter(window: &AppWindow, db_path: &std::path::Path) {
     let product = demo::product(20);
     type_keys(window, product.gtin.as_str());
     press_enter(window);
+    wait_for(window, "the scanned line", |w| {
+        w.global::<AppAdapter>().get_basket_count() == 1
+    });
+    tap(window, &format!("Fiche de {}", product.name));
     wait_for(window, "the product page", |w| {
         w.global::<AppAdapter>().get_page() == Page::Product
     });
@@ -409,10 +420,10 @@ fn customer_at_the_counter(window: &AppWindow, db_path: &std::path::Path) {
         product_page.get_ordered_number().as_str()
     );
 
-    // « Ajouter au panier » adds it and leaves the card on show, the basket beside it.
+    // « Ajouter au panier » adds one more and leaves the card on show, the basket beside it.
     tap(window, "Ajouter au panier");
     wait_for(window, "the basket", |w| {
-        w.global::<AppAdapter>().get_basket_count() == 1
+        w.global::<AppAdapter>().get_basket_count() == 2
     });
     assert_eq!(window.global::<AppAdapter>().get_page(), Page::Product);
     tap(window, "Encaisser");
@@ -450,7 +461,7 @@ fn customer_at_the_counter(window: &AppWindow, db_path: &std::path::Path) {
     );
 
     // The balance is what the customer had, less what they used, plus what the rest earned.
-    let paid_by_card = product.price.get() - redeemable * 5;
+    let paid_by_card = product.price.get() * 2 - redeemable * 5;
     let expected = customer.loyalty_points - redeemable + paid_by_card / 100;
     assert_eq!(
         comptoir::app::customer::points_balance(&store, &customer.public_id).expect("balance"),

@@ -13,7 +13,7 @@ use crate::domain::payment::{
     PaymentError, Settlement, Tender, paid_by_other_means, settle_with_points,
 };
 use crate::domain::scan::{ScanConfig, parse_scan};
-use crate::store::{NewSale, RecordedSale, SaleCustomer, Store, StoreError};
+use crate::store::{EntryDraft, NewSale, RecordedSale, SaleCustomer, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckoutError {
@@ -125,7 +125,30 @@ pub fn checkout_with_loyalty(
     context: SaleContext<'_>,
     loyalty: Option<LoyaltyAtTill<'_>>,
 ) -> Result<CompletedSale, CheckoutError> {
-    let sale = record(store, basket, &[], None, tender, context, loyalty)?;
+    checkout_with_overrides(store, basket, tender, context, loyalty, &[])
+}
+
+/// [`checkout_with_loyalty`] that also journals `overrides` (a manager's overrides of expired or
+/// recalled products, see `app::sale_guard::override_entry`) in the sale's transaction, just
+/// before its ticket: a sale is never recorded without them, nor they without it.
+pub fn checkout_with_overrides(
+    store: &mut Store,
+    basket: &mut Basket,
+    tender: Option<Tender>,
+    context: SaleContext<'_>,
+    loyalty: Option<LoyaltyAtTill<'_>>,
+    overrides: &[EntryDraft],
+) -> Result<CompletedSale, CheckoutError> {
+    let sale = record(
+        store,
+        basket,
+        &[],
+        None,
+        tender,
+        context,
+        loyalty,
+        overrides,
+    )?;
     basket.clear();
     Ok(sale)
 }
@@ -133,7 +156,8 @@ pub fn checkout_with_loyalty(
 /// Pays the terminal's open basket (the one the screen and `comptoir basket` fill), as
 /// [`checkout_with_loyalty`] does; the lines cancelled on the way go into the ticket's journal
 /// entry, and the basket is closed in the sale's own transaction. On error nothing is written
-/// and the basket stays open as it was.
+/// and the basket stays open as it was. (The screen journals a manager's override when it is
+/// given, so nothing more is journaled here.)
 pub fn checkout_open_basket(
     store: &mut Store,
     tender: Option<Tender>,
@@ -149,9 +173,11 @@ pub fn checkout_open_basket(
         tender,
         context,
         loyalty,
+        &[],
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn record(
     store: &mut Store,
     basket: &Basket,
@@ -160,6 +186,7 @@ fn record(
     tender: Option<Tender>,
     context: SaleContext<'_>,
     loyalty: Option<LoyaltyAtTill<'_>>,
+    overrides: &[EntryDraft],
 ) -> Result<CompletedSale, CheckoutError> {
     if basket.is_empty() {
         return Err(CheckoutError::EmptyBasket);
@@ -193,6 +220,7 @@ fn record(
         }),
         cancelled,
         open_basket,
+        journal_before: overrides,
     })?;
     tracing::info!(
         seq = recorded.seq,

@@ -9,5 +9,6 @@ pub mod login;
 pub mod pickup;
 pub mod product_card;
 pub mod receipt;
+pub mod sale_guard;
 pub mod scan_route;
 pub mod seed;

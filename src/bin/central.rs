@@ -101,6 +101,61 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Product recalls: a product, or one lot of it, that terminals refuse to sell (unless a
+    /// manager overrides it) after their next sync.
+    Recall {
+        #[command(subcommand)]
+        action: RecallCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecallCommand {
+    /// Recall a product (every lot, or only --lot); the recall's id is the last line.
+    Add {
+        /// The product's GTIN (8, 12, 13 or 14 digits, check digit verified).
+        #[arg(value_name = "GTIN", value_parser = parse_gtin)]
+        gtin: comptoir::domain::gtin::Gtin,
+        /// Only this lot (GS1 AI 10, as printed on the pack and encoded in its 2D code).
+        #[arg(long, value_name = "LOT", value_parser = parse_lot)]
+        lot: Option<String>,
+        /// Why (shown on the terminals and kept).
+        #[arg(long, value_name = "TEXT", value_parser = parse_reason)]
+        reason: String,
+        /// Print the recall as JSON instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every recall, in force or ended (JSON: `id`, `gtin`, `lot`, `reason`, `created_at`,
+    /// `ended_at`, Unix seconds UTC).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// End a recall: terminals sell the product again after their next sync.
+    End {
+        #[arg(value_name = "ID")]
+        id: i64,
+    },
+}
+
+/// A GTIN with its check digit verified (a usage error, exit 2, otherwise).
+fn parse_gtin(text: &str) -> Result<comptoir::domain::gtin::Gtin, String> {
+    comptoir::domain::gtin::Gtin::parse(text).map_err(|e| e.to_string())
+}
+
+fn parse_lot(text: &str) -> Result<String, String> {
+    central::check_lot(text)
+        .map(|()| text.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+fn parse_reason(text: &str) -> Result<String, String> {
+    let reason = text.trim();
+    if reason.is_empty() {
+        return Err("say why the product is recalled".to_owned());
+    }
+    Ok(reason.to_owned())
 }
 
 #[derive(Subcommand)]
@@ -332,6 +387,65 @@ fn run(args: Args) -> anyhow::Result<()> {
                     );
                 }
             }
+        }
+        Command::Recall {
+            action:
+                RecallCommand::Add {
+                    gtin,
+                    lot,
+                    reason,
+                    json,
+                },
+        } => {
+            let recall = central::add_recall(&data, &gtin, lot.as_deref(), &reason)?;
+            if json {
+                println!("{}", serde_json::to_string(&recall)?);
+            } else {
+                let lot = recall
+                    .lot
+                    .as_deref()
+                    .map_or_else(|| "every lot".to_owned(), |lot| format!("lot {lot}"));
+                println!(
+                    "Recall of {} ({lot}) recorded; terminals refuse to sell it after their next \
+                     sync. Its id:",
+                    recall.gtin
+                );
+                println!("{}", recall.id);
+            }
+        }
+        Command::Recall {
+            action: RecallCommand::List { json },
+        } => {
+            let recalls = central::recalls(&data)?;
+            if json {
+                println!("{}", serde_json::to_string(&recalls)?);
+            } else {
+                let in_force = recalls.iter().filter(|r| r.ended_at.is_none()).count();
+                println!("{} recall(s), {in_force} in force", recalls.len());
+                for r in &recalls {
+                    let ended = r
+                        .ended_at
+                        .map(|at| format!("  ended {}", day(at)))
+                        .unwrap_or_default();
+                    println!(
+                        "{:>4}  {}  {}  {:<20}  {}{ended}",
+                        r.id,
+                        day(r.created_at),
+                        r.gtin,
+                        r.lot.as_deref().unwrap_or("every lot"),
+                        r.reason
+                    );
+                }
+            }
+        }
+        Command::Recall {
+            action: RecallCommand::End { id },
+        } => {
+            let recall = central::end_recall(&data, id)?;
+            println!(
+                "Recall {} of {} ended; terminals sell it again after their next sync",
+                recall.id, recall.gtin
+            );
         }
     }
     Ok(())

@@ -17,6 +17,7 @@ pub mod ingest;
 pub mod keys;
 pub mod pickup;
 pub mod privacy;
+pub mod recall;
 pub mod seed;
 pub mod store;
 
@@ -72,6 +73,14 @@ pub enum CentralError {
     EmptyNote,
     #[error("customer {id} was already erased on {at}")]
     AlreadyErased { id: String, at: String },
+    #[error("say why the product is recalled in --reason: the terminals show it")]
+    EmptyRecallReason,
+    #[error("{lot:?} is not a GS1 lot (AI 10): {why}")]
+    BadLot { lot: String, why: String },
+    #[error("the central has no recall {id}")]
+    UnknownRecall { id: i64 },
+    #[error("recall {id} was already ended on {at}")]
+    RecallEnded { id: i64, at: String },
 }
 
 /// How long a pickup code stays valid: the time a store keeps an order before sending it back.
@@ -381,4 +390,56 @@ pub fn access_log(data_dir: &Path, customer_id: &str) -> Result<store::AccessLog
         .ok_or_else(|| CentralError::UnknownCustomer {
             id: customer_id.to_owned(),
         })
+}
+
+/// Recalls the product `gtin` (only its lot `lot`, when given) for `reason`: every terminal
+/// refuses to sell it after its next sync, unless a manager overrides it.
+pub fn add_recall(
+    data_dir: &Path,
+    gtin: &crate::domain::gtin::Gtin,
+    lot: Option<&str>,
+    reason: &str,
+) -> Result<recall::RecallRecord, CentralError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(CentralError::EmptyRecallReason);
+    }
+    if let Some(lot) = lot {
+        check_lot(lot)?;
+    }
+    let now = chrono::Utc::now().timestamp();
+    let recall = Store::open(data_dir, false)?.add_recall(gtin, lot, reason, now)?;
+    tracing::info!(recall = recall.id, "product recalled");
+    Ok(recall)
+}
+
+/// A lot as GS1 AI 10 allows it (1 to 20 characters of GS1's set), so a terminal can match it
+/// against what a scanner reads.
+pub fn check_lot(lot: &str) -> Result<(), CentralError> {
+    crate::domain::gs1::validate_value("10", lot).map_err(|e| CentralError::BadLot {
+        lot: lot.to_owned(),
+        why: e.to_string(),
+    })
+}
+
+/// Every recall, in force or ended, in the order they were made.
+pub fn recalls(data_dir: &Path) -> Result<Vec<recall::RecallRecord>, CentralError> {
+    Ok(Store::open(data_dir, false)?.recalls()?)
+}
+
+/// Ends the recall `id`: terminals sell the product again after their next sync.
+pub fn end_recall(data_dir: &Path, id: i64) -> Result<recall::RecallRecord, CentralError> {
+    let now = chrono::Utc::now().timestamp();
+    match Store::open(data_dir, false)?.end_recall(id, now)? {
+        recall::EndOutcome::Ended(recall) => {
+            tracing::info!(recall = recall.id, "recall ended");
+            Ok(recall)
+        }
+        recall::EndOutcome::AlreadyEnded { at } => Err(CentralError::RecallEnded {
+            id,
+            at: chrono::DateTime::from_timestamp(at, 0)
+                .map_or_else(|| at.to_string(), |t| t.format("%Y-%m-%d").to_string()),
+        }),
+        recall::EndOutcome::Unknown => Err(CentralError::UnknownRecall { id }),
+    }
 }

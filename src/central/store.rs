@@ -45,6 +45,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0003_pickup.sql")),
         M::up(include_str!("migrations/0004_settlement.sql")),
         M::up(include_str!("migrations/0005_erasure.sql")),
+        M::up(include_str!("migrations/0006_recalls.sql")),
     ])
 });
 

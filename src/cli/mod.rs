@@ -162,6 +162,16 @@ pub enum Command {
             default_value_t = 0
         )]
         redeem: i64,
+        /// Sell an expired or recalled product anyway, for this reason (journaled); needs a
+        /// manager's --staff and --pin.
+        #[arg(long, value_name = "TEXT", requires_all = ["staff", "pin"])]
+        override_reason: Option<String>,
+        /// The manager who authorises --override-reason (their login).
+        #[arg(long, value_name = "LOGIN", requires = "override_reason")]
+        staff: Option<String>,
+        /// That manager's PIN.
+        #[arg(long, value_name = "PIN", requires = "override_reason")]
+        pin: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -482,6 +492,9 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
             card,
             customer,
             redeem,
+            override_reason,
+            staff,
+            pin,
             json,
         } => sell::run(
             context,
@@ -492,6 +505,14 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
                 card: card.clone(),
                 customer: customer.clone(),
                 redeem: *redeem,
+            },
+            match (override_reason, staff, pin) {
+                (Some(reason), Some(staff), Some(pin)) => Some(sell::Override {
+                    reason: reason.clone(),
+                    staff: staff.clone(),
+                    pin: pin.clone(),
+                }),
+                _ => None,
             },
             *json,
         ),

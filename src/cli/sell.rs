@@ -1,6 +1,8 @@
 //! `comptoir sell CODE[*QTY]… --pay card|cash|split [--json]`: sells products exactly as the
 //! checkout page does (same use cases), and prints the ticket. Any unknown code stops the sale
-//! before anything is written.
+//! before anything is written, and so does an expired product or a recalled one (issue 14)
+//! unless a manager overrides it (`--override-reason TEXT --staff LOGIN --pin PIN`): each
+//! override is journaled in the sale's own transaction.
 
 use std::process::ExitCode;
 
@@ -10,9 +12,13 @@ use serde::Serialize;
 use super::output::{money, print_json, rfc3339, vat_percent};
 use super::{CommandContext, EXIT_NOT_FOUND};
 use crate::app::checkout::{
-    CheckoutError, CompletedSale, LoyaltyAtTill, SaleContext, add_scan, checkout_with_loyalty,
+    CheckoutError, CompletedSale, LoyaltyAtTill, SaleContext, add_scan, checkout_with_overrides,
 };
 use crate::app::customer::{CustomerAppError, identify, points_balance};
+use crate::app::login::LoginError;
+use crate::app::sale_guard::{
+    OverrideError, check_manager, checked_reason, override_entry, sale_block,
+};
 use crate::domain::basket::Basket;
 use crate::domain::money::{Cents, parse_euros};
 use crate::domain::payment::Tender;
@@ -38,6 +44,16 @@ pub struct Payment {
     pub customer: Option<String>,
     /// Points the customer redeems first.
     pub redeem: i64,
+}
+
+/// A manager's override of what blocks a sale (an expired or recalled product).
+#[derive(Clone, Debug)]
+pub struct Override {
+    /// Why it is sold anyway; journaled with the sale.
+    pub reason: String,
+    /// The manager's login and PIN.
+    pub staff: String,
+    pub pin: String,
 }
 
 /// Splits `CODE*QTY` into the code and its quantity. Only a run of digits after the last `*`
@@ -149,6 +165,7 @@ pub fn run(
     context: &CommandContext,
     codes: &[String],
     payment: &Payment,
+    manager_override: Option<Override>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut store = context.open_store()?;
@@ -156,9 +173,10 @@ pub fn run(
     let now = chrono::Utc::now();
     let training = store.training_mode()?;
     let mut basket = Basket::new();
+    let mut blocked = Vec::new();
     for arg in codes {
         let (code, quantity) = code_and_quantity(arg);
-        if let Err(error) = add_scan(
+        match add_scan(
             &store,
             &mut basket,
             code,
@@ -167,11 +185,52 @@ pub fn run(
             &config.store_code,
             now.date_naive(),
         ) {
-            if let CheckoutError::Store(e) = error {
+            Ok(card) => {
+                if let Some(block) = sale_block(&store, &card)? {
+                    blocked.push((arg, card.product, block));
+                }
+            }
+            Err(CheckoutError::Store(e)) => return Err(e.into()),
+            Err(error) => {
+                eprintln!("{arg}: {error}; nothing was sold");
+                return Ok(ExitCode::from(EXIT_NOT_FOUND));
+            }
+        }
+    }
+    let mut overrides = Vec::with_capacity(blocked.len());
+    if !blocked.is_empty() {
+        let Some(authority) = &manager_override else {
+            for (arg, product, block) in &blocked {
+                eprintln!("{arg}: {} ({}) is {block}", product.name, product.gtin);
+            }
+            eprintln!(
+                "a manager may sell it anyway with --override-reason TEXT --staff LOGIN --pin \
+                 PIN; nothing was sold"
+            );
+            return Ok(ExitCode::from(EXIT_NOT_FOUND));
+        };
+        // The reason before the PIN: a blank one must not cost the manager an attempt.
+        let manager = match checked_reason(&authority.reason)
+            .and_then(|_| check_manager(&store, &authority.staff, &authority.pin, now.timestamp()))
+        {
+            Ok(manager) => manager,
+            Err(OverrideError::Store(e) | OverrideError::Login(LoginError::Store(e))) => {
                 return Err(e.into());
             }
-            eprintln!("{arg}: {error}; nothing was sold");
-            return Ok(ExitCode::from(EXIT_NOT_FOUND));
+            Err(error) => {
+                eprintln!("override refused: {error}; nothing was sold");
+                return Ok(ExitCode::from(EXIT_NOT_FOUND));
+            }
+        };
+        for (_, product, block) in &blocked {
+            overrides.push(override_entry(
+                &manager,
+                &authority.reason,
+                block,
+                &product.gtin,
+                &config.terminal_id,
+                now.timestamp(),
+            )?);
         }
     }
     let customer = match &payment.customer {
@@ -214,7 +273,7 @@ pub fn run(
         }),
         None => None,
     };
-    let sale = match checkout_with_loyalty(
+    let sale = match checkout_with_overrides(
         &mut store,
         &mut basket,
         tender,
@@ -227,6 +286,7 @@ pub fn run(
             now: now.timestamp(),
         },
         loyalty,
+        &overrides,
     ) {
         Ok(sale) => sale,
         Err(CheckoutError::Store(e)) => return Err(e.into()),

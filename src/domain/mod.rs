@@ -17,6 +17,7 @@ pub mod note_check;
 pub mod payment;
 pub mod pickup;
 pub mod receipt;
+pub mod sale_guard;
 pub mod scan;
 pub mod signed_code;
 pub mod staff;

@@ -19,6 +19,7 @@ mod journal;
 mod outbox;
 mod pickup;
 mod pull;
+mod recall;
 mod sales;
 mod search;
 mod staff;
@@ -60,6 +61,7 @@ pub fn schema_migrations() -> Vec<M<'static>> {
         M::up(include_str!("migrations/0006_pickup.sql")),
         M::up(include_str!("migrations/0007_erasure.sql")),
         M::up(include_str!("migrations/0008_baskets.sql")),
+        M::up(include_str!("migrations/0009_recalls.sql")),
     ]
 }
 
@@ -334,11 +336,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("sub/comptoir.db");
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.schema_version().expect("version"), 7);
+        assert_eq!(store.schema_version().expect("version"), 9);
         assert_eq!(store.pending_migrations().expect("pending"), 0);
         drop(store);
         let store = Store::open(&path).expect("reopen");
-        assert_eq!(store.schema_version().expect("version"), 7);
+        assert_eq!(store.schema_version().expect("version"), 9);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Applying a page of the central's changes: catalogue, stock everywhere, staff, customers and this
-//! store's pickup orders, together with the page's cursor, in one transaction — a crash leaves
+//! Applying a page of the central's changes: catalogue, stock everywhere, staff, customers, this
+//! store's pickup orders and product recalls, together with the page's cursor, in one transaction — a crash leaves
 //! either the whole page and its cursor, or neither (the page is then pulled again).
 
 use std::collections::HashMap;
@@ -84,6 +84,7 @@ impl Store {
                 Change::PickupOrder(o) => super::pickup::apply_order(&tx, o)?,
                 Change::CustomerMerged(m) => super::customers::apply_merge(&tx, m)?,
                 Change::CustomerErased(e) => super::customers::apply_erasure(&tx, &e.id)?,
+                Change::Recall(r) => super::recall::apply_recall(&tx, r)?,
                 // A newer central's change this terminal does not know: skipped.
                 Change::Unknown => {}
             }
@@ -100,7 +101,7 @@ impl Store {
     }
 }
 
-fn gtin_key(text: &str) -> Result<i64> {
+pub(super) fn gtin_key(text: &str) -> Result<i64> {
     let gtin = Gtin::parse(text).map_err(|e| StoreError::Corrupt(format!("pulled GTIN: {e}")))?;
     super::catalog::gtin_key(&gtin)
 }

@@ -39,6 +39,9 @@ pub struct NewSale<'a> {
     /// The open basket this sale pays: dropped in the sale's own transaction, so that a power
     /// cut cannot leave a paid basket open to be paid again.
     pub open_basket: Option<i64>,
+    /// Entries journaled with the sale, just before its ticket and referencing it (a manager's
+    /// override of an expired or recalled product): the sale and its overrides commit together.
+    pub journal_before: &'a [EntryDraft],
 }
 
 /// The customer of a sale and the loyalty points it moves.
@@ -267,6 +270,11 @@ impl Store {
             sale.created_at,
             &serde_json::json!({ "ticket": ticket, "terminal": sale.terminal_id }),
         )?;
+        for draft in sale.journal_before {
+            let mut draft = draft.clone();
+            draft.reference = Some(ticket.clone());
+            journal::append(&tx, draft)?;
+        }
         let (entry, journal_hash) = journal::append(
             &tx,
             EntryDraft {

@@ -348,6 +348,10 @@ pub enum Change {
     /// A customer erased at their request (GDPR): the terminal forgets everything about them
     /// and refuses their code from then on.
     CustomerErased(CustomerErasedChange),
+    /// A product, or one lot of it, recalled by the chain (or a recall ended): sent again whole
+    /// whenever it changes, and applied by its id. A terminal older than recalls skips it as
+    /// [`Change::Unknown`].
+    Recall(RecallChange),
     /// A change from a newer central: skipped, never fatal.
     #[serde(other)]
     Unknown,
@@ -356,6 +360,25 @@ pub enum Change {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerErasedChange {
     pub id: String,
+}
+
+/// A recall, as `comptoir-central recall add` made it. While `ended_at` is `None` the terminal
+/// refuses to sell the product (or the lot) unless a manager overrides it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecallChange {
+    /// The central's id for it (what `recall list` prints and `recall end` takes).
+    pub id: i64,
+    /// 14 digits.
+    pub gtin: String,
+    /// The recalled lot (GS1 AI 10); `None` recalls every lot.
+    #[serde(default)]
+    pub lot: Option<String>,
+    pub reason: String,
+    /// Unix seconds, UTC.
+    pub created_at: i64,
+    /// When the recall was lifted (Unix seconds, UTC).
+    #[serde(default)]
+    pub ended_at: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -553,6 +576,18 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&change).expect("json"),
             r#"{"type":"product","gtin":"03760000000017","name":"Pull col V","brand":"Atelier Verdier","category":"Vêtements","price_cents":8990,"vat_bp":2000,"price_unit":"each","in_store_item_code":null,"stock":[{"location":"PAR-01","qty":3,"as_of":1764000000}]}"#
+        );
+        let recall = Change::Recall(RecallChange {
+            id: 7,
+            gtin: "03760000000017".into(),
+            lot: Some("L123".into()),
+            reason: "Listeria".into(),
+            created_at: 1_764_000_000,
+            ended_at: None,
+        });
+        assert_eq!(
+            serde_json::to_string(&recall).expect("json"),
+            r#"{"type":"recall","id":7,"gtin":"03760000000017","lot":"L123","reason":"Listeria","created_at":1764000000,"ended_at":null}"#
         );
         let event: OutboxEvent = serde_json::from_str(
             r#"{"id":"7c1c…","seq":3,"kind":"gift_card","created_at":1,"payload":{}}"#,
