@@ -11,9 +11,9 @@ use comptoir::domain::demo;
 use comptoir::store::Store;
 use comptoir::ui::{
     AppAdapter, AppWindow, BasketAdapter, CheckoutAdapter, CustomerAdapter, CustomerProblem,
-    DeviceState, Handed, ItemVerdict, LoginAdapter, LoginProblem, ManagerAdapter, NoticeKind, Page,
-    PickupAdapter, PickupStatus, PrintProblem, PrintState, ProductAdapter, ScanNotice,
-    ScanPageAdapter, ScanProblem, StatusAdapter, ViewSource,
+    DeviceState, Handed, ItemVerdict, LoginAdapter, LoginProblem, ManagerAdapter, NoticeKind,
+    OverrideAdapter, OverrideProblem, Page, PickupAdapter, PickupStatus, PrintProblem, PrintState,
+    ProductAdapter, ScanNotice, ScanPageAdapter, ScanProblem, StatusAdapter, ViewSource,
 };
 use i_slint_backend_testing::ElementHandle;
 use serialport::SerialPort;
@@ -280,6 +280,7 @@ fn a_sale_from_login_to_ticket() {
 
     customer_at_the_counter(window, &db.path);
     click_and_collect_at_the_counter(window, &db.path);
+    an_expired_product_needs_a_manager(window, &db.path);
 
     // A seller has no manager page; a manager closes the day and switches training mode on.
     assert!(!shows_text(window, "Gestion"));
@@ -467,6 +468,54 @@ fn customer_at_the_counter(window: &AppWindow, db_path: &std::path::Path) {
         comptoir::app::customer::points_balance(&store, &customer.public_id).expect("balance"),
         expected
     );
+}
+
+/// A unit scanned past its expiry date stops the sale: the dialog asks for a manager; a wrong
+/// PIN adds nothing, the right one adds the line and journals who allowed it and why.
+fn an_expired_product_needs_a_manager(window: &AppWindow, db_path: &std::path::Path) {
+    tap(window, "Scanner");
+    let product = demo::product(7);
+    let before = window.global::<AppAdapter>().get_basket_count();
+    type_keys(
+        window,
+        &format!("]Q3(01){}(17)251130(10)L2417B", product.gtin),
+    );
+    press_enter(window);
+    wait_for(window, "the override dialog", |w| {
+        w.global::<OverrideAdapter>().get_shown()
+    });
+    assert!(shows_text(window, "Produit périmé : vente bloquée"));
+    assert_eq!(window.global::<AppAdapter>().get_basket_count(), before);
+
+    tap(window, "Amélie Dubois");
+    tap(window, "Date ou lot vérifiés sur l'emballage");
+    for digit in ["1", "1", "1", "1"] {
+        tap(window, digit);
+    }
+    tap(window, "Autoriser la vente");
+    wait_for(window, "the wrong PIN", |w| {
+        w.global::<OverrideAdapter>().get_problem() == OverrideProblem::WrongPin
+    });
+    assert_eq!(window.global::<AppAdapter>().get_basket_count(), before);
+    for digit in ["2", "4", "6", "8"] {
+        tap(window, digit);
+    }
+    tap(window, "Autoriser la vente");
+    wait_for(window, "the line added", move |w| {
+        !w.global::<OverrideAdapter>().get_shown()
+            && w.global::<AppAdapter>().get_basket_count() == before + 1
+    });
+    let conn = rusqlite::Connection::open(db_path).expect("open");
+    let (operator, detail): (String, String) = conn
+        .query_row(
+            "SELECT operator, detail FROM journal_entry WHERE detail LIKE 'override expired%'",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .expect("the override is journaled");
+    assert_eq!(operator, "amelie");
+    assert!(detail.contains(product.gtin.as_str()), "{detail}");
+    assert!(detail.contains("checked_pack"), "{detail}");
 }
 
 /// The pickup counter: the list of this store's orders, an order's items checked by scanning

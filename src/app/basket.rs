@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 
 use crate::app::checkout::{CheckoutError, line_for_card};
 use crate::app::product_card::{ProductCard, card_for_scan};
+use crate::app::sale_guard;
 use crate::domain::basket::{BasketError, BasketLine, CancelledLine};
 use crate::domain::scan::Scan;
 use crate::store::{OpenBasket, ParkedBasket, Store, StoreError};
@@ -70,8 +71,58 @@ pub fn add_scan(
     add_card(store, card, quantity, now)
 }
 
-/// Adds `quantity` of the product `card` shows to the open basket.
+/// Adds `quantity` of the product `card` shows to the open basket, unless its expiry date has
+/// passed or a recall covers it (then [`CheckoutError::Blocked`]: see [`add_overridden`]).
 pub fn add_card(
+    store: &mut Store,
+    card: ProductCard,
+    quantity: i64,
+    now: i64,
+) -> Result<Added, CheckoutError> {
+    if let Some(block) = sale_guard::sale_block(store, &card)? {
+        return Err(CheckoutError::Blocked {
+            card: Box::new(card),
+            block,
+        });
+    }
+    put_in(store, card, quantity, now)
+}
+
+/// A manager's override of a blocked product: checks their PIN and role, journals the override
+/// with its reason (at once, in its own transaction), then adds the product.
+pub fn add_overridden(
+    store: &mut Store,
+    card: ProductCard,
+    quantity: i64,
+    manager: ManagerApproval<'_>,
+    now: i64,
+) -> Result<Added, CheckoutError> {
+    let Some(block) = sale_guard::sale_block(store, &card)? else {
+        return put_in(store, card, quantity, now);
+    };
+    sale_guard::authorize_override(
+        store,
+        manager.login,
+        manager.pin,
+        manager.reason,
+        &block,
+        &card.product.gtin,
+        manager.terminal_id,
+        now,
+    )?;
+    put_in(store, card, quantity, now)
+}
+
+/// Who lets a blocked product through, and why.
+#[derive(Clone, Copy, Debug)]
+pub struct ManagerApproval<'a> {
+    pub login: &'a str,
+    pub pin: &'a str,
+    pub reason: &'a str,
+    pub terminal_id: &'a str,
+}
+
+fn put_in(
     store: &mut Store,
     card: ProductCard,
     quantity: i64,

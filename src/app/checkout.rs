@@ -27,6 +27,14 @@ pub enum CheckoutError {
     Money(#[from] MoneyError),
     #[error("the basket is empty")]
     EmptyBasket,
+    /// The product scanned (kept, so that a manager's override can add it) and what blocks it.
+    #[error("{} cannot be sold: {block} (a manager may override it)", card.product.name)]
+    Blocked {
+        card: Box<ProductCard>,
+        block: crate::domain::sale_guard::SaleBlock,
+    },
+    #[error("{0}")]
+    Override(#[from] crate::app::sale_guard::OverrideError),
     #[error("{0}")]
     Payment(#[from] PaymentError),
     #[error("{0}")]

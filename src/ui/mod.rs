@@ -18,6 +18,7 @@ mod network_stock;
 mod pickup;
 mod product;
 mod returns;
+mod sale_override;
 mod scan;
 mod scanner;
 mod search;
@@ -170,6 +171,7 @@ fn build(config: &Config, store: Store) -> Result<(AppWindow, Worker), UiError> 
     customer::setup(&window, &worker);
     pickup::setup(&window, &worker);
     returns::setup(&window, &worker);
+    sale_override::setup(&window, &worker);
 
     let weak = window.as_weak();
     worker.run(move |session| {

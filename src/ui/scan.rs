@@ -208,7 +208,7 @@ fn add_to_basket(session: &mut Session, weak: &slint::Weak<AppWindow>, scan: Sca
     let today = chrono::Utc::now().date_naive();
     let here = session.config.store_code.clone();
     let added = crate::app::basket::add_scan(&mut session.store, scan, 1, &here, today, now());
-    notify(session, weak, added);
+    notify(session, weak, added, 1);
 }
 
 /// « Ajouter au panier » on the product page: `quantity` of the product on show, with the same
@@ -218,14 +218,16 @@ pub fn add_shown(session: &mut Session, weak: &slint::Weak<AppWindow>, quantity:
         return;
     };
     let added = crate::app::basket::add_card(&mut session.store, card, quantity, now());
-    notify(session, weak, added);
+    notify(session, weak, added, quantity);
 }
 
-/// Shows what adding to the basket gave.
-fn notify(
+/// Shows what adding `quantity` to the basket gave; a blocked product opens the manager's
+/// override.
+pub fn notify(
     session: &mut Session,
     weak: &slint::Weak<AppWindow>,
     added: Result<Added, CheckoutError>,
+    quantity: i64,
 ) {
     let notice = match added {
         Ok(Added { card, line, basket }) => {
@@ -249,6 +251,14 @@ fn notify(
         }
         Err(CheckoutError::NeedsWeight { name }) => {
             Notice::Problem(ScanProblem::NeedsWeight, name.into())
+        }
+        Err(CheckoutError::Blocked { card, block }) => {
+            let view = super::sale_override::view(&card, &block, session.lang);
+            session.blocked = Some((*card, quantity));
+            let _ = weak.upgrade_in_event_loop(move |window| {
+                super::sale_override::show(&window, view);
+            });
+            return;
         }
         Err(error) => {
             tracing::error!(%error, "scan into the basket failed");

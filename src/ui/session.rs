@@ -18,6 +18,9 @@ pub struct Session {
     pub staff: Option<StaffMember>,
     /// The last line taken out of the open basket, while « Annuler » is offered.
     pub last_removal: Option<Removal>,
+    /// A product whose sale is blocked (expired, recalled), and the quantity asked, while a
+    /// manager decides.
+    pub blocked: Option<(ProductCard, i64)>,
     /// The product card on show, which "add to basket" adds.
     pub product: Option<ProductCard>,
     /// The identified customer, until their session ends.
@@ -37,6 +40,7 @@ impl Session {
             lang,
             staff: None,
             last_removal: None,
+            blocked: None,
             product: None,
             customer: None,
             counter_order: None,
@@ -49,6 +53,7 @@ impl Session {
     /// payment, a line at a time, or parked, never dropped unseen.
     pub fn next_customer(&mut self) {
         self.last_removal = None;
+        self.blocked = None;
         self.product = None;
         self.customer = None;
         self.counter_order = None;
