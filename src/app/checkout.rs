@@ -34,13 +34,19 @@ pub enum CheckoutError {
         block: crate::domain::sale_guard::SaleBlock,
     },
     #[error("{0}")]
-    Override(#[from] crate::app::sale_guard::OverrideError),
+    Override(Box<crate::app::sale_guard::OverrideError>),
     #[error("{0}")]
     Payment(#[from] PaymentError),
     #[error("{0}")]
     Loyalty(#[from] LoyaltyError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<crate::app::sale_guard::OverrideError> for CheckoutError {
+    fn from(error: crate::app::sale_guard::OverrideError) -> Self {
+        CheckoutError::Override(Box::new(error))
+    }
 }
 
 /// The basket line a product card gives, `quantity` times.

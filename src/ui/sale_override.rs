@@ -64,21 +64,15 @@ pub fn show(window: &AppWindow, view: OverrideView) {
     a.set_shown(true);
 }
 
-fn problem_of(error: &CheckoutError) -> (OverrideProblem, i32) {
+fn problem_of(error: &OverrideError) -> (OverrideProblem, i32) {
     match error {
-        CheckoutError::Override(OverrideError::Login(LoginError::WrongPin { remaining })) => (
+        OverrideError::Login(LoginError::WrongPin { remaining }) => (
             OverrideProblem::WrongPin,
             i32::try_from(*remaining).unwrap_or(0),
         ),
-        CheckoutError::Override(OverrideError::Login(LoginError::Locked { .. })) => {
-            (OverrideProblem::Locked, 0)
-        }
-        CheckoutError::Override(OverrideError::NotAManager { .. }) => {
-            (OverrideProblem::NotAManager, 0)
-        }
-        CheckoutError::Override(OverrideError::Login(LoginError::MalformedPin)) => {
-            (OverrideProblem::WrongPin, 0)
-        }
+        OverrideError::Login(LoginError::Locked { .. }) => (OverrideProblem::Locked, 0),
+        OverrideError::NotAManager { .. } => (OverrideProblem::NotAManager, 0),
+        OverrideError::Login(LoginError::MalformedPin) => (OverrideProblem::WrongPin, 0),
         _ => (OverrideProblem::Failed, 0),
     }
 }
@@ -102,7 +96,7 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
             };
             let added = add_overridden(&mut session.store, card, quantity, approval, now());
             match added {
-                Err(error @ CheckoutError::Override(_)) => {
+                Err(CheckoutError::Override(error)) => {
                     let (problem, left) = problem_of(&error);
                     let _ = weak.upgrade_in_event_loop(move |window| {
                         let a = window.global::<OverrideAdapter>();
