@@ -1,14 +1,18 @@
 //! Receipts: the one the customer asks for after a sale (French law since 2023: never printed
-//! unless asked), and duplicates printed or shown again later, journaled as such.
+//! unless asked), by e-mail when they have agreed to e-mails, and duplicates printed or shown
+//! again later, journaled as such. The customer's e-mail address never reaches this code: the
+//! central sends to the address it holds, and the logs name a ticket, never a person.
 
 use crate::domain::journal::EntryKind;
 use crate::domain::receipt::{Receipt, Shop};
-use crate::store::{EntryDraft, Store, StoreError, StoredSale};
+use crate::store::{EmailReceipt, EntryDraft, Store, StoreError, StoredSale};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiptError {
     #[error("no sale has the ticket number {0}")]
     UnknownTicket(String),
+    #[error("the sale {0} has no identified customer to e-mail its receipt to")]
+    NoCustomer(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -59,4 +63,17 @@ pub fn duplicate(
     entry.detail = None;
     store.journal_event(entry)?;
     Ok(receipt_of(&sale, shop, true))
+}
+
+/// Queues the receipt of `ticket` for the central to e-mail to the sale's customer (the checkout
+/// offers it only to a customer who agreed to e-mails). The sale itself is untouched.
+pub fn send_by_email(store: &mut Store, ticket: &str, now: i64) -> Result<(), ReceiptError> {
+    match store.queue_email_receipt(ticket, now)? {
+        EmailReceipt::Queued => {
+            tracing::info!(ticket, "receipt queued for e-mail");
+            Ok(())
+        }
+        EmailReceipt::UnknownTicket => Err(ReceiptError::UnknownTicket(ticket.to_owned())),
+        EmailReceipt::NoCustomer => Err(ReceiptError::NoCustomer(ticket.to_owned())),
+    }
 }

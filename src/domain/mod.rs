@@ -16,6 +16,7 @@ pub mod money;
 pub mod note_check;
 pub mod payment;
 pub mod pickup;
+pub mod quick_cash;
 pub mod receipt;
 pub mod sale_guard;
 pub mod scan;

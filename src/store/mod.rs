@@ -41,7 +41,7 @@ pub use demo_load::DemoLoader;
 pub use journal::{ChainTip, ClosingRow, EntryDraft, Verification};
 pub use outbox::Enrollment;
 pub use pickup::{NewReturn, PickupOrder, RecordedReturn};
-pub use sales::{NewSale, RecordedSale, SaleCustomer, StoredSale, ticket_number};
+pub use sales::{EmailReceipt, NewSale, RecordedSale, SaleCustomer, StoredSale, ticket_number};
 pub use search::{SEARCH_SQL, SearchExpressions};
 pub use staff::StaffAccount;
 

@@ -64,6 +64,15 @@ pub struct RecordedSale {
     pub journal_hash: String,
 }
 
+/// What asking for a receipt by e-mail gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmailReceipt {
+    Queued,
+    UnknownTicket,
+    /// The sale has no identified customer: nobody to send it to.
+    NoCustomer,
+}
+
 /// The ticket number printed for a terminal's `seq`-th sale.
 pub fn ticket_number(terminal_id: &str, seq: i64) -> String {
     format!("{terminal_id}-{seq:06}")
@@ -342,6 +351,42 @@ impl Store {
         Ok(self
             .conn
             .query_row("SELECT count(*) FROM sale", [], |row| row.get(0))?)
+    }
+
+    /// Queues the request that the central e-mails the receipt of `ticket` to the sale's
+    /// customer, at the address the central holds (the terminal never sends, nor logs, it).
+    /// Refused (`Ok` with the reason) when there is no such sale or it has no customer.
+    pub fn queue_email_receipt(&mut self, ticket: &str, now: i64) -> Result<EmailReceipt> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let sale: Option<(String, Option<String>)> = tx
+            .query_row(
+                "SELECT terminal_id, customer FROM sale WHERE ticket_number = ?1",
+                params![ticket],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        let (terminal, customer) = match sale {
+            None => return Ok(EmailReceipt::UnknownTicket),
+            Some((_, None)) => return Ok(EmailReceipt::NoCustomer),
+            Some((terminal, Some(customer))) => (terminal, customer),
+        };
+        // The same kind as the receipt every sale makes available in the customer's account,
+        // with the delivery asked for: a central that predates it keeps it as an e-receipt.
+        super::outbox::enqueue(
+            &tx,
+            OutboxKind::EReceipt,
+            now,
+            &serde_json::json!({
+                "ticket": ticket,
+                "terminal": terminal,
+                "customer": customer,
+                "delivery": "email",
+            }),
+        )?;
+        tx.commit()?;
+        Ok(EmailReceipt::Queued)
     }
 }
 

@@ -1,11 +1,14 @@
-//! The checkout page: the tender from what was typed, the live change preview, the payment
-//! (recorded on the worker in one transaction), the confirmation and the next customer.
+//! The checkout page: the tender from what was typed or from a quick cash amount, the live
+//! change preview, the payment (recorded on the worker in one transaction), the confirmation,
+//! the receipt the customer chooses and the next customer.
 
-use slint::{ComponentHandle, SharedString};
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use crate::app::checkout::{LoyaltyAtTill, SaleContext, checkout_open_basket};
+use crate::domain::customer::{Channel, CustomerView};
 use crate::domain::money::{Cents, parse_euros};
 use crate::domain::payment::{PaymentMethod, Tender};
+use crate::domain::quick_cash::quick_cash;
 
 use super::basket::{self, BasketView};
 use super::format::{self, Lang};
@@ -14,8 +17,8 @@ use super::worker::Worker;
 use crate::devices::printer::{PrinterError, print_receipt};
 
 use super::{
-    AppAdapter, AppWindow, CheckoutAdapter, Page, PayMethod, Preview, PreviewKind, PrintProblem,
-    PrintState, ScanPageAdapter, ScanProblem,
+    AppAdapter, AppWindow, CheckoutAdapter, EmailState, Page, PayMethod, Preview, PreviewKind,
+    PrintProblem, PrintState, QuickCash, ReceiptChoice, ScanPageAdapter, ScanProblem,
 };
 
 /// The tender for what the keypad typed: for cash the amount handed over, for split the card
@@ -76,6 +79,53 @@ pub fn preview(method: PayMethod, typed: &str, total: Cents, lang: Lang) -> Prev
     }
 }
 
+/// The quick cash tiles for `due`: the exact amount, then round amounts shown in whole euros.
+pub fn quick_cash_tiles(due: Cents, lang: Lang) -> Vec<QuickCash> {
+    quick_cash(due)
+        .into_iter()
+        .enumerate()
+        .map(|(index, amount)| QuickCash {
+            cents: i32::try_from(amount.get()).unwrap_or(i32::MAX),
+            amount: whole_euros(amount, lang),
+            exact: index == 0,
+        })
+        .collect()
+}
+
+/// "230 €" rather than "230,00 €" for a round amount (the digits a note shows); cents otherwise.
+fn whole_euros(amount: Cents, lang: Lang) -> SharedString {
+    let text = format::money(amount, lang);
+    if amount.get() % 100 != 0 {
+        return text;
+    }
+    let cents = match lang {
+        Lang::Fr => ",00",
+        Lang::En => ".00",
+    };
+    text.replacen(cents, "", 1).into()
+}
+
+/// Whether the receipt may be e-mailed: the customer agreed to e-mails and the central has an
+/// address for them (the terminal only needs to know there is one).
+fn can_email(customer: &CustomerView) -> bool {
+    let agreed = customer
+        .consents
+        .iter()
+        .any(|c| c.channel == Channel::Email && c.granted);
+    agreed
+        && customer
+            .email
+            .as_deref()
+            .is_some_and(|e| !e.trim().is_empty())
+}
+
+/// What the seller paid with: an amount typed for a tender, or a quick cash amount.
+#[derive(Clone, Debug)]
+pub enum Payment {
+    Typed { method: PayMethod, typed: String },
+    Cash { given: Cents },
+}
+
 pub enum PayOutcome {
     Paid {
         ticket: SharedString,
@@ -84,12 +134,13 @@ pub enum PayOutcome {
         cash: SharedString,
         points: SharedString,
         points_earned: i32,
+        can_email: bool,
         basket: BasketView,
     },
     Refused(SharedString),
 }
 
-pub fn pay(session: &mut Session, method: PayMethod, typed: &str, use_points: bool) -> PayOutcome {
+pub fn pay(session: &mut Session, payment: Payment, use_points: bool) -> PayOutcome {
     let lang = session.lang;
     let total = match crate::app::basket::open_basket(&session.store) {
         Ok(open) => open.basket.totals().map(|t| t.total).unwrap_or(Cents::ZERO),
@@ -110,11 +161,15 @@ pub fn pay(session: &mut Session, method: PayMethod, typed: &str, use_points: bo
     let tender = if due.get() == 0 {
         None
     } else {
-        match tender(method, typed, due) {
-            Ok(tender) => Some(tender),
-            Err(reason) => return PayOutcome::Refused(reason.into()),
+        match payment {
+            Payment::Typed { method, typed } => match tender(method, &typed, due) {
+                Ok(tender) => Some(tender),
+                Err(reason) => return PayOutcome::Refused(reason.into()),
+            },
+            Payment::Cash { given } => Some(Tender::Cash { given: Some(given) }),
         }
     };
+    let email = session.customer.as_ref().is_some_and(can_email);
     let training = match session.store.training_mode() {
         Ok(training) => training,
         Err(error) => return PayOutcome::Refused(error.to_string().into()),
@@ -163,6 +218,7 @@ pub fn pay(session: &mut Session, method: PayMethod, typed: &str, use_points: bo
                 cash: paid(PaymentMethod::Cash),
                 points: paid(PaymentMethod::Loyalty),
                 points_earned: i32::try_from(sale.points_earned).unwrap_or(i32::MAX),
+                can_email: email,
                 basket: basket::view(session),
             }
         }
@@ -183,8 +239,13 @@ pub fn apply(window: &AppWindow, outcome: PayOutcome) {
             cash,
             points,
             points_earned,
+            can_email,
             basket: basket_view,
         } => {
+            a.set_can_email(can_email);
+            a.set_email_state(EmailState::Idle);
+            a.set_receipt_choice(ReceiptChoice::Undecided);
+            a.set_print_state(PrintState::Idle);
             a.set_paid_points(points);
             a.set_points_earned(points_earned);
             a.set_use_points(false);
@@ -212,13 +273,27 @@ fn problem_of(error: &PrinterError) -> PrintProblem {
     }
 }
 
-/// The live preview needs no worker: it is arithmetic on what is typed.
+/// The live preview and the quick amounts need no worker: they are arithmetic on the amount
+/// due and what is typed.
 pub fn install_preview(window: &AppWindow, lang: Lang) {
-    window
-        .global::<CheckoutAdapter>()
-        .on_preview(move |method, typed, total_cents| {
-            preview(method, &typed, Cents::new(i64::from(total_cents)), lang)
-        });
+    let adapter = window.global::<CheckoutAdapter>();
+    adapter.on_preview(move |method, typed, total_cents| {
+        preview(method, &typed, Cents::new(i64::from(total_cents)), lang)
+    });
+    adapter.on_quick_cash(move |due_cents| {
+        ModelRc::new(VecModel::from(quick_cash_tiles(
+            Cents::new(i64::from(due_cents)),
+            lang,
+        )))
+    });
+}
+
+fn run_payment(window: &AppWindow, worker: &Worker, payment: Payment, use_points: bool) {
+    let weak = window.as_weak();
+    worker.run(move |session| {
+        let outcome = pay(session, payment, use_points);
+        let _ = weak.upgrade_in_event_loop(move |window| apply(&window, outcome));
+    });
 }
 
 pub fn setup(window: &AppWindow, worker: &Worker, lang: Lang) {
@@ -226,11 +301,43 @@ pub fn setup(window: &AppWindow, worker: &Worker, lang: Lang) {
     let adapter = window.global::<CheckoutAdapter>();
     let (weak, w) = (window.as_weak(), worker.clone());
     adapter.on_pay(move |method, typed, use_points| {
-        let weak = weak.clone();
+        let Some(window) = weak.upgrade() else { return };
         let typed = typed.to_string();
+        run_payment(&window, &w, Payment::Typed { method, typed }, use_points);
+    });
+    let (weak, w) = (window.as_weak(), worker.clone());
+    adapter.on_pay_cash(move |given_cents, use_points| {
+        let Some(window) = weak.upgrade() else { return };
+        let given = Cents::new(i64::from(given_cents));
+        run_payment(&window, &w, Payment::Cash { given }, use_points);
+    });
+    let weak = window.as_weak();
+    adapter.on_back_to_basket(move || {
+        let Some(window) = weak.upgrade() else { return };
+        let checkout = window.global::<CheckoutAdapter>();
+        checkout.set_amount_text("".into());
+        checkout.set_problem("".into());
+        window.global::<AppAdapter>().set_page(Page::Basket);
+    });
+    let (weak, w) = (window.as_weak(), worker.clone());
+    adapter.on_email_receipt(move || {
+        let Some(window) = weak.upgrade() else { return };
+        let checkout = window.global::<CheckoutAdapter>();
+        checkout.set_email_state(EmailState::Sending);
+        let ticket = checkout.get_ticket_number().to_string();
+        let weak = weak.clone();
         w.run(move |session| {
-            let outcome = pay(session, method, &typed, use_points);
-            let _ = weak.upgrade_in_event_loop(move |window| apply(&window, outcome));
+            let state = match crate::app::receipt::send_by_email(&mut session.store, &ticket, now())
+            {
+                Ok(()) => EmailState::Sent,
+                Err(error) => {
+                    tracing::warn!(%error, "e-mail receipt refused");
+                    EmailState::Failed
+                }
+            };
+            let _ = weak.upgrade_in_event_loop(move |window| {
+                window.global::<CheckoutAdapter>().set_email_state(state);
+            });
         });
     });
     let (weak, w) = (window.as_weak(), worker.clone());
@@ -285,6 +392,9 @@ pub fn setup(window: &AppWindow, worker: &Worker, lang: Lang) {
                 a.set_paid_points("".into());
                 a.set_points_earned(0);
                 a.set_print_state(PrintState::Idle);
+                a.set_email_state(EmailState::Idle);
+                a.set_can_email(false);
+                a.set_receipt_choice(ReceiptChoice::Undecided);
                 a.set_amount_text("".into());
                 a.set_ticket_number("".into());
                 super::end_customer_session(&window);
@@ -327,5 +437,27 @@ mod tests {
             preview(PayMethod::Card, "5", total, Lang::Fr).kind,
             PreviewKind::None
         );
+    }
+
+    #[test]
+    fn quick_cash_tiles_show_round_amounts_in_whole_euros() {
+        let tiles = quick_cash_tiles(Cents::new(22_955), Lang::Fr);
+        let shown: Vec<_> = tiles.iter().map(|t| t.amount.as_str()).collect();
+        assert_eq!(
+            shown,
+            [
+                "229,55\u{a0}€",
+                "230\u{a0}€",
+                "240\u{a0}€",
+                "250\u{a0}€",
+                "300\u{a0}€"
+            ]
+        );
+        assert!(tiles[0].exact && tiles[1..].iter().all(|t| !t.exact));
+        assert_eq!(tiles[1].cents, 23_000);
+        let tiles = quick_cash_tiles(Cents::new(1_200), Lang::En);
+        let shown: Vec<_> = tiles.iter().map(|t| t.amount.as_str()).collect();
+        assert_eq!(shown, ["€12", "€15", "€20", "€50", "€100"]);
+        assert!(quick_cash_tiles(Cents::ZERO, Lang::Fr).is_empty());
     }
 }

@@ -33,7 +33,14 @@ pub enum ShotPage {
     Product,
     Search,
     Basket,
+    /// The checkout in cash with an amount typed and its change.
     Checkout,
+    /// The checkout as it opens: the card tender chosen, the quick cash amounts beside it.
+    CheckoutCard,
+    /// The checkout with the cash tender chosen and nothing typed: the quick amounts.
+    CheckoutCash,
+    /// After a cash payment: the change and the receipt choice (nothing is recorded).
+    CheckoutDone,
     Manager,
     Customer,
     /// The click-and-collect list of the pickup counter.
@@ -325,7 +332,11 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
             search::apply(window, search::results(session, query), true);
             app.set_page(Page::Search);
         }
-        ShotPage::Basket | ShotPage::Checkout => {
+        ShotPage::Basket
+        | ShotPage::Checkout
+        | ShotPage::CheckoutCard
+        | ShotPage::CheckoutCash
+        | ShotPage::CheckoutDone => {
             for index in [1, 2, 7] {
                 ring(session, demo::product(index).gtin.as_str().to_owned())?;
             }
@@ -333,13 +344,37 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
             ring(session, demo::product(1).gtin.as_str().to_owned())?;
             ring(session, "2110000015008".to_owned())?;
             basket::apply(window, basket::view_of(session, &shown));
-            if page == ShotPage::Basket {
-                app.set_page(Page::Basket);
-            } else {
-                let checkout = window.global::<CheckoutAdapter>();
-                checkout.set_method(PayMethod::Cash);
-                checkout.set_amount_text("500".into());
-                app.set_page(Page::Checkout);
+            let checkout = window.global::<CheckoutAdapter>();
+            match page {
+                ShotPage::Basket => app.set_page(Page::Basket),
+                ShotPage::CheckoutDone => {
+                    // What the page shows after a cash payment; a screenshot never records a
+                    // sale.
+                    let lang = session.lang;
+                    let total = shown.totals().map_err(|e| demo_err(&e))?.total;
+                    let given = crate::domain::money::Cents::new((total.get() / 5_000 + 1) * 5_000);
+                    let change = given.checked_sub(total).unwrap_or_default();
+                    checkout.set_ticket_number(
+                        crate::store::ticket_number(&session.config.terminal_id, 42).into(),
+                    );
+                    checkout.set_paid_cash(super::format::money(total, lang));
+                    checkout.set_change(super::format::money(change, lang));
+                    checkout.set_can_print(true);
+                    checkout.set_can_email(true);
+                    checkout.set_completed(true);
+                    app.set_page(Page::Checkout);
+                }
+                ShotPage::CheckoutCard => {
+                    checkout.set_method(PayMethod::Card);
+                    app.set_page(Page::Checkout);
+                }
+                _ => {
+                    checkout.set_method(PayMethod::Cash);
+                    if page == ShotPage::Checkout {
+                        checkout.set_amount_text("500".into());
+                    }
+                    app.set_page(Page::Checkout);
+                }
             }
         }
     }
