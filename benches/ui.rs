@@ -2,8 +2,10 @@
 //! `cargo bench --bench catalog` seeds into `target/bench/` (run it first):
 //!
 //! - start to the login page (database open, window built, staff list shown), in-process;
-//! - a scan arriving → the product page's model set, through the real UI under Slint's testing
-//!   backend and the app worker, p50/p95/p99;
+//! - a scan arriving → its line and the new total in the basket's model (issue 14: one scan, one
+//!   line), through the real UI under Slint's testing backend, the app worker and the SQLite
+//!   write of the open basket, p50/p95/p99, beside bare SQLite reading the same rows and writing
+//!   the basket row;
 //! - checkout commit (one transaction: sale, lines, VAT, payments, stock movements), side by
 //!   side with a bare SQLite transaction inserting the same rows.
 //!
@@ -19,13 +21,18 @@ use comptoir::domain::basket::Basket;
 use comptoir::domain::demo;
 use comptoir::domain::payment::Tender;
 use comptoir::domain::scan::ScanConfig;
-use comptoir::store::Store;
-use comptoir::ui::{AppAdapter, AppWindow, LoginAdapter, Page, ProductAdapter, ScanAdapter};
+use comptoir::store::{PRODUCT_BY_GTIN_SQL, STOCK_BY_GTIN_SQL, Store};
+use comptoir::ui::{
+    AppAdapter, AppWindow, BasketAdapter, LoginAdapter, NoticeKind, Page, ProductAdapter, ScanAdapter,
+    ScanNotice,
+};
 use rusqlite::{Connection, params};
 use slint::{ComponentHandle, Model};
 
 const SCANS: usize = 1_000;
 const SALES: usize = 1_000;
+/// Lines in a basket before it is emptied: a big customer's basket.
+const BASKET: usize = 20;
 
 fn main() {
     let products: u64 = std::env::var("COMPTOIR_BENCH_PRODUCTS")
@@ -112,26 +119,32 @@ fn ui_path(db: &Path, products: u64) {
     });
 
     // One event loop for all the scans (stopping and restarting it between scans loses posted
-    // events in the testing backend): a 1 ms timer submits a scan, sees its product page, records
-    // the time, and submits the next.
-    let codes: Vec<(String, slint::SharedString)> = (0..SCANS as u64)
+    // events in the testing backend): a 1 ms timer submits a scan, sees its line and the new
+    // total in the basket's model, records the time, and submits the next. Every 20 scans the
+    // open basket is emptied (by a second connection, outside the timed part), so that the
+    // baskets stay the size of a real customer's.
+    let codes: Vec<String> = (0..SCANS as u64)
         .map(|i| {
             let index = (i.wrapping_mul(2_654_435_761) ^ 0x5bd1_e995) % products;
             let gtin = demo::product(index).gtin;
-            let code = if i % 2 == 0 {
+            if i % 2 == 0 {
                 gtin.as_str()[1..].to_owned()
             } else {
                 format!("]Q3(01){gtin}(17)271231(10)L{i}")
-            };
-            (code, gtin.as_str().into())
+            }
         })
         .collect();
+    let emptier = Connection::open(db).expect("second connection");
+    emptier
+        .execute("DELETE FROM basket WHERE state = 'open'", [])
+        .expect("empty basket");
     let samples = Rc::new(std::cell::RefCell::new(Vec::with_capacity(SCANS)));
     let state = Rc::new(std::cell::Cell::new((0usize, None::<Instant>)));
     let weak = window.as_weak();
     let timer = slint::Timer::default();
     let recorded = Rc::clone(&samples);
     let deadline = Instant::now() + Duration::from_secs(300);
+    let basket_size = |n: usize| i32::try_from(n % BASKET + 1).unwrap_or(i32::MAX);
     timer.start(
         slint::TimerMode::Repeated,
         Duration::from_millis(1),
@@ -139,13 +152,24 @@ fn ui_path(db: &Path, products: u64) {
             let Some(w) = weak.upgrade() else { return };
             let (next, pending) = state.get();
             if let Some(started) = pending {
-                if w.global::<ProductAdapter>().get_gtin() != codes[next - 1].1 {
+                // Its line is in the model and the total shown is the new one (the count of
+                // items goes up by one with each scan of a basket).
+                let basket = w.global::<BasketAdapter>();
+                if basket.get_item_count() != basket_size(next - 1)
+                    || w.global::<ScanNotice>().get_kind() != NoticeKind::Added
+                {
                     if Instant::now() > deadline {
                         let _ = slint::quit_event_loop();
                     }
                     return;
                 }
                 recorded.borrow_mut().push(started.elapsed());
+                w.global::<ScanNotice>().set_kind(NoticeKind::None);
+                if next % BASKET == 0 {
+                    emptier
+                        .execute("DELETE FROM basket WHERE state = 'open'", [])
+                        .expect("empty basket");
+                }
             }
             if next == codes.len() {
                 let _ = slint::quit_event_loop();
@@ -153,14 +177,67 @@ fn ui_path(db: &Path, products: u64) {
             }
             state.set((next + 1, Some(Instant::now())));
             w.global::<ScanAdapter>()
-                .invoke_submit(codes[next].0.as_str().into());
+                .invoke_submit(codes[next].as_str().into());
         },
     );
     slint::run_event_loop().expect("event loop");
     let mut samples = samples.borrow().clone();
-    assert_eq!(samples.len(), SCANS, "every scan opened its product page");
-    println!("\nscan arriving → product page model set ({SCANS} scans, real UI + app worker)");
+    assert_eq!(samples.len(), SCANS, "every scan added its line");
+    println!(
+        "\nscan arriving → its line and the new total in the basket model ({SCANS} scans, \
+         baskets of {BASKET}, real UI + app worker + SQLite write)"
+    );
     report("comptoir UI", &mut samples);
+    let mut bare = bare_scan_to_line(db, &codes, products);
+    report("bare SQLite: product + stock + basket write", &mut bare);
+    println!(
+        "  p99 ratio: {:.2}×",
+        percentile(&samples, 99.0).as_secs_f64() / percentile(&bare, 99.0).as_secs_f64()
+    );
+}
+
+/// What a scan into the basket costs SQLite itself: the product and its stock read by GTIN, and
+/// the basket row written in a transaction, with the same statements and the same durability.
+fn bare_scan_to_line(db: &Path, codes: &[String], products: u64) -> Vec<Duration> {
+    let conn = Connection::open(db).expect("bare connection");
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+        .expect("pragmas");
+    let mut samples = Vec::with_capacity(codes.len());
+    let mut lines: Vec<(i64, String)> = Vec::new();
+    for i in 0..codes.len() as u64 {
+        let index = (i.wrapping_mul(2_654_435_761) ^ 0x5bd1_e995) % products;
+        let key = demo::product(index).gtin.to_u64() as i64;
+        let started = Instant::now();
+        let tx = conn.unchecked_transaction().expect("transaction");
+        let name: String = tx
+            .prepare_cached(PRODUCT_BY_GTIN_SQL)
+            .expect("prepare")
+            .query_row(params![key], |row| row.get(1))
+            .expect("product");
+        let stock = tx
+            .prepare_cached(STOCK_BY_GTIN_SQL)
+            .expect("prepare")
+            .query_map(params![key], |row| row.get::<_, i64>(1))
+            .expect("stock")
+            .count();
+        if i as usize % BASKET == 0 {
+            lines.clear();
+        }
+        lines.push((key, name));
+        let json = serde_json::to_string(&lines).expect("json");
+        tx.execute(
+            "INSERT INTO basket (id, state, lines_json, updated_at) VALUES (-1, 'parked', ?1, 0)
+             ON CONFLICT (id) DO UPDATE SET lines_json = excluded.lines_json",
+            params![json],
+        )
+        .expect("basket write");
+        tx.commit().expect("commit");
+        samples.push(started.elapsed());
+        assert!(stock > 0);
+    }
+    conn.execute("DELETE FROM basket WHERE id = -1", [])
+        .expect("clean up");
+    samples
 }
 
 fn checkout_commit(db: &Path, products: u64) {

@@ -30,7 +30,9 @@ pub struct BasketView {
     total_cents: i64,
     item_count: i32,
     points: PointsView,
-    parked: Vec<ParkedRow>,
+    /// The parked baskets, read again only when they may have changed (parking, resuming,
+    /// logging in), not on every scan.
+    parked: Option<Vec<ParkedRow>>,
 }
 
 /// The identified customer's points against this basket, for the checkout.
@@ -66,15 +68,17 @@ fn int(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-/// The open basket as the screen shows it, read from the database.
+/// The open basket and the parked ones as the screen shows them, read from the database.
 pub fn view(session: &Session) -> BasketView {
-    match use_case::open_basket(&session.store) {
+    let mut view = match use_case::open_basket(&session.store) {
         Ok(open) => view_of(session, &open.basket),
         Err(error) => {
             tracing::error!(%error, "cannot read the open basket");
             view_of(session, &Basket::new())
         }
-    }
+    };
+    view.parked = Some(parked_rows(session));
+    view
 }
 
 /// [`view`] of a basket already read.
@@ -125,7 +129,7 @@ pub fn view_of(session: &Session, basket: &Basket) -> BasketView {
             .unwrap_or_default(),
         total_cents,
         item_count: totals.as_ref().map_or(0, |t| int(t.item_count)),
-        parked: parked_rows(session),
+        parked: None,
     }
 }
 
@@ -167,7 +171,9 @@ pub fn apply(window: &AppWindow, view: BasketView) {
     a.set_vat_lines(ModelRc::new(VecModel::from(view.vat)));
     a.set_total(view.total.clone());
     a.set_item_count(view.item_count);
-    a.set_parked(ModelRc::new(VecModel::from(view.parked)));
+    if let Some(parked) = view.parked {
+        a.set_parked(ModelRc::new(VecModel::from(parked)));
+    }
     window
         .global::<AppAdapter>()
         .set_basket_count(view.item_count);
