@@ -8,6 +8,7 @@ mod central;
 mod cli;
 mod click_and_collect;
 mod clienteling;
+mod closing;
 mod customers;
 mod deploy;
 mod devices;

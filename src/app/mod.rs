@@ -2,6 +2,7 @@
 //! The CLI and the UI both call these; neither holds business rules of its own.
 
 pub mod checkout;
+pub mod closing;
 pub mod customer;
 pub mod doctor;
 pub mod login;
