@@ -23,3 +23,4 @@ mod store;
 mod sync;
 mod ui;
 mod ui_kiosk;
+mod ui_manager;
