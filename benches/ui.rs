@@ -23,8 +23,8 @@ use comptoir::domain::payment::Tender;
 use comptoir::domain::scan::ScanConfig;
 use comptoir::store::{PRODUCT_BY_GTIN_SQL, STOCK_BY_GTIN_SQL, Store};
 use comptoir::ui::{
-    AppAdapter, AppWindow, BasketAdapter, LoginAdapter, NoticeKind, Page, ProductAdapter, ScanAdapter,
-    ScanNotice,
+    AppAdapter, AppWindow, BasketAdapter, LoginAdapter, NoticeKind, Page, ProductAdapter,
+    ScanAdapter, ScanNotice,
 };
 use rusqlite::{Connection, params};
 use slint::{ComponentHandle, Model};

@@ -23,7 +23,11 @@ use slint::{ComponentHandle, Model, SharedString};
 use crate::util::seeded_db;
 
 /// Runs the event loop until `done` holds (the worker's answers arrive through it).
-fn wait_for(window: &AppWindow, what: &str, done: impl Fn(&AppWindow) -> bool + 'static) {
+pub(crate) fn wait_for(
+    window: &AppWindow,
+    what: &str,
+    done: impl Fn(&AppWindow) -> bool + 'static,
+) {
     // Generous: a loaded CI machine runs the other tests at the same time.
     let deadline = Instant::now() + Duration::from_secs(60);
     let done = std::rc::Rc::new(done);
@@ -74,13 +78,13 @@ fn press_enter(window: &AppWindow) {
 }
 
 /// Taps the button a user would read as `label`.
-fn tap(window: &AppWindow, label: &str) {
+pub(crate) fn tap(window: &AppWindow, label: &str) {
     let found: Vec<_> = ElementHandle::find_by_accessible_label(window, label).collect();
     assert!(!found.is_empty(), "no button labelled {label:?}");
     found[0].invoke_accessible_default_action();
 }
 
-fn shows_text(window: &AppWindow, text: &str) -> bool {
+pub(crate) fn shows_text(window: &AppWindow, text: &str) -> bool {
     ElementHandle::find_by_accessible_label(window, text)
         .next()
         .is_some()
@@ -307,7 +311,15 @@ fn a_sale_from_login_to_ticket() {
         w.global::<AppAdapter>().get_manager()
     });
     tap(window, "Gestion");
+    // A closing shows its figures first and is written once the manager's PIN is typed again.
     tap(window, "Clôturer la journée");
+    wait_for(window, "the closing's figures", |w| {
+        w.global::<ManagerAdapter>().get_previewing()
+    });
+    for digit in ["2", "4", "6", "8"] {
+        tap(window, digit);
+    }
+    tap(window, "Confirmer la clôture");
     wait_for(window, "the day closing", |w| {
         w.global::<ManagerAdapter>().get_last_closing().done
     });
@@ -325,6 +337,7 @@ fn a_sale_from_login_to_ticket() {
     let verification = journal.verify_journal("T01", &mut |_| {}).expect("verify");
     assert!(verification.problem.is_none(), "{:?}", verification.problem);
     a_forgotten_customer_leaves_the_screen();
+    crate::ui_manager::what_cannot_be_undone_is_asked_first();
     crate::ui_kiosk::kiosk_for_customers();
 }
 

@@ -3,6 +3,7 @@
 
 pub mod basket;
 pub mod checkout;
+pub mod closing;
 pub mod customer;
 pub mod doctor;
 pub mod login;

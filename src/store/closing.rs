@@ -43,7 +43,87 @@ pub struct ClosingReport {
     pub entry_hash: String,
 }
 
+/// What a closing of a period records, computed from the journal as it stands: the journal
+/// entries it covers, its totals, and the perpetual grand total after it. [`Store::preview_closing`]
+/// shows it and [`Store::close_period`] writes it, both through [`closing_figures`], so what the
+/// manager confirms is what the journal gets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClosingFigures {
+    /// Journal entries covered: after `from_sequence`, up to `to_sequence`.
+    pub from_sequence: i64,
+    pub to_sequence: i64,
+    pub totals: PeriodTotals,
+    /// The perpetual grand total after this closing: every real ticket and return, ever.
+    pub grand_total: i64,
+}
+
+/// The figures of a closing of `period` on `terminal`, read on `conn` (the caller's
+/// transaction when it writes the closing).
+fn closing_figures(
+    conn: &rusqlite::Connection,
+    period: ClosingPeriod,
+    terminal: &str,
+) -> Result<ClosingFigures> {
+    let from_sequence: i64 = conn.query_row(
+        "SELECT coalesce(max(to_sequence), 0) FROM closing
+         WHERE terminal_id = ?1 AND period = ?2",
+        params![terminal, period.as_str()],
+        |row| row.get(0),
+    )?;
+    let to_sequence: i64 = conn.query_row(
+        "SELECT coalesce(max(sequence), 0) FROM journal_entry WHERE terminal_id = ?1",
+        params![terminal],
+        |row| row.get(0),
+    )?;
+    let mut totals = PeriodTotals::default();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT kind, training, total_cents, vat_json, payments_json FROM journal_entry
+             WHERE terminal_id = ?1 AND sequence > ?2 AND sequence <= ?3
+               AND kind IN ('ticket', 'return') ORDER BY sequence",
+        )?;
+        let mut rows = stmt.query(params![terminal, from_sequence, to_sequence])?;
+        while let Some(row) = rows.next()? {
+            let kind: String = row.get(0)?;
+            let kind = EntryKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("journal kind {kind:?}")))?;
+            let vat: Vec<VatAmount> = serde_json::from_str(&row.get::<_, String>(3)?)
+                .map_err(|e| StoreError::Corrupt(format!("journal VAT: {e}")))?;
+            let payments: Vec<PaymentAmount> = serde_json::from_str(&row.get::<_, String>(4)?)
+                .map_err(|e| StoreError::Corrupt(format!("journal payments: {e}")))?;
+            totals.add_parts(kind, row.get(1)?, row.get(2)?, &vat, &payments);
+        }
+    }
+    let grand_total: i64 = conn.query_row(
+        "SELECT coalesce(sum(total_cents), 0) FROM journal_entry
+         WHERE terminal_id = ?1 AND kind IN ('ticket', 'return') AND training = 0",
+        params![terminal],
+        |row| row.get(0),
+    )?;
+    Ok(ClosingFigures {
+        from_sequence,
+        to_sequence,
+        totals,
+        grand_total,
+    })
+}
+
 impl Store {
+    /// What [`Store::close_period`] would record now, without writing anything. One read
+    /// transaction, so the figures come from one state of the journal.
+    pub fn preview_closing(
+        &mut self,
+        period: ClosingPeriod,
+        terminal: &str,
+    ) -> Result<ClosingFigures> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let figures = closing_figures(&tx, period, terminal)?;
+        tx.rollback()?;
+        Ok(figures)
+    }
+
     /// Closes the period since the last closing of the same kind.
     pub fn close_period(
         &mut self,
@@ -55,42 +135,12 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let from_sequence: i64 = tx.query_row(
-            "SELECT coalesce(max(to_sequence), 0) FROM closing
-             WHERE terminal_id = ?1 AND period = ?2",
-            params![terminal, period.as_str()],
-            |row| row.get(0),
-        )?;
-        let to_sequence: i64 = tx.query_row(
-            "SELECT coalesce(max(sequence), 0) FROM journal_entry WHERE terminal_id = ?1",
-            params![terminal],
-            |row| row.get(0),
-        )?;
-        let mut totals = PeriodTotals::default();
-        {
-            let mut stmt = tx.prepare(
-                "SELECT kind, training, total_cents, vat_json, payments_json FROM journal_entry
-                 WHERE terminal_id = ?1 AND sequence > ?2 AND sequence <= ?3
-                   AND kind IN ('ticket', 'return') ORDER BY sequence",
-            )?;
-            let mut rows = stmt.query(params![terminal, from_sequence, to_sequence])?;
-            while let Some(row) = rows.next()? {
-                let kind: String = row.get(0)?;
-                let kind = EntryKind::parse(&kind)
-                    .ok_or_else(|| StoreError::Corrupt(format!("journal kind {kind:?}")))?;
-                let vat: Vec<VatAmount> = serde_json::from_str(&row.get::<_, String>(3)?)
-                    .map_err(|e| StoreError::Corrupt(format!("journal VAT: {e}")))?;
-                let payments: Vec<PaymentAmount> = serde_json::from_str(&row.get::<_, String>(4)?)
-                    .map_err(|e| StoreError::Corrupt(format!("journal payments: {e}")))?;
-                totals.add_parts(kind, row.get(1)?, row.get(2)?, &vat, &payments);
-            }
-        }
-        let grand_total: i64 = tx.query_row(
-            "SELECT coalesce(sum(total_cents), 0) FROM journal_entry
-             WHERE terminal_id = ?1 AND kind IN ('ticket', 'return') AND training = 0",
-            params![terminal],
-            |row| row.get(0),
-        )?;
+        let ClosingFigures {
+            from_sequence,
+            to_sequence,
+            totals,
+            grand_total,
+        } = closing_figures(&tx, period, terminal)?;
         let day = chrono::DateTime::from_timestamp(now, 0)
             .map(|t| t.date_naive().to_string())
             .unwrap_or_default();

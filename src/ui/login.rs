@@ -155,6 +155,7 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
                     .global::<LoginAdapter>()
                     .set_selected_login("".into());
                 super::end_customer_session(&window);
+                super::manager::clear(&window);
                 window.global::<AppAdapter>().set_page(Page::Login);
             });
         });

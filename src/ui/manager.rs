@@ -1,16 +1,24 @@
 //! The manager's page: closings (Z) and training mode, both journaled, both refused to anyone but
-//! a manager (checked on the worker, not only by hiding the button).
+//! a manager (checked on the worker, not only by hiding the button). A closing cannot be undone,
+//! so a tap on « Clôturer » only shows what it would record; it is written by
+//! `app::closing::close_with_pin` once the manager's PIN is checked again.
 
-use slint::ComponentHandle;
+use slint::{ComponentHandle, ModelRc, VecModel};
 
+use crate::app::closing::{self as use_case, ClosingError};
+use crate::app::login::LoginError;
 use crate::domain::money::Cents;
-use crate::domain::staff::StaffRole;
-use crate::store::ClosingPeriod;
+use crate::domain::staff::{LockoutPolicy, StaffRole};
+use crate::domain::vat::VatRate;
+use crate::store::{ClosingPeriod, ClosingReport};
 
-use super::format;
+use super::format::{self, Lang};
 use super::session::{Session, now};
 use super::worker::Worker;
-use super::{AppWindow, ClosingKind, ClosingView, ManagerAdapter, StatusAdapter};
+use super::{
+    AppWindow, ClosingKind, ClosingPaymentLine, ClosingPinProblem, ClosingPreview, ClosingVatLine,
+    ClosingView, ManagerAdapter, StatusAdapter,
+};
 
 fn manager_login(session: &Session) -> Option<String> {
     session
@@ -20,25 +28,189 @@ fn manager_login(session: &Session) -> Option<String> {
         .map(|s| s.login.clone())
 }
 
-fn close(session: &mut Session, kind: ClosingKind) -> Result<ClosingView, String> {
-    let operator = manager_login(session).ok_or("only a manager can close a period")?;
-    let period = match kind {
+fn period_of(kind: ClosingKind) -> ClosingPeriod {
+    match kind {
         ClosingKind::Day => ClosingPeriod::Day,
         ClosingKind::Month => ClosingPeriod::Month,
         ClosingKind::Year => ClosingPeriod::Year,
-    };
-    let report = session
-        .store
-        .close_period(period, &session.config.terminal_id, Some(&operator), now())
-        .map_err(|e| e.to_string())?;
-    Ok(ClosingView {
+    }
+}
+
+fn kind_of(period: ClosingPeriod) -> ClosingKind {
+    match period {
+        ClosingPeriod::Day => ClosingKind::Day,
+        ClosingPeriod::Month => ClosingKind::Month,
+        ClosingPeriod::Year => ClosingKind::Year,
+    }
+}
+
+fn count(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// The preview as the page shows it: amounts in the user's language, one line per VAT rate and
+/// per means of payment.
+pub fn preview_view(preview: &use_case::ClosingPreview, lang: Lang) -> ClosingPreview {
+    let money = |cents: i64| format::money(Cents::new(cents), lang);
+    let totals = &preview.figures.totals;
+    let vat: Vec<ClosingVatLine> = totals
+        .vat
+        .iter()
+        .map(|v| ClosingVatLine {
+            // The journal only holds French rates; an unknown one is still shown, as a number.
+            rate: VatRate::from_basis_points(v.rate).map_or_else(
+                |_| format!("{}.{:02}%", v.rate / 100, v.rate % 100).into(),
+                |rate| format::vat(rate, lang),
+            ),
+            base: money(v.base),
+            vat: money(v.vat),
+            total: money(v.total),
+        })
+        .collect();
+    let payments: Vec<ClosingPaymentLine> = totals
+        .payments
+        .iter()
+        .map(|p| ClosingPaymentLine {
+            method: p.method.as_str().into(),
+            amount: money(p.amount),
+        })
+        .collect();
+    ClosingPreview {
+        kind: kind_of(preview.period),
+        tickets: count(totals.ticket_count),
+        vat: ModelRc::new(VecModel::from(vat)),
+        payments: ModelRc::new(VecModel::from(payments)),
+        total: money(totals.total),
+        grand_total: money(preview.figures.grand_total),
+    }
+}
+
+/// The figures a closing of `kind` would record now (nothing is written).
+fn preview(session: &mut Session, kind: ClosingKind) -> Result<use_case::ClosingPreview, String> {
+    manager_login(session).ok_or("only a manager can close a period")?;
+    use_case::preview(
+        &mut session.store,
+        period_of(kind),
+        &session.config.terminal_id,
+        now(),
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn done_view(report: &ClosingReport, lang: Lang) -> ClosingView {
+    ClosingView {
         done: true,
-        kind,
-        tickets: i32::try_from(report.totals.ticket_count).unwrap_or(i32::MAX),
-        total: format::money(Cents::new(report.totals.total), session.lang),
-        grand_total: format::money(Cents::new(report.grand_total), session.lang),
-        sequence: i32::try_from(report.entry_sequence).unwrap_or(i32::MAX),
-    })
+        kind: kind_of(report.period),
+        tickets: count(report.totals.ticket_count),
+        total: format::money(Cents::new(report.totals.total), lang),
+        grand_total: format::money(Cents::new(report.grand_total), lang),
+        sequence: count(report.entry_sequence),
+    }
+}
+
+/// What a confirmation with a PIN gives the page.
+enum Confirmed {
+    Closed(ClosingView),
+    /// The PIN was refused: nothing was written.
+    Refused {
+        problem: ClosingPinProblem,
+        attempts_left: i32,
+        locked_minutes: i32,
+    },
+    Failed(String),
+}
+
+fn refused(problem: ClosingPinProblem) -> Confirmed {
+    Confirmed::Refused {
+        problem,
+        attempts_left: 0,
+        locked_minutes: 0,
+    }
+}
+
+fn confirm(session: &mut Session, kind: ClosingKind, pin: &str) -> Confirmed {
+    let Some(login) = manager_login(session) else {
+        return refused(ClosingPinProblem::NotManager);
+    };
+    let now = now();
+    let outcome = use_case::close_with_pin(
+        &mut session.store,
+        &login,
+        pin,
+        period_of(kind),
+        &session.config.terminal_id,
+        now,
+        LockoutPolicy::default(),
+    );
+    match outcome {
+        Ok(report) => Confirmed::Closed(done_view(&report, session.lang)),
+        Err(ClosingError::Login(error)) => match *error {
+            LoginError::WrongPin { remaining } => Confirmed::Refused {
+                problem: ClosingPinProblem::WrongPin,
+                attempts_left: count(remaining),
+                locked_minutes: 0,
+            },
+            LoginError::Locked { until } => Confirmed::Refused {
+                problem: ClosingPinProblem::Locked,
+                attempts_left: 0,
+                locked_minutes: count(((until - now).max(0) + 59) / 60),
+            },
+            LoginError::MalformedPin => refused(ClosingPinProblem::Malformed),
+            LoginError::UnknownStaff { .. } => refused(ClosingPinProblem::NotManager),
+            other => Confirmed::Failed(other.to_string()),
+        },
+        Err(ClosingError::NotManager { .. }) => refused(ClosingPinProblem::NotManager),
+        Err(error @ ClosingError::Store(_)) => {
+            tracing::error!(%error, "closing failed");
+            Confirmed::Failed(error.to_string())
+        }
+    }
+}
+
+/// Shows `preview` with an empty PIN pad.
+pub fn show_preview(window: &AppWindow, preview: ClosingPreview) {
+    let a = window.global::<ManagerAdapter>();
+    a.set_problem("".into());
+    a.set_pin("".into());
+    a.set_pin_problem(ClosingPinProblem::None);
+    a.set_preview(preview);
+    a.set_previewing(true);
+}
+
+fn apply_confirmed(window: &AppWindow, outcome: Confirmed) {
+    let a = window.global::<ManagerAdapter>();
+    match outcome {
+        Confirmed::Closed(view) => {
+            a.set_previewing(false);
+            a.set_pin("".into());
+            a.set_pin_problem(ClosingPinProblem::None);
+            a.set_problem("".into());
+            a.set_last_closing(view);
+        }
+        Confirmed::Refused {
+            problem,
+            attempts_left,
+            locked_minutes,
+        } => {
+            a.set_pin("".into());
+            a.set_pin_problem(problem);
+            a.set_attempts_left(attempts_left);
+            a.set_locked_minutes(locked_minutes);
+        }
+        Confirmed::Failed(problem) => {
+            a.set_previewing(false);
+            a.set_pin("".into());
+            a.set_problem(problem.into());
+        }
+    }
+}
+
+/// Leaves any closing preview and its PIN (on log-out: the next person starts afresh).
+pub fn clear(window: &AppWindow) {
+    let a = window.global::<ManagerAdapter>();
+    a.set_previewing(false);
+    a.set_pin("".into());
+    a.set_pin_problem(ClosingPinProblem::None);
 }
 
 fn set_training(session: &mut Session, on: bool) -> Result<bool, String> {
@@ -53,20 +225,26 @@ fn set_training(session: &mut Session, on: bool) -> Result<bool, String> {
 pub fn setup(window: &AppWindow, worker: &Worker) {
     let adapter = window.global::<ManagerAdapter>();
     let (weak, w) = (window.as_weak(), worker.clone());
-    adapter.on_close(move |kind| {
+    adapter.on_preview_closing(move |kind| {
         let weak = weak.clone();
         w.run(move |session| {
-            let outcome = close(session, kind);
-            let _ = weak.upgrade_in_event_loop(move |window| {
-                let a = window.global::<ManagerAdapter>();
-                match outcome {
-                    Ok(view) => {
-                        a.set_problem("".into());
-                        a.set_last_closing(view);
-                    }
-                    Err(problem) => a.set_problem(problem.into()),
-                }
+            let outcome = preview(session, kind);
+            let lang = session.lang;
+            let _ = weak.upgrade_in_event_loop(move |window| match outcome {
+                Ok(preview) => show_preview(&window, preview_view(&preview, lang)),
+                Err(problem) => window
+                    .global::<ManagerAdapter>()
+                    .set_problem(problem.into()),
             });
+        });
+    });
+    let (weak, w) = (window.as_weak(), worker.clone());
+    adapter.on_confirm_closing(move |kind, pin| {
+        let weak = weak.clone();
+        let pin = pin.to_string();
+        w.run(move |session| {
+            let outcome = confirm(session, kind, &pin);
+            let _ = weak.upgrade_in_event_loop(move |window| apply_confirmed(&window, outcome));
         });
     });
     let (weak, w) = (window.as_weak(), worker.clone());

@@ -79,6 +79,7 @@ pub struct OrderView {
     conflict: SharedString,
     lines: Vec<PickupLineRow>,
     checked: i32,
+    left: i32,
 }
 
 pub fn order_view(session: &Session, current: &CounterOrder) -> OrderView {
@@ -113,6 +114,7 @@ pub fn order_view(session: &Session, current: &CounterOrder) -> OrderView {
         conflict: current.order.conflict.as_deref().unwrap_or("").into(),
         lines,
         checked: count(&current.check.as_lines()),
+        left: count(&left),
     }
 }
 
@@ -125,6 +127,7 @@ pub fn apply_order(window: &AppWindow, view: OrderView) {
     a.set_order_conflict(view.conflict);
     a.set_order_lines(ModelRc::new(VecModel::from(view.lines)));
     a.set_checked_count(view.checked);
+    a.set_left_count(view.left);
 }
 
 fn problem_of(error: &PickupAppError) -> (PickupProblem, SharedString) {
@@ -170,6 +173,7 @@ pub fn open_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, inpu
                 a.set_problem(PickupProblem::None);
                 a.set_verdict(ItemVerdict::None);
                 a.set_handed(Handed::None);
+                a.set_confirming_all(false);
                 apply_order(&window, view);
                 window.global::<AppAdapter>().set_page(Page::Pickup);
             });
@@ -366,6 +370,7 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
                 a.set_order_shown(false);
                 a.set_order_lines(ModelRc::new(VecModel::from(Vec::<PickupLineRow>::new())));
                 a.set_handed(Handed::None);
+                a.set_confirming_all(false);
                 a.set_verdict(ItemVerdict::None);
                 a.set_problem(PickupProblem::None);
                 a.set_query("".into());

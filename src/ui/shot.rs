@@ -42,6 +42,8 @@ pub enum ShotPage {
     /// After a cash payment: the change and the receipt choice (nothing is recorded).
     CheckoutDone,
     Manager,
+    /// The manager's day closing before it is written: its figures and the PIN pad.
+    ManagerClosing,
     Customer,
     /// The click-and-collect list of the pickup counter.
     Pickup,
@@ -189,7 +191,7 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
         return Ok(());
     }
     // The manager's page needs the manager; every other page is a seller's.
-    let staff = if page == ShotPage::Manager {
+    let staff = if matches!(page, ShotPage::Manager | ShotPage::ManagerClosing) {
         &demo::STAFF[2]
     } else {
         &demo::STAFF[0]
@@ -237,6 +239,17 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
                     ),
                     sequence: 1_207,
                 });
+            app.set_page(Page::Manager);
+        }
+        ShotPage::ManagerClosing => {
+            // A day's figures as the closing would record them; a PIN typed, not yet confirmed. A screenshot
+            // never writes a closing, so the figures are made up, then shown by the page's code.
+            let preview = demo_closing_preview(&session.config.terminal_id);
+            super::manager::show_preview(
+                window,
+                super::manager::preview_view(&preview, session.lang),
+            );
+            window.global::<ManagerAdapter>().set_pin("1357".into());
             app.set_page(Page::Manager);
         }
         ShotPage::Scan => {
@@ -379,6 +392,52 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// A day of 42 tickets at three VAT rates, paid by card, in cash and with loyalty points.
+fn demo_closing_preview(terminal: &str) -> crate::app::closing::ClosingPreview {
+    use crate::domain::journal::{PaymentAmount, PeriodTotals, VatAmount};
+    use crate::domain::vat::VatRate;
+    let vat = [
+        (VatRate::Standard, 271_330),
+        (VatRate::Intermediate, 38_420),
+        (VatRate::Reduced, 8_700),
+    ]
+    .map(|(rate, total)| {
+        let base = rate
+            .base_of_inclusive(crate::domain::money::Cents::new(total))
+            .get();
+        VatAmount {
+            base,
+            rate: rate.basis_points(),
+            total,
+            vat: total - base,
+        }
+    });
+    let total = vat.iter().map(|v| v.total).sum();
+    let payments =
+        [("card", 241_950), ("cash", 72_150), ("loyalty", 4_350)].map(|(method, amount)| {
+            PaymentAmount {
+                amount,
+                method: method.to_owned(),
+            }
+        });
+    crate::app::closing::ClosingPreview {
+        period: crate::store::ClosingPeriod::Day,
+        terminal: terminal.to_owned(),
+        at: super::session::now(),
+        figures: crate::store::ClosingFigures {
+            from_sequence: 1_164,
+            to_sequence: 1_206,
+            totals: PeriodTotals {
+                ticket_count: 42,
+                total,
+                vat: vat.to_vec(),
+                payments: payments.to_vec(),
+            },
+            grand_total: 12_734_980,
+        },
+    }
 }
 
 /// A demo customer as the central would describe them: two store purchases and one online, an
