@@ -145,6 +145,7 @@ fn ui_path(db: &Path, products: u64) {
     let recorded = Rc::clone(&samples);
     let deadline = Instant::now() + Duration::from_secs(300);
     let basket_size = |n: usize| i32::try_from(n % BASKET + 1).unwrap_or(i32::MAX);
+    let submitted = codes.clone();
     timer.start(
         slint::TimerMode::Repeated,
         Duration::from_millis(1),
@@ -165,19 +166,19 @@ fn ui_path(db: &Path, products: u64) {
                 }
                 recorded.borrow_mut().push(started.elapsed());
                 w.global::<ScanNotice>().set_kind(NoticeKind::None);
-                if next % BASKET == 0 {
+                if next.is_multiple_of(BASKET) {
                     emptier
                         .execute("DELETE FROM basket WHERE state = 'open'", [])
                         .expect("empty basket");
                 }
             }
-            if next == codes.len() {
+            if next == submitted.len() {
                 let _ = slint::quit_event_loop();
                 return;
             }
             state.set((next + 1, Some(Instant::now())));
             w.global::<ScanAdapter>()
-                .invoke_submit(codes[next].as_str().into());
+                .invoke_submit(submitted[next].as_str().into());
         },
     );
     slint::run_event_loop().expect("event loop");
@@ -220,7 +221,7 @@ fn bare_scan_to_line(db: &Path, codes: &[String], products: u64) -> Vec<Duration
             .query_map(params![key], |row| row.get::<_, i64>(1))
             .expect("stock")
             .count();
-        if i as usize % BASKET == 0 {
+        if (i as usize).is_multiple_of(BASKET) {
             lines.clear();
         }
         lines.push((key, name));
