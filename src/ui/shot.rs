@@ -44,6 +44,8 @@ pub enum ShotPage {
     Manager,
     /// The manager's day closing before it is written: its figures and the PIN pad.
     ManagerClosing,
+    /// A product scanned past its expiry date: the manager's override asked for.
+    Override,
     Customer,
     /// The click-and-collect list of the pickup counter.
     Pickup,
@@ -240,6 +242,34 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
                     sequence: 1_207,
                 });
             app.set_page(Page::Manager);
+        }
+        ShotPage::Override => {
+            for index in [1, 2] {
+                ring(session, demo::product(index).gtin.as_str().to_owned())?;
+            }
+            basket::apply(window, basket::view_of(session, &shown));
+            // A GS1 QR whose expiry date has passed, as on a food label.
+            let code = format!("]Q3(01){}(17)251130(10)L2417B", demo::product(7).gtin);
+            let scan = crate::app::scan_route::parse(&code, &session.config.scan_config());
+            let card = crate::app::product_card::card_for_scan(
+                &session.store,
+                scan,
+                &session.config.store_code,
+                today,
+            )
+            .map_err(|e| demo_err(&e))?;
+            let block = crate::domain::sale_guard::SaleBlock::Expired {
+                expiry: card.details.expiry.unwrap_or(today),
+            };
+            super::sale_override::show(
+                window,
+                super::sale_override::view(&card, &block, session.lang),
+            );
+            let a = window.global::<super::OverrideAdapter>();
+            a.set_manager_login(demo::STAFF[2].login.into());
+            a.set_reason("checked_pack".into());
+            a.set_pin("24".into());
+            app.set_page(Page::Scan);
         }
         ShotPage::ManagerClosing => {
             // A day's figures as the closing would record them; a PIN typed, not yet confirmed. A screenshot
