@@ -84,6 +84,15 @@ pub(crate) fn tap(window: &AppWindow, label: &str) {
     found[0].invoke_accessible_default_action();
 }
 
+/// Picks `name` on the login page and types `pin` on its keypad, then « Se connecter ».
+pub(crate) fn log_in(window: &AppWindow, name: &str, pin: &str) {
+    tap(window, name);
+    for digit in pin.chars() {
+        tap(window, &digit.to_string());
+    }
+    tap(window, "Se connecter");
+}
+
 pub(crate) fn shows_text(window: &AppWindow, text: &str) -> bool {
     ElementHandle::find_by_accessible_label(window, text)
         .next()
@@ -119,11 +128,7 @@ fn a_sale_from_login_to_ticket() {
     );
 
     // A wrong PIN is refused and says how many attempts are left.
-    tap(window, "Camille Martin");
-    for digit in ["9", "9", "9", "9"] {
-        tap(window, digit);
-    }
-    tap(window, "Se connecter");
+    log_in(window, "Camille Martin", "9999");
     wait_for(window, "the wrong PIN message", |w| {
         w.global::<LoginAdapter>().get_problem() == LoginProblem::WrongPin
     });
@@ -302,11 +307,7 @@ fn a_sale_from_login_to_ticket() {
     wait_for(window, "the login page", |w| {
         w.global::<AppAdapter>().get_page() == Page::Login
     });
-    tap(window, "Amélie Dubois (responsable)");
-    for digit in ["2", "4", "6", "8"] {
-        tap(window, digit);
-    }
-    tap(window, "Se connecter");
+    log_in(window, "Amélie Dubois (responsable)", "2468");
     wait_for(window, "the manager logged in", |w| {
         w.global::<AppAdapter>().get_manager()
     });
@@ -723,11 +724,7 @@ fn a_forgotten_customer_leaves_the_screen() {
     wait_for(window, "the staff list", |w| {
         w.global::<LoginAdapter>().get_staff().row_count() == demo::STAFF.len()
     });
-    tap(window, "Hugo Bernard");
-    for digit in ["5", "6", "7", "8"] {
-        tap(window, digit);
-    }
-    tap(window, "Se connecter");
+    log_in(window, "Hugo Bernard", "5678");
     wait_for(window, "the scan page", |w| {
         w.global::<AppAdapter>().get_page() == Page::Scan
     });

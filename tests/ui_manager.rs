@@ -12,7 +12,7 @@ use comptoir::ui::PickupAdapter;
 use comptoir::ui::{AppAdapter, ClosingPinProblem, Handed, LoginAdapter, ManagerAdapter};
 use slint::{ComponentHandle, Model};
 
-use crate::ui::{shows_text, tap, wait_for};
+use crate::ui::{log_in, shows_text, tap, wait_for};
 use crate::util::{assert_success, comptoir, seeded_db};
 
 /// How many closings of `period` the journal of terminal T01 holds.
@@ -44,11 +44,7 @@ pub fn what_cannot_be_undone_is_asked_first() {
     wait_for(window, "the staff list", |w| {
         w.global::<LoginAdapter>().get_staff().row_count() == demo::STAFF.len()
     });
-    tap(window, "Amélie Dubois (responsable)");
-    for digit in ["2", "4", "6", "8"] {
-        tap(window, digit);
-    }
-    tap(window, "Se connecter");
+    log_in(window, "Amélie Dubois (responsable)", "2468");
     wait_for(window, "the manager logged in", |w| {
         w.global::<AppAdapter>().get_manager()
     });

@@ -51,7 +51,7 @@ pub fn parse(raw: &str, config: &ScanConfig) -> Scan {
 /// [`route`] instead of searching for it, so that a malformed code says why rather than finding
 /// nothing.
 pub fn is_code(scan: &Scan) -> bool {
-    !matches!(scan.kind, ScanKind::Unknown)
+    !scan.raw.is_empty() && !matches!(scan.kind, ScanKind::Unknown)
 }
 
 /// Where `scan` goes on `screen`.
