@@ -127,3 +127,51 @@ fn a_parked_basket_waits_with_who_and_when_and_comes_back_whole() {
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     assert_eq!(list[0]["total_cents"], c.price.get());
 }
+
+#[test]
+fn a_basket_emptied_and_left_is_journaled_before_the_next_customer() {
+    let db = seeded_db(200);
+    let (a, b) = (demo::product(1), demo::product(2));
+    assert_success(&basket(&db.path, &["add", &format!("{}*2", a.gtin)]));
+    assert_success(&basket(&db.path, &["remove", "1"]));
+    let abandoned = |db: &std::path::Path| -> Vec<String> {
+        let conn = rusqlite::Connection::open(db).expect("open");
+        let mut statement = conn
+            .prepare(
+                "SELECT detail FROM journal_entry
+                 WHERE kind = 'technical' AND detail LIKE 'basket_abandoned %'",
+            )
+            .expect("prepare");
+        statement
+            .query_map([], |row| row.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    assert!(
+        abandoned(&db.path).is_empty(),
+        "nothing is written while the customer may still come back"
+    );
+
+    // The next customer's first line: the cancelled units are journaled on their own, once.
+    assert_success(&basket(&db.path, &["add", b.gtin.as_str()]));
+    assert_success(&basket(&db.path, &["add", b.gtin.as_str()]));
+    let details = abandoned(&db.path);
+    assert_eq!(details.len(), 1, "{details:?}");
+    let detail: Value =
+        serde_json::from_str(details[0].trim_start_matches("basket_abandoned ")).expect("json");
+    let cancelled = detail["cancelled_lines"]
+        .as_array()
+        .expect("cancelled_lines");
+    assert_eq!(cancelled.len(), 1);
+    assert!(
+        cancelled[0].to_string().contains(a.gtin.as_str()),
+        "{detail}"
+    );
+
+    let verify = comptoir(&db.path)
+        .args(["journal", "verify", "--json"])
+        .output()
+        .expect("verify");
+    assert_success(&verify);
+}

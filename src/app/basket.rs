@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use crate::app::checkout::{CheckoutError, line_for_card};
 use crate::app::product_card::{ProductCard, card_for_scan};
 use crate::app::sale_guard;
+use crate::config::Config;
 use crate::domain::basket::{BasketError, BasketLine, CancelledLine};
 use crate::domain::scan::Scan;
 use crate::store::{OpenBasket, ParkedBasket, Store, StoreError};
@@ -63,12 +64,34 @@ pub fn add_scan(
     store: &mut Store,
     scan: Scan,
     quantity: i64,
-    here: &str,
-    today: NaiveDate,
-    now: i64,
+    till: Till<'_>,
 ) -> Result<Added, CheckoutError> {
-    let card = card_for_scan(store, scan, here, today)?;
-    add_card(store, card, quantity, now)
+    let card = card_for_scan(store, scan, till.here, till.today)?;
+    add_card(store, card, quantity, till)
+}
+
+/// Where and when the basket is changed: this store's location, this terminal (whose journal
+/// takes what an abandoned basket cancelled), today's date (for expiry dates) and now.
+#[derive(Clone, Copy, Debug)]
+pub struct Till<'a> {
+    pub here: &'a str,
+    pub terminal_id: &'a str,
+    pub today: NaiveDate,
+    /// Unix seconds, UTC.
+    pub now: i64,
+}
+
+impl<'a> Till<'a> {
+    /// This terminal's till, now (UTC).
+    pub fn of(config: &'a Config) -> Self {
+        let now = chrono::Utc::now();
+        Till {
+            here: &config.store_code,
+            terminal_id: &config.terminal_id,
+            today: now.date_naive(),
+            now: now.timestamp(),
+        }
+    }
 }
 
 /// Adds `quantity` of the product `card` shows to the open basket, unless its expiry date has
@@ -77,7 +100,7 @@ pub fn add_card(
     store: &mut Store,
     card: ProductCard,
     quantity: i64,
-    now: i64,
+    till: Till<'_>,
 ) -> Result<Added, CheckoutError> {
     if let Some(block) = sale_guard::sale_block(store, &card)? {
         return Err(CheckoutError::Blocked {
@@ -85,7 +108,7 @@ pub fn add_card(
             block,
         });
     }
-    put_in(store, card, quantity, now)
+    put_in(store, card, quantity, till)
 }
 
 /// A manager's override of a blocked product: checks their PIN and role, journals the override
@@ -95,10 +118,10 @@ pub fn add_overridden(
     card: ProductCard,
     quantity: i64,
     manager: ManagerApproval<'_>,
-    now: i64,
+    till: Till<'_>,
 ) -> Result<Added, CheckoutError> {
     let Some(block) = sale_guard::sale_block(store, &card)? else {
-        return put_in(store, card, quantity, now);
+        return put_in(store, card, quantity, till);
     };
     sale_guard::authorize_override(
         store,
@@ -107,10 +130,10 @@ pub fn add_overridden(
         manager.reason,
         &block,
         &card.product.gtin,
-        manager.terminal_id,
-        now,
+        till.terminal_id,
+        till.now,
     )?;
-    put_in(store, card, quantity, now)
+    put_in(store, card, quantity, till)
 }
 
 /// Who lets a blocked product through, and why.
@@ -119,17 +142,17 @@ pub struct ManagerApproval<'a> {
     pub login: &'a str,
     pub pin: &'a str,
     pub reason: &'a str,
-    pub terminal_id: &'a str,
 }
 
 fn put_in(
     store: &mut Store,
     card: ProductCard,
     quantity: i64,
-    now: i64,
+    till: Till<'_>,
 ) -> Result<Added, CheckoutError> {
     let line = line_for_card(&card, quantity)?;
-    let (index, basket) = store.change_open_basket(now, |open| {
+    store.journal_abandoned_basket(till.terminal_id, till.now)?;
+    let (index, basket) = store.change_open_basket(till.now, |open| {
         open.basket.add(line).map_err(CheckoutError::from)
     })?;
     Ok(Added {
@@ -143,8 +166,10 @@ fn put_in(
 pub fn add_lines(
     store: &mut Store,
     lines: Vec<BasketLine>,
+    terminal_id: &str,
     now: i64,
 ) -> Result<OpenBasket, BasketChangeError> {
+    store.journal_abandoned_basket(terminal_id, now)?;
     let ((), basket) = store.change_open_basket(now, |open| {
         for line in lines {
             open.basket.add(line)?;

@@ -110,8 +110,7 @@ pub fn add(context: &CommandContext, arg: &str, json: bool) -> anyhow::Result<Ex
     let config = &context.config;
     let (code, quantity) = code_and_quantity(arg);
     let scan = parse_scan(code, &config.scan_config());
-    let today = chrono::Utc::now().date_naive();
-    match basket::add_scan(&mut store, scan, quantity, &config.store_code, today, now()) {
+    match basket::add_scan(&mut store, scan, quantity, basket::Till::of(config)) {
         Ok(added) => {
             let output = output_of(&added.basket.basket, Some(added.line + 1))?;
             print_basket(&output, &config.locale, json)?;

@@ -213,6 +213,37 @@ fn park(tx: &Transaction<'_>, id: i64, by: &str, now: i64) -> Result<()> {
     Ok(())
 }
 
+impl Store {
+    /// An open basket emptied line by line and never paid (the customer left): before the next
+    /// customer's first line, the units taken out of it are journaled as a technical entry
+    /// (`basket_abandoned {"cancelled_lines":[…]}`) and the basket forgets them, so that they
+    /// never appear on the next customer's ticket. Returns whether there were any.
+    pub fn journal_abandoned_basket(&mut self, terminal: &str, now: i64) -> Result<bool> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut open = read_open(&tx)?;
+        if !open.basket.is_empty() || open.cancelled.is_empty() {
+            return Ok(false);
+        }
+        let Some(detail) = super::sales::cancelled_detail(&open.cancelled)? else {
+            return Ok(false);
+        };
+        let operator = open.cancelled.last().map(|c| c.operator.clone());
+        let entry = super::journal::EntryDraft::technical(
+            terminal,
+            operator.as_deref(),
+            &format!("basket_abandoned {detail}"),
+            now,
+        );
+        super::journal::append(&tx, entry)?;
+        open.cancelled.clear();
+        write_open(&tx, &mut open, now)?;
+        tx.commit()?;
+        Ok(true)
+    }
+}
+
 /// Drops the open basket `id` once it has been paid (in the sale's own transaction).
 pub(super) fn delete_paid(tx: &Transaction<'_>, id: i64) -> Result<()> {
     tx.prepare_cached("DELETE FROM basket WHERE id = ?1 AND state = 'open'")?

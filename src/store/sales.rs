@@ -82,7 +82,7 @@ pub fn ticket_number(terminal_id: &str, seq: i64) -> String {
 /// (covered by the entry's hash): `{"cancelled_lines":[…]}` with each line as the lines digest
 /// has it, plus who cancelled it and when. `None` when nothing was cancelled, so a ticket without
 /// cancellations is journaled exactly as before.
-fn cancelled_detail(cancelled: &[CancelledLine]) -> Result<Option<String>> {
+pub(super) fn cancelled_detail(cancelled: &[CancelledLine]) -> Result<Option<String>> {
     if cancelled.is_empty() {
         return Ok(None);
     }

@@ -632,6 +632,7 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
             if let Err(error) = crate::app::basket::add_lines(
                 &mut session.store,
                 cart.lines().to_vec(),
+                &session.config.terminal_id,
                 super::session::now(),
             ) {
                 tracing::error!(%error, "cannot bring the online cart into the basket");

@@ -5,7 +5,7 @@
 
 use slint::{ComponentHandle, SharedString};
 
-use crate::app::basket::{ManagerApproval, add_overridden};
+use crate::app::basket::{ManagerApproval, Till, add_overridden};
 use crate::app::checkout::CheckoutError;
 use crate::app::login::LoginError;
 use crate::app::product_card::ProductCard;
@@ -13,7 +13,6 @@ use crate::app::sale_guard::OverrideError;
 use crate::domain::sale_guard::SaleBlock;
 
 use super::format::{self, Lang};
-use super::session::now;
 use super::worker::Worker;
 use super::{AppWindow, BlockKind, OverrideAdapter, OverrideProblem};
 
@@ -87,14 +86,13 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
             let Some((card, quantity)) = session.blocked.clone() else {
                 return;
             };
-            let terminal = session.config.terminal_id.clone();
             let approval = ManagerApproval {
                 login: &login,
                 pin: &pin,
                 reason: &reason,
-                terminal_id: &terminal,
             };
-            let added = add_overridden(&mut session.store, card, quantity, approval, now());
+            let till = Till::of(&session.config);
+            let added = add_overridden(&mut session.store, card, quantity, approval, till);
             match added {
                 Err(CheckoutError::Override(error)) => {
                     let (problem, left) = problem_of(&error);

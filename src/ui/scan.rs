@@ -15,7 +15,7 @@ use crate::app::product_card::{ProductCardError, card_for_scan};
 use crate::app::scan_route::{self, Scan, ScanRoute, Screen};
 
 use super::product::{self, ProductView};
-use super::session::{Session, now};
+use super::session::Session;
 use super::worker::Worker;
 use super::{
     AppAdapter, AppWindow, BasketAdapter, CheckoutAdapter, NoticeKind, Page, PickupAdapter,
@@ -205,9 +205,8 @@ enum Notice {
 }
 
 fn add_to_basket(session: &mut Session, weak: &slint::Weak<AppWindow>, scan: Scan) {
-    let today = chrono::Utc::now().date_naive();
-    let here = session.config.store_code.clone();
-    let added = crate::app::basket::add_scan(&mut session.store, scan, 1, &here, today, now());
+    let till = crate::app::basket::Till::of(&session.config);
+    let added = crate::app::basket::add_scan(&mut session.store, scan, 1, till);
     notify(session, weak, added, 1);
 }
 
@@ -217,7 +216,8 @@ pub fn add_shown(session: &mut Session, weak: &slint::Weak<AppWindow>, quantity:
     let Some(card) = session.product.clone() else {
         return;
     };
-    let added = crate::app::basket::add_card(&mut session.store, card, quantity, now());
+    let till = crate::app::basket::Till::of(&session.config);
+    let added = crate::app::basket::add_card(&mut session.store, card, quantity, till);
     notify(session, weak, added, quantity);
 }
 
