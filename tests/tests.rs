@@ -24,5 +24,6 @@ mod sell;
 mod store;
 mod sync;
 mod ui;
+mod ui_central;
 mod ui_kiosk;
 mod ui_manager;

@@ -55,7 +55,7 @@ pub(crate) fn wait_for(
 }
 
 /// Types `text` into whatever has the focus, as a keyboard-wedge scanner does.
-fn type_keys(window: &AppWindow, text: &str) {
+pub(crate) fn type_keys(window: &AppWindow, text: &str) {
     for c in text.chars() {
         let key: SharedString = c.to_string().into();
         window
@@ -67,7 +67,7 @@ fn type_keys(window: &AppWindow, text: &str) {
     }
 }
 
-fn press_enter(window: &AppWindow) {
+pub(crate) fn press_enter(window: &AppWindow) {
     let key: SharedString = Key::Return.into();
     window
         .window()
@@ -340,6 +340,7 @@ fn a_sale_from_login_to_ticket() {
     a_forgotten_customer_leaves_the_screen();
     crate::ui_manager::what_cannot_be_undone_is_asked_first();
     crate::ui_kiosk::kiosk_for_customers();
+    crate::ui_central::the_screen_asks_the_central_through_one_runtime();
 }
 
 /// Issue 14: a sale paid in cash at the speed of the queue. The checkout shows the basket; the

@@ -15,9 +15,9 @@ use crate::app::sale_guard;
 use crate::config::Config;
 use crate::domain::basket::{BasketError, BasketLine, CancelledLine};
 use crate::domain::scan::Scan;
-use crate::store::{OpenBasket, ParkedBasket, Store, StoreError};
+use crate::store::{Store, StoreError};
 
-pub use crate::store::ResumeError;
+pub use crate::store::{OpenBasket, ParkedBasket, ResumeError};
 
 /// A line added by a scan: the product scanned, where its units are now, and the basket.
 #[derive(Clone, Debug)]
@@ -71,7 +71,7 @@ pub fn add_scan(
 }
 
 /// Where and when the basket is changed: this store's location, this terminal (whose journal
-/// takes what an abandoned basket cancelled), today's date (for expiry dates) and now.
+/// takes a manager's override), today's date (for expiry dates) and now.
 #[derive(Clone, Copy, Debug)]
 pub struct Till<'a> {
     pub here: &'a str,
@@ -151,7 +151,6 @@ fn put_in(
     till: Till<'_>,
 ) -> Result<Added, CheckoutError> {
     let line = line_for_card(&card, quantity)?;
-    store.journal_abandoned_basket(till.terminal_id, till.now)?;
     let (index, basket) = store.change_open_basket(till.now, |open| {
         open.basket.add(line).map_err(CheckoutError::from)
     })?;
@@ -166,10 +165,8 @@ fn put_in(
 pub fn add_lines(
     store: &mut Store,
     lines: Vec<BasketLine>,
-    terminal_id: &str,
     now: i64,
 ) -> Result<OpenBasket, BasketChangeError> {
-    store.journal_abandoned_basket(terminal_id, now)?;
     let ((), basket) = store.change_open_basket(now, |open| {
         for line in lines {
             open.basket.add(line)?;
@@ -218,6 +215,15 @@ pub fn set_quantity(
         Ok::<_, BasketChangeError>(())
     })?;
     Ok(basket)
+}
+
+/// The seller moves on to the next customer (« Client suivant », a log-in or log-out): an open
+/// basket that was emptied line by line and never paid is over, and the units taken out of it
+/// are journaled on their own (`basket_abandoned`), never on the next customer's ticket. A
+/// basket with lines stays open for whoever comes next; a paid one is already gone. Returns
+/// whether anything was journaled.
+pub fn end_customer(store: &mut Store, terminal_id: &str, now: i64) -> Result<bool, StoreError> {
+    store.journal_abandoned_basket(terminal_id, now)
 }
 
 /// Takes line `index` out of the open basket; its units are recorded as cancelled by
@@ -278,4 +284,82 @@ pub fn resume(store: &mut Store, id: i64, by: &str, now: i64) -> Result<Option<i
 /// The parked baskets, oldest first.
 pub fn parked(store: &Store) -> Result<Vec<ParkedBasket>, StoreError> {
     store.parked_baskets()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::demo;
+    use crate::domain::journal::EntryKind;
+    use crate::domain::scan::{ScanConfig, parse_scan};
+
+    const NOW: i64 = 1_780_000_000;
+
+    fn demo_store(dir: &tempfile::TempDir) -> Store {
+        let mut store = Store::open(&dir.path().join("t.db")).expect("store");
+        crate::app::seed::seed_demo(&mut store, 20, NOW, &mut |_, _| {}).expect("seed");
+        store
+    }
+
+    fn till() -> Till<'static> {
+        Till {
+            here: demo::HERE_CODE,
+            terminal_id: "T01",
+            today: chrono::DateTime::from_timestamp(NOW, 0)
+                .expect("date")
+                .date_naive(),
+            now: NOW,
+        }
+    }
+
+    fn scan(store: &mut Store, n: u64) {
+        let code = parse_scan(demo::product(n).gtin.as_str(), &ScanConfig::default());
+        add_scan(store, code, 1, till()).expect("added");
+    }
+
+    fn abandoned(store: &Store) -> Vec<String> {
+        let mut details = Vec::new();
+        store
+            .for_each_journal_entry("T01", &mut |entry, _| {
+                if entry.kind == EntryKind::Technical
+                    && let Some(detail) = &entry.detail
+                    && detail.starts_with("basket_abandoned ")
+                {
+                    details.push(detail.clone());
+                }
+                Ok(())
+            })
+            .expect("journal")
+            .expect("read");
+        details
+    }
+
+    #[test]
+    fn a_basket_emptied_and_left_is_journaled_when_the_next_customer_comes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut store = demo_store(&dir);
+        scan(&mut store, 1);
+        remove_line(&mut store, 0, "camille", NOW).expect("removed");
+        // The same customer goes on: what was taken out stays for their ticket.
+        scan(&mut store, 2);
+        assert!(abandoned(&store).is_empty());
+        assert!(
+            !end_customer(&mut store, "T01", NOW).expect("end"),
+            "a basket with lines stays"
+        );
+
+        remove_line(&mut store, 0, "camille", NOW).expect("removed");
+        assert!(end_customer(&mut store, "T01", NOW).expect("end"));
+        let details = abandoned(&store);
+        assert_eq!(details.len(), 1, "{details:?}");
+        for n in [1, 2] {
+            assert!(
+                details[0].contains(demo::product(n).gtin.as_str()),
+                "{details:?}"
+            );
+        }
+        // Forgotten once journaled: the next customer's ticket will not carry them.
+        assert!(!end_customer(&mut store, "T01", NOW).expect("end"));
+        assert_eq!(abandoned(&store).len(), 1);
+    }
 }

@@ -6,7 +6,8 @@
 
 use crate::app::login::{LoginError, log_in};
 use crate::domain::staff::{LockoutPolicy, StaffRole};
-use crate::store::{ClosingFigures, ClosingPeriod, ClosingReport, Store, StoreError};
+use crate::store::{ClosingFigures, Store, StoreError};
+pub use crate::store::{ClosingPeriod, ClosingReport};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClosingError {

@@ -8,6 +8,7 @@
 
 use chrono::NaiveDate;
 
+use crate::app::central::Central;
 use crate::app::checkout::{CheckoutError, line_for_card};
 use crate::app::product_card::{ProductCardError, card_for_scan};
 use crate::domain::basket::Basket;
@@ -153,6 +154,79 @@ pub fn fetch_fresh_view(
             Ok(None)
         }
     }
+}
+
+/// Opens `who` from the terminal's cache alone, for a screen that answers at once and asks the
+/// central afterwards ([`ask_fresh_view`]). The opening is in the access log as any other.
+pub fn open_cached(
+    store: &mut Store,
+    who: &Identified,
+    counter: Counter<'_>,
+) -> Result<CustomerView, CustomerAppError> {
+    open_customer(store, who, counter, |_| Err(SyncError::NotEnrolled))
+}
+
+/// A fresher view of a customer, as the central gave it, waiting to be cached by
+/// [`take_fresh_view`] on the thread that owns the store.
+#[derive(Debug)]
+pub struct FreshView {
+    acked_before: i64,
+    view: CustomerView,
+}
+
+impl FreshView {
+    pub fn id(&self) -> &str {
+        &self.view.id
+    }
+}
+
+/// Asks the central for customer `id`'s view on the terminal's runtime; `then` gets it there.
+/// Not enrolled, unreachable, or a customer the central does not know: `then` is not called,
+/// the cached view stays.
+pub fn ask_fresh_view(
+    central: &Central,
+    store: &Store,
+    id: &str,
+    then: impl FnOnce(FreshView) + Send + 'static,
+) -> Result<(), CustomerAppError> {
+    // Read before asking: a movement the central acknowledges meanwhile is then not counted twice.
+    let acked_before = store.acked_seq()?;
+    let id = id.to_owned();
+    let asked = central.ask_later(
+        store,
+        |client| async move { client.customer_view(&id).await },
+        move |answer| match answer {
+            Ok(Some(view)) => then(FreshView { acked_before, view }),
+            Ok(None) => tracing::debug!("the central does not know the customer on show"),
+            Err(error) => tracing::debug!(%error, "fresh customer view unavailable"),
+        },
+    );
+    if let Err(error) = asked {
+        tracing::debug!(%error, "customer view not asked");
+    }
+    Ok(())
+}
+
+/// Caches a fresher view and returns it with this terminal's own facts added.
+pub fn take_fresh_view(
+    store: &mut Store,
+    fresh: FreshView,
+) -> Result<CustomerView, CustomerAppError> {
+    store.cache_customer_view(&fresh.view, fresh.acked_before)?;
+    with_local_facts(store, fresh.view)
+}
+
+/// [`search`], asking the central through the terminal's runtime first.
+pub fn search_everywhere(
+    central: &Central,
+    store: &Store,
+    query: &str,
+) -> Result<(Vec<CustomerHit>, SearchSource), CustomerAppError> {
+    search(store, query, |q| {
+        central.ask(store, |client| async move {
+            Ok(client.search_customers(q, 20).await?.hits)
+        })
+    })
 }
 
 /// The balance the till may rely on: the central's last word plus this terminal's movements it

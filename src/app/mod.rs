@@ -2,14 +2,17 @@
 //! The CLI and the UI both call these; neither holds business rules of its own.
 
 pub mod basket;
+pub mod central;
 pub mod checkout;
 pub mod closing;
 pub mod customer;
 pub mod doctor;
 pub mod login;
+pub mod network_stock;
 pub mod pickup;
 pub mod product_card;
 pub mod receipt;
 pub mod sale_guard;
 pub mod scan_route;
 pub mod seed;
+pub mod terminal;

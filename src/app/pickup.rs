@@ -12,10 +12,13 @@ use crate::domain::pickup::{
 };
 use crate::domain::scan::{PICKUP_PREFIX, ScanConfig, parse_scan};
 use crate::domain::signed_code::{PickupClaims, PickupCodeError, verify_pickup};
-use crate::store::{NewReturn, PickupOrder, RecordedReturn, Store, StoreError};
+use crate::store::{NewReturn, RecordedReturn, Store, StoreError};
 use crate::sync::client::SyncError;
 use crate::sync::protocol::{AisleLinePayload, OrderAnswer};
 
+pub use crate::store::PickupOrder;
+
+use super::central::Central;
 use super::customer::Counter;
 
 #[derive(Debug, thiserror::Error)]
@@ -174,6 +177,34 @@ pub struct ReturnableOrder {
     /// Where the order came from: the central now, its copy cached here, or a click-and-collect
     /// order handed over at this store (priced from the catalogue).
     pub source: &'static str,
+}
+
+/// [`returnable`], asking the central through the terminal's runtime first.
+pub fn returnable_everywhere(
+    central: &Central,
+    store: &Store,
+    id: &str,
+    now: i64,
+) -> Result<ReturnableOrder, PickupAppError> {
+    returnable(
+        store,
+        id,
+        |id| central.ask(store, |client| async move { client.order(id).await }),
+        now,
+    )
+}
+
+/// The product's name for `gtin`, or the code itself when it is not in the catalogue.
+pub fn product_name(store: &Store, gtin: &str) -> String {
+    crate::domain::gtin::Gtin::parse(gtin)
+        .ok()
+        .and_then(|g| store.product(&g).ok().flatten())
+        .map_or_else(|| gtin.to_owned(), |p| p.name)
+}
+
+/// The order `id` as this terminal has it now.
+pub fn order(store: &Store, id: &str) -> Result<Option<PickupOrder>, StoreError> {
+    store.pickup_order(id)
 }
 
 /// The order `id` for a return: the central's account when it answers (cached then), else the

@@ -140,3 +140,13 @@ fn details_of(
     details.expired = details.expiry.is_some_and(|date| date < today);
     Ok(details)
 }
+
+/// The products whose name or brand match `query`, best first, with their stock here.
+pub fn search_products(
+    store: &Store,
+    query: &str,
+    limit: usize,
+    here: &str,
+) -> Result<Vec<crate::domain::catalog::SearchHit>, StoreError> {
+    store.search_products(query, limit, here)
+}

@@ -3,6 +3,9 @@
 //! again later, journaled as such. The customer's e-mail address never reaches this code: the
 //! central sends to the address it holds, and the logs name a ticket, never a person.
 
+use crate::config::Config;
+pub use crate::devices::printer::PrinterError;
+use crate::devices::printer::print_receipt;
 use crate::domain::journal::EntryKind;
 use crate::domain::receipt::{Receipt, Shop};
 use crate::store::{EmailReceipt, EntryDraft, Store, StoreError, StoredSale};
@@ -76,4 +79,40 @@ pub fn send_by_email(store: &mut Store, ticket: &str, now: i64) -> Result<(), Re
         EmailReceipt::UnknownTicket => Err(ReceiptError::UnknownTicket(ticket.to_owned())),
         EmailReceipt::NoCustomer => Err(ReceiptError::NoCustomer(ticket.to_owned())),
     }
+}
+
+/// Why a receipt did not come out of the printer (the sale is recorded either way).
+#[derive(Debug, thiserror::Error)]
+pub enum PrintError {
+    #[error(transparent)]
+    Receipt(#[from] ReceiptError),
+    #[error(transparent)]
+    Printer(#[from] PrinterError),
+}
+
+/// Prints the receipt of `ticket` as first issued on the configured printer. The printer may
+/// take seconds (up to its timeouts): it prints on a thread of its own, so that the caller goes
+/// on serving scans, and `done` gets the outcome there. `false` when no printer is configured.
+pub fn print_original(
+    store: &Store,
+    ticket: &str,
+    config: &Config,
+    done: impl FnOnce(Result<(), PrintError>) + Send + 'static,
+) -> bool {
+    let Some(settings) = config.printer_settings() else {
+        return false;
+    };
+    let receipt = original(store, ticket, config.shop());
+    let printing =
+        std::thread::Builder::new()
+            .name("receipt-printer".to_owned())
+            .spawn(move || {
+                done(receipt.map_err(PrintError::from).and_then(|receipt| {
+                    print_receipt(&settings, &receipt).map_err(PrintError::from)
+                }))
+            });
+    if let Err(error) = printing {
+        tracing::error!(%error, "cannot start the printing thread");
+    }
+    true
 }

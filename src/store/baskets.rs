@@ -214,10 +214,10 @@ fn park(tx: &Transaction<'_>, id: i64, by: &str, now: i64) -> Result<()> {
 }
 
 impl Store {
-    /// An open basket emptied line by line and never paid (the customer left): before the next
-    /// customer's first line, the units taken out of it are journaled as a technical entry
-    /// (`basket_abandoned {"cancelled_lines":[…]}`) and the basket forgets them, so that they
-    /// never appear on the next customer's ticket. Returns whether there were any.
+    /// An open basket emptied line by line and never paid (the customer left): the units taken
+    /// out of it are journaled as a technical entry (`basket_abandoned {"cancelled_lines":[…]}`)
+    /// and the basket forgets them, so that they never appear on the next customer's ticket.
+    /// Returns whether there were any.
     pub fn journal_abandoned_basket(&mut self, terminal: &str, now: i64) -> Result<bool> {
         let tx = self
             .conn

@@ -189,7 +189,8 @@ pub fn next_delay(failures: u32, interval: Duration) -> Duration {
     base.mul_f64(0.75 + random * 0.5)
 }
 
-/// The background sync task: its own thread, its own connection, a small tokio runtime.
+/// The background sync task: its own thread and its own connection, on the terminal's one
+/// long-lived runtime (`app::central::Central`), whose worker drives its network.
 pub struct BackgroundSync {
     stop: Arc<AtomicBool>,
 }
@@ -199,6 +200,7 @@ impl BackgroundSync {
     /// `on_progress(done, total)` the pull's progress during a long one (the first sync of a
     /// large catalogue).
     pub fn spawn(
+        runtime: tokio::runtime::Handle,
         db_path: PathBuf,
         interval: Duration,
         on_status: impl Fn(SyncStatus) + Send + 'static,
@@ -209,16 +211,8 @@ impl BackgroundSync {
         thread::Builder::new()
             .name("comptoir-sync".to_owned())
             .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(runtime) => runtime,
-                    Err(error) => {
-                        tracing::error!(%error, "cannot start the sync runtime");
-                        return;
-                    }
-                };
+                // The rounds' SQLite work stays on this thread, so the runtime's worker is free
+                // to answer the screens' questions meanwhile.
                 runtime.block_on(run(db_path, interval, stopping, on_status, on_progress));
             })?;
         Ok(BackgroundSync { stop })

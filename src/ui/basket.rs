@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use slint::{ComponentHandle, Model as _, ModelRc, SharedString, VecModel};
 
+use crate::app::basket::OpenBasket;
 use crate::app::basket::{self as use_case, Removal};
 use crate::domain::basket::Basket;
 use crate::domain::money::Cents;
-use crate::store::OpenBasket;
 
 use super::format;
 use super::session::{Session, now};

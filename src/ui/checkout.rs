@@ -14,7 +14,7 @@ use super::basket::{self, BasketView};
 use super::format::{self, Lang};
 use super::session::{Session, now};
 use super::worker::Worker;
-use crate::devices::printer::{PrinterError, print_receipt};
+use crate::app::receipt::{PrintError, PrinterError, print_original};
 
 use super::{
     AppAdapter, AppWindow, CheckoutAdapter, EmailState, Page, PayMethod, Preview, PreviewKind,
@@ -170,7 +170,7 @@ pub fn pay(session: &mut Session, payment: Payment, use_points: bool) -> PayOutc
         }
     };
     let email = session.customer.as_ref().is_some_and(can_email);
-    let training = match session.store.training_mode() {
+    let training = match crate::app::terminal::training_mode(&session.store) {
         Ok(training) => training,
         Err(error) => return PayOutcome::Refused(error.to_string().into()),
     };
@@ -348,37 +348,26 @@ pub fn setup(window: &AppWindow, worker: &Worker, lang: Lang) {
         let ticket = checkout.get_ticket_number().to_string();
         let weak = weak.clone();
         w.run(move |session| {
-            let config = &session.config;
-            let receipt = crate::app::receipt::original(&session.store, &ticket, config.shop());
-            let Some(settings) = config.printer_settings() else {
-                return;
-            };
-            // Printing waits on the printer (up to its timeouts): its own thread, so that the
-            // worker goes on serving scans.
-            let printing = std::thread::Builder::new()
-                .name("receipt-printer".to_owned())
-                .spawn(move || {
-                    let outcome = receipt
-                        .map_err(|e| (PrintProblem::Other, e.to_string()))
-                        .and_then(|r| {
-                            print_receipt(&settings, &r)
-                                .map_err(|e| (problem_of(&e), e.to_string()))
-                        });
-                    let _ = weak.upgrade_in_event_loop(move |window| {
-                        let checkout = window.global::<CheckoutAdapter>();
-                        match outcome {
-                            Ok(()) => checkout.set_print_state(PrintState::Printed),
-                            Err((problem, detail)) => {
-                                checkout.set_print_problem(problem);
-                                checkout.set_print_detail(detail.into());
-                                checkout.set_print_state(PrintState::Failed);
-                            }
-                        }
-                    });
+            print_original(&session.store, &ticket, &session.config, move |outcome| {
+                let outcome = outcome.map_err(|error| {
+                    let problem = match &error {
+                        PrintError::Printer(printer) => problem_of(printer),
+                        PrintError::Receipt(_) => PrintProblem::Other,
+                    };
+                    (problem, error.to_string())
                 });
-            if let Err(error) = printing {
-                tracing::error!(%error, "cannot start the printing thread");
-            }
+                let _ = weak.upgrade_in_event_loop(move |window| {
+                    let checkout = window.global::<CheckoutAdapter>();
+                    match outcome {
+                        Ok(()) => checkout.set_print_state(PrintState::Printed),
+                        Err((problem, detail)) => {
+                            checkout.set_print_problem(problem);
+                            checkout.set_print_detail(detail.into());
+                            checkout.set_print_state(PrintState::Failed);
+                        }
+                    }
+                });
+            });
         });
     });
     let (weak, w) = (window.as_weak(), worker.clone());

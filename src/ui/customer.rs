@@ -6,9 +6,6 @@
 //! Ending the customer's session (next customer, log-out, a finished sale) empties every
 //! property of the page: nothing about the previous customer stays in the view models.
 
-use std::path::{Path, PathBuf};
-use std::thread;
-
 use chrono::DateTime;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
@@ -18,9 +15,6 @@ use crate::app::customer::{
 use crate::domain::customer::{Channel, CustomerView, NewCustomer, PrivacyRequestKind, Purchase};
 use crate::domain::money::Cents;
 use crate::domain::scan::LOYALTY_PREFIX;
-use crate::store::Store;
-use crate::sync::client::SyncError;
-use crate::sync::engine::ask_central;
 
 use super::format::{self, Lang};
 use super::session::{Session, now};
@@ -271,7 +265,7 @@ fn problem_of(error: &CustomerAppError) -> (CustomerProblem, SharedString) {
 /// Answers from the cache (the central is asked afterwards): never waits on the network.
 fn open_offline(session: &mut Session, who: &Identified) -> Result<CustomerView, CustomerAppError> {
     let (staff, terminal, store_code) = counter(session);
-    let view = use_case::open_customer(
+    let view = use_case::open_cached(
         &mut session.store,
         who,
         Counter {
@@ -280,7 +274,6 @@ fn open_offline(session: &mut Session, who: &Identified) -> Result<CustomerView,
             store_code: &store_code,
             now: now(),
         },
-        |_| Err(SyncError::NotEnrolled),
     )?;
     session.customer = Some(view.clone());
     Ok(view)
@@ -307,14 +300,7 @@ pub fn open_on_worker(
             let page = page_view(session, &view);
             // The checkout now knows whose points it may use.
             let basket = super::basket::view(session);
-            if session.store.enrollment().ok().flatten().is_some() {
-                refresh(
-                    weak.clone(),
-                    worker.clone(),
-                    session.store.path().to_owned(),
-                    view.id.clone(),
-                );
-            }
+            refresh(session, weak.clone(), worker.clone(), &view.id);
             let _ = weak.upgrade_in_event_loop(move |window| {
                 apply(&window, page, true);
                 super::basket::apply(&window, basket);
@@ -335,55 +321,31 @@ pub fn open_on_worker(
 
 /// Asks the central for the customer's view, caches it, and refreshes the page if they are
 /// still on show.
-fn refresh(weak: slint::Weak<AppWindow>, worker: Worker, db_path: PathBuf, id: String) {
-    let spawned = thread::Builder::new()
-        .name("customer-view".to_owned())
-        .spawn(move || {
-            let Some(fetched) = fresh_view_from_central(&db_path, &id) else {
+fn refresh(session: &Session, weak: slint::Weak<AppWindow>, worker: Worker, id: &str) {
+    let asked = use_case::ask_fresh_view(&session.central, &session.store, id, move |fresh| {
+        worker.run(move |session| {
+            if session.customer.as_ref().is_none_or(|c| c.id != fresh.id()) {
                 return;
-            };
-            worker.run(move |session| {
-                if session.customer.as_ref().is_none_or(|c| c.id != id) {
+            }
+            let view = match use_case::take_fresh_view(&mut session.store, fresh) {
+                Ok(view) => view,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot refresh the customer view");
                     return;
                 }
-                let view = match use_case::with_local_facts(&session.store, fetched) {
-                    Ok(view) => view,
-                    Err(error) => {
-                        tracing::warn!(%error, "cannot refresh the customer view");
-                        return;
-                    }
-                };
-                let page = page_view(session, &view);
-                session.customer = Some(view);
-                let _ = weak.upgrade_in_event_loop(move |window| {
-                    let a = window.global::<CustomerAdapter>();
-                    if a.get_shown() && a.get_id() == page.id.as_str() {
-                        apply(&window, page, true);
-                    }
-                });
+            };
+            let page = page_view(session, &view);
+            session.customer = Some(view);
+            let _ = weak.upgrade_in_event_loop(move |window| {
+                let a = window.global::<CustomerAdapter>();
+                if a.get_shown() && a.get_id() == page.id.as_str() {
+                    apply(&window, page, true);
+                }
             });
         });
-    if let Err(error) = spawned {
-        tracing::warn!(%error, "cannot start the customer view request");
-    }
-}
-
-/// The central's view of customer `id`, cached; `None` when the terminal is not enrolled, the
-/// central does not answer or does not know them. Blocks: call it off the UI thread.
-pub(crate) fn fresh_view_from_central(db_path: &Path, id: &str) -> Option<CustomerView> {
-    let mut store = Store::open(db_path).ok()?;
-    let fetch = |store: &Store, id: &str| {
-        ask_central(
-            store,
-            |client| async move { client.customer_view(id).await },
-        )
-    };
-    match use_case::fetch_fresh_view(&mut store, id, fetch) {
-        Ok(view) => view,
-        Err(error) => {
-            tracing::warn!(%error, "cannot cache the customer view");
-            None
-        }
+    });
+    if let Err(error) = asked {
+        tracing::warn!(%error, "cannot ask for the customer view");
     }
 }
 
@@ -412,11 +374,7 @@ fn search(window: &AppWindow, worker: &Worker, query: String) {
     }
     let weak = window.as_weak();
     worker.run(move |session| {
-        let result = use_case::search(&session.store, &query, |q| {
-            ask_central(&session.store, |client| async move {
-                Ok(client.search_customers(q, 20).await?.hits)
-            })
-        });
+        let result = use_case::search_everywhere(&session.central, &session.store, &query);
         let _ = weak.upgrade_in_event_loop(move |window| {
             let a = window.global::<CustomerAdapter>();
             match result {
@@ -632,7 +590,6 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
             if let Err(error) = crate::app::basket::add_lines(
                 &mut session.store,
                 cart.lines().to_vec(),
-                &session.config.terminal_id,
                 super::session::now(),
             ) {
                 tracing::error!(%error, "cannot bring the online cart into the basket");

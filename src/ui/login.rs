@@ -3,28 +3,22 @@
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use crate::app::login::{LoginError, log_in};
-use crate::domain::staff::{LockoutPolicy, StaffRole};
+use crate::domain::staff::{LockoutPolicy, StaffMember, StaffRole};
 
 use super::session::{Session, now};
 use super::worker::Worker;
 use super::{AppAdapter, AppWindow, LoginAdapter, LoginProblem, Page, StaffItem, StatusAdapter};
 
 /// The staff the login page lists.
-pub fn staff_items(session: &Session) -> Vec<StaffItem> {
-    match session.store.staff_members() {
-        Ok(members) => members
-            .into_iter()
-            .map(|m| StaffItem {
-                login: m.login.into(),
-                name: m.display_name.into(),
-                manager: m.role == StaffRole::Manager,
-            })
-            .collect(),
-        Err(error) => {
-            tracing::error!(%error, "cannot list staff");
-            Vec::new()
-        }
-    }
+pub fn staff_items(members: Vec<StaffMember>) -> Vec<StaffItem> {
+    members
+        .into_iter()
+        .map(|m| StaffItem {
+            login: m.login.into(),
+            name: m.display_name.into(),
+            manager: m.role == StaffRole::Manager,
+        })
+        .collect()
 }
 
 pub fn show_staff(window: &AppWindow, items: Vec<StaffItem>) {

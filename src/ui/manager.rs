@@ -6,11 +6,11 @@
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use crate::app::closing::{self as use_case, ClosingError};
+use crate::app::closing::{ClosingPeriod, ClosingReport};
 use crate::app::login::LoginError;
 use crate::domain::money::Cents;
 use crate::domain::staff::{LockoutPolicy, StaffRole};
 use crate::domain::vat::VatRate;
-use crate::store::{ClosingPeriod, ClosingReport};
 
 use super::format::{self, Lang};
 use super::session::{Session, now};
@@ -215,10 +215,14 @@ pub fn clear(window: &AppWindow) {
 
 fn set_training(session: &mut Session, on: bool) -> Result<bool, String> {
     let operator = manager_login(session).ok_or("only a manager can switch training mode")?;
-    session
-        .store
-        .set_training_mode(on, &session.config.terminal_id, Some(&operator), now())
-        .map_err(|e| e.to_string())?;
+    crate::app::terminal::set_training_mode(
+        &mut session.store,
+        on,
+        &session.config.terminal_id,
+        &operator,
+        now(),
+    )
+    .map_err(|e| e.to_string())?;
     Ok(on)
 }
 

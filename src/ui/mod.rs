@@ -29,6 +29,7 @@ mod worker;
 
 use slint::ComponentHandle;
 
+use crate::app::central::{BackgroundSync, Central, SyncStatus};
 use crate::config::{Config, Mode};
 use crate::store::{Store, StoreError};
 
@@ -72,7 +73,7 @@ pub struct Terminal {
     pub window: AppWindow,
     _scanner: Option<crate::devices::scanner::ScannerHandle>,
     _camera: Option<crate::devices::camera_worker::CameraWorker>,
-    _sync: Option<crate::sync::engine::BackgroundSync>,
+    _sync: Option<BackgroundSync>,
     _customer_idle: slint::Timer,
 }
 
@@ -87,10 +88,11 @@ pub fn build_terminal(config: &Config, store: Store) -> Result<Terminal, UiError
         return Err(UiError::KioskMode);
     }
     let db_path = store.path().to_owned();
-    let (window, worker) = build(config, store)?;
+    let central = Central::start().map_err(UiError::Worker)?;
+    let (window, worker) = build(config, store, central.clone())?;
     let weak = window.as_weak();
     let list_worker = worker.clone();
-    let on_status = move |status: crate::sync::engine::SyncStatus| {
+    let on_status = move |status: SyncStatus| {
         let now = session::now();
         let list_worker = list_worker.clone();
         let _ = weak.upgrade_in_event_loop(move |window| {
@@ -114,9 +116,9 @@ pub fn build_terminal(config: &Config, store: Store) -> Result<Terminal, UiError
             window.global::<StatusAdapter>().set_sync_percent(percent);
         });
     };
-    let sync =
-        crate::sync::engine::BackgroundSync::spawn(db_path, SYNC_INTERVAL, on_status, on_progress)
-            .map_err(UiError::Worker)?;
+    let sync = central
+        .start_sync(db_path, SYNC_INTERVAL, on_status, on_progress)
+        .map_err(UiError::Worker)?;
     let scanner = scanner::start_for_staff(&window, &worker, config);
     let camera = camera::start_for_staff(&window, &worker, config.scan_config());
     let customer_idle = customer_idle::start(
@@ -135,10 +137,11 @@ pub fn build_terminal(config: &Config, store: Store) -> Result<Terminal, UiError
 
 /// Builds the main window, starts the app worker that owns `store`, and wires every page.
 pub fn build_window(config: &Config, store: Store) -> Result<AppWindow, UiError> {
-    build(config, store).map(|(window, _)| window)
+    let central = Central::start().map_err(UiError::Worker)?;
+    build(config, store, central).map(|(window, _)| window)
 }
 
-fn build(config: &Config, store: Store) -> Result<(AppWindow, Worker), UiError> {
+fn build(config: &Config, store: Store, central: Central) -> Result<(AppWindow, Worker), UiError> {
     let window = AppWindow::new()?;
     let lang = Lang::of(&config.locale);
     select_language(lang);
@@ -160,7 +163,7 @@ fn build(config: &Config, store: Store) -> Result<(AppWindow, Worker), UiError> 
         .global::<TextEdit>()
         .on_drop_last(|text| drop_last(&text).into());
 
-    let worker = Worker::spawn(Session::new(store, config.clone()))?;
+    let worker = Worker::spawn(Session::new(store, config.clone(), central))?;
     login::setup(&window, &worker);
     scan::setup(&window, &worker);
     product::setup(&window, &worker);
@@ -175,24 +178,14 @@ fn build(config: &Config, store: Store) -> Result<(AppWindow, Worker), UiError> 
 
     let weak = window.as_weak();
     worker.run(move |session| {
-        // The start of the terminal is a technical event of the fiscal journal.
-        let start = crate::store::EntryDraft::technical(
+        let started = crate::app::terminal::start(
+            &mut session.store,
             &session.config.terminal_id,
-            None,
-            "start",
+            &session.config.store_code,
             session::now(),
         );
-        if let Err(error) = session.store.journal_event(start) {
-            tracing::error!(%error, "cannot journal the start");
-        }
-        let training = session.store.training_mode().unwrap_or(false);
-        let staff = login::staff_items(session);
-        let store_name = session
-            .store
-            .location_name(&session.config.store_code)
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| session.config.store_code.clone());
+        let (training, store_name) = (started.training, started.store_name);
+        let staff = login::staff_items(started.staff);
         let _ = weak.upgrade_in_event_loop(move |window| {
             login::show_staff(&window, staff);
             window.global::<StatusAdapter>().set_training(training);

@@ -5,11 +5,10 @@
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use crate::app::customer::Counter;
+use crate::app::pickup::PickupOrder;
 use crate::app::pickup::{self as use_case, PickupAppError};
-use crate::domain::gtin::Gtin;
 use crate::domain::pickup::{ItemCheck, ScanVerdict, Units};
 use crate::domain::signed_code::PickupCodeError;
-use crate::store::PickupOrder;
 
 use super::format;
 use super::session::{Session, now};
@@ -65,10 +64,7 @@ fn count(units: &[Units]) -> i32 {
 }
 
 fn name_of(session: &Session, gtin: &str) -> String {
-    Gtin::parse(gtin)
-        .ok()
-        .and_then(|g| session.store.product(&g).ok().flatten())
-        .map_or_else(|| gtin.to_owned(), |p| p.name)
+    use_case::product_name(&session.store, gtin)
 }
 
 /// What the order page shows.
@@ -263,9 +259,7 @@ fn hand_over_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, che
     );
     match outcome {
         Ok(done) => {
-            let refreshed = session
-                .store
-                .pickup_order(&current.order.id)
+            let refreshed = use_case::order(&session.store, &current.order.id)
                 .ok()
                 .flatten()
                 .unwrap_or(current.order);

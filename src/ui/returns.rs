@@ -9,9 +9,6 @@ use crate::app::pickup::{self as use_case, ReturnableOrder};
 use crate::domain::money::Cents;
 use crate::domain::pickup::Units;
 use crate::domain::scan::PICKUP_PREFIX;
-use crate::store::Store;
-use crate::sync::client::SyncError;
-use crate::sync::engine::ask_central;
 
 use super::format;
 use super::session::{Session, now};
@@ -89,14 +86,6 @@ pub fn clear(window: &AppWindow) {
     a.set_credit_code("".into());
 }
 
-fn fetch_order(
-    db: &std::path::Path,
-    id: &str,
-) -> Result<Option<crate::sync::protocol::OrderAnswer>, SyncError> {
-    let store = Store::open(db).map_err(SyncError::from)?;
-    ask_central(&store, |client| async move { client.order(id).await })
-}
-
 /// Finds the order named by `input` (a number or a pickup code) and makes it the return in
 /// progress; what the page shows, or why not.
 pub fn load(session: &mut Session, input: &str) -> Result<ReturnView, SharedString> {
@@ -109,21 +98,8 @@ pub fn load(session: &mut Session, input: &str) -> Result<ReturnView, SharedStri
     } else {
         input.trim().to_owned()
     };
-    let db = session.store.path().to_owned();
-    let enrolled = session.store.enrollment().ok().flatten().is_some();
-    let order = use_case::returnable(
-        &session.store,
-        &id,
-        |id| {
-            if enrolled {
-                fetch_order(&db, id)
-            } else {
-                Err(SyncError::NotEnrolled)
-            }
-        },
-        now(),
-    )
-    .map_err(|e| SharedString::from(e.to_string()))?;
+    let order = use_case::returnable_everywhere(&session.central, &session.store, &id, now())
+        .map_err(|e| SharedString::from(e.to_string()))?;
     let chosen = vec![0; order.lines.len()];
     let current = ReturnInProgress { order, chosen };
     let v = view(session, &current);
@@ -200,7 +176,7 @@ fn confirm_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, metho
         session.config.terminal_id.clone(),
         session.config.store_code.clone(),
     );
-    let training = session.store.training_mode().unwrap_or(false);
+    let training = crate::app::terminal::training_mode(&session.store).unwrap_or(false);
     let outcome = use_case::return_order(
         &mut session.store,
         &current.order,

@@ -56,13 +56,7 @@ fn problem_of_card(error: &ProductCardError) -> ScanProblem {
 }
 
 fn here_name(session: &Session) -> String {
-    let code = &session.config.store_code;
-    session
-        .store
-        .location_name(code)
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| code.clone())
+    crate::app::terminal::store_name(&session.store, &session.config.store_code)
 }
 
 /// Looks the scan up; the card becomes the product on show.
@@ -113,16 +107,8 @@ fn refresh_network_stock(
     worker: &Worker,
     outcome: &ScanOutcome,
 ) {
-    if matches!(outcome, ScanOutcome::Product(_))
-        && let Some(card) = &session.product
-        && session.store.enrollment().ok().flatten().is_some()
-    {
-        super::network_stock::refresh(
-            weak.clone(),
-            worker.clone(),
-            session.store.path().to_owned(),
-            card.product.gtin.as_str().to_owned(),
-        );
+    if matches!(outcome, ScanOutcome::Product(_)) {
+        super::network_stock::refresh(session, weak.clone(), worker.clone());
     }
 }
 

@@ -16,10 +16,12 @@ const RESULTS: usize = 30;
 
 pub fn results(session: &Session, query: &str) -> Vec<SearchRow> {
     let lang: Lang = session.lang;
-    match session
-        .store
-        .search_products(query, RESULTS, &session.config.store_code)
-    {
+    match crate::app::product_card::search_products(
+        &session.store,
+        query,
+        RESULTS,
+        &session.config.store_code,
+    ) {
         Ok(hits) => hits
             .into_iter()
             .map(|hit| SearchRow {

@@ -3,6 +3,7 @@
 //! `worker`), never on the UI thread, so the UI never waits on SQLite.
 
 use crate::app::basket::Removal;
+use crate::app::central::Central;
 use crate::app::product_card::ProductCard;
 use crate::config::Config;
 use crate::domain::customer::CustomerView;
@@ -13,6 +14,8 @@ use super::format::Lang;
 
 pub struct Session {
     pub store: Store,
+    /// The line to the central (on-demand questions), shared with the background sync.
+    pub central: Central,
     pub config: Config,
     pub lang: Lang,
     pub staff: Option<StaffMember>,
@@ -32,10 +35,11 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(store: Store, config: Config) -> Session {
+    pub fn new(store: Store, config: Config, central: Central) -> Session {
         let lang = Lang::of(&config.locale);
         Session {
             store,
+            central,
             config,
             lang,
             staff: None,
@@ -50,8 +54,14 @@ impl Session {
 
     /// Ends the customer's session: product and customer go (a shared tablet keeps nothing of
     /// the previous customer). The open basket stays in the database: it is emptied by its
-    /// payment, a line at a time, or parked, never dropped unseen.
+    /// payment, a line at a time, or parked, never dropped unseen; emptied a line at a time, what
+    /// was taken out is journaled now (`app::basket::end_customer`).
     pub fn next_customer(&mut self) {
+        let ended =
+            crate::app::basket::end_customer(&mut self.store, &self.config.terminal_id, now());
+        if let Err(error) = ended {
+            tracing::error!(%error, "cannot journal the lines of an abandoned basket");
+        }
         self.last_removal = None;
         self.blocked = None;
         self.product = None;

@@ -120,7 +120,11 @@ pub fn shot(
     if let Some(kiosk_page) = page.kiosk() {
         let window = KioskWindow::new()?;
         select_language(lang);
-        super::kiosk::shot::fill(&window, KioskSession::new(store, config), kiosk_page)?;
+        super::kiosk::shot::fill(
+            &window,
+            KioskSession::new(store, config, central()?),
+            kiosk_page,
+        )?;
         window.show()?;
         return render(&surface, (width, height), out);
     }
@@ -133,7 +137,7 @@ pub fn shot(
         .global::<super::AppAdapter>()
         .set_wide(width >= WIDE_FROM_PX);
     select_language(lang);
-    let mut session = Session::new(store, config);
+    let mut session = Session::new(store, config, central()?);
     checkout::install_preview(&window, lang);
     fill(&window, &mut session, page)?;
     window.show()?;
@@ -184,7 +188,10 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
     window
         .global::<StatusAdapter>()
         .set_last_sync(super::format::never());
-    login::show_staff(window, login::staff_items(session));
+    login::show_staff(
+        window,
+        login::staff_items(crate::app::terminal::staff_members(&session.store)),
+    );
     if page == ShotPage::Login {
         let a = window.global::<LoginAdapter>();
         a.set_selected_login("camille".into());
@@ -572,4 +579,10 @@ fn demo_customer_view(
         source: ViewSource::Central,
         fetched_at: now,
     })
+}
+
+/// A shot asks the central nothing, but a session has its line to it.
+fn central() -> Result<crate::app::central::Central, ShotError> {
+    crate::app::central::Central::start()
+        .map_err(|e| ShotError::SetPlatform(format!("cannot start the central's runtime: {e}")))
 }

@@ -2,25 +2,20 @@
 //! refused in plain words), the customer's view is opened from the terminal's cache at once —
 //! the access is logged as "kiosk" — and reduced to what a public screen may show
 //! (`CustomerView::for_kiosk`: first name, tier, points, online cart). When the terminal is
-//! enrolled, a fresher view is then asked of the central on a short-lived thread.
+//! enrolled, a fresher view is then asked of the central on the terminal's runtime.
 //!
 //! Never logs anything personal: a customer is at most their id, and only at debug level.
-
-use std::path::PathBuf;
-use std::thread;
 
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use crate::app::customer::{
-    Counter, CustomerAppError, Identified, identify, open_customer, with_local_facts,
+    Counter, CustomerAppError, Identified, ask_fresh_view, identify, open_cached, take_fresh_view,
 };
 use crate::app::product_card::card_for_scan;
 use crate::domain::customer::{CustomerView, KioskCustomer};
 use crate::domain::money::Cents;
 use crate::domain::scan::{ScanConfig, parse_scan};
 use crate::domain::signed_code::CodeError;
-use crate::sync::client::SyncError;
-use crate::ui::customer::fresh_view_from_central;
 use crate::ui::format;
 use crate::ui::session::now;
 use crate::ui::worker::Worker;
@@ -66,27 +61,18 @@ pub fn open(session: &mut KioskSession, raw: &str) -> Result<CustomerPage, Kiosk
         }
     })?;
     // The cache answers now; the central, when there is one, later (`refresh`).
-    let view = open_view(session, &who, |_| {
-        Err(SyncError::Unreachable {
-            url: String::new(),
-            reason: "not asked: the kiosk answers from its cache first".to_owned(),
-        })
-    })?;
+    let view = open_view(session, &who)?;
     Ok(show(session, who.id, view))
 }
 
-fn open_view(
-    session: &mut KioskSession,
-    who: &Identified,
-    fetch: impl FnOnce(&str) -> Result<Option<CustomerView>, SyncError>,
-) -> Result<CustomerView, KioskProblem> {
+fn open_view(session: &mut KioskSession, who: &Identified) -> Result<CustomerView, KioskProblem> {
     let counter = Counter {
         staff: KIOSK_STAFF,
         terminal: &session.config.terminal_id,
         store_code: &session.config.store_code,
         now: now(),
     };
-    open_customer(&mut session.store, who, counter, fetch).map_err(|error| {
+    open_cached(&mut session.store, who, counter).map_err(|error| {
         tracing::warn!(%error, "kiosk cannot open a customer");
         KioskProblem::CardUnavailable
     })
@@ -145,47 +131,46 @@ pub fn apply(window: &KioskWindow, page: CustomerPage) {
     a.set_page(KioskPage::Customer);
 }
 
-/// Asks the central for a fresher view of customer `id` on its own thread, then updates the
-/// page if the same visit is still on (no wipe, no other scan since `visit_at`).
+/// Asks the central for a fresher view of the customer on show (on the terminal's runtime),
+/// then updates the page if the same visit is still on (no wipe, no other scan since
+/// `visit_at`).
 pub fn refresh(
+    session: &KioskSession,
     weak: slint::Weak<KioskWindow>,
     worker: Worker<KioskSession>,
-    db_path: PathBuf,
-    id: String,
     visit: Visit,
     visit_at: u64,
 ) {
-    let spawned = thread::Builder::new()
-        .name("kiosk-customer".to_owned())
-        .spawn(move || {
-            let Some(fresh) = fresh_view_from_central(&db_path, &id) else {
+    let Some(shown) = &session.customer else {
+        return;
+    };
+    let asked = ask_fresh_view(&session.central, &session.store, &shown.id, move |fresh| {
+        worker.run(move |session| {
+            let id = fresh.id().to_owned();
+            let same = session.customer.as_ref().is_some_and(|c| c.id == id);
+            if !same || !visit.is(visit_at) {
                 return;
-            };
-            worker.run(move |session| {
-                let same = session.customer.as_ref().is_some_and(|c| c.id == id);
-                if !same || !visit.is(visit_at) {
+            }
+            // The same opening, already in the access log: only the local facts are added.
+            let view = match take_fresh_view(&mut session.store, fresh) {
+                Ok(view) => view,
+                Err(error) => {
+                    tracing::warn!(%error, "kiosk cannot refresh the customer");
                     return;
                 }
-                // The same opening, already in the access log: only the local facts are added.
-                let view = match with_local_facts(&session.store, fresh) {
-                    Ok(view) => view,
-                    Err(error) => {
-                        tracing::warn!(%error, "kiosk cannot refresh the customer");
-                        return;
-                    }
-                };
-                let page = show(session, id, view);
-                let _ = weak.upgrade_in_event_loop(move |window| {
-                    // Checked again here: a wipe on the UI thread may have come meanwhile.
-                    if visit.is(visit_at)
-                        && window.global::<KioskAdapter>().get_page() == KioskPage::Customer
-                    {
-                        apply(&window, page);
-                    }
-                });
+            };
+            let page = show(session, id, view);
+            let _ = weak.upgrade_in_event_loop(move |window| {
+                // Checked again here: a wipe on the UI thread may have come meanwhile.
+                if visit.is(visit_at)
+                    && window.global::<KioskAdapter>().get_page() == KioskPage::Customer
+                {
+                    apply(&window, page);
+                }
             });
         });
-    if let Err(error) = spawned {
-        tracing::warn!(%error, "cannot start the kiosk customer request");
+    });
+    if let Err(error) = asked {
+        tracing::warn!(%error, "kiosk cannot ask for the customer view");
     }
 }

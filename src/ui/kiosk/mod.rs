@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use slint::{CloseRequestResponse, ComponentHandle, Image};
 
+use crate::app::central::{BackgroundSync, Central};
 use crate::app::scan_route::{self, ScanRoute, Screen};
 use crate::config::Config;
 use crate::store::Store;
@@ -51,7 +52,7 @@ pub struct KioskTerminal {
     _idle: slint::Timer,
     _scanner: Option<crate::devices::scanner::ScannerHandle>,
     _camera: Option<crate::devices::camera_worker::CameraWorker>,
-    _sync: Option<crate::sync::engine::BackgroundSync>,
+    _sync: Option<BackgroundSync>,
 }
 
 impl KioskTerminal {
@@ -115,15 +116,11 @@ impl KioskLink {
     /// On the worker: the customer's card.
     fn open_card(&self, session: &mut KioskSession, raw: &str, visit_at: u64) {
         let outcome = customer::open(session, raw);
-        if outcome.is_ok()
-            && let Some(shown) = &session.customer
-            && session.store.enrollment().ok().flatten().is_some()
-        {
+        if outcome.is_ok() {
             customer::refresh(
+                session,
                 self.weak.clone(),
                 self.worker.clone(),
-                session.store.path().to_owned(),
-                shown.id.clone(),
                 self.visit.clone(),
                 visit_at,
             );
@@ -164,16 +161,22 @@ impl KioskLink {
             }
         });
         // Fresh network stock when the terminal is enrolled, as on the staff product page.
-        if let Some(gtin) = gtin
-            && session.store.enrollment().ok().flatten().is_some()
-        {
+        if let Some(gtin) = gtin {
             let link = self.clone();
-            crate::ui::network_stock::fetch_then(
-                session.store.path().to_owned(),
-                gtin.clone(),
-                move || {
+            let asked = gtin.clone();
+            crate::app::network_stock::ask(
+                &session.central,
+                &session.store,
+                &asked,
+                move |answer| {
                     let worker = link.worker.clone();
                     worker.run(move |session| {
+                        if let Err(error) =
+                            crate::app::network_stock::take(&mut session.store, &answer, None, "")
+                        {
+                            tracing::warn!(%error, "cannot cache fresh network stock");
+                            return;
+                        }
                         if !link.visit.is(visit_at) {
                             return;
                         }
@@ -267,7 +270,11 @@ impl KioskLink {
 }
 
 /// Builds the kiosk window with its worker and idle timer, without devices (screenshots).
-fn build(config: &Config, store: Store) -> Result<(KioskWindow, KioskLink, slint::Timer), UiError> {
+fn build(
+    config: &Config,
+    store: Store,
+    central: Central,
+) -> Result<(KioskWindow, KioskLink, slint::Timer), UiError> {
     let window = KioskWindow::new()?;
     super::select_language(Lang::of(&config.locale));
     // A kiosk is not closed by its users (Alt+F4, a window manager's close button): only the
@@ -281,7 +288,7 @@ fn build(config: &Config, store: Store) -> Result<(KioskWindow, KioskLink, slint
     let timeout = Duration::from_secs(u64::from(config.kiosk_idle_seconds));
     let link = KioskLink {
         weak: window.as_weak(),
-        worker: Worker::spawn(KioskSession::new(store, config.clone()))?,
+        worker: Worker::spawn(KioskSession::new(store, config.clone(), central))?,
         visit: Visit::default(),
         clock: Arc::new(Mutex::new(IdleClock::new(timeout, Duration::ZERO))),
         started,
@@ -329,15 +336,12 @@ fn build(config: &Config, store: Store) -> Result<(KioskWindow, KioskLink, slint
 /// when one is configured, the camera, and the background sync.
 pub fn build_kiosk(config: &Config, store: Store) -> Result<KioskTerminal, UiError> {
     let db_path = store.path().to_owned();
-    let (window, link, idle) = build(config, store)?;
+    let central = Central::start().map_err(UiError::Worker)?;
+    let (window, link, idle) = build(config, store, central.clone())?;
     // The kiosk shows no sync status: a customer has no use for it; the logs have it.
-    let sync = crate::sync::engine::BackgroundSync::spawn(
-        db_path,
-        SYNC_INTERVAL,
-        |_status| {},
-        |_done, _total| {},
-    )
-    .map_err(UiError::Worker)?;
+    let sync = central
+        .start_sync(db_path, SYNC_INTERVAL, |_status| {}, |_done, _total| {})
+        .map_err(UiError::Worker)?;
     let scans = link.clone();
     let scanner = super::scanner::start(config, move |scan| scans.scan(scan.raw), |_state| {});
     let camera = super::camera::start(camera_feed(&link));

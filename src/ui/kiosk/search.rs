@@ -1,5 +1,5 @@
 //! The kiosk's search by name, typed on the on-screen keyboard: the staff search's use case
-//! (`Store::search_products`), shown as rows a customer reads — name, brand, price, in stock
+//! (`app::product_card::search_products`), shown as rows a customer reads — name, brand, price, in stock
 //! here or not. A newer query makes older ones skip their work.
 
 use slint::{ComponentHandle, ModelRc, VecModel};
@@ -12,10 +12,12 @@ use super::session::KioskSession;
 const RESULTS: usize = 30;
 
 pub fn results(session: &KioskSession, query: &str) -> Vec<KioskSearchRow> {
-    match session
-        .store
-        .search_products(query, RESULTS, &session.config.store_code)
-    {
+    match crate::app::product_card::search_products(
+        &session.store,
+        query,
+        RESULTS,
+        &session.config.store_code,
+    ) {
         Ok(hits) => hits
             .into_iter()
             .map(|hit| KioskSearchRow {

@@ -1,6 +1,7 @@
 //! The kiosk's state behind the screen, owned by its app worker thread: the database, the
 //! configuration and the customer on show. No staff member, no basket: a kiosk sells nothing.
 
+use crate::app::central::Central;
 use crate::config::Config;
 use crate::domain::customer::KioskCustomer;
 use crate::store::Store;
@@ -8,6 +9,8 @@ use crate::ui::format::Lang;
 
 pub struct KioskSession {
     pub store: Store,
+    /// The line to the central (on-demand questions), shared with the background sync.
+    pub central: Central,
     pub config: Config,
     pub lang: Lang,
     /// The customer whose card was scanned, until the idle wipe or "Accueil".
@@ -22,10 +25,11 @@ pub struct ShownCustomer {
 }
 
 impl KioskSession {
-    pub fn new(store: Store, config: Config) -> KioskSession {
+    pub fn new(store: Store, config: Config, central: Central) -> KioskSession {
         let lang = Lang::of(&config.locale);
         KioskSession {
             store,
+            central,
             config,
             lang,
             customer: None,
@@ -39,11 +43,6 @@ impl KioskSession {
 
     /// The name of the store this kiosk stands in (its code when the name is not known).
     pub fn here_name(&self) -> String {
-        let code = &self.config.store_code;
-        self.store
-            .location_name(code)
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| code.clone())
+        crate::app::terminal::store_name(&self.store, &self.config.store_code)
     }
 }
