@@ -628,7 +628,7 @@ fn an_expired_product_needs_a_manager(window: &AppWindow, db_path: &std::path::P
     for digit in ["1", "1", "1", "1"] {
         tap(window, digit);
     }
-    tap(window, "Autoriser la vente");
+    tap(window, "Autoriser");
     wait_for(window, "the wrong PIN", |w| {
         w.global::<OverrideAdapter>().get_problem() == OverrideProblem::WrongPin
     });
@@ -636,7 +636,7 @@ fn an_expired_product_needs_a_manager(window: &AppWindow, db_path: &std::path::P
     for digit in ["2", "4", "6", "8"] {
         tap(window, digit);
     }
-    tap(window, "Autoriser la vente");
+    tap(window, "Autoriser");
     wait_for(window, "the line added", move |w| {
         !w.global::<OverrideAdapter>().get_shown()
             && w.global::<AppAdapter>().get_basket_count() == before + 1
