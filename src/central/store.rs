@@ -54,6 +54,11 @@ const IDLE_READERS: usize = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    #[error("cannot make {path} readable by its owner only: {source}")]
+    Private {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot create the data directory {path}: {source}")]
     DataDir {
         path: PathBuf,
@@ -272,13 +277,22 @@ impl Store {
     pub fn open(dir: &Path, create: bool) -> Result<Store> {
         let path = dir.join(DB_FILE);
         if create {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
-                path: dir.to_owned(),
-                source,
+            crate::private_files::create_private_dir(dir).map_err(|source| {
+                StoreError::DataDir {
+                    path: dir.to_owned(),
+                    source,
+                }
             })?;
         } else if !path.exists() {
             return Err(StoreError::Missing { path });
         }
+        // Every customer's name, e-mail and phone: its owner's eyes only.
+        crate::private_files::make_database_private(&path).map_err(|source| {
+            StoreError::Private {
+                path: path.clone(),
+                source,
+            }
+        })?;
         let mut writer = connect(&path)?;
         MIGRATIONS.to_latest(&mut writer)?;
         fill_search_keys(&mut writer)?;

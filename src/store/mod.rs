@@ -68,6 +68,11 @@ pub fn schema_migrations() -> Vec<M<'static>> {
 /// An error of the database layer, with what an operator needs to act on it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    #[error("cannot make {path} readable by its owner only: {source}")]
+    Private {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot create the database folder {path}: {source}")]
     CreateDir {
         path: PathBuf,
@@ -139,11 +144,20 @@ impl Store {
     /// an older schema, or inject a migration that fails. The program always uses [`Store::open`].
     pub fn open_with_migrations(path: &Path, migrations: &Migrations<'_>) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
-                path: dir.to_owned(),
-                source,
+            crate::private_files::create_private_dir(dir).map_err(|source| {
+                StoreError::CreateDir {
+                    path: dir.to_owned(),
+                    source,
+                }
             })?;
         }
+        // It holds the terminal's token and customers' data: its owner's eyes only.
+        crate::private_files::make_database_private(path).map_err(|source| {
+            StoreError::Private {
+                path: path.to_owned(),
+                source,
+            }
+        })?;
         let mut conn = connect(path)?;
         let migrate_err = |source| StoreError::Migrate {
             path: path.to_owned(),
