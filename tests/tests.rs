@@ -15,6 +15,7 @@ mod customers;
 mod deploy;
 mod devices;
 mod doctor;
+mod hostile;
 mod journal;
 mod personal_data;
 mod pickup;

@@ -6,7 +6,9 @@
 //! does), so they are never logged.
 
 use crate::central::store::{Fact, IncomingEvent};
+use crate::domain::basket::MAX_QUANTITY;
 use crate::domain::gtin::Gtin;
+use crate::domain::vat::VatRate;
 use crate::sync::protocol::{
     AccessPayload, AisleOrderPayload, ConsentPayload, CustomerCreatedPayload, EventKind,
     HandoverPayload, JournalPayload, LoyaltyPayload, MAX_BATCH, NotePayload, PrivacyRequestPayload,
@@ -16,6 +18,80 @@ use crate::sync::protocol::{
 /// The most points one movement may carry: far above any real ticket, and far enough from
 /// `i64::MAX` that a balance can never overflow (SQLite would then fail the whole batch, forever).
 pub const MAX_LOYALTY_POINTS: i64 = 100_000_000;
+
+/// The most a ticket may come to: ten times the dearest basket a store of the chain has seen.
+/// A total past it is a device gone wrong, not a sale.
+pub const MAX_TICKET_CENTS: i64 = 100_000_000;
+/// The most lines one ticket may carry.
+pub const MAX_SALE_LINES: usize = 1_000;
+/// Longest ticket number or terminal id (`T01-000042` is 10).
+const MAX_ID_CHARS: usize = 64;
+
+/// A sale must be one a till could have recorded: a ticket and terminal named, 1 to
+/// [`MAX_SALE_LINES`] lines each a valid GTIN with a quantity the basket allows (1 to
+/// [`MAX_QUANTITY`]), a non-negative amount and a French VAT rate; the lines add up to the
+/// total, within [`MAX_TICKET_CENTS`]; the payments add up to the total. Anything else would
+/// reach stock, revenue and loyalty figures of the whole chain.
+fn check_sale(sale: &SalePayload) -> Result<(), String> {
+    for (value, what) in [
+        (&sale.ticket, "ticket number"),
+        (&sale.terminal, "terminal"),
+    ] {
+        if value.trim().is_empty() || value.chars().count() > MAX_ID_CHARS {
+            return Err(format!(
+                "the sale's {what} must be 1 to {MAX_ID_CHARS} characters"
+            ));
+        }
+    }
+    if sale.lines.is_empty() || sale.lines.len() > MAX_SALE_LINES {
+        return Err(format!(
+            "a sale has 1 to {MAX_SALE_LINES} lines, this one {}",
+            sale.lines.len()
+        ));
+    }
+    let mut lines_total: i64 = 0;
+    for line in &sale.lines {
+        Gtin::parse(&line.gtin).map_err(|e| format!("a line of the sale: {e}"))?;
+        if !(1..=MAX_QUANTITY).contains(&line.quantity) {
+            return Err(format!(
+                "a line of the sale has quantity {}: it must be 1 to {MAX_QUANTITY}",
+                line.quantity
+            ));
+        }
+        if !(0..=MAX_TICKET_CENTS).contains(&line.amount_cents) {
+            return Err(format!(
+                "a line of the sale comes to {} cents: it must be 0 to {MAX_TICKET_CENTS}",
+                line.amount_cents
+            ));
+        }
+        VatRate::from_basis_points(line.vat_bp).map_err(|e| format!("a line of the sale: {e}"))?;
+        // Bounded above, so no overflow: at most 1,000 × 10^8.
+        lines_total += line.amount_cents;
+    }
+    if lines_total != sale.total_cents || sale.total_cents > MAX_TICKET_CENTS {
+        return Err(format!(
+            "the sale's total {} cents is not its lines' {lines_total} cents (at most {MAX_TICKET_CENTS})",
+            sale.total_cents
+        ));
+    }
+    let mut paid: i64 = 0;
+    for payment in &sale.payments {
+        if !(0..=MAX_TICKET_CENTS).contains(&payment.amount_cents) {
+            return Err(format!(
+                "a payment of {} cents: it must be 0 to {MAX_TICKET_CENTS}",
+                payment.amount_cents
+            ));
+        }
+        paid += payment.amount_cents;
+    }
+    if paid != sale.total_cents {
+        return Err(format!(
+            "the sale's payments come to {paid} cents, its total to {} cents",
+            sale.total_cents
+        ));
+    }
+    Ok(())
+}
 
 /// Reads a payload of a known kind, or says why not (`what` names it for the terminal).
 fn payload<T: serde::de::DeserializeOwned>(
@@ -109,6 +185,7 @@ pub fn check_batch(
             EventKind::Sale => {
                 let sale: SalePayload = serde_json::from_value(event.payload.clone())
                     .map_err(|e| malformed(format!("the sale cannot be read: {e}")))?;
+                check_sale(&sale).map_err(malformed)?;
                 Fact::Sale(sale)
             }
             EventKind::JournalEntry => {
@@ -256,7 +333,71 @@ mod tests {
 
     fn sale(store: &str) -> serde_json::Value {
         json!({"ticket": "T1", "terminal": "T01", "store": store, "created_at": 1,
-               "training": false, "total_cents": 100, "lines": [], "payments": []})
+               "training": false, "total_cents": 100,
+               "lines": [{"gtin": "03760000000017", "quantity": 2, "amount_cents": 100,
+                          "vat_bp": 2000}],
+               "payments": [{"method": "card", "amount_cents": 100}]})
+    }
+
+    /// Issue 19: a sale no till could have recorded is refused before anything is applied.
+    #[test]
+    fn a_sale_no_till_could_record_is_refused() {
+        type Spoil = fn(&mut serde_json::Value);
+        let hostile: Vec<(&str, Spoil)> = vec![
+            ("negative quantity", |s| {
+                s["lines"][0]["quantity"] = json!(-1_000)
+            }),
+            ("zero quantity", |s| s["lines"][0]["quantity"] = json!(0)),
+            ("10^12 units", |s| {
+                s["lines"][0]["quantity"] = json!(1_000_000_000_000i64)
+            }),
+            ("i64::MAX units", |s| {
+                s["lines"][0]["quantity"] = json!(i64::MAX)
+            }),
+            ("not a GTIN", |s| {
+                s["lines"][0]["gtin"] = json!("not-a-gtin")
+            }),
+            ("bad check digit", |s| {
+                s["lines"][0]["gtin"] = json!("03760000000018")
+            }),
+            ("a total over its lines", |s| {
+                s["total_cents"] = json!(999_999_999_999i64);
+                s["payments"][0]["amount_cents"] = json!(999_999_999_999i64);
+            }),
+            ("payments short of the total", |s| {
+                s["payments"][0]["amount_cents"] = json!(1)
+            }),
+            ("a negative line", |s| {
+                s["lines"][0]["amount_cents"] = json!(-100)
+            }),
+            ("an unknown VAT rate", |s| {
+                s["lines"][0]["vat_bp"] = json!(1234)
+            }),
+            ("no line", |s| {
+                s["lines"] = json!([]);
+                s["total_cents"] = json!(0);
+                s["payments"] = json!([]);
+            }),
+            ("a 1 MB ticket number", |s| {
+                s["ticket"] = json!("T".repeat(1 << 20))
+            }),
+        ];
+        for (what, spoil) in hostile {
+            let mut payload = sale("PAR-01");
+            spoil(&mut payload);
+            let request = PushRequest {
+                events: vec![event(1, EventKind::Sale, payload)],
+            };
+            let refused = check_batch(request, "PAR-01");
+            assert!(
+                matches!(refused, Err(BatchError::Malformed { .. })),
+                "{what}: {refused:?}"
+            );
+        }
+        let honest = PushRequest {
+            events: vec![event(1, EventKind::Sale, sale("PAR-01"))],
+        };
+        assert!(check_batch(honest, "PAR-01").is_ok());
     }
 
     #[test]

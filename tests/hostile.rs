@@ -1,0 +1,116 @@
+//! Issue 19, pushed facts are checked: one enrolled device that pushes a sale no till could
+//! record (i64::MAX units, 10^12 units, −1,000 units, a total far over its lines, a GTIN that is
+//! not one) is refused with the reason, nothing of it applied, and the other terminal of its
+//! store still gets its honest sales through, with the central's stock moved by them only.
+
+use comptoir::central;
+use comptoir::domain::demo;
+use comptoir::store::Store;
+use comptoir::sync::client::{CentralClient, SyncError};
+use comptoir::sync::protocol::{EventKind, OutboxEvent, PushRequest};
+use serde_json::json;
+
+use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sync};
+use crate::util::{assert_success, comptoir, json_of};
+
+fn hostile_sales(gtin: &str) -> Vec<(&'static str, serde_json::Value)> {
+    let sale = |quantity: i64, total: i64, gtin: &str| {
+        json!({"ticket": "T09-000001", "terminal": "T09", "store": demo::HERE_CODE,
+               "created_at": 1_780_000_000, "training": false, "total_cents": total,
+               "lines": [{"gtin": gtin, "quantity": quantity, "amount_cents": 100,
+                          "vat_bp": 2000}],
+               "payments": [{"method": "card", "amount_cents": total}]})
+    };
+    vec![
+        ("i64::MAX units", sale(i64::MAX, 100, gtin)),
+        ("10^12 units", sale(1_000_000_000_000, 100, gtin)),
+        ("-1,000 units", sale(-1_000, 100, gtin)),
+        ("a total far over its lines", sale(1, 999_999_999_999, gtin)),
+        ("not a GTIN", sale(1, 100, "not-a-gtin")),
+    ]
+}
+
+/// The central's stock of `gtin` in the terminals' store.
+fn stock_here(
+    data: &std::path::Path,
+    gtin: &str,
+) -> Result<Option<i64>, central::store::StoreError> {
+    let levels = central::store::Store::open(data, false)?.stock(gtin)?;
+    Ok(levels.and_then(|levels| {
+        levels
+            .into_iter()
+            .find(|level| level.location == demo::HERE_CODE)
+            .map(|level| level.qty)
+    }))
+}
+
+#[test]
+fn a_device_pushing_impossible_sales_is_refused_and_its_store_still_syncs() {
+    let data = central_dir(300);
+    let central = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let hostile = enrolled_terminal(data.path(), &central.url());
+    let honest = enrolled_terminal(data.path(), &central.url());
+    let product = demo::product(1);
+
+    let (client, next_seq) = {
+        let store = Store::open(&hostile.path).expect("open");
+        let enrollment = store.enrollment().expect("read").expect("enrolled");
+        let client = CentralClient::new(
+            &enrollment.central_url,
+            &enrollment.device_id,
+            &enrollment.token,
+        )
+        .expect("client");
+        (client, store.acked_seq().expect("acked") + 1)
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let stock_before = stock_here(data.path(), product.gtin.as_str()).expect("stock");
+    for (what, payload) in hostile_sales(product.gtin.as_str()) {
+        let request = PushRequest {
+            events: vec![OutboxEvent {
+                id: uuid::Uuid::new_v4().to_string(),
+                seq: next_seq,
+                kind: EventKind::Sale,
+                created_at: 1_780_000_000,
+                payload,
+            }],
+        };
+        match runtime.block_on(client.push(&request)) {
+            Err(SyncError::Refused { status, message }) => {
+                assert!((400..500).contains(&status), "{what}: {status} {message}");
+                assert!(message.contains("sequence"), "{what}: {message}");
+            }
+            other => panic!("{what}: accepted or failed otherwise: {other:?}"),
+        }
+    }
+    assert_eq!(
+        stock_here(data.path(), product.gtin.as_str()).expect("stock"),
+        stock_before,
+        "nothing of the refused sales moved the stock"
+    );
+
+    // The store's other terminal: its honest sales arrive, as before.
+    let before = central::stats(data.path()).expect("stats").received.sales;
+    for _ in 0..2 {
+        let sold = comptoir(&honest.path)
+            .args(["sell", product.gtin.as_str(), "--pay", "card"])
+            .output()
+            .expect("sell");
+        assert_success(&sold);
+    }
+    let synced = sync(&honest.path, None);
+    assert_success(&synced);
+    assert!(json_of(&synced)["pushed"].as_i64().expect("pushed") >= 2);
+    assert_eq!(
+        central::stats(data.path()).expect("stats").received.sales - before,
+        2
+    );
+    assert_eq!(
+        stock_here(data.path(), product.gtin.as_str()).expect("stock"),
+        stock_before.map(|qty| qty - 2),
+        "the honest sales moved the stock, by their quantity only"
+    );
+}
