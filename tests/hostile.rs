@@ -114,3 +114,47 @@ fn a_device_pushing_impossible_sales_is_refused_and_its_store_still_syncs() {
         "the honest sales moved the stock, by their quantity only"
     );
 }
+
+/// Issue 19: more silent connections than the central serves at once (and some that send half a
+/// header) do not stop it: each is closed after the header-read timeout, and an honest
+/// terminal's sync, queued behind them, goes through.
+#[test]
+fn silent_connections_are_closed_and_an_honest_sync_gets_through() {
+    use std::io::{Read, Write};
+
+    let data = central_dir(300);
+    let limits = central::listener::Limits {
+        max_connections: 8,
+        header_read_timeout: std::time::Duration::from_secs(1),
+    };
+    let central = RunningCentral::start_with_limits(data.path(), "127.0.0.1:0", limits);
+    let honest = enrolled_terminal(data.path(), &central.url());
+    let address = central.url().trim_start_matches("http://").to_owned();
+    let mut silent: Vec<std::net::TcpStream> = (0..limits.max_connections * 3)
+        .map(|_| std::net::TcpStream::connect(&address).expect("connect"))
+        .collect();
+    for stream in silent.iter_mut().step_by(2) {
+        stream
+            .write_all(b"POST /v1/push HTTP/1.1\r\nHost: x\r\n")
+            .expect("half a header");
+    }
+
+    let sold = comptoir(&honest.path)
+        .args(["sell", demo::product(1).gtin.as_str(), "--pay", "card"])
+        .output()
+        .expect("sell");
+    assert_success(&sold);
+    let synced = sync(&honest.path, None);
+    assert_success(&synced);
+    assert!(json_of(&synced)["pushed"].as_i64().expect("pushed") >= 1);
+
+    // The silent ones were closed by the central, not left to hold its descriptors.
+    for stream in &mut silent {
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .expect("timeout");
+        let mut rest = Vec::new();
+        let closed = stream.read_to_end(&mut rest);
+        assert!(closed.is_ok(), "closed by the central: {closed:?}");
+    }
+}

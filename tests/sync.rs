@@ -27,6 +27,15 @@ pub(crate) struct RunningCentral {
 
 impl RunningCentral {
     pub(crate) fn start(dir: &Path, addr: &str) -> RunningCentral {
+        RunningCentral::start_with_limits(dir, addr, central::listener::Limits::default())
+    }
+
+    /// [`RunningCentral::start`] with the given limits on what one client may hold.
+    pub(crate) fn start_with_limits(
+        dir: &Path,
+        addr: &str,
+        limits: central::listener::Limits,
+    ) -> RunningCentral {
         let dir = dir.to_owned();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (bound_tx, bound) = std::sync::mpsc::channel();
@@ -38,7 +47,7 @@ impl RunningCentral {
                 bound_tx
                     .send(listener.local_addr().expect("address"))
                     .expect("send address");
-                central::serve(listener, &dir, async {
+                central::serve_with_limits(listener, &dir, limits, async {
                     let _ = stopped.await;
                 })
                 .await

@@ -15,6 +15,7 @@ pub mod customers;
 mod handlers;
 pub mod ingest;
 pub mod keys;
+pub mod listener;
 pub mod pickup;
 pub mod privacy;
 pub mod recall;
@@ -94,6 +95,16 @@ pub async fn serve(
     data_dir: &Path,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), CentralError> {
+    serve_with_limits(listener, data_dir, listener::Limits::default(), shutdown).await
+}
+
+/// [`serve`] with the given limits on what one client may hold (tests use small ones).
+pub async fn serve_with_limits(
+    listener: tokio::net::TcpListener,
+    data_dir: &Path,
+    limits: listener::Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), CentralError> {
     let dir = data_dir.to_owned();
     let (store, keys) = tokio::task::spawn_blocking(move || -> Result<_, CentralError> {
         Ok((Store::open(&dir, true)?, SigningKeys::load_or_create(&dir)?))
@@ -106,9 +117,7 @@ pub async fn serve(
     };
     let address = listener.local_addr()?;
     tracing::info!(%address, "central listening");
-    axum::serve(listener, handlers::router(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    listener::serve(listener, handlers::router(state), limits, shutdown).await?;
     tracing::info!("central stopped");
     Ok(())
 }
