@@ -1164,13 +1164,24 @@ async fn staff_find_a_customer_and_see_their_whole_story() {
     assert!(full.iter().any(|h| h.id == lea.public_id));
 
     // The limit is honoured (its default and ceiling are unit-tested in central::customers).
-    let one = terminal.get("/v1/customers?q=a&limit=1").await;
+    let one = terminal
+        .get(&format!("/v1/customers?q={folded}&limit=1"))
+        .await;
     let hits = one.json::<CustomerSearchAnswer>().await.expect("hits").hits;
     assert_eq!(hits.len(), 1);
     assert_eq!(
-        terminal.get("/v1/customers?q=a&limit=0").await.status(),
+        terminal
+            .get(&format!("/v1/customers?q={folded}&limit=0"))
+            .await
+            .status(),
         StatusCode::BAD_REQUEST
     );
+    // Issue 19: one or two letters would list the whole chain 26 searches at a time.
+    for q in ["a", "le"] {
+        let short = terminal.get(&format!("/v1/customers?q={q}")).await;
+        assert_eq!(short.status(), StatusCode::BAD_REQUEST, "{q}");
+        assert!(error_of(short).await.contains("at least 3 letters"), "{q}");
+    }
 
     // An empty search is refused with a reason; no token, no search.
     for q in ["", "%20%20"] {

@@ -40,7 +40,7 @@ pub enum CustomerAppError {
     NoteNotFactual { words: Vec<String> },
     #[error("the note is empty")]
     EmptyNote,
-    #[error("type at least two letters, an e-mail address or a phone number")]
+    #[error("type at least three letters, an e-mail address or a phone number")]
     QueryTooShort,
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -331,7 +331,7 @@ pub fn search(
     fetch: impl FnOnce(&str) -> Result<Vec<CustomerHit>, SyncError>,
 ) -> Result<(Vec<CustomerHit>, SearchSource), CustomerAppError> {
     let query = query.trim();
-    if query.chars().filter(|c| c.is_alphanumeric()).count() < 2 {
+    if query.chars().filter(|c| c.is_alphanumeric()).count() < 3 {
         return Err(CustomerAppError::QueryTooShort);
     }
     match fetch(query) {

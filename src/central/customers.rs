@@ -21,7 +21,15 @@ pub enum SearchError {
         "the search text is empty: give the beginning of a first or last name, an e-mail address or a phone number"
     )]
     Empty,
+    #[error(
+        "type at least {MIN_NAME_CHARS} letters of a name: a shorter beginning lists too many customers"
+    )]
+    TooShort,
 }
+
+/// The shortest beginning of a name a search takes: 26 one-letter searches would otherwise list
+/// the whole chain's customers in a fraction of a second.
+pub const MIN_NAME_CHARS: usize = 3;
 
 /// A search, as the central's store runs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,6 +64,9 @@ impl CustomerQuery {
         let whole = name_key(text);
         if whole.is_empty() {
             return Err(SearchError::Empty);
+        }
+        if whole.chars().filter(|c| c.is_alphanumeric()).count() < MIN_NAME_CHARS {
+            return Err(SearchError::TooShort);
         }
         // Bounded: each split adds two index walks, and nobody types a six-word name.
         let splits = whole
@@ -152,6 +163,10 @@ mod tests {
             ("", Err(SearchError::Empty)),
             ("   ", Err(SearchError::Empty)),
             ("--", Err(SearchError::Empty)),
+            // One or two letters would list the chain's customers 26 searches at a time.
+            ("a", Err(SearchError::TooShort)),
+            ("Lé", Err(SearchError::TooShort)),
+            ("l-a", Err(SearchError::TooShort)),
         ];
         for (text, expected) in cases {
             assert_eq!(CustomerQuery::parse(text), expected, "{text:?}");
