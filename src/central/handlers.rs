@@ -478,7 +478,7 @@ async fn search_customers(
 /// `GET /v1/customers/{id}`: the 360° view, or 404. A terminal may still name a customer it
 /// created offline by its local id: the view then comes under the chain's id.
 async fn customer_view(
-    _device: AuthedDevice,
+    device: AuthedDevice,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<axum::Json<CustomerView>, ApiError> {
@@ -493,6 +493,9 @@ async fn customer_view(
                 format!("the central has no customer {id}"),
             )
         })?;
+    // The GDPR access log names every read of a record, through the API too.
+    let (store, customer) = (state.store.clone(), view.id.clone());
+    blocking(move || store.record_api_read(&customer, &device.id, now)).await?;
     tracing::debug!(customer = %view.id, "customer view served");
     Ok(axum::Json(view))
 }

@@ -46,6 +46,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0004_settlement.sql")),
         M::up(include_str!("migrations/0005_erasure.sql")),
         M::up(include_str!("migrations/0006_recalls.sql")),
+        M::up(include_str!("migrations/0007_api_reads.sql")),
     ])
 });
 
@@ -732,6 +733,16 @@ impl Store {
                     },
                 )
                 .optional()?)
+        })
+    }
+
+    /// Writes that the device `device` read the record of customer `id` through the API.
+    pub fn record_api_read(&self, id: &str, device: &str, now: i64) -> Result<()> {
+        self.write(|tx| {
+            let customer = resolve_customer(tx, id)?;
+            tx.prepare_cached("INSERT INTO api_read (customer, device, at) VALUES (?1, ?2, ?3)")?
+                .execute(params![customer, device, now])?;
+            Ok(())
         })
     }
 
@@ -1537,13 +1548,22 @@ fn search_customers(
     Ok(hits)
 }
 
+/// The staff name an API read shows in the access log: a device asked, no person is known.
+pub const API_READER: &str = "api";
+
 /// Every opening of the record of `customer` (a chain id, with the local ids merged into it),
 /// newest first.
 pub(super) fn access_entries(tx: &Transaction<'_>, customer: &str) -> Result<Vec<AccessEntry>> {
     Ok(tx
         .prepare_cached(&format!(
-            "SELECT at, staff, terminal, store, device FROM access_log
-             WHERE customer IN {CUSTOMER_IDS} ORDER BY at DESC, rowid DESC"
+            "SELECT at, staff, terminal, store, device, seq FROM (
+                 SELECT at, staff, terminal, store, device, rowid AS seq FROM access_log
+                 WHERE customer IN {CUSTOMER_IDS}
+                 UNION ALL
+                 SELECT r.at, '{API_READER}', d.terminal_id, d.store, r.device, r.id
+                 FROM api_read r JOIN device d ON d.id = r.device
+                 WHERE r.customer IN {CUSTOMER_IDS}
+             ) ORDER BY at DESC, seq DESC"
         ))?
         .query_map(params![customer], |row| {
             Ok(AccessEntry {
@@ -2225,6 +2245,9 @@ mod tests {
             "e-mails match whole"
         );
         assert!(ids("0612").is_empty(), "phones match whole");
-        assert!(ids("x").is_empty());
+        assert_eq!(
+            CustomerQuery::parse("x"),
+            Err(crate::central::customers::SearchError::TooShort)
+        );
     }
 }
