@@ -93,6 +93,29 @@ fn the_triggers_refuse_updates_and_deletes() {
     }
 }
 
+/// Issue 19: `INSERT OR REPLACE` deletes the row it conflicts with without the DELETE triggers
+/// (unless the connection turned recursive triggers on); it is refused as well, and the journal
+/// still verifies afterwards.
+#[test]
+fn the_triggers_refuse_replacing_a_row() {
+    let db = journal_db();
+    let conn = Connection::open(&db.path).expect("open");
+    for sql in [
+        "INSERT OR REPLACE INTO journal_entry SELECT * FROM journal_entry WHERE sequence = 1",
+        "REPLACE INTO sale SELECT * FROM sale WHERE id = 1",
+        "INSERT OR REPLACE INTO sale_line SELECT * FROM sale_line WHERE sale_id = 1",
+        "INSERT OR REPLACE INTO sale_vat SELECT * FROM sale_vat WHERE sale_id = 1",
+        "INSERT OR REPLACE INTO sale_payment SELECT * FROM sale_payment WHERE sale_id = 1",
+        "INSERT OR REPLACE INTO closing SELECT * FROM closing",
+    ] {
+        let err = conn.execute_batch(sql).expect_err(sql);
+        assert!(err.to_string().contains("never replaced"), "{sql}: {err}");
+    }
+    drop(conn);
+    let (code, out) = verify(&db.path);
+    assert_eq!(code, Some(0), "{out}");
+}
+
 #[test]
 fn every_alteration_is_caught_at_its_first_broken_entry() {
     let db = journal_db();

@@ -62,6 +62,7 @@ pub fn schema_migrations() -> Vec<M<'static>> {
         M::up(include_str!("migrations/0007_erasure.sql")),
         M::up(include_str!("migrations/0008_baskets.sql")),
         M::up(include_str!("migrations/0009_recalls.sql")),
+        M::up(include_str!("migrations/0010_no_replace.sql")),
     ]
 }
 
@@ -350,11 +351,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("sub/comptoir.db");
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.schema_version().expect("version"), 9);
+        assert_eq!(store.schema_version().expect("version"), 10);
         assert_eq!(store.pending_migrations().expect("pending"), 0);
         drop(store);
         let store = Store::open(&path).expect("reopen");
-        assert_eq!(store.schema_version().expect("version"), 9);
+        assert_eq!(store.schema_version().expect("version"), 10);
     }
 
     #[test]
