@@ -433,3 +433,33 @@ fn a_pull_reports_its_progress_up_to_the_total() {
     assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
     drop(server);
 }
+
+/// Issue 19: a sync round beside sellers busy on the same database waits for the database, as a
+/// sale does, instead of failing at once with « database is locked »; every sale arrives.
+#[test]
+fn a_sync_beside_busy_sellers_waits_for_the_database() {
+    let data = central_dir(300);
+    let central = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let db = enrolled_terminal(data.path(), &central.url());
+    let before = central::stats(data.path()).expect("stats").received.sales;
+    const SELLERS: usize = 3;
+    const SALES: usize = 6;
+    let sellers: Vec<_> = (0..SELLERS)
+        .map(|_| {
+            let path = db.path.clone();
+            thread::spawn(move || sell(&path, &[1; SALES]))
+        })
+        .collect();
+    for _ in 0..4 {
+        let synced = sync(&db.path, None);
+        assert_success(&synced);
+    }
+    for seller in sellers {
+        seller.join().expect("seller");
+    }
+    assert_success(&sync(&db.path, None));
+    assert_eq!(
+        central::stats(data.path()).expect("stats").received.sales - before,
+        (SELLERS * SALES) as i64
+    );
+}

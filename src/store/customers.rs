@@ -276,7 +276,9 @@ impl Store {
         now: i64,
     ) -> Result<String> {
         let local_id = format!("L-{}", uuid::Uuid::new_v4().simple());
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO customer (public_id, first_name, last_name, email, phone, loyalty_points,
                                    tier, updated_at, local, email_key, phone_key, first_key,
@@ -318,7 +320,9 @@ impl Store {
     pub fn cache_customer_view(&mut self, view: &CustomerView, acked_before: i64) -> Result<()> {
         let json = serde_json::to_string(view)
             .map_err(|e| StoreError::Corrupt(format!("customer view: {e}")))?;
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO customer_view (customer, view_json, fetched_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (customer) DO UPDATE SET view_json = excluded.view_json,
@@ -383,7 +387,9 @@ impl Store {
         staff: &str,
         now: i64,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO consent (customer, channel, granted, at, staff) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (customer, channel) DO UPDATE SET granted = excluded.granted,
@@ -439,7 +445,9 @@ impl Store {
         author: &str,
         now: i64,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO customer_note (customer, text, author, at) VALUES (?1, ?2, ?3, ?4)",
             params![customer, text, author, now],
@@ -486,7 +494,9 @@ impl Store {
         store_code: &str,
         now: i64,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO access_log (customer, staff, at) VALUES (?1, ?2, ?3)",
             params![customer, staff, now],
@@ -533,7 +543,9 @@ impl Store {
         store_code: &str,
         now: i64,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO privacy_request (customer, kind, staff, at) VALUES (?1, ?2, ?3, ?4)",
             params![customer, kind.as_str(), staff, now],

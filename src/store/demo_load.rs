@@ -34,7 +34,9 @@ impl Store {
         brands: &[&str],
         now: i64,
     ) -> Result<DemoLoader<'_>> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for location in locations {
             tx.execute(
                 "INSERT INTO location (code, name, kind) VALUES (?1, ?2, ?3)

@@ -76,7 +76,9 @@ impl Store {
     /// Marks every event up to `seq` acknowledged, with the stock movements of the sales among
     /// them (the central's levels now include them). Returns how many events this acknowledged.
     pub fn acknowledge(&mut self, seq: i64) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE stock_movement SET acknowledged = 1 WHERE acknowledged = 0 AND sale_id IN
                (SELECT s.id FROM sale s JOIN outbox o ON o.kind = 'sale'
@@ -136,7 +138,9 @@ impl Store {
 
     /// Saves the enrollment (one transaction).
     pub fn save_enrollment(&mut self, enrollment: &Enrollment) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for (key, value) in [
             ("central_url", &enrollment.central_url),
             ("device_id", &enrollment.device_id),

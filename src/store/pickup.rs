@@ -154,7 +154,9 @@ pub struct RecordedReturn {
 impl Store {
     /// Adds an order as a pull would (the demo store's orders, with no central).
     pub fn add_pickup_order(&mut self, order: &PickupOrderChange) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         apply_order(&tx, order)?;
         tx.commit()?;
         Ok(())
@@ -198,7 +200,9 @@ impl Store {
         at: i64,
     ) -> Result<String> {
         let handover_id = uuid::Uuid::new_v4().to_string();
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO handover (handover_id, order_id, staff, at, lines_json, complete)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -34,7 +34,9 @@ impl Store {
     /// held are ignored, as in a pull).
     pub fn apply_fresh_stock(&mut self, answer: &StockAnswer) -> Result<()> {
         let key = gtin_key(&answer.gtin)?;
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         stock(&tx, &mut Ids::default(), key, &answer.levels)?;
         tx.commit()?;
         Ok(())
@@ -49,7 +51,9 @@ impl Store {
                 page.cursor
             )));
         }
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut ids = Ids::default();
         for change in &page.changes {
             match change {
