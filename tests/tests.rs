@@ -29,3 +29,4 @@ mod ui;
 mod ui_central;
 mod ui_kiosk;
 mod ui_manager;
+mod ui_park;
