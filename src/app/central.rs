@@ -99,11 +99,6 @@ impl Central {
         Ok(client)
     }
 
-    /// Whether `store` is enrolled with a central (there is someone to ask).
-    pub fn is_enrolled(store: &Store) -> bool {
-        matches!(store.enrollment(), Ok(Some(_)))
-    }
-
     /// Asks the central one question and waits for the answer. Not enrolled, unreachable or
     /// refused: the error says which. Call it from a plain thread (the app worker), never from
     /// the runtime itself.
@@ -163,7 +158,6 @@ mod tests {
         let central = Central::start().expect("runtime");
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(&dir.path().join("t.db")).expect("store");
-        assert!(!Central::is_enrolled(&store));
         let asked = central.ask(&store, |client| async move { client.journal_tip().await });
         assert!(matches!(asked, Err(SyncError::NotEnrolled)), "{asked:?}");
         let later = central.ask_later(

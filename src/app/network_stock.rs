@@ -33,18 +33,19 @@ pub fn ask(
     }
 }
 
-/// Caches `answer`, then re-reads `card`'s stock from the cache when it shows the answer's
-/// product. Returns whether the card changed.
-pub fn take(
-    store: &mut Store,
+/// Caches `answer` in the stock table, with the central's time.
+pub fn take(store: &mut Store, answer: &StockAnswer) -> Result<(), StoreError> {
+    store.apply_fresh_stock(answer)
+}
+
+/// Re-reads `card`'s stock from the cache when `answer` was about its product. Returns whether
+/// the card changed.
+pub fn restock(
+    store: &Store,
     answer: &StockAnswer,
-    card: Option<&mut ProductCard>,
+    card: &mut ProductCard,
     here: &str,
 ) -> Result<bool, StoreError> {
-    store.apply_fresh_stock(answer)?;
-    let Some(card) = card else {
-        return Ok(false);
-    };
     if card.product.gtin.as_str() != answer.gtin {
         return Ok(false);
     }

@@ -24,21 +24,22 @@ pub fn refresh(session: &Session, weak: slint::Weak<AppWindow>, worker: Worker) 
         move |answer| {
             worker.run(move |session| {
                 let here = session.config.store_code.clone();
-                let taken = network_stock::take(
-                    &mut session.store,
-                    &answer,
-                    session.product.as_mut(),
-                    &here,
-                );
-                let card = match taken {
-                    Ok(true) => session.product.as_ref(),
-                    Ok(false) => None,
-                    Err(error) => {
-                        tracing::warn!(%error, "cannot cache fresh network stock");
-                        None
-                    }
+                if let Err(error) = network_stock::take(&mut session.store, &answer) {
+                    tracing::warn!(%error, "cannot cache fresh network stock");
+                    return;
+                }
+                let Some(card) = session.product.as_mut() else {
+                    return;
                 };
-                let Some(card) = card else { return };
+                match network_stock::restock(&session.store, &answer, card, &here) {
+                    Ok(true) => {}
+                    Ok(false) => return,
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot read the refreshed stock");
+                        return;
+                    }
+                }
+                let card = &*card;
                 let view = product::view(card, &store_name(&session.store, &here), session.lang);
                 let _ = weak.upgrade_in_event_loop(move |window| {
                     // The staff may have moved on: refresh the page, never bring it back.

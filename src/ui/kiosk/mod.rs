@@ -172,7 +172,7 @@ impl KioskLink {
                     let worker = link.worker.clone();
                     worker.run(move |session| {
                         if let Err(error) =
-                            crate::app::network_stock::take(&mut session.store, &answer, None, "")
+                            crate::app::network_stock::take(&mut session.store, &answer)
                         {
                             tracing::warn!(%error, "cannot cache fresh network stock");
                             return;
