@@ -293,14 +293,14 @@ async fn a_batch_sent_twice_is_applied_once() {
         event(4, EventKind::Other, serde_json::json!({"gift_card": 1})),
     ];
     let first = terminal.push(&batch).await;
+    // The unknown kind is acknowledged and kept in the quarantine, not applied.
     assert_eq!(
-        first,
-        PushResponse {
-            acked_seq: 4,
-            applied: 4,
-            duplicates: 0
-        }
+        (first.acked_seq, first.applied, first.duplicates),
+        (4, 3, 0)
     );
+    assert_eq!(first.quarantined.len(), 1);
+    assert_eq!(first.quarantined[0].seq, 4);
+    assert!(first.quarantined[0].reason.contains("unknown"));
     // The answer was lost: the terminal sends the same batch again.
     let retry = terminal.push(&batch).await;
     assert_eq!(
@@ -308,7 +308,8 @@ async fn a_batch_sent_twice_is_applied_once() {
         PushResponse {
             acked_seq: 4,
             applied: 0,
-            duplicates: 4
+            duplicates: 4,
+            quarantined: Vec::new(),
         }
     );
     // A retry overlapping new events: the old ones are ignored, the new one applied.
@@ -319,7 +320,8 @@ async fn a_batch_sent_twice_is_applied_once() {
         PushResponse {
             acked_seq: 5,
             applied: 1,
-            duplicates: 2
+            duplicates: 2,
+            quarantined: Vec::new(),
         }
     );
     central.stop().await;
@@ -355,7 +357,8 @@ async fn events_apply_in_sequence_order_and_a_gap_stops_the_batch() {
         PushResponse {
             acked_seq: 5,
             applied: 2,
-            duplicates: 0
+            duplicates: 0,
+            quarantined: Vec::new(),
         }
     );
     // Only a gap: nothing applied, the answer says where to resume.
@@ -364,7 +367,8 @@ async fn events_apply_in_sequence_order_and_a_gap_stops_the_batch() {
         PushResponse {
             acked_seq: 5,
             applied: 0,
-            duplicates: 0
+            duplicates: 0,
+            quarantined: Vec::new(),
         }
     );
     let resumed = vec![sale(6, "PAR-01", 1, 1), gap[2].clone(), gap[3].clone()];
@@ -373,7 +377,8 @@ async fn events_apply_in_sequence_order_and_a_gap_stops_the_batch() {
         PushResponse {
             acked_seq: 8,
             applied: 3,
-            duplicates: 0
+            duplicates: 0,
+            quarantined: Vec::new(),
         }
     );
     central.stop().await;
@@ -391,16 +396,19 @@ async fn refused_requests_apply_nothing() {
         events: vec![sale(1, "PAR-01", 1, 1)],
     };
 
-    // Another store's sale, in the middle of a batch of this store's: 403, nothing applied.
+    // Another store's sale, in the middle of a batch of this store's: refused alone (kept in
+    // the quarantine), this store's sales applied around it.
     let mixed = paris
-        .push_raw(&[
+        .push(&[
             sale(1, "PAR-01", 1, 1),
             sale(2, "LYO-01", 1, 1),
             sale(3, "PAR-01", 1, 1),
         ])
         .await;
-    assert_eq!(mixed.status(), StatusCode::FORBIDDEN);
-    assert!(error_of(mixed).await.contains("another store"));
+    assert_eq!((mixed.acked_seq, mixed.applied), (3, 2));
+    assert_eq!(mixed.quarantined.len(), 1);
+    assert_eq!(mixed.quarantined[0].seq, 2);
+    assert!(mixed.quarantined[0].reason.contains("another store"));
 
     let no_token = paris
         .client
@@ -461,13 +469,14 @@ async fn refused_requests_apply_nothing() {
     assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(error_of(too_large).await.contains("at most"));
 
-    // Nothing of the above was applied: the first event is still expected.
+    // Nothing of the refused requests was applied: the event after the mixed batch is next.
     assert_eq!(
-        paris.push(&body.events).await,
+        paris.push(&[sale(4, "PAR-01", 1, 1)]).await,
         PushResponse {
-            acked_seq: 1,
+            acked_seq: 4,
             applied: 1,
-            duplicates: 0
+            duplicates: 0,
+            quarantined: Vec::new(),
         }
     );
 
@@ -480,8 +489,9 @@ async fn refused_requests_apply_nothing() {
 
     central.stop().await;
     let stats = central::stats(dir.path()).expect("stats");
-    assert_eq!(stats.received.sales, 1);
+    assert_eq!(stats.received.sales, 3);
     assert_eq!(stats.received.other, 0);
+    assert_eq!(stats.quarantined, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -713,7 +723,7 @@ async fn the_central_keeps_each_terminals_last_journal_hash_and_catches_a_break(
         .expect("device");
     assert_eq!(journal.sequence, Some(2));
     assert_eq!(journal.hash.as_deref(), Some(second.hash.as_str()));
-    assert_eq!(journal.first_break, None);
+    assert!(journal.breaks.is_empty());
 
     // Entry 3 was lost on the terminal (a truncated journal): entry 4 does not chain.
     let fourth = entry(4, &entry(3, &second.hash).hash);
@@ -728,7 +738,14 @@ async fn the_central_keeps_each_terminals_last_journal_hash_and_catches_a_break(
     let journal = central::device_journal(dir.path(), &terminal.device.device_id)
         .expect("read")
         .expect("device");
-    assert_eq!(journal.first_break, Some(4));
+    assert_eq!(journal.breaks.len(), 1);
+    assert_eq!(journal.breaks[0].sequence, Some(4));
+    assert_eq!(
+        journal.breaks[0].kind,
+        comptoir::sync::protocol::JournalBreakKind::Gap
+    );
+    // The central still vouches for entry 2 only: never past a break.
+    assert_eq!(journal.sequence, Some(2));
     central.stop().await;
     assert_eq!(
         central::stats(dir.path())
@@ -828,7 +845,8 @@ async fn a_restarted_central_keeps_devices_events_and_its_key() {
         PushResponse {
             acked_seq: 2,
             applied: 0,
-            duplicates: 2
+            duplicates: 2,
+            quarantined: Vec::new(),
         }
     );
     let page: ChangesPage = terminal.page(cursor, 100).await.json().await.expect("page");
@@ -1083,7 +1101,10 @@ fn the_cli_contract() {
             "loyalty_overdrawn": 0,
             "pickup_conflicts": 0,
             "duplicate_returns": 0,
-            "unknown_orders": 0
+            "unknown_orders": 0,
+            "quarantined": 0,
+            "journal_breaks": 0,
+            "journal_breaks_open": 0
         })
     );
 }
@@ -1391,16 +1412,16 @@ async fn each_clienteling_fact_counts_once_even_pushed_twice() {
     assert_eq!(known_view.notes.len(), 1);
     assert_eq!(known_view.notes[0].author, "camille");
 
-    // A malformed fact refuses its batch, like a malformed sale.
+    // A malformed fact is refused alone, like a malformed sale: quarantined, acknowledged.
     let broken = terminal
-        .push_raw(&[event(
+        .push(&[event(
             8,
             EventKind::Loyalty,
             serde_json::json!({"customer": "C00000001", "points": "many"}),
         )])
         .await;
-    assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
-    assert!(error_of(broken).await.contains("sequence 8"));
+    assert_eq!((broken.acked_seq, broken.applied), (8, 0));
+    assert!(broken.quarantined[0].reason.contains("loyalty"));
 
     // The operator's side, through the real binary.
     let stats: serde_json::Value =

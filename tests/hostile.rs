@@ -1,17 +1,18 @@
 //! Issue 19, pushed facts are checked: one enrolled device that pushes a sale no till could
 //! record (i64::MAX units, 10^12 units, −1,000 units, a total far over its lines, a GTIN that is
-//! not one) is refused with the reason, nothing of it applied, and the other terminal of its
-//! store still gets its honest sales through, with the central's stock moved by them only.
+//! not one) has it refused with the reason and kept in the quarantine, nothing of it applied;
+//! its own later events still go through, and the other terminal of its store gets its honest
+//! sales through, with the central's stock moved by them only.
 
 use comptoir::central;
 use comptoir::domain::demo;
 use comptoir::store::Store;
-use comptoir::sync::client::{CentralClient, SyncError};
+use comptoir::sync::client::CentralClient;
 use comptoir::sync::protocol::{EventKind, OutboxEvent, PushRequest};
 use serde_json::json;
 
 use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sync};
-use crate::util::{assert_success, comptoir, json_of};
+use crate::util::{assert_success, central_json, comptoir, json_of};
 
 fn hostile_sales(gtin: &str) -> Vec<(&'static str, serde_json::Value)> {
     let sale = |quantity: i64, total: i64, gtin: &str| {
@@ -68,28 +69,71 @@ fn a_device_pushing_impossible_sales_is_refused_and_its_store_still_syncs() {
         .build()
         .expect("runtime");
     let stock_before = stock_here(data.path(), product.gtin.as_str()).expect("stock");
-    for (what, payload) in hostile_sales(product.gtin.as_str()) {
+    let hostile_events = hostile_sales(product.gtin.as_str());
+    let mut seq = next_seq;
+    for (what, payload) in &hostile_events {
         let request = PushRequest {
             events: vec![OutboxEvent {
                 id: uuid::Uuid::new_v4().to_string(),
-                seq: next_seq,
+                seq,
                 kind: EventKind::Sale,
                 created_at: 1_780_000_000,
-                payload,
+                payload: payload.clone(),
             }],
         };
-        match runtime.block_on(client.push(&request)) {
-            Err(SyncError::Refused { status, message }) => {
-                assert!((400..500).contains(&status), "{what}: {status} {message}");
-                assert!(message.contains("sequence"), "{what}: {message}");
-            }
-            other => panic!("{what}: accepted or failed otherwise: {other:?}"),
-        }
+        let answer = runtime
+            .block_on(client.push(&request))
+            .unwrap_or_else(|e| panic!("{what}: the push failed: {e}"));
+        assert_eq!(answer.applied, 0, "{what}");
+        assert_eq!(
+            answer.acked_seq, seq,
+            "{what}: acknowledged, never to be retried"
+        );
+        assert_eq!(answer.quarantined.len(), 1, "{what}");
+        assert_eq!(answer.quarantined[0].seq, seq);
+        assert!(!answer.quarantined[0].reason.is_empty());
+        seq += 1;
     }
     assert_eq!(
         stock_here(data.path(), product.gtin.as_str()).expect("stock"),
         stock_before,
         "nothing of the refused sales moved the stock"
+    );
+    // Kept for the operator, with the reason, and counted.
+    let quarantine = central_json(data.path(), &["quarantine", "--json"]);
+    let entries = quarantine.as_array().expect("a list");
+    assert_eq!(entries.len(), hostile_events.len());
+    for entry in entries {
+        assert_eq!(entry["kind"], "sale");
+        assert_eq!(entry["store"], demo::HERE_CODE);
+        assert!(!entry["reason"].as_str().expect("reason").is_empty());
+    }
+    assert_eq!(
+        central_json(data.path(), &["stats", "--json"])["quarantined"],
+        hostile_events.len()
+    );
+    // The refused events hold nothing up: the device's next honest sale is applied.
+    let honest_sale = json!({"ticket": "T09-000002", "terminal": "T09", "store": demo::HERE_CODE,
+        "created_at": 1_780_000_000, "training": false, "total_cents": 100,
+        "lines": [{"gtin": product.gtin.as_str(), "quantity": 1, "amount_cents": 100,
+                   "vat_bp": 2000}],
+        "payments": [{"method": "card", "amount_cents": 100}]});
+    let answer = runtime
+        .block_on(client.push(&PushRequest {
+            events: vec![OutboxEvent {
+                id: uuid::Uuid::new_v4().to_string(),
+                seq,
+                kind: EventKind::Sale,
+                created_at: 1_780_000_000,
+                payload: honest_sale,
+            }],
+        }))
+        .expect("pushed");
+    assert_eq!((answer.applied, answer.acked_seq), (1, seq));
+    let stock_before = stock_before.map(|qty| qty - 1);
+    assert_eq!(
+        stock_here(data.path(), product.gtin.as_str()).expect("stock"),
+        stock_before
     );
 
     // The store's other terminal: its honest sales arrive, as before.

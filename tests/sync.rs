@@ -126,7 +126,7 @@ fn waiting(db: &Path) -> i64 {
     json_of(&output)["waiting"].as_i64().expect("waiting")
 }
 
-fn sell(db: &Path, products: &[u64]) {
+pub(crate) fn sell(db: &Path, products: &[u64]) {
     for &p in products {
         let output = comptoir(db)
             .args(["sell", demo::product(p).gtin.as_str(), "--pay", "card"])

@@ -17,6 +17,7 @@ mod devices;
 mod doctor;
 mod hostile;
 mod journal;
+mod journal_breaks;
 mod personal_data;
 mod pickup;
 mod printer;

@@ -20,6 +20,7 @@ use serde::Serialize;
 use crate::config::{Config, ConfigError, Mode};
 use crate::devices::port::{PortProbe, probe};
 use crate::store::Store;
+use crate::sync::protocol::JournalBreakNotice;
 
 /// How far the clock may be behind the last journal entry or sync before it is wrong rather
 /// than just stepped by NTP.
@@ -157,11 +158,13 @@ pub struct EnrollmentFacts {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CentralFacts {
     NotEnrolled,
-    /// It answered; `tip` is the last journal sequence it holds, `date` its clock.
+    /// It answered; `tip` is the last journal sequence it vouches for, `date` its clock,
+    /// `breaks` the breaks it found in this terminal's journal that no auditor acknowledged.
     Answered {
         url: String,
         tip: Option<i64>,
         date: Option<i64>,
+        breaks: Vec<JournalBreakNotice>,
     },
     /// Network trouble: the terminal works offline meanwhile.
     Unreachable {
@@ -524,8 +527,40 @@ pub fn judge_enrollment(enrollment: Option<&EnrollmentFacts>, store_code: &str) 
 }
 
 /// `local_tip` is this terminal's last journal sequence.
-pub fn judge_central(facts: &CentralFacts, local_tip: Option<i64>) -> Check {
+/// `known_breaks`: the open journal breaks the central listed at the last sync, reported when it
+/// cannot be asked now (its live answer wins when it can).
+pub fn judge_central(
+    facts: &CentralFacts,
+    local_tip: Option<i64>,
+    known_breaks: &[JournalBreakNotice],
+) -> Check {
     const NAME: &str = "central";
+    let breaks = match facts {
+        CentralFacts::Answered { breaks, .. } => breaks.as_slice(),
+        _ => known_breaks,
+    };
+    if let Some(first) = breaks.first() {
+        let place = first
+            .sequence
+            .map(|s| format!("at entry {s}"))
+            .or_else(|| first.ticket.as_ref().map(|t| format!("at ticket {t}")))
+            .unwrap_or_default();
+        return Check::fail(
+            NAME,
+            format!(
+                "the central found {} break(s) in this terminal's journal not acknowledged by an \
+                 auditor; the first {place}: {}",
+                breaks.len(),
+                crate::store::break_in_words(first.kind)
+            ),
+            format!(
+                "keep this database untouched; an auditor reviews `comptoir-central \
+                 journal-breaks` and acknowledges it (`comptoir-central journal-breaks ack {} \
+                 --auditor NAME`)",
+                first.id
+            ),
+        );
+    }
     match facts {
         CentralFacts::NotEnrolled => Check::ok(NAME, "not enrolled: no central to reach"),
         CentralFacts::Answered { url, tip, .. } => {
@@ -662,7 +697,14 @@ pub fn examine(
         DatabaseFacts::Found { tip, .. } => tip.as_ref().map(|(sequence, _, _)| *sequence),
         _ => None,
     };
-    checks.push(judge_central(&central, local_tip));
+    let known_breaks: Vec<JournalBreakNotice> = store
+        .as_ref()
+        .and_then(|s| s.central_journal_breaks().ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|b| b.acknowledged_at.is_none())
+        .collect();
+    checks.push(judge_central(&central, local_tip, &known_breaks));
 
     for check in &checks {
         tracing::info!(
@@ -787,6 +829,11 @@ fn ask_central(enrollment: &crate::store::Enrollment) -> CentralFacts {
             url,
             tip: tip.sequence,
             date,
+            breaks: tip
+                .breaks
+                .into_iter()
+                .filter(|b| b.acknowledged_at.is_none())
+                .collect(),
         },
         Ok(Err(SyncError::Refused { status, message })) if status == 401 || status == 403 => {
             CentralFacts::Refused {
@@ -1052,6 +1099,7 @@ mod tests {
                     url: url.clone(),
                     tip: Some(3),
                     date: Some(NOW),
+                    breaks: Vec::new(),
                 },
                 Verdict::Ok,
             ),
@@ -1071,7 +1119,49 @@ mod tests {
                 Verdict::Fail,
             ),
         ] {
-            assert_eq!(judge_central(&facts, Some(3)).verdict, verdict, "{facts:?}");
+            assert_eq!(
+                judge_central(&facts, Some(3), &[]).verdict,
+                verdict,
+                "{facts:?}"
+            );
         }
+        // A journal break the central found fails the check until an auditor acknowledges it:
+        // from its live answer, or from the last sync's when it cannot be asked.
+        let open = JournalBreakNotice {
+            id: 4,
+            sequence: Some(8),
+            kind: crate::sync::protocol::JournalBreakKind::Rewritten,
+            ticket: None,
+            detected_at: NOW,
+            acknowledged_at: None,
+        };
+        let answered = CentralFacts::Answered {
+            url: "http://central:8080".into(),
+            tip: Some(10),
+            date: Some(NOW),
+            breaks: vec![open.clone()],
+        };
+        let check = judge_central(&answered, Some(12), &[]);
+        assert_eq!(check.verdict, Verdict::Fail);
+        assert!(check.detail.contains("at entry 8"), "{}", check.detail);
+        let offline = CentralFacts::Unreachable {
+            url: "http://central:8080".into(),
+            reason: "down".into(),
+        };
+        assert_eq!(
+            judge_central(&offline, Some(12), std::slice::from_ref(&open)).verdict,
+            Verdict::Fail
+        );
+        // Acknowledged since the last sync: the live answer has it no more.
+        let acknowledged = CentralFacts::Answered {
+            url: "http://central:8080".into(),
+            tip: Some(12),
+            date: Some(NOW),
+            breaks: Vec::new(),
+        };
+        assert_eq!(
+            judge_central(&acknowledged, Some(12), &[open]).verdict,
+            Verdict::Ok
+        );
     }
 }

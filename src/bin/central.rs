@@ -107,6 +107,39 @@ enum Command {
         #[command(subcommand)]
         action: RecallCommand,
     },
+    /// Events the central refused (out of the protocol's bounds, of an unknown kind, for
+    /// another store): kept with the reason, acknowledged to the device, never applied (JSON:
+    /// `id`, `device`, `store`, `terminal`, `seq`, `event_id`, `kind`, `reason`, `payload` (its
+    /// first 4 KiB), `created_at`, `received_at`, Unix seconds UTC).
+    Quarantine {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Breaks found in terminals' fiscal journal chains, kept for good (JSON: `id`, `device`,
+    /// `store`, `terminal`, `sequence`, `kind`, `ticket`, `detected_at`, `acknowledged_at`,
+    /// `acknowledged_by`, `note`); `ack ID --auditor NAME` acknowledges one.
+    JournalBreaks {
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: Option<BreaksCommand>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BreaksCommand {
+    /// An auditor acknowledges a break: it stays listed, marked with who and when; once a
+    /// terminal has no open break, the central vouches again for what it received since.
+    Ack {
+        #[arg(value_name = "ID")]
+        id: i64,
+        /// Who acknowledges (kept with the break).
+        #[arg(long, value_name = "NAME")]
+        auditor: String,
+        /// What was found (kept with the break).
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -284,6 +317,11 @@ fn run(args: Args) -> anyhow::Result<()> {
                     r.loyalty_movements
                 );
                 println!("duplicates ignored: {}", stats.duplicates_ignored);
+                println!("events in quarantine: {}", stats.quarantined);
+                println!(
+                    "journal breaks: {} ({} not acknowledged)",
+                    stats.journal_breaks, stats.journal_breaks_open
+                );
                 println!("devices: {}", stats.devices);
                 println!("open privacy requests: {}", stats.open_privacy_requests);
                 println!("loyalty balances overdrawn: {}", stats.loyalty_overdrawn);
@@ -438,6 +476,82 @@ fn run(args: Args) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Quarantine { json } => {
+            let entries = central::quarantine(&data)?;
+            if json {
+                println!("{}", serde_json::to_string(&entries)?);
+            } else {
+                println!("{} event(s) in quarantine", entries.len());
+                for q in &entries {
+                    println!(
+                        "{:>5}  {}  {} {} seq {}  {}: {}",
+                        q.id,
+                        day(q.received_at),
+                        q.store,
+                        q.terminal,
+                        q.seq,
+                        q.kind,
+                        q.reason
+                    );
+                }
+            }
+        }
+        Command::JournalBreaks { json, action: None } => {
+            let breaks = central::journal_breaks(&data)?;
+            if json {
+                println!("{}", serde_json::to_string(&breaks)?);
+            } else {
+                let open = breaks
+                    .iter()
+                    .filter(|b| b.acknowledged_at.is_none())
+                    .count();
+                println!("{} journal break(s), {open} not acknowledged", breaks.len());
+                for b in &breaks {
+                    let at = b
+                        .sequence
+                        .map(|s| format!("entry {s}"))
+                        .or_else(|| b.ticket.as_ref().map(|t| format!("ticket {t}")))
+                        .unwrap_or_default();
+                    let ack = match (&b.acknowledged_by, b.acknowledged_at) {
+                        (Some(by), Some(when)) => {
+                            format!("  acknowledged by {by} on {}", day(when))
+                        }
+                        _ => "  NOT ACKNOWLEDGED".to_owned(),
+                    };
+                    println!(
+                        "{:>4}  {}  {} {}  {}  {}{ack}",
+                        b.id,
+                        day(b.detected_at),
+                        b.store,
+                        b.terminal,
+                        b.kind.as_str(),
+                        at
+                    );
+                }
+            }
+        }
+        Command::JournalBreaks {
+            action: Some(BreaksCommand::Ack { id, auditor, note }),
+            ..
+        } => match central::acknowledge_journal_break(&data, id, &auditor, note.as_deref())? {
+            central::journal_chain::Acknowledged::Done { tip_moved } => {
+                println!("journal break {id} acknowledged by {}", auditor.trim());
+                if tip_moved {
+                    println!(
+                        "the terminal has no open break left: the central vouches for the entries received since"
+                    );
+                }
+            }
+            central::journal_chain::Acknowledged::Unknown => {
+                anyhow::bail!("the central has no journal break {id}")
+            }
+            central::journal_chain::Acknowledged::Already { at, by } => {
+                anyhow::bail!(
+                    "journal break {id} was already acknowledged by {by} on {}",
+                    day(at)
+                )
+            }
+        },
         Command::Recall {
             action: RecallCommand::End { id },
         } => {

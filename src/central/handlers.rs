@@ -24,13 +24,13 @@ use tracing::Level;
 
 use crate::central::auth;
 use crate::central::customers::{CustomerQuery, search_limit};
-use crate::central::ingest::{BatchError, check_batch};
+use crate::central::ingest::{BatchError, RawPush, check_batch};
 use crate::central::store::{EnrollOutcome, PageOutcome, PushOutcome, Store, StoreError};
 use crate::domain::customer::CustomerView;
 use crate::domain::gtin::Gtin;
 use crate::sync::protocol::{
     CustomerSearchAnswer, DEVICE_HEADER, EnrollRequest, EnrollResponse, ErrorBody, JournalTip,
-    MAX_PAGE, OrderAnswer, OrdersAnswer, PushRequest, PushResponse, StockAnswer,
+    MAX_PAGE, OrderAnswer, OrdersAnswer, PushResponse, StockAnswer,
 };
 
 /// The largest request body, once decompressed: a full push batch of large sales fits many
@@ -306,16 +306,12 @@ async fn push(
     State(state): State<AppState>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<axum::Json<PushResponse>, ApiError> {
-    let request: PushRequest = json_body(body)?;
+    let request: RawPush = json_body(body)?;
     let received = request.events.len();
-    let events = check_batch(request, &device.store).map_err(|e| {
+    let events = check_batch(request.events, &device.store).map_err(|e| {
         let status = match e {
             BatchError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            BatchError::Malformed { .. } => StatusCode::BAD_REQUEST,
-            BatchError::ForeignStore { .. } => {
-                tracing::warn!("a batch with another store's facts was refused");
-                StatusCode::FORBIDDEN
-            }
+            BatchError::Unplaceable { .. } => StatusCode::BAD_REQUEST,
         };
         ApiError::new(status, e.to_string())
     })?;
@@ -327,12 +323,22 @@ async fn push(
             acked_seq,
             applied,
             duplicates,
+            quarantined,
         } => {
+            if !quarantined.is_empty() {
+                // The reasons may quote the payload: counted here, read with
+                // `comptoir-central quarantine`.
+                tracing::warn!(
+                    quarantined = quarantined.len(),
+                    "events refused and kept in the quarantine"
+                );
+            }
             tracing::info!(received, applied, duplicates, acked_seq, "push applied");
             Ok(axum::Json(PushResponse {
                 acked_seq,
                 applied,
                 duplicates,
+                quarantined,
             }))
         }
         PushOutcome::Revoked => Err(ApiError::forbidden(
@@ -437,10 +443,13 @@ async fn journal_tip(
 ) -> Result<axum::Json<JournalTip>, ApiError> {
     let store = state.store.clone();
     let id = device.id.clone();
-    let journal = blocking(move || store.device_journal(&id)).await?;
+    let journal = blocking(move || store.device_journal(&id))
+        .await?
+        .unwrap_or_default();
     Ok(axum::Json(JournalTip {
-        sequence: journal.as_ref().and_then(|j| j.sequence),
-        hash: journal.and_then(|j| j.hash),
+        sequence: journal.sequence,
+        hash: journal.hash,
+        breaks: journal.breaks,
     }))
 }
 

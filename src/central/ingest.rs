@@ -1,6 +1,10 @@
 //! Checking a push batch before anything of it is applied: its size, each event's id and
-//! sequence, and that every fact belongs to the device's own store (atuin's rule: a host only
-//! writes its own records). Pure: no SQL, no I/O. A batch that fails here is refused whole.
+//! sequence, each fact against the protocol's bounds, and that every fact belongs to the
+//! device's own store (atuin's rule: a host only writes its own records). Pure: no SQL, no I/O.
+//! An event that fails here is refused alone: kept in the quarantine with its reason and
+//! acknowledged, so it is never retried and never holds up the events after it (one bad event
+//! must not stop a terminal's sync for ever). Only a batch too large, or an event that cannot be
+//! placed in the device's series, is refused whole.
 //!
 //! Error messages go back to the terminal that sent the batch; they may quote its payload (serde
 //! does), so they are never logged.
@@ -11,9 +15,16 @@ use crate::domain::gtin::Gtin;
 use crate::domain::vat::VatRate;
 use crate::sync::protocol::{
     AccessPayload, AisleOrderPayload, ConsentPayload, CustomerCreatedPayload, EventKind,
-    HandoverPayload, JournalPayload, LoyaltyPayload, MAX_BATCH, NotePayload, PrivacyRequestPayload,
-    PushRequest, ReturnPayload, SalePayload,
+    HandoverPayload, JournalPayload, LoyaltyPayload, MAX_BATCH, NotePayload, OutboxEvent,
+    PrivacyRequestPayload, ReturnPayload, SalePayload,
 };
+
+/// A push request as the central reads it: each event parsed on its own, so that one event the
+/// central cannot read is quarantined instead of failing the whole batch.
+#[derive(serde::Deserialize)]
+pub struct RawPush {
+    pub events: Vec<serde_json::Value>,
+}
 
 /// The most points one movement may carry: far above any real ticket, and far enough from
 /// `i64::MAX` that a balance can never overflow (SQLite would then fail the whole batch, forever).
@@ -103,7 +114,7 @@ fn payload<T: serde::de::DeserializeOwned>(
 
 /// A customer reference must name someone: the chain's id or the terminal's local one.
 fn named(customer: &str, what: &str) -> Result<(), String> {
-    if customer.trim().is_empty() {
+    if customer.trim().is_empty() || customer.chars().count() > MAX_ID_CHARS {
         Err(format!("the {what} names no customer"))
     } else {
         Ok(())
@@ -120,11 +131,14 @@ fn lines_of<'a>(
     if lines.len() == 0 {
         return Err(format!("the {what} has no line"));
     }
+    if lines.len() > MAX_SALE_LINES {
+        return Err(format!("the {what} has more than {MAX_SALE_LINES} lines"));
+    }
     for (gtin, quantity) in lines {
         Gtin::parse(gtin).map_err(|e| format!("a line of the {what}: {e}"))?;
-        if quantity <= 0 {
+        if !(1..=MAX_QUANTITY).contains(&quantity) {
             return Err(format!(
-                "a line of the {what} has quantity {quantity}: it must be positive"
+                "a line of the {what} has quantity {quantity}: it must be 1 to {MAX_QUANTITY}"
             ));
         }
     }
@@ -133,7 +147,7 @@ fn lines_of<'a>(
 
 /// An order reference must name an order.
 fn order_named(id: &str, what: &str) -> Result<(), String> {
-    if id.trim().is_empty() {
+    if id.trim().is_empty() || id.chars().count() > MAX_ID_CHARS {
         Err(format!("the {what} names no order"))
     } else {
         Ok(())
@@ -144,182 +158,380 @@ fn order_named(id: &str, what: &str) -> Result<(), String> {
 pub enum BatchError {
     #[error("a push batch holds at most {MAX_BATCH} events, this one {count}")]
     TooLarge { count: usize },
-    #[error("event with sequence {seq}: {reason}")]
-    Malformed { seq: i64, reason: String },
-    #[error(
-        "event with sequence {seq} is for store {store}, but this device belongs to another store: nothing applied"
-    )]
-    ForeignStore { seq: i64, store: String },
+    /// An event that cannot even be placed in the device's series: nothing of the batch is
+    /// applied (a terminal's outbox never sends one; whatever sent it must be fixed).
+    #[error("event {index} of the batch: {reason}")]
+    Unplaceable { index: usize, reason: String },
 }
 
-/// The batch's events, checked, parsed and sorted by sequence.
+/// Why one event of a batch is refused: it is kept in the quarantine with this reason, and the
+/// events after it are applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("{0}")]
+    Malformed(String),
+    #[error("it is for store {0}, but this device belongs to another store")]
+    ForeignStore(String),
+    #[error(
+        "its kind {0:?} is unknown to this central (a newer terminal? upgrade the central, the event is kept in its quarantine)"
+    )]
+    UnknownKind(String),
+    #[error("its payload is {0} bytes, the protocol allows {MAX_PAYLOAD_BYTES}")]
+    TooBig(usize),
+}
+
+/// The most bytes one event's payload may take: a sale of [`MAX_SALE_LINES`] lines is about
+/// 100 KiB; anything larger is not a till's fact.
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+/// How much of a refused event's payload the quarantine keeps: enough to see what it was.
+pub const QUARANTINE_EXCERPT_BYTES: usize = 4 * 1024;
+/// Longest name, staff login, order number, reason… a fact may carry.
+pub const MAX_TEXT_CHARS: usize = 200;
+/// Longest staff note about a customer.
+pub const MAX_NOTE_CHARS: usize = 2_000;
+/// Longest canonical journal entry (the entry's JSON, lines digest included).
+const MAX_CANONICAL_BYTES: usize = 64 * 1024;
+
+/// A text of a fact: at most `max` characters.
+fn short(value: &str, max: usize, what: &str) -> Result<(), String> {
+    let chars = value.chars().count();
+    if chars > max {
+        Err(format!("its {what} is {chars} characters, at most {max}"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Each of `texts` within [`MAX_TEXT_CHARS`].
+fn all_short<'a>(texts: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<(), String> {
+    texts
+        .into_iter()
+        .try_for_each(|(value, what)| short(value, MAX_TEXT_CHARS, what))
+}
+
+/// The batch's events, parsed, checked and sorted by sequence. An event that breaks the
+/// protocol's bounds becomes a [`Fact::Refused`] (quarantined, acknowledged, not applied); only
+/// a batch too large, or an event without an id or a sequence, is refused whole.
 pub fn check_batch(
-    request: PushRequest,
+    events: Vec<serde_json::Value>,
     device_store: &str,
 ) -> Result<Vec<IncomingEvent>, BatchError> {
-    if request.events.len() > MAX_BATCH {
+    if events.len() > MAX_BATCH {
         return Err(BatchError::TooLarge {
-            count: request.events.len(),
+            count: events.len(),
         });
     }
-    let mut events = Vec::with_capacity(request.events.len());
-    for event in request.events {
-        let seq = event.seq;
-        let malformed = |reason: String| BatchError::Malformed { seq, reason };
-        let id = uuid::Uuid::parse_str(&event.id)
-            .map_err(|_| malformed("its id is not a UUID".into()))?;
+    let mut checked = Vec::with_capacity(events.len());
+    for (index, raw) in events.into_iter().enumerate() {
+        let unplaceable = |reason: &str| BatchError::Unplaceable {
+            index: index + 1,
+            reason: reason.to_owned(),
+        };
+        let seq = raw
+            .get("seq")
+            .and_then(serde_json::Value::as_i64)
+            .ok_or_else(|| unplaceable("it has no integer seq"))?;
         if seq < 1 {
-            return Err(malformed("device sequences start at 1".into()));
+            return Err(unplaceable("device sequences start at 1"));
         }
-        // Any fact that names a store must name this device's: whatever its kind, so that a
-        // newer terminal's facts are held to the same rule.
-        if let Some(store) = event.payload.get("store").and_then(|s| s.as_str())
-            && store != device_store
-        {
-            return Err(BatchError::ForeignStore {
-                seq,
-                store: store.to_owned(),
-            });
+        let id = raw
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|id| uuid::Uuid::parse_str(id).ok())
+            .ok_or_else(|| unplaceable("its id is not a UUID"))?
+            .hyphenated()
+            .to_string();
+        checked.push(check_event(id, seq, raw, device_store));
+    }
+    checked.sort_by_key(|e| e.seq);
+    Ok(checked)
+}
+
+/// One event, checked: applied as its fact, or refused with the reason.
+fn check_event(id: String, seq: i64, raw: serde_json::Value, device_store: &str) -> IncomingEvent {
+    let raw_kind = raw
+        .get("kind")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("")
+        .chars()
+        .take(64)
+        .collect::<String>();
+    let created_at = raw
+        .get("created_at")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(0);
+    let payload_text = raw
+        .get("payload")
+        .map(serde_json::Value::to_string)
+        .unwrap_or_default();
+    let outcome = if payload_text.len() > MAX_PAYLOAD_BYTES {
+        Err(Refusal::TooBig(payload_text.len()))
+    } else {
+        serde_json::from_value::<OutboxEvent>(raw)
+            .map_err(|e| Refusal::Malformed(format!("the event cannot be read: {e}")))
+            .and_then(|event| fact_of(&event, device_store).map(|fact| (event.kind, fact)))
+            .map_err(|refusal| match refusal {
+                Refusal::UnknownKind(_) => Refusal::UnknownKind(raw_kind.clone()),
+                other => other,
+            })
+    };
+    match outcome {
+        Ok((kind, fact)) => IncomingEvent {
+            id,
+            seq,
+            kind,
+            created_at,
+            payload: payload_text,
+            fact,
+        },
+        Err(refusal) => IncomingEvent {
+            id,
+            seq,
+            kind: EventKind::Other,
+            created_at,
+            payload: excerpt(&payload_text),
+            fact: Fact::Refused {
+                kind: raw_kind,
+                reason: refusal.to_string(),
+            },
+        },
+    }
+}
+
+/// The head of a refused payload, cut on a character boundary.
+fn excerpt(text: &str) -> String {
+    if text.len() <= QUARANTINE_EXCERPT_BYTES {
+        return text.to_owned();
+    }
+    let mut end = QUARANTINE_EXCERPT_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// What an event of a known kind means, checked against the protocol's bounds.
+pub fn fact_of(event: &OutboxEvent, device_store: &str) -> Result<Fact, Refusal> {
+    let malformed = Refusal::Malformed;
+    // Any fact that names a store must name this device's: whatever its kind, so that a newer
+    // terminal's facts are held to the same rule.
+    if let Some(store) = event.payload.get("store").and_then(|s| s.as_str())
+        && store != device_store
+    {
+        return Err(Refusal::ForeignStore(
+            store.chars().take(MAX_ID_CHARS).collect(),
+        ));
+    }
+    let fact = match event.kind {
+        EventKind::Sale => {
+            let sale: SalePayload = payload(&event.payload, "sale").map_err(malformed)?;
+            check_sale(&sale).map_err(malformed)?;
+            if let Some(customer) = &sale.customer {
+                short(customer, MAX_ID_CHARS, "customer").map_err(malformed)?;
+            }
+            Fact::Sale(sale)
         }
-        let fact = match event.kind {
-            EventKind::Sale => {
-                let sale: SalePayload = serde_json::from_value(event.payload.clone())
-                    .map_err(|e| malformed(format!("the sale cannot be read: {e}")))?;
-                check_sale(&sale).map_err(malformed)?;
-                Fact::Sale(sale)
-            }
-            EventKind::JournalEntry => {
-                let entry: JournalPayload = serde_json::from_value(event.payload.clone())
-                    .map_err(|e| malformed(format!("the journal entry cannot be read: {e}")))?;
-                Fact::Journal(entry)
-            }
-            EventKind::CustomerCreated => {
-                let c: CustomerCreatedPayload =
-                    payload(&event.payload, "customer creation").map_err(malformed)?;
-                if c.local_id.trim().is_empty() {
-                    return Err(malformed("the new customer has no local id".into()));
-                }
-                if c.first_name.trim().is_empty() && c.last_name.trim().is_empty() {
-                    return Err(malformed("the new customer has no name".into()));
-                }
-                Fact::CustomerCreated(c)
-            }
-            EventKind::Consent => {
-                let c: ConsentPayload = payload(&event.payload, "consent").map_err(malformed)?;
-                named(&c.customer, "consent").map_err(malformed)?;
-                Fact::Consent(c)
-            }
-            EventKind::CustomerNote => {
-                let n: NotePayload = payload(&event.payload, "note").map_err(malformed)?;
-                named(&n.customer, "note").map_err(malformed)?;
-                Fact::Note(n)
-            }
-            EventKind::CustomerAccess => {
-                let a: AccessPayload =
-                    payload(&event.payload, "access record").map_err(malformed)?;
-                named(&a.customer, "access record").map_err(malformed)?;
-                Fact::Access(a)
-            }
-            EventKind::PrivacyRequest => {
-                let r: PrivacyRequestPayload =
-                    payload(&event.payload, "privacy request").map_err(malformed)?;
-                named(&r.customer, "privacy request").map_err(malformed)?;
-                Fact::PrivacyRequest(r)
-            }
-            EventKind::Loyalty => {
-                let l: LoyaltyPayload =
-                    payload(&event.payload, "loyalty movement").map_err(malformed)?;
-                named(&l.customer, "loyalty movement").map_err(malformed)?;
-                if l.points.unsigned_abs() > MAX_LOYALTY_POINTS.unsigned_abs() {
-                    return Err(malformed(format!(
-                        "a loyalty movement carries at most {MAX_LOYALTY_POINTS} points, this one {}",
-                        l.points
-                    )));
-                }
-                Fact::Loyalty(l)
-            }
-            // What needs the central's data (is the order known, are these its products) is
-            // decided when applied: a handover or a return is a fact of the counter and is kept
-            // whatever the central makes of it. Here only what no data can fix is refused.
-            EventKind::Handover => {
-                let h: HandoverPayload = payload(&event.payload, "handover").map_err(malformed)?;
-                order_named(&h.order_id, "handover").map_err(malformed)?;
-                if h.handover_id.trim().is_empty() {
-                    return Err(malformed("the handover has no handover_id".into()));
-                }
-                lines_of(
-                    h.lines.iter().map(|l| (l.gtin.as_str(), l.quantity)),
-                    "handover",
-                )
+        EventKind::JournalEntry => {
+            let entry: JournalPayload =
+                payload(&event.payload, "journal entry").map_err(malformed)?;
+            all_short([(entry.terminal.as_str(), "terminal"), (&entry.hash, "hash")])
                 .map_err(malformed)?;
-                Fact::Handover(h)
+            if entry.sequence < 1 || entry.canonical.len() > MAX_CANONICAL_BYTES {
+                return Err(malformed(format!(
+                    "a journal entry has a sequence from 1 and a canonical form of at most {MAX_CANONICAL_BYTES} bytes"
+                )));
             }
-            EventKind::Return => {
-                let r: ReturnPayload = payload(&event.payload, "return").map_err(malformed)?;
-                order_named(&r.order_id, "return").map_err(malformed)?;
-                lines_of(
-                    r.lines.iter().map(|l| (l.gtin.as_str(), l.quantity)),
-                    "return",
-                )
+            Fact::Journal(entry)
+        }
+        EventKind::CustomerCreated => {
+            let c: CustomerCreatedPayload =
+                payload(&event.payload, "customer creation").map_err(malformed)?;
+            if c.local_id.trim().is_empty() {
+                return Err(malformed("the new customer has no local id".into()));
+            }
+            if c.first_name.trim().is_empty() && c.last_name.trim().is_empty() {
+                return Err(malformed("the new customer has no name".into()));
+            }
+            all_short([
+                (c.local_id.as_str(), "local id"),
+                (&c.first_name, "first name"),
+                (&c.last_name, "last name"),
+                (c.email.as_deref().unwrap_or(""), "e-mail"),
+                (c.phone.as_deref().unwrap_or(""), "phone"),
+            ])
+            .map_err(malformed)?;
+            Fact::CustomerCreated(c)
+        }
+        EventKind::Consent => {
+            let c: ConsentPayload = payload(&event.payload, "consent").map_err(malformed)?;
+            named(&c.customer, "consent").map_err(malformed)?;
+            all_short([(c.customer.as_str(), "customer"), (&c.staff, "staff")])
                 .map_err(malformed)?;
-                if r.refund_cents < 0 || r.lines.iter().any(|l| l.amount_cents < 0) {
+            Fact::Consent(c)
+        }
+        EventKind::CustomerNote => {
+            let n: NotePayload = payload(&event.payload, "note").map_err(malformed)?;
+            named(&n.customer, "note").map_err(malformed)?;
+            all_short([(n.customer.as_str(), "customer"), (&n.author, "author")])
+                .map_err(malformed)?;
+            short(&n.text, MAX_NOTE_CHARS, "note").map_err(malformed)?;
+            Fact::Note(n)
+        }
+        EventKind::CustomerAccess => {
+            let a: AccessPayload = payload(&event.payload, "access record").map_err(malformed)?;
+            named(&a.customer, "access record").map_err(malformed)?;
+            all_short([
+                (a.customer.as_str(), "customer"),
+                (&a.staff, "staff"),
+                (&a.terminal, "terminal"),
+            ])
+            .map_err(malformed)?;
+            Fact::Access(a)
+        }
+        EventKind::PrivacyRequest => {
+            let r: PrivacyRequestPayload =
+                payload(&event.payload, "privacy request").map_err(malformed)?;
+            named(&r.customer, "privacy request").map_err(malformed)?;
+            all_short([(r.customer.as_str(), "customer"), (&r.staff, "staff")])
+                .map_err(malformed)?;
+            Fact::PrivacyRequest(r)
+        }
+        EventKind::Loyalty => {
+            let l: LoyaltyPayload =
+                payload(&event.payload, "loyalty movement").map_err(malformed)?;
+            named(&l.customer, "loyalty movement").map_err(malformed)?;
+            all_short([
+                (l.customer.as_str(), "customer"),
+                (&l.ticket, "ticket"),
+                (&l.terminal, "terminal"),
+            ])
+            .map_err(malformed)?;
+            if l.points.unsigned_abs() > MAX_LOYALTY_POINTS.unsigned_abs() {
+                return Err(malformed(format!(
+                    "a loyalty movement carries at most {MAX_LOYALTY_POINTS} points, this one {}",
+                    l.points
+                )));
+            }
+            Fact::Loyalty(l)
+        }
+        // What needs the central's data (is the order known, are these its products) is
+        // decided when applied: a handover or a return is a fact of the counter and is kept
+        // whatever the central makes of it. Here only what no data can fix is refused.
+        EventKind::Handover => {
+            let h: HandoverPayload = payload(&event.payload, "handover").map_err(malformed)?;
+            order_named(&h.order_id, "handover").map_err(malformed)?;
+            if h.handover_id.trim().is_empty() {
+                return Err(malformed("the handover has no handover_id".into()));
+            }
+            all_short([
+                (h.handover_id.as_str(), "handover id"),
+                (&h.order_id, "order"),
+                (&h.terminal, "terminal"),
+                (&h.staff, "staff"),
+            ])
+            .map_err(malformed)?;
+            lines_of(
+                h.lines.iter().map(|l| (l.gtin.as_str(), l.quantity)),
+                "handover",
+            )
+            .map_err(malformed)?;
+            Fact::Handover(h)
+        }
+        EventKind::Return => {
+            let r: ReturnPayload = payload(&event.payload, "return").map_err(malformed)?;
+            order_named(&r.order_id, "return").map_err(malformed)?;
+            all_short([
+                (r.ticket.as_str(), "ticket"),
+                (&r.order_id, "order"),
+                (&r.terminal, "terminal"),
+                (&r.staff, "staff"),
+                (&r.refund, "refund method"),
+                (r.credit_code.as_deref().unwrap_or(""), "credit code"),
+                (r.customer.as_deref().unwrap_or(""), "customer"),
+            ])
+            .map_err(malformed)?;
+            lines_of(
+                r.lines.iter().map(|l| (l.gtin.as_str(), l.quantity)),
+                "return",
+            )
+            .map_err(malformed)?;
+            let in_bounds = |cents: i64| (0..=MAX_TICKET_CENTS).contains(&cents);
+            if !in_bounds(r.refund_cents) || r.lines.iter().any(|l| !in_bounds(l.amount_cents)) {
+                return Err(malformed(format!(
+                    "a return's refund and line amounts are 0 to {MAX_TICKET_CENTS} cents"
+                )));
+            }
+            Fact::Return(r)
+        }
+        EventKind::AisleOrder => {
+            let o: AisleOrderPayload = payload(&event.payload, "aisle order").map_err(malformed)?;
+            order_named(&o.order_number, "aisle order").map_err(malformed)?;
+            named(&o.customer, "aisle order").map_err(malformed)?;
+            all_short([
+                (o.order_number.as_str(), "order number"),
+                (&o.customer, "customer"),
+                (&o.terminal, "terminal"),
+                (&o.staff, "staff"),
+                (o.ship_from.as_deref().unwrap_or(""), "shipping location"),
+            ])
+            .map_err(malformed)?;
+            lines_of(
+                o.lines.iter().map(|l| (l.gtin.as_str(), l.quantity)),
+                "aisle order",
+            )
+            .map_err(malformed)?;
+            if o.lines
+                .iter()
+                .any(|l| !(0..=MAX_TICKET_CENTS).contains(&l.price_cents))
+            {
+                return Err(malformed(format!(
+                    "an aisle order line's price is 0 to {MAX_TICKET_CENTS} cents"
+                )));
+            }
+            match (o.delivery.as_str(), o.pickup_store.as_deref()) {
+                ("home", _) => {}
+                ("pickup", Some(store))
+                    if !store.trim().is_empty() && store.chars().count() <= MAX_ID_CHARS => {}
+                ("pickup", _) => {
                     return Err(malformed(
-                        "a return's refund and line amounts are positive cents".into(),
+                        "an aisle order for pickup names no pickup_store".into(),
                     ));
                 }
-                Fact::Return(r)
-            }
-            EventKind::AisleOrder => {
-                let o: AisleOrderPayload =
-                    payload(&event.payload, "aisle order").map_err(malformed)?;
-                order_named(&o.order_number, "aisle order").map_err(malformed)?;
-                named(&o.customer, "aisle order").map_err(malformed)?;
-                lines_of(
-                    o.lines.iter().map(|l| (l.gtin.as_str(), l.quantity)),
-                    "aisle order",
-                )
-                .map_err(malformed)?;
-                if o.lines.iter().any(|l| l.price_cents < 0) {
-                    return Err(malformed("an aisle order line has a negative price".into()));
+                (other, _) => {
+                    return Err(malformed(format!(
+                        "an aisle order's delivery is \"home\" or \"pickup\", not {:?}",
+                        other.chars().take(MAX_ID_CHARS).collect::<String>()
+                    )));
                 }
-                match (o.delivery.as_str(), o.pickup_store.as_deref()) {
-                    ("home", _) => {}
-                    ("pickup", Some(store)) if !store.trim().is_empty() => {}
-                    ("pickup", _) => {
-                        return Err(malformed(
-                            "an aisle order for pickup names no pickup_store".into(),
-                        ));
-                    }
-                    (other, _) => {
-                        return Err(malformed(format!(
-                            "an aisle order's delivery is \"home\" or \"pickup\", not {other:?}"
-                        )));
-                    }
-                }
-                Fact::AisleOrder(o)
             }
-            EventKind::Closing | EventKind::EReceipt | EventKind::StockCount | EventKind::Other => {
-                Fact::Recorded
-            }
-        };
-        events.push(IncomingEvent {
-            id: id.hyphenated().to_string(),
-            seq,
-            kind: event.kind,
-            created_at: event.created_at,
-            payload: event.payload.to_string(),
-            fact,
-        });
-    }
-    events.sort_by_key(|e| e.seq);
-    Ok(events)
+            Fact::AisleOrder(o)
+        }
+        EventKind::Closing | EventKind::EReceipt | EventKind::StockCount => Fact::Recorded,
+        EventKind::Other => return Err(Refusal::UnknownKind(String::new())),
+    };
+    Ok(fact)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::protocol::OutboxEvent;
     use serde_json::json;
+
+    fn batch(events: Vec<OutboxEvent>) -> Vec<serde_json::Value> {
+        events
+            .into_iter()
+            .map(|e| serde_json::to_value(e).expect("json"))
+            .collect()
+    }
+
+    /// The reason `event` is quarantined for, or None when it is applied.
+    fn refusal(event: OutboxEvent) -> Option<String> {
+        let checked = check_batch(batch(vec![event]), "PAR-01").expect("placeable");
+        match &checked[0].fact {
+            Fact::Refused { reason, .. } => Some(reason.clone()),
+            _ => None,
+        }
+    }
 
     fn event(seq: i64, kind: EventKind, payload: serde_json::Value) -> OutboxEvent {
         OutboxEvent {
@@ -385,52 +597,47 @@ mod tests {
         for (what, spoil) in hostile {
             let mut payload = sale("PAR-01");
             spoil(&mut payload);
-            let request = PushRequest {
-                events: vec![event(1, EventKind::Sale, payload)],
-            };
-            let refused = check_batch(request, "PAR-01");
             assert!(
-                matches!(refused, Err(BatchError::Malformed { .. })),
-                "{what}: {refused:?}"
+                refusal(event(1, EventKind::Sale, payload)).is_some(),
+                "{what} was accepted"
             );
         }
-        let honest = PushRequest {
-            events: vec![event(1, EventKind::Sale, sale("PAR-01"))],
-        };
-        assert!(check_batch(honest, "PAR-01").is_ok());
+        assert_eq!(refusal(event(1, EventKind::Sale, sale("PAR-01"))), None);
     }
 
     #[test]
     fn events_come_out_in_sequence_order() {
-        let request = PushRequest {
-            events: vec![
-                event(3, EventKind::Closing, json!({})),
-                event(1, EventKind::Sale, sale("PAR-01")),
-                event(2, EventKind::Other, json!({"x": 1})),
-            ],
-        };
+        let request = batch(vec![
+            event(3, EventKind::Closing, json!({})),
+            event(1, EventKind::Sale, sale("PAR-01")),
+            event(2, EventKind::Other, json!({"x": 1})),
+        ]);
         let events = check_batch(request, "PAR-01").expect("valid");
         let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
         assert_eq!(seqs, [1, 2, 3]);
         assert!(matches!(events[0].fact, Fact::Sale(_)));
+        // The unknown kind is refused alone, named in its reason; the others stand.
+        assert!(
+            matches!(&events[1].fact, Fact::Refused { reason, .. } if reason.contains("\"other\"")),
+            "{:?}",
+            events[1].fact
+        );
+        assert!(matches!(events[2].fact, Fact::Recorded));
     }
 
     #[test]
     fn refusals() {
-        type Expected = fn(&BatchError) -> bool;
+        type Expected = fn(&str) -> bool;
         let cases: Vec<(OutboxEvent, Expected)> = vec![
             (event(1, EventKind::Sale, sale("LYO-01")), |e| {
-                matches!(e, BatchError::ForeignStore { .. })
+                e.contains("another store")
             }),
             (
                 event(1, EventKind::Return, json!({"store": "LYO-01"})),
-                |e| matches!(e, BatchError::ForeignStore { .. }),
+                |e| e.contains("another store"),
             ),
             (event(1, EventKind::Sale, json!({"ticket": 3})), |e| {
-                matches!(e, BatchError::Malformed { .. })
-            }),
-            (event(0, EventKind::Closing, json!({})), |e| {
-                matches!(e, BatchError::Malformed { .. })
+                !e.is_empty()
             }),
             // Clienteling facts: read and checked like sales, held to the store rule.
             (
@@ -440,7 +647,7 @@ mod tests {
                     json!({"local_id": "L-1", "first_name": "Léa", "last_name": "Martin",
                            "store": "LYO-01", "created_at": 1}),
                 ),
-                |e| matches!(e, BatchError::ForeignStore { .. }),
+                |e| e.contains("another store"),
             ),
             (
                 event(
@@ -449,7 +656,7 @@ mod tests {
                     json!({"local_id": " ", "first_name": "Léa", "last_name": "Martin",
                            "store": "PAR-01", "created_at": 1}),
                 ),
-                |e| matches!(e, BatchError::Malformed { .. }),
+                |e| !e.is_empty(),
             ),
             (
                 event(
@@ -458,7 +665,7 @@ mod tests {
                     json!({"customer": "C1", "channel": "fax", "granted": true, "at": 1,
                            "staff": "camille"}),
                 ),
-                |e| matches!(e, BatchError::Malformed { .. }),
+                |e| !e.is_empty(),
             ),
             (
                 event(
@@ -466,7 +673,7 @@ mod tests {
                     EventKind::CustomerNote,
                     json!({"customer": "", "text": "x", "author": "camille", "at": 1}),
                 ),
-                |e| matches!(e, BatchError::Malformed { .. }),
+                |e| !e.is_empty(),
             ),
             (
                 event(
@@ -475,7 +682,7 @@ mod tests {
                     json!({"customer": "C1", "points": i64::MIN, "ticket": "T", "terminal": "T01",
                            "at": 1}),
                 ),
-                |e| matches!(e, BatchError::Malformed { .. }),
+                |e| !e.is_empty(),
             ),
             (
                 event(
@@ -484,7 +691,7 @@ mod tests {
                     json!({"customer": "C1", "kind": "forget_me", "staff": "camille",
                            "store": "PAR-01", "at": 1}),
                 ),
-                |e| matches!(e, BatchError::Malformed { .. }),
+                |e| !e.is_empty(),
             ),
             // Issue 9: what no data at the central can make sense of.
             (
@@ -495,7 +702,7 @@ mod tests {
                            "terminal": "T01", "staff": "camille", "at": 1, "complete": true,
                            "lines": [{"gtin": "03760000000017", "quantity": 0}]}),
                 ),
-                |e| matches!(e, BatchError::Malformed { .. }),
+                |e| !e.is_empty(),
             ),
             (
                 event(
@@ -505,7 +712,7 @@ mod tests {
                            "terminal": "T01", "staff": "camille", "at": 1, "complete": true,
                            "lines": [{"gtin": "03760000000017", "quantity": 1}]}),
                 ),
-                |e| matches!(e, BatchError::ForeignStore { .. }),
+                |e| e.contains("another store"),
             ),
             (
                 event(
@@ -515,7 +722,7 @@ mod tests {
                            "terminal": "T01", "staff": "camille", "at": 1, "lines": [],
                            "refund": "card", "refund_cents": 0}),
                 ),
-                |e| matches!(e, BatchError::Malformed { .. }),
+                |e| !e.is_empty(),
             ),
             (
                 event(
@@ -526,31 +733,31 @@ mod tests {
                            "lines": [{"gtin": "03760000000017", "quantity": 1,
                                       "price_cents": 100}]}),
                 ),
-                |e| matches!(e, BatchError::Malformed { .. }),
-            ),
-            (
-                OutboxEvent {
-                    id: "not-a-uuid".into(),
-                    ..event(1, EventKind::Closing, json!({}))
-                },
-                |e| matches!(e, BatchError::Malformed { .. }),
+                |e| !e.is_empty(),
             ),
         ];
         for (event, expected) in cases {
-            let err = check_batch(
-                PushRequest {
-                    events: vec![event.clone()],
-                },
-                "PAR-01",
-            )
-            .expect_err("refused");
-            assert!(expected(&err), "{event:?} gave {err:?}");
+            let reason = refusal(event.clone()).expect("refused");
+            assert!(expected(&reason), "{event:?} gave {reason:?}");
         }
-        let too_many = PushRequest {
-            events: (1..=MAX_BATCH as i64 + 1)
+        // What cannot be placed in the device's series refuses the batch.
+        for unplaceable in [
+            event(0, EventKind::Closing, json!({})),
+            OutboxEvent {
+                id: "not-a-uuid".into(),
+                ..event(1, EventKind::Closing, json!({}))
+            },
+        ] {
+            assert!(matches!(
+                check_batch(batch(vec![unplaceable]), "PAR-01"),
+                Err(BatchError::Unplaceable { index: 1, .. })
+            ));
+        }
+        let too_many = batch(
+            (1..=MAX_BATCH as i64 + 1)
                 .map(|s| event(s, EventKind::Other, json!({})))
                 .collect(),
-        };
+        );
         assert!(matches!(
             check_batch(too_many, "PAR-01"),
             Err(BatchError::TooLarge { .. })

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod customers;
 mod handlers;
 pub mod ingest;
+pub mod journal_chain;
 pub mod keys;
 pub mod listener;
 pub mod pickup;
@@ -76,6 +77,8 @@ pub enum CentralError {
     AlreadyErased { id: String, at: String },
     #[error("say why the product is recalled in --reason: the terminals show it")]
     EmptyRecallReason,
+    #[error("an acknowledgement names its auditor: --auditor NAME")]
+    NoAuditor,
     #[error("{lot:?} is not a GS1 lot (AI 10): {why}")]
     BadLot { lot: String, why: String },
     #[error("the central has no recall {id}")]
@@ -204,6 +207,13 @@ pub struct Stats {
     pub duplicate_returns: i64,
     /// Handovers and returns naming an order the central does not have.
     pub unknown_orders: i64,
+    /// Events refused by the central's checks and kept in its quarantine
+    /// (`comptoir-central quarantine`).
+    pub quarantined: i64,
+    /// Breaks found in terminals' journal chains, kept for good (`comptoir-central
+    /// journal-breaks`), and those no auditor has acknowledged yet.
+    pub journal_breaks: i64,
+    pub journal_breaks_open: i64,
 }
 
 /// Events received from terminals, by kind (each counted once, however often it was sent).
@@ -261,7 +271,36 @@ pub fn stats(data_dir: &Path) -> Result<Stats, CentralError> {
         pickup_conflicts: counters.pickup_conflicts,
         duplicate_returns: counters.duplicate_returns,
         unknown_orders: counters.unknown_orders,
+        quarantined: counters.quarantined,
+        journal_breaks: counters.journal_breaks,
+        journal_breaks_open: counters.journal_breaks_open,
     })
+}
+
+/// Every break found in a terminal's journal chain, oldest first.
+pub fn journal_breaks(data_dir: &Path) -> Result<Vec<journal_chain::JournalBreak>, CentralError> {
+    Ok(Store::open(data_dir, false)?.journal_breaks()?)
+}
+
+/// An auditor (named) acknowledges journal break `id`, with an optional note. The break stays
+/// listed; once a terminal has no open break left, the central vouches again for the entries it
+/// received since.
+pub fn acknowledge_journal_break(
+    data_dir: &Path,
+    id: i64,
+    auditor: &str,
+    note: Option<&str>,
+) -> Result<journal_chain::Acknowledged, CentralError> {
+    if auditor.trim().is_empty() {
+        return Err(CentralError::NoAuditor);
+    }
+    let now = chrono::Utc::now().timestamp();
+    Ok(Store::open(data_dir, false)?.acknowledge_journal_break(id, auditor.trim(), note, now)?)
+}
+
+/// The events refused by the central's checks, oldest first.
+pub fn quarantine(data_dir: &Path) -> Result<Vec<store::QuarantineEntry>, CentralError> {
+    Ok(Store::open(data_dir, false)?.quarantine()?)
 }
 
 /// A loyalty code for the customer `customer_id` (a chain id, or a local id merged into one),

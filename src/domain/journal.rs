@@ -192,6 +192,27 @@ pub enum JournalProblem {
     Ticket(#[from] TicketProblem),
     #[error("entry {sequence} cannot be read: {reason}")]
     Unreadable { sequence: i64, reason: String },
+    /// The central found a break this database no longer shows (a tail deleted and written
+    /// anew chains again locally): it stands until an auditor acknowledges it at the central.
+    #[error(
+        "the central found a break in this terminal's journal{}: {kind} (its break {id}, not acknowledged); keep this database untouched for the auditor, who acknowledges it at the central with `comptoir-central journal-breaks ack {id} --auditor NAME`",
+        central_break_place(*sequence, ticket.as_deref())
+    )]
+    CentralBreak {
+        id: i64,
+        sequence: Option<i64>,
+        ticket: Option<String>,
+        /// What the central saw, in words.
+        kind: &'static str,
+    },
+}
+
+fn central_break_place(sequence: Option<i64>, ticket: Option<&str>) -> String {
+    match (sequence, ticket) {
+        (Some(sequence), _) => format!(" at entry {sequence}"),
+        (None, Some(ticket)) => format!(" at ticket {ticket}"),
+        (None, None) => String::new(),
+    }
 }
 
 impl JournalProblem {
@@ -204,6 +225,7 @@ impl JournalProblem {
             | JournalProblem::Ticket(TicketProblem::Closing { sequence, .. })
             | JournalProblem::Unreadable { sequence, .. } => Some(*sequence),
             JournalProblem::Ticket(TicketProblem::Unjournaled { .. }) => None,
+            JournalProblem::CentralBreak { sequence, .. } => *sequence,
         }
     }
 
@@ -219,6 +241,7 @@ impl JournalProblem {
             JournalProblem::Ticket(TicketProblem::Unjournaled { .. }) => "unjournaled_ticket",
             JournalProblem::Ticket(TicketProblem::Closing { .. }) => "closing_mismatch",
             JournalProblem::Unreadable { .. } => "unreadable",
+            JournalProblem::CentralBreak { .. } => "central_break",
         }
     }
 }

@@ -143,6 +143,21 @@ pub struct Verification {
     pub problem: Option<JournalProblem>,
 }
 
+/// What the central saw, for the operator.
+pub fn break_in_words(kind: crate::sync::protocol::JournalBreakKind) -> &'static str {
+    use crate::sync::protocol::JournalBreakKind as Kind;
+    match kind {
+        Kind::Altered => "an entry's hash is not the hash of its content (the entry was altered)",
+        Kind::Gap => "entries are missing between the last one it received and the next",
+        Kind::Unlinked => "an entry does not name the previous entry's hash (the journal was cut)",
+        Kind::Rewritten => {
+            "entry numbers it already had came again with other contents (a tail was deleted and written anew)"
+        }
+        Kind::TicketReused => "a ticket number came twice with different contents",
+        Kind::Other => "a break of a kind this version does not know",
+    }
+}
+
 /// The journal columns of one entry, in `SELECT` order, and the ticket's stored figures.
 const VERIFY_SQL: &str = "SELECT e.sequence, e.created_at, e.operator, e.kind, e.reference,
        e.training, e.total_cents, e.vat_json, e.payments_json, e.detail, e.count, e.grand_total,
@@ -232,6 +247,22 @@ impl Store {
                 entries,
                 tip,
                 problem: Some(TicketProblem::Unjournaled { ticket }.into()),
+            });
+        }
+        if let Some(open) = self
+            .central_journal_breaks()?
+            .into_iter()
+            .find(|b| b.acknowledged_at.is_none())
+        {
+            return Ok(Verification {
+                entries,
+                tip,
+                problem: Some(JournalProblem::CentralBreak {
+                    id: open.id,
+                    sequence: open.sequence,
+                    ticket: open.ticket,
+                    kind: break_in_words(open.kind),
+                }),
             });
         }
         Ok(Verification {

@@ -38,7 +38,7 @@ pub use catalog::{PRODUCT_BY_GTIN_SQL, STOCK_BY_GTIN_SQL};
 pub use closing::{ClosingFigures, ClosingPeriod, ClosingReport};
 pub use customers::CachedCustomer;
 pub use demo_load::DemoLoader;
-pub use journal::{ChainTip, ClosingRow, EntryDraft, Verification};
+pub use journal::{ChainTip, ClosingRow, EntryDraft, Verification, break_in_words};
 pub use outbox::Enrollment;
 pub use pickup::{NewReturn, PickupOrder, RecordedReturn};
 pub use sales::{EmailReceipt, NewSale, RecordedSale, SaleCustomer, StoredSale, ticket_number};
@@ -63,6 +63,7 @@ pub fn schema_migrations() -> Vec<M<'static>> {
         M::up(include_str!("migrations/0008_baskets.sql")),
         M::up(include_str!("migrations/0009_recalls.sql")),
         M::up(include_str!("migrations/0010_no_replace.sql")),
+        M::up(include_str!("migrations/0011_refused_events.sql")),
     ]
 }
 
@@ -351,11 +352,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("sub/comptoir.db");
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.schema_version().expect("version"), 10);
+        assert_eq!(store.schema_version().expect("version"), 11);
         assert_eq!(store.pending_migrations().expect("pending"), 0);
         drop(store);
         let store = Store::open(&path).expect("reopen");
-        assert_eq!(store.schema_version().expect("version"), 10);
+        assert_eq!(store.schema_version().expect("version"), 11);
     }
 
     #[test]

@@ -5,7 +5,10 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Result, Store, StoreError};
-use crate::sync::protocol::{EventKind, OutboxEvent};
+use crate::sync::protocol::{EventKind, JournalBreakNotice, OutboxEvent, QuarantinedEvent};
+
+/// The breaks the central found in this terminal's journal, as its last answer listed them.
+const CENTRAL_BREAKS: &str = "central_journal_breaks";
 
 /// Appends an event inside `tx`; returns its device sequence.
 pub(super) fn enqueue(
@@ -100,6 +103,51 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(acked)
+    }
+
+    /// Keeps the central's reasons for the events it refused (once per event).
+    pub fn record_refusals(&mut self, refused: &[QuarantinedEvent], now: i64) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO refused_event (seq, reason, refused_at)
+                 SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM outbox WHERE seq = ?1)
+                 ON CONFLICT (seq) DO NOTHING",
+            )?;
+            for event in refused {
+                insert.execute(params![event.seq, event.reason, now])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Events the central refused: (sequence, kind, reason), oldest first.
+    pub fn refused_events(&self) -> Result<Vec<(i64, String, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.seq, o.kind, r.reason FROM refused_event r JOIN outbox o ON o.seq = r.seq
+             ORDER BY r.seq",
+        )?;
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Keeps what the central last said of this terminal's journal breaks.
+    pub fn set_central_journal_breaks(&self, breaks: &[JournalBreakNotice]) -> Result<()> {
+        let json = serde_json::to_string(breaks)
+            .map_err(|e| StoreError::Corrupt(format!("journal breaks: {e}")))?;
+        self.set_sync_value(CENTRAL_BREAKS, &json)
+    }
+
+    /// The breaks the central found in this terminal's journal, as of the last sync.
+    pub fn central_journal_breaks(&self) -> Result<Vec<JournalBreakNotice>> {
+        match self.sync_value(CENTRAL_BREAKS)? {
+            None => Ok(Vec::new()),
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("journal breaks: {e}"))),
+        }
     }
 
     /// Events waiting for the central.

@@ -28,6 +28,8 @@ pub struct RoundReport {
     pub pushed: usize,
     pub acked_seq: i64,
     pub duplicates: u32,
+    /// Events the central refused (kept in its quarantine, not applied).
+    pub refused: usize,
     pub pulled: usize,
     pub cursor: i64,
     pub waiting: i64,
@@ -81,6 +83,15 @@ pub async fn push_all(
         report.pushed += count;
         report.duplicates += answer.duplicates;
         report.acked_seq = report.acked_seq.max(answer.acked_seq);
+        if !answer.quarantined.is_empty() {
+            // The reasons may quote a customer's data: kept in the store, not logged.
+            tracing::warn!(
+                refused = answer.quarantined.len(),
+                "the central refused events and keeps them in its quarantine"
+            );
+            store.record_refusals(&answer.quarantined, chrono::Utc::now().timestamp())?;
+            report.refused += answer.quarantined.len();
+        }
         store.acknowledge(answer.acked_seq)?;
         if answer.acked_seq < first {
             // Nothing of this batch was taken (the central is missing an earlier event): stop
@@ -134,6 +145,7 @@ pub async fn sync_round(
         if let (Some(sequence), Some(hash)) = (tip.sequence, tip.hash) {
             store.set_central_journal_tip(sequence, &hash)?;
         }
+        store.set_central_journal_breaks(&tip.breaks)?;
         pull_all(store, client, &mut report, progress).await
     }
     .await;

@@ -25,6 +25,9 @@
 //! (1, 2, 3… per device, no gap). The central applies a batch in one transaction, ignores events
 //! it already has, stops at a gap, and answers the highest sequence it has durably applied; the
 //! terminal marks events acknowledged only up to that sequence. Retrying any request is safe.
+//! An event the central refuses (out of the protocol's bounds, of a kind it does not know, for
+//! another store) is kept in its quarantine and acknowledged with its reason
+//! ([`PushResponse::quarantined`]): it is never retried and never holds up the events after it.
 //!
 //! Pull: the central's change log has a monotonically increasing cursor. The terminal asks for the
 //! changes after its cursor, page by page, and applies each page together with the page's cursor
@@ -330,6 +333,18 @@ pub struct PushResponse {
     pub applied: u32,
     /// Events of this request the central already had (retries).
     pub duplicates: u32,
+    /// Events of this request the central refused and keeps in its quarantine: acknowledged
+    /// (never to be sent again) but not applied. Absent from older centrals' answers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quarantined: Vec<QuarantinedEvent>,
+}
+
+/// An event the central refused, and why (for the terminal's operator: the reason may quote
+/// the payload, so it is stored, never logged).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantinedEvent {
+    pub seq: i64,
+    pub reason: String,
 }
 
 /// One change of the central's data, as pulled by a terminal.
@@ -543,6 +558,75 @@ pub struct CustomerSearchAnswer {
 pub struct JournalTip {
     pub sequence: Option<i64>,
     pub hash: Option<String>,
+    /// Breaks the central found in this device's journal chain, kept for good; the tip above
+    /// never moves past an unacknowledged one. Absent from older centrals' answers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breaks: Vec<JournalBreakNotice>,
+}
+
+/// A break in a terminal's journal chain, as the central tells the terminal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalBreakNotice {
+    /// The central's number for it (`comptoir-central journal-breaks ack ID`).
+    pub id: i64,
+    /// The journal entry where the chain broke (None for a ticket number seen twice).
+    #[serde(default)]
+    pub sequence: Option<i64>,
+    pub kind: JournalBreakKind,
+    /// The ticket number seen twice, for [`JournalBreakKind::TicketReused`].
+    #[serde(default)]
+    pub ticket: Option<String>,
+    /// Unix seconds, UTC.
+    pub detected_at: i64,
+    /// When an auditor acknowledged it, if one has.
+    #[serde(default)]
+    pub acknowledged_at: Option<i64>,
+}
+
+/// How a terminal's journal chain broke.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JournalBreakKind {
+    /// An entry's hash is not the hash of its content: the entry was altered.
+    Altered,
+    /// Entries are missing between the last one received and this one.
+    Gap,
+    /// The entry does not name the previous entry's hash: the journal was cut and continued.
+    Unlinked,
+    /// An entry number the central already had came again with other content: a tail was
+    /// deleted and written anew.
+    Rewritten,
+    /// A ticket number seen twice with different contents.
+    TicketReused,
+    #[serde(other)]
+    Other,
+}
+
+impl JournalBreakKind {
+    /// The wire name ("gap", "ticket_reused"…), as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JournalBreakKind::Altered => "altered",
+            JournalBreakKind::Gap => "gap",
+            JournalBreakKind::Unlinked => "unlinked",
+            JournalBreakKind::Rewritten => "rewritten",
+            JournalBreakKind::TicketReused => "ticket_reused",
+            JournalBreakKind::Other => "other",
+        }
+    }
+
+    pub fn parse(name: &str) -> JournalBreakKind {
+        [
+            JournalBreakKind::Altered,
+            JournalBreakKind::Gap,
+            JournalBreakKind::Unlinked,
+            JournalBreakKind::Rewritten,
+            JournalBreakKind::TicketReused,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+        .unwrap_or(JournalBreakKind::Other)
+    }
 }
 
 /// An error answer: what went wrong, for the operator.
