@@ -78,9 +78,19 @@ struct Terminal {
 
 impl Terminal {
     async fn enroll(central: &Central, dir: &Path, store: &str) -> Terminal {
+        Terminal::enroll_as(central, dir, store, "T01").await
+    }
+
+    /// Enrolled as `terminal_id`: the only terminal whose tickets it may push.
+    async fn enroll_as(central: &Central, dir: &Path, store: &str, terminal_id: &str) -> Terminal {
         let code = central::enroll_code(dir, store).expect("code");
         let client = reqwest::Client::new();
-        let response = enroll(&client, &central.url, &code.code).await;
+        let response = client
+            .post(format!("{}/v1/enroll", central.url))
+            .json(&serde_json::json!({"code": code.code, "terminal_id": terminal_id}))
+            .send()
+            .await
+            .expect("enroll sent");
         assert_eq!(response.status(), StatusCode::OK);
         Terminal {
             url: central.url.clone(),
@@ -1298,6 +1308,9 @@ async fn each_clienteling_fact_counts_once_even_pushed_twice() {
     let mut payload: SalePayload = serde_json::from_value(sold.payload).expect("sale");
     payload.customer = Some("L-T01-0001".into());
     sold.payload = serde_json::to_value(payload).expect("json");
+    // The terminal sends a ticket's sale before its loyalty movement (one transaction, in
+    // order): the central takes points only for a ticket it has.
+    sold.seq = 6;
     let batch = vec![
         fact(
             1,
@@ -1356,7 +1369,7 @@ async fn each_clienteling_fact_counts_once_even_pushed_twice() {
             },
         ),
         fact(
-            6,
+            7,
             EventKind::Loyalty,
             LoyaltyPayload {
                 customer: "L-T01-0001".into(),
@@ -1693,7 +1706,7 @@ async fn an_order_handed_over_at_two_offline_counters_is_flagged_to_both() {
     let summary = central::seed(dir.path(), PRODUCTS, |_, _| {}).expect("seed");
     let central = Central::start(dir.path()).await;
     let first = Terminal::enroll(&central, dir.path(), "PAR-01").await;
-    let second = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+    let second = Terminal::enroll_as(&central, dir.path(), "PAR-01", "T02").await;
     let id = summary
         .pickup_orders
         .iter()
@@ -1756,7 +1769,7 @@ async fn a_web_order_returned_in_store_puts_the_stock_back_once() {
     let dir = seeded(PRODUCTS);
     let central = Central::start(dir.path()).await;
     let terminal = Terminal::enroll(&central, dir.path(), "PAR-01").await;
-    let other = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+    let other = Terminal::enroll_as(&central, dir.path(), "PAR-01", "T02").await;
     // The demo's third customer bought on the web shop.
     let customer = demo::customer(2).public_id;
     let response = terminal

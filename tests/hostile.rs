@@ -16,7 +16,7 @@ use crate::util::{assert_success, central_json, comptoir, json_of};
 
 fn hostile_sales(gtin: &str) -> Vec<(&'static str, serde_json::Value)> {
     let sale = |quantity: i64, total: i64, gtin: &str| {
-        json!({"ticket": "T09-000001", "terminal": "T09", "store": demo::HERE_CODE,
+        json!({"ticket": "T01-900001", "terminal": "T01", "store": demo::HERE_CODE,
                "created_at": 1_780_000_000, "training": false, "total_cents": total,
                "lines": [{"gtin": gtin, "quantity": quantity, "amount_cents": 100,
                           "vat_bp": 2000}],
@@ -113,7 +113,7 @@ fn a_device_pushing_impossible_sales_is_refused_and_its_store_still_syncs() {
         hostile_events.len()
     );
     // The refused events hold nothing up: the device's next honest sale is applied.
-    let honest_sale = json!({"ticket": "T09-000002", "terminal": "T09", "store": demo::HERE_CODE,
+    let honest_sale = json!({"ticket": "T01-900002", "terminal": "T01", "store": demo::HERE_CODE,
         "created_at": 1_780_000_000, "training": false, "total_cents": 100,
         "lines": [{"gtin": product.gtin.as_str(), "quantity": 1, "amount_cents": 100,
                    "vat_bp": 2000}],
@@ -201,4 +201,197 @@ fn silent_connections_are_closed_and_an_honest_sync_gets_through() {
         let closed = stream.read_to_end(&mut rest);
         assert!(closed.is_ok(), "closed by the central: {closed:?}");
     }
+}
+
+/// A client for the device `db` is enrolled as, and its next device sequence.
+fn device_client(db: &std::path::Path) -> (CentralClient, i64) {
+    let store = Store::open(db).expect("open");
+    let enrollment = store.enrollment().expect("read").expect("enrolled");
+    let client = CentralClient::new(
+        &enrollment.central_url,
+        &enrollment.device_id,
+        &enrollment.token,
+    )
+    .expect("client");
+    (client, store.acked_seq().expect("acked") + 1)
+}
+
+/// A value a hostile device might put in any field.
+fn hostile_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+    use proptest::prelude::*;
+    prop_oneof![
+        Just(json!(i64::MIN)),
+        Just(json!(i64::MAX)),
+        Just(json!(-1)),
+        Just(json!(0)),
+        Just(json!(1_000_000_000_000_000i64)),
+        any::<i64>().prop_map(|n| json!(n)),
+        Just(json!("")),
+        Just(json!("not-a-gtin")),
+        Just(json!(demo::product(1).gtin.as_str())),
+        Just(json!("LYO-01")),
+        (0usize..6_000).prop_map(|n| json!("é".repeat(n))),
+        Just(json!(null)),
+        Just(json!([])),
+        Just(json!(1.5e300)),
+    ]
+}
+
+/// An event of any kind, from a template a terminal would send, with some fields spoiled.
+fn hostile_event() -> impl proptest::strategy::Strategy<Value = (EventKind, serde_json::Value)> {
+    use proptest::prelude::*;
+    let gtin = demo::product(1).gtin.as_str().to_owned();
+    let templates = vec![
+        (
+            EventKind::Sale,
+            json!({"ticket": "T01-000001", "terminal": "T01", "store": demo::HERE_CODE,
+                   "created_at": 1, "training": false, "total_cents": 100,
+                   "lines": [{"gtin": gtin, "quantity": 1, "amount_cents": 100, "vat_bp": 2000}],
+                   "payments": [{"method": "card", "amount_cents": 100}]}),
+        ),
+        (
+            EventKind::Return,
+            json!({"ticket": "T01-R000001", "order_id": "W-1", "store": demo::HERE_CODE,
+                   "terminal": "T01", "staff": "camille", "at": 1, "refund": "card",
+                   "refund_cents": 100,
+                   "lines": [{"gtin": gtin, "quantity": 1, "amount_cents": 100, "vat_bp": 2000}]}),
+        ),
+        (
+            EventKind::AisleOrder,
+            json!({"order_number": "EA-9", "customer": "C00000001", "store": demo::HERE_CODE,
+                   "terminal": "T01", "staff": "camille", "at": 1, "delivery": "home",
+                   "ship_from": "LYO-01",
+                   "lines": [{"gtin": gtin, "quantity": 1, "price_cents": 100}]}),
+        ),
+        (
+            EventKind::Loyalty,
+            json!({"customer": "C00000001", "points": 10, "ticket": "T01-000001",
+                   "terminal": "T01", "at": 1}),
+        ),
+        (
+            EventKind::CustomerCreated,
+            json!({"local_id": "L-T01-1", "first_name": "Léa", "last_name": "Martin",
+                   "store": demo::HERE_CODE, "created_at": 1}),
+        ),
+        (
+            EventKind::JournalEntry,
+            json!({"terminal": "T01", "sequence": 1, "hash": "00", "canonical": "{}"}),
+        ),
+        (EventKind::Other, json!({"gift_card": 1})),
+    ];
+    (
+        0..templates.len(),
+        proptest::collection::vec((any::<proptest::sample::Index>(), hostile_value()), 0..4),
+    )
+        .prop_map(move |(which, spoils)| {
+            let (kind, mut payload) = templates[which].clone();
+            let keys: Vec<String> = payload
+                .as_object()
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default();
+            for (index, value) in spoils {
+                let key = index.get(&keys);
+                if key == "lines" {
+                    payload["lines"][0]["quantity"] = value;
+                } else {
+                    payload[key] = value;
+                }
+            }
+            (kind, payload)
+        })
+}
+
+/// Issue 19: random hostile events (every kind, any field spoiled with extreme numbers, huge
+/// strings, another store, wrong types) from one device never stop the store's other terminal:
+/// each hostile batch is acknowledged whole (applied or quarantined), every honest sale is
+/// applied, and no stock level leaves the integers.
+#[test]
+fn random_hostile_events_never_hold_up_an_honest_terminal() {
+    use proptest::test_runner::{Config, TestRunner};
+    use std::cell::Cell;
+
+    let data = central_dir(60);
+    let central = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let hostile = enrolled_terminal(data.path(), &central.url());
+    let honest = enrolled_terminal(data.path(), &central.url());
+    let (hostile_client, hostile_seq) = device_client(&hostile.path);
+    let (honest_client, honest_seq) = device_client(&honest.path);
+    let (hostile_seq, honest_seq) = (Cell::new(hostile_seq), Cell::new(honest_seq));
+    let honest_sales = Cell::new(0i64);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let gtin = demo::product(2).gtin.as_str().to_owned();
+    let stock_before = stock_here(data.path(), &gtin).expect("stock");
+    let mut runner = TestRunner::new(Config {
+        cases: 48,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let outcome = runner.run(
+        &proptest::collection::vec(hostile_event(), 1..16),
+        |events| {
+            let events: Vec<OutboxEvent> = events
+                .into_iter()
+                .map(|(kind, payload)| {
+                    let seq = hostile_seq.get();
+                    hostile_seq.set(seq + 1);
+                    OutboxEvent {
+                        id: uuid::Uuid::new_v4().to_string(),
+                        seq,
+                        kind,
+                        created_at: 1_780_000_000,
+                        payload,
+                    }
+                })
+                .collect();
+            let last = events.last().map_or(0, |e| e.seq);
+            let answer = runtime
+                .block_on(hostile_client.push(&PushRequest { events }))
+                .map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            proptest::prop_assert_eq!(answer.acked_seq, last, "the hostile batch is never stuck");
+
+            let seq = honest_seq.get();
+            honest_seq.set(seq + 1);
+            let sale = json!({"ticket": format!("T01-9{seq:05}"), "terminal": "T01",
+                "store": demo::HERE_CODE, "created_at": 1_780_000_000, "training": false,
+                "total_cents": 250,
+                "lines": [{"gtin": gtin, "quantity": 1, "amount_cents": 250, "vat_bp": 2000}],
+                "payments": [{"method": "cash", "amount_cents": 250}]});
+            let answer = runtime
+                .block_on(honest_client.push(&PushRequest {
+                    events: vec![OutboxEvent {
+                        id: uuid::Uuid::new_v4().to_string(),
+                        seq,
+                        kind: EventKind::Sale,
+                        created_at: 1_780_000_000,
+                        payload: sale,
+                    }],
+                }))
+                .map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            proptest::prop_assert_eq!((answer.applied, answer.acked_seq), (1, seq));
+            honest_sales.set(honest_sales.get() + 1);
+            Ok(())
+        },
+    );
+    if let Err(failure) = outcome {
+        panic!("{failure}");
+    }
+    // The honest terminal's product is one the hostile templates never name: its level moved
+    // by the honest sales exactly.
+    assert_eq!(
+        stock_here(data.path(), &gtin).expect("stock"),
+        stock_before.map(|qty| qty - honest_sales.get())
+    );
+    drop(central);
+    let db = rusqlite::Connection::open(data.path().join(central::store::DB_FILE)).expect("open");
+    let not_integer: i64 = db
+        .query_row(
+            "SELECT count(*) FROM stock WHERE typeof(qty) != 'integer'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("count");
+    assert_eq!(not_integer, 0);
 }

@@ -194,6 +194,7 @@ fn json_body<T: serde::de::DeserializeOwned>(
 pub(crate) struct AuthedDevice {
     pub id: String,
     pub store: String,
+    pub terminal: String,
 }
 
 impl FromRequestParts<AppState> for AuthedDevice {
@@ -236,6 +237,7 @@ impl FromRequestParts<AppState> for AuthedDevice {
         Ok(AuthedDevice {
             id: device.id,
             store: device.store,
+            terminal: device.terminal,
         })
     }
 }
@@ -308,7 +310,7 @@ async fn push(
 ) -> Result<axum::Json<PushResponse>, ApiError> {
     let request: RawPush = json_body(body)?;
     let received = request.events.len();
-    let events = check_batch(request.events, &device.store).map_err(|e| {
+    let events = check_batch(request.events, &device.store, &device.terminal).map_err(|e| {
         let status = match e {
             BatchError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             BatchError::Unplaceable { .. } => StatusCode::BAD_REQUEST,

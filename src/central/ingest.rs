@@ -172,6 +172,8 @@ pub enum Refusal {
     Malformed(String),
     #[error("it is for store {0}, but this device belongs to another store")]
     ForeignStore(String),
+    #[error("it is for terminal {0}, but this device enrolled as another terminal")]
+    ForeignTerminal(String),
     #[error(
         "its kind {0:?} is unknown to this central (a newer terminal? upgrade the central, the event is kept in its quarantine)"
     )]
@@ -215,6 +217,7 @@ fn all_short<'a>(texts: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<
 pub fn check_batch(
     events: Vec<serde_json::Value>,
     device_store: &str,
+    device_terminal: &str,
 ) -> Result<Vec<IncomingEvent>, BatchError> {
     if events.len() > MAX_BATCH {
         return Err(BatchError::TooLarge {
@@ -241,14 +244,20 @@ pub fn check_batch(
             .ok_or_else(|| unplaceable("its id is not a UUID"))?
             .hyphenated()
             .to_string();
-        checked.push(check_event(id, seq, raw, device_store));
+        checked.push(check_event(id, seq, raw, device_store, device_terminal));
     }
     checked.sort_by_key(|e| e.seq);
     Ok(checked)
 }
 
 /// One event, checked: applied as its fact, or refused with the reason.
-fn check_event(id: String, seq: i64, raw: serde_json::Value, device_store: &str) -> IncomingEvent {
+fn check_event(
+    id: String,
+    seq: i64,
+    raw: serde_json::Value,
+    device_store: &str,
+    device_terminal: &str,
+) -> IncomingEvent {
     let raw_kind = raw
         .get("kind")
         .and_then(serde_json::Value::as_str)
@@ -269,7 +278,9 @@ fn check_event(id: String, seq: i64, raw: serde_json::Value, device_store: &str)
     } else {
         serde_json::from_value::<OutboxEvent>(raw)
             .map_err(|e| Refusal::Malformed(format!("the event cannot be read: {e}")))
-            .and_then(|event| fact_of(&event, device_store).map(|fact| (event.kind, fact)))
+            .and_then(|event| {
+                fact_of(&event, device_store, device_terminal).map(|fact| (event.kind, fact))
+            })
             .map_err(|refusal| match refusal {
                 Refusal::UnknownKind(_) => Refusal::UnknownKind(raw_kind.clone()),
                 other => other,
@@ -311,15 +322,28 @@ fn excerpt(text: &str) -> String {
 }
 
 /// What an event of a known kind means, checked against the protocol's bounds.
-pub fn fact_of(event: &OutboxEvent, device_store: &str) -> Result<Fact, Refusal> {
+pub fn fact_of(
+    event: &OutboxEvent,
+    device_store: &str,
+    device_terminal: &str,
+) -> Result<Fact, Refusal> {
     let malformed = Refusal::Malformed;
-    // Any fact that names a store must name this device's: whatever its kind, so that a newer
-    // terminal's facts are held to the same rule.
+    // Any fact that names a store must name this device's, and any that names a terminal the
+    // one it enrolled as: whatever its kind, so that a newer terminal's facts are held to the
+    // same rule. One device cannot write another terminal's tickets (nor blame it for a
+    // ticket number seen twice).
     if let Some(store) = event.payload.get("store").and_then(|s| s.as_str())
         && store != device_store
     {
         return Err(Refusal::ForeignStore(
             store.chars().take(MAX_ID_CHARS).collect(),
+        ));
+    }
+    if let Some(terminal) = event.payload.get("terminal").and_then(|s| s.as_str())
+        && terminal != device_terminal
+    {
+        return Err(Refusal::ForeignTerminal(
+            terminal.chars().take(MAX_ID_CHARS).collect(),
         ));
     }
     let fact = match event.kind {
@@ -526,7 +550,7 @@ mod tests {
 
     /// The reason `event` is quarantined for, or None when it is applied.
     fn refusal(event: OutboxEvent) -> Option<String> {
-        let checked = check_batch(batch(vec![event]), "PAR-01").expect("placeable");
+        let checked = check_batch(batch(vec![event]), "PAR-01", "T01").expect("placeable");
         match &checked[0].fact {
             Fact::Refused { reason, .. } => Some(reason.clone()),
             _ => None,
@@ -612,7 +636,7 @@ mod tests {
             event(1, EventKind::Sale, sale("PAR-01")),
             event(2, EventKind::Other, json!({"x": 1})),
         ]);
-        let events = check_batch(request, "PAR-01").expect("valid");
+        let events = check_batch(request, "PAR-01", "T01").expect("valid");
         let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
         assert_eq!(seqs, [1, 2, 3]);
         assert!(matches!(events[0].fact, Fact::Sale(_)));
@@ -632,6 +656,14 @@ mod tests {
             (event(1, EventKind::Sale, sale("LYO-01")), |e| {
                 e.contains("another store")
             }),
+            (
+                event(
+                    1,
+                    EventKind::Sale,
+                    json!({"ticket": "T02-000001", "terminal": "T02", "store": "PAR-01"}),
+                ),
+                |e| e.contains("another terminal"),
+            ),
             (
                 event(1, EventKind::Return, json!({"store": "LYO-01"})),
                 |e| e.contains("another store"),
@@ -749,7 +781,7 @@ mod tests {
             },
         ] {
             assert!(matches!(
-                check_batch(batch(vec![unplaceable]), "PAR-01"),
+                check_batch(batch(vec![unplaceable]), "PAR-01", "T01"),
                 Err(BatchError::Unplaceable { index: 1, .. })
             ));
         }
@@ -759,8 +791,112 @@ mod tests {
                 .collect(),
         );
         assert!(matches!(
-            check_batch(too_many, "PAR-01"),
+            check_batch(too_many, "PAR-01", "T01"),
             Err(BatchError::TooLarge { .. })
         ));
+    }
+
+    /// Issue 19, finding 3: what one enrolled device pushed and the central took.
+    #[test]
+    fn hostile_facts_of_every_kind_are_refused_alone() {
+        let megabyte = "x".repeat(1 << 20);
+        let cases = vec![
+            (
+                "an aisle order of 10^15 units",
+                event(
+                    1,
+                    EventKind::AisleOrder,
+                    json!({"order_number": "EA-1", "customer": "C1", "store": "PAR-01",
+                           "terminal": "T01", "staff": "camille", "at": 1, "delivery": "home",
+                           "ship_from": "LYO-01",
+                           "lines": [{"gtin": "03760000000017", "quantity": 1_000_000_000_000_000i64,
+                                      "price_cents": 100}]}),
+                ),
+            ),
+            (
+                "a return of 10^15 units",
+                event(
+                    1,
+                    EventKind::Return,
+                    json!({"ticket": "R1", "order_id": "W-404", "store": "PAR-01",
+                           "terminal": "T01", "staff": "camille", "at": 1,
+                           "lines": [{"gtin": "03760000000017", "quantity": 1_000_000_000_000_000i64,
+                                      "amount_cents": 100, "vat_bp": 2000}],
+                           "refund": "card", "refund_cents": 100}),
+                ),
+            ),
+            (
+                "+100,000,001 loyalty points",
+                event(
+                    1,
+                    EventKind::Loyalty,
+                    json!({"customer": "C1", "points": 100_000_001, "ticket": "T01-000001",
+                           "terminal": "T01", "at": 1}),
+                ),
+            ),
+            (
+                "a 1 MB first name",
+                event(
+                    1,
+                    EventKind::CustomerCreated,
+                    json!({"local_id": "L-1", "first_name": megabyte, "last_name": "Martin",
+                           "store": "PAR-01", "created_at": 1}),
+                ),
+            ),
+            (
+                "a 3,000-character note",
+                event(
+                    1,
+                    EventKind::CustomerNote,
+                    json!({"customer": "C1", "text": "n".repeat(3_000), "author": "camille",
+                           "at": 1}),
+                ),
+            ),
+            (
+                "a 300 KiB payload of a kept-only kind",
+                event(
+                    1,
+                    EventKind::Closing,
+                    json!({"blob": "b".repeat(300 * 1024)}),
+                ),
+            ),
+        ];
+        for (what, hostile) in cases {
+            assert!(refusal(hostile).is_some(), "{what} was accepted");
+        }
+        // An unknown kind is refused, named, with its payload's head kept.
+        let mut unknown =
+            serde_json::to_value(event(1, EventKind::Other, json!({"x": 1}))).expect("json");
+        unknown["kind"] = json!("gift_card");
+        let checked = check_batch(vec![unknown], "PAR-01", "T01").expect("placeable");
+        match &checked[0].fact {
+            Fact::Refused { kind, reason } => {
+                assert_eq!(kind, "gift_card");
+                assert!(reason.contains("gift_card"), "{reason}");
+            }
+            other => panic!("applied: {other:?}"),
+        }
+        // A refused payload is kept short.
+        let big = event(
+            1,
+            EventKind::Closing,
+            json!({"blob": "b".repeat(300 * 1024)}),
+        );
+        let checked = check_batch(batch(vec![big]), "PAR-01", "T01").expect("placeable");
+        assert!(checked[0].payload.len() <= QUARANTINE_EXCERPT_BYTES + "…".len());
+        // An event whose shape is wrong (a string for a number) is refused alone too.
+        let mut odd = serde_json::to_value(event(2, EventKind::Closing, json!({}))).expect("json");
+        odd["created_at"] = json!("yesterday");
+        let checked = check_batch(
+            vec![
+                serde_json::to_value(event(1, EventKind::Sale, sale("PAR-01"))).expect("json"),
+                odd,
+            ],
+            "PAR-01",
+            "T01",
+        )
+        .expect("placeable");
+        assert!(matches!(checked[0].fact, Fact::Sale(_)));
+        assert!(matches!(checked[1].fact, Fact::Refused { .. }));
     }
 }

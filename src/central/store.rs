@@ -111,6 +111,8 @@ pub struct Location {
 pub struct DeviceRecord {
     pub id: String,
     pub store: String,
+    /// The terminal id it enrolled as: the only one it may write tickets for.
+    pub terminal: String,
     pub revoked: bool,
 }
 
@@ -457,12 +459,15 @@ impl Store {
     pub fn device_by_token(&self, token_sha256: &[u8; 32]) -> Result<Option<DeviceRecord>> {
         self.read(|tx| {
             Ok(tx
-                .prepare_cached("SELECT id, store, revoked FROM device WHERE token_sha256 = ?1")?
+                .prepare_cached(
+                    "SELECT id, store, terminal_id, revoked FROM device WHERE token_sha256 = ?1",
+                )?
                 .query_row(params![&token_sha256[..]], |row| {
                     Ok(DeviceRecord {
                         id: row.get(0)?,
                         store: row.get(1)?,
-                        revoked: row.get(2)?,
+                        terminal: row.get(2)?,
+                        revoked: row.get(3)?,
                     })
                 })
                 .optional()?)
@@ -535,8 +540,14 @@ impl Store {
                 // A gap: apply nothing past it, the terminal resends from acked + 1.
                 break;
             }
-            if let Fact::Refused { kind, reason } = &event.fact {
-                quarantine(&tx, device_id, event, kind, reason, now)?;
+            let refusal = match &event.fact {
+                Fact::Refused { kind, reason } => Some((kind.clone(), reason.clone())),
+                Fact::Loyalty(l) => loyalty_beyond_its_ticket(&tx, &store, l)?
+                    .map(|reason| (kind_name(event.kind).to_owned(), reason)),
+                _ => None,
+            };
+            if let Some((kind, reason)) = refusal {
+                quarantine(&tx, device_id, event, &kind, &reason, now)?;
                 if serde_json::from_value::<EventKind>(kind.as_str().into())
                     .is_ok_and(|k| k == EventKind::Other)
                 {
@@ -545,7 +556,7 @@ impl Store {
                 }
                 quarantined.push(QuarantinedEvent {
                     seq: event.seq,
-                    reason: reason.clone(),
+                    reason,
                 });
                 acked = event.seq;
                 continue;
@@ -563,49 +574,44 @@ impl Store {
                 );
                 continue;
             }
-            tx.prepare_cached(
-                "INSERT INTO event (id, device, seq, kind, created_at, payload, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
-                event.id,
+            // One event that the database refuses (a constraint no check foresaw) must not
+            // fail the batch, and with it every later push of the device for ever: it is
+            // undone alone and quarantined.
+            tx.execute_batch("SAVEPOINT apply_event")?;
+            let mut event_journal = journal.clone();
+            let mut event_touched = BTreeSet::new();
+            let outcome = apply_event(
+                &tx,
                 device_id,
-                event.seq,
-                kind_name(event.kind),
-                event.created_at,
-                event.payload,
-                now
-            ])?;
-            match &event.fact {
-                Fact::Sale(sale) => {
-                    record_sale(&tx, &event.id, device_id, &store, sale, now, &mut touched)?
+                &store,
+                event,
+                &mut event_journal,
+                now,
+                &mut event_touched,
+            );
+            match outcome {
+                Ok(()) => {
+                    tx.execute_batch("RELEASE apply_event")?;
+                    journal = event_journal;
+                    touched.extend(event_touched);
                 }
-                Fact::Journal(entry) => {
-                    if let Some(kind) = journal.follow(entry) {
-                        journal_chain::record(
-                            &tx,
-                            device_id,
-                            Some(entry.sequence),
-                            kind,
-                            None,
-                            now,
-                        )?;
-                    }
+                Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(error, message)))
+                    if error.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    tx.execute_batch("ROLLBACK TO apply_event; RELEASE apply_event")?;
+                    let reason = format!(
+                        "it could not be applied: {}",
+                        message.unwrap_or_else(|| error.to_string())
+                    );
+                    quarantine(&tx, device_id, event, kind_name(event.kind), &reason, now)?;
+                    quarantined.push(QuarantinedEvent {
+                        seq: event.seq,
+                        reason,
+                    });
+                    acked = event.seq;
+                    continue;
                 }
-                Fact::CustomerCreated(c) => record_customer_created(&tx, &store, c, now)?,
-                Fact::Consent(c) => record_consent(&tx, c)?,
-                Fact::Note(n) => record_note(&tx, &event.id, n)?,
-                Fact::Access(a) => record_access(&tx, &event.id, device_id, a)?,
-                Fact::PrivacyRequest(r) => record_privacy_request(&tx, &event.id, r)?,
-                Fact::Loyalty(l) => record_loyalty(&tx, &event.id, l, now)?,
-                Fact::Handover(h) => super::pickup::record_handover(&tx, &event.id, device_id, h)?,
-                Fact::Return(r) => {
-                    super::pickup::record_return(&tx, &event.id, device_id, r, now, &mut touched)?
-                }
-                Fact::AisleOrder(o) => {
-                    super::pickup::record_aisle_order(&tx, &event.id, o, now, &mut touched)?
-                }
-                Fact::Recorded | Fact::Refused { .. } => {}
+                Err(other) => return Err(other),
             }
             *received.entry(event.kind.stats_key()).or_default() += 1;
             applied += 1;
@@ -1098,6 +1104,76 @@ fn connect(path: &Path) -> Result<Connection> {
          PRAGMA cache_size = -32000;",
     )?;
     Ok(conn)
+}
+
+/// Keeps an event and applies its fact.
+fn apply_event(
+    tx: &Transaction<'_>,
+    device_id: &str,
+    store: &str,
+    event: &IncomingEvent,
+    journal: &mut journal_chain::ChainState,
+    now: i64,
+    touched: &mut BTreeSet<String>,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO event (id, device, seq, kind, created_at, payload, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        event.id,
+        device_id,
+        event.seq,
+        kind_name(event.kind),
+        event.created_at,
+        event.payload,
+        now
+    ])?;
+    match &event.fact {
+        Fact::Sale(sale) => record_sale(tx, &event.id, device_id, store, sale, now, touched)?,
+        Fact::Journal(entry) => {
+            if let Some(kind) = journal.follow(entry) {
+                journal_chain::record(tx, device_id, Some(entry.sequence), kind, None, now)?;
+            }
+        }
+        Fact::CustomerCreated(c) => record_customer_created(tx, store, c, now)?,
+        Fact::Consent(c) => record_consent(tx, c)?,
+        Fact::Note(n) => record_note(tx, &event.id, n)?,
+        Fact::Access(a) => record_access(tx, &event.id, device_id, a)?,
+        Fact::PrivacyRequest(r) => record_privacy_request(tx, &event.id, r)?,
+        Fact::Loyalty(l) => record_loyalty(tx, &event.id, l, now)?,
+        Fact::Handover(h) => super::pickup::record_handover(tx, &event.id, device_id, h)?,
+        Fact::Return(r) => super::pickup::record_return(tx, &event.id, device_id, r, now, touched)?,
+        Fact::AisleOrder(o) => super::pickup::record_aisle_order(tx, &event.id, o, now, touched)?,
+        Fact::Recorded | Fact::Refused { .. } => {}
+    }
+    Ok(())
+}
+
+/// Why a loyalty movement cannot be taken, if it cannot: points only move with a ticket of this
+/// store's terminal, and never by more than the ticket paid in cents (a rule earns at most one
+/// point per cent, and a point pays at least a cent). A device cannot mint points.
+fn loyalty_beyond_its_ticket(
+    tx: &Transaction<'_>,
+    store: &str,
+    l: &LoyaltyPayload,
+) -> Result<Option<String>> {
+    let total: Option<i64> = tx
+        .prepare_cached(
+            "SELECT max(total_cents) FROM sale WHERE store = ?1 AND terminal = ?2 AND ticket = ?3",
+        )?
+        .query_row(params![store, l.terminal, l.ticket], |row| row.get(0))?;
+    Ok(match total {
+        None => Some(format!(
+            "a loyalty movement names ticket {} of terminal {}, which the central has not received",
+            l.ticket, l.terminal
+        )),
+        Some(total) if l.points.unsigned_abs() > total.unsigned_abs() => Some(format!(
+            "a loyalty movement of {} points on a ticket of {total} cents: at most one point per cent paid",
+            l.points
+        )),
+        Some(_) => None,
+    })
 }
 
 /// Keeps a refused event in the quarantine (once per device sequence).
@@ -2051,13 +2127,30 @@ mod tests {
             );
         }
 
+        /// Points moved on a ticket of their own (the central takes points only with the
+        /// ticket they were earned or spent on).
         fn loyalty(&mut self, customer: &str, points: i64) {
+            let ticket = format!("T01-L{:05}", self.seq + 1);
+            self.push(
+                EventKind::Sale,
+                Fact::Sale(SalePayload {
+                    ticket: ticket.clone(),
+                    terminal: "T01".into(),
+                    store: "PAR-01".into(),
+                    created_at: NOW,
+                    training: false,
+                    total_cents: 1_000_000,
+                    lines: Vec::new(),
+                    payments: Vec::new(),
+                    customer: None,
+                }),
+            );
             self.push(
                 EventKind::Loyalty,
                 Fact::Loyalty(LoyaltyPayload {
                     customer: customer.into(),
                     points,
-                    ticket: "T01-000001".into(),
+                    ticket,
                     terminal: "T01".into(),
                     at: NOW,
                 }),
@@ -2207,6 +2300,67 @@ mod tests {
         assert_eq!(email(chain.view("C00000001")), (true, Some(300)));
         chain.consent("C00000001", false, 300);
         assert_eq!(email(chain.view("C00000001")), (false, Some(300)));
+    }
+
+    /// Issue 19: a device cannot mint points. A movement takes points only on a ticket the
+    /// central has from this store's terminal, and never more than one per cent it paid.
+    #[test]
+    fn loyalty_beyond_its_ticket_is_quarantined() {
+        let mut chain = chain();
+        let before = chain.view("C00000001").loyalty_points;
+        let minted = chain.push(
+            EventKind::Loyalty,
+            Fact::Loyalty(LoyaltyPayload {
+                customer: "C00000001".into(),
+                points: 100_000,
+                ticket: "T01-999999".into(),
+                terminal: "T01".into(),
+                at: NOW,
+            }),
+        );
+        chain.push(
+            EventKind::Sale,
+            Fact::Sale(SalePayload {
+                ticket: "T01-000050".into(),
+                terminal: "T01".into(),
+                store: "PAR-01".into(),
+                created_at: NOW,
+                training: false,
+                total_cents: 1_000,
+                lines: Vec::new(),
+                payments: Vec::new(),
+                customer: Some("C00000001".into()),
+            }),
+        );
+        let beyond = chain.push(
+            EventKind::Loyalty,
+            Fact::Loyalty(LoyaltyPayload {
+                customer: "C00000001".into(),
+                points: 1_001,
+                ticket: "T01-000050".into(),
+                terminal: "T01".into(),
+                at: NOW,
+            }),
+        );
+        chain.push(
+            EventKind::Loyalty,
+            Fact::Loyalty(LoyaltyPayload {
+                customer: "C00000001".into(),
+                points: 10,
+                ticket: "T01-000050".into(),
+                terminal: "T01".into(),
+                at: NOW,
+            }),
+        );
+        assert_eq!(chain.view("C00000001").loyalty_points, before + 10);
+        let kept: Vec<i64> = chain
+            .store
+            .quarantine()
+            .expect("quarantine")
+            .iter()
+            .map(|q| q.seq)
+            .collect();
+        assert_eq!(kept, [minted.seq, beyond.seq]);
     }
 
     #[test]
