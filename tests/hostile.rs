@@ -241,7 +241,7 @@ fn hostile_value() -> impl proptest::strategy::Strategy<Value = serde_json::Valu
 fn hostile_event() -> impl proptest::strategy::Strategy<Value = (EventKind, serde_json::Value)> {
     use proptest::prelude::*;
     let gtin = demo::product(1).gtin.as_str().to_owned();
-    let templates = vec![
+    let templates = [
         (
             EventKind::Sale,
             json!({"ticket": "T01-000001", "terminal": "T01", "store": demo::HERE_CODE,
