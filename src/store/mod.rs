@@ -84,11 +84,9 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
-    #[error("cannot bring the database {path} up to date: {source}")]
-    Migrate {
-        path: PathBuf,
-        source: rusqlite_migration::Error,
-    },
+    /// `reason` is what SQLite said, never the migration's SQL (see [`migration_failure`]).
+    #[error("cannot bring the database {path} up to date: {reason}")]
+    Migrate { path: PathBuf, reason: String },
     #[error(
         "cannot copy the database {path} to rehearse its update (is there room for a copy \
          beside it?); the database was left untouched: {source}"
@@ -100,12 +98,12 @@ pub enum StoreError {
     #[error(
         "the update of the database {path} from schema version {from} failed on a copy, so the \
          database was left untouched at version {from} (the previous version of Comptoir still \
-         opens it): {source}"
+         opens it): {reason}"
     )]
     RehearsalFailed {
         path: PathBuf,
         from: i64,
-        source: rusqlite_migration::Error,
+        reason: String,
     },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
@@ -162,16 +160,24 @@ impl Store {
         let mut conn = connect(path)?;
         let migrate_err = |source| StoreError::Migrate {
             path: path.to_owned(),
-            source,
+            reason: migration_failure(&source),
         };
         remove_stale_rehearsals(folder_of(path));
-        let pending = migrations.pending_migrations(&conn).map_err(migrate_err)?;
-        let from: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-        // A new file (version 0) has nothing to lose: it is migrated in place.
-        if pending > 0 && from > 0 {
-            rehearse_migrations(&conn, path, from, migrations)?;
+        if migrations.pending_migrations(&conn).map_err(migrate_err)? != 0 {
+            // Several processes may open the same new or old file at once (first starts: the
+            // kiosk's service, an operator's `comptoir seed`, a sync timer). rusqlite_migration
+            // reads the version before its own transaction, so two of them would both run
+            // migration 1 and the second fail on « table already exists ». Under this lock the
+            // version is read again: the first migrates, the others wait and find it current.
+            let _lock = MigrationLock::take(folder_of(path));
+            let pending = migrations.pending_migrations(&conn).map_err(migrate_err)?;
+            let from: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+            // A new file (version 0) has nothing to lose: it is migrated in place.
+            if pending > 0 && from > 0 {
+                rehearse_migrations(&conn, path, from, migrations)?;
+            }
+            migrations.to_latest(&mut conn).map_err(migrate_err)?;
         }
-        migrations.to_latest(&mut conn).map_err(migrate_err)?;
         Ok(Store {
             conn,
             path: path.to_owned(),
@@ -209,7 +215,7 @@ impl Store {
             .map(i64::from)
             .map_err(|source| StoreError::Migrate {
                 path: self.path.clone(),
-                source,
+                reason: migration_failure(&source),
             })
     }
 
@@ -261,6 +267,65 @@ fn connect(path: &Path) -> Result<Connection> {
     )
     .map_err(open_err)?;
     Ok(conn)
+}
+
+/// Why a migration failed, in one line: rusqlite_migration's own message quotes the whole SQL
+/// of the failing migration (a hundred lines of a schema file in front of the reason), which
+/// tells an operator nothing and buries what SQLite said. The migration files are in the source;
+/// the schema version in the message says which one.
+fn migration_failure(error: &rusqlite_migration::Error) -> String {
+    let reason = match error {
+        rusqlite_migration::Error::RusqliteError { err, .. } => err.to_string(),
+        other => other.to_string(),
+    };
+    reason.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An exclusive lock on the folder of a database, held while its schema version is read and its
+/// migrations run, so that processes opening it at once migrate it one after the other.
+///
+/// Not SQLite's write lock (`BEGIN IMMEDIATE`): rusqlite_migration opens its own transaction
+/// and reads the version before it, so it cannot run inside ours; and the rehearsal on a copy
+/// of a large store takes longer than any busy timeout. `flock` on the folder waits as long as
+/// the other process migrates, is released by the kernel if that process dies, and never
+/// touches the POSIX locks SQLite holds on the database file itself (closing any descriptor of
+/// that file would drop them: sqlite.org/howtocorrupt.html, 2.2).
+struct MigrationLock {
+    #[cfg(unix)]
+    _folder: Option<std::fs::File>,
+}
+
+impl MigrationLock {
+    /// Waits for the lock. Where it cannot be taken (a file system without `flock`), the
+    /// migration goes on unlocked, as before this lock existed.
+    fn take(dir: &Path) -> MigrationLock {
+        #[cfg(unix)]
+        {
+            let locked = std::fs::File::open(dir).and_then(|folder| {
+                loop {
+                    match rustix::fs::flock(&folder, rustix::fs::FlockOperation::LockExclusive) {
+                        Ok(()) => return Ok(folder),
+                        Err(rustix::io::Errno::INTR) => continue,
+                        Err(errno) => return Err(errno.into()),
+                    }
+                }
+            });
+            match locked {
+                Ok(folder) => MigrationLock {
+                    _folder: Some(folder),
+                },
+                Err(error) => {
+                    tracing::warn!(%error, "cannot lock the database folder to migrate");
+                    MigrationLock { _folder: None }
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = dir;
+            MigrationLock {}
+        }
+    }
 }
 
 /// How a rehearsal folder's name starts; the id of the process rehearsing follows, so that a
@@ -331,7 +396,7 @@ fn rehearse_migrations(
         .map_err(|source| StoreError::RehearsalFailed {
             path: path.to_owned(),
             from,
-            source,
+            reason: migration_failure(&source),
         })?;
     tracing::info!(from, "database update rehearsed on a copy");
     Ok(())
@@ -356,6 +421,28 @@ mod tests {
         drop(store);
         let store = Store::open(&path).expect("reopen");
         assert_eq!(store.schema_version().expect("version"), 10);
+    }
+
+    /// Issue 19: rusqlite_migration's message quotes the failing migration's SQL; ours is one
+    /// line with what SQLite said.
+    #[test]
+    fn a_failing_migration_is_one_line_without_its_sql() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("new.db");
+        let broken = Migrations::new(vec![M::up(
+            "CREATE TABLE doomed (id INTEGER PRIMARY KEY);\n\nINSERT INTO no_such_table VALUES (1);",
+        )]);
+        let err = Store::open_with_migrations(&path, &broken)
+            .err()
+            .expect("the broken migration fails");
+        let message = err.to_string();
+        assert!(
+            message.contains("no such table: no_such_table"),
+            "{message}"
+        );
+        assert!(message.contains("new.db"), "{message}");
+        assert!(!message.contains("CREATE TABLE"), "{message}");
+        assert!(!message.contains('\n'), "{message}");
     }
 
     #[test]
