@@ -63,3 +63,77 @@ fn four_seeds_at_once_on_a_new_file_migrate_it_once() {
             .expect("journal verify"),
     );
 }
+
+/// Issue 19: a database file truncated to 0 bytes used to be taken by SQLite for a new store,
+/// migrated, and « verified » with an empty journal. Every command refuses it now, with what to
+/// do, and leaves it as it is; `comptoir seed`, which creates a store on purpose, takes it; a
+/// path where no file exists still becomes a new store.
+#[test]
+fn an_empty_database_file_is_refused_except_by_seed() {
+    let db = temp_db();
+    std::fs::write(&db.path, b"").expect("an empty file");
+    let gtin = comptoir::domain::demo::product(0).gtin;
+    let refusing: [&[&str]; 4] = [
+        &["journal", "verify"],
+        &["sell", gtin.as_str(), "--pay", "card"],
+        &["sync", "status"],
+        &["basket", "show"],
+    ];
+    for args in refusing {
+        let output = comptoir(&db.path)
+            .args(args)
+            .output()
+            .expect("run comptoir");
+        let stderr = stderr_of(&output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+        for says in ["empty file", "truncated", "backup", "remove it"] {
+            assert!(stderr.contains(says), "{args:?}: {stderr}");
+        }
+        assert_eq!(
+            std::fs::metadata(&db.path).expect("the file").len(),
+            0,
+            "{args:?} wrote into the empty file"
+        );
+    }
+    let doctor = comptoir(&db.path)
+        .args(["doctor", "--json"])
+        .output()
+        .expect("doctor");
+    assert_eq!(doctor.status.code(), Some(1));
+    let report = crate::util::json_of(&doctor);
+    let database = report["checks"]
+        .as_array()
+        .and_then(|checks| checks.iter().find(|c| c["name"] == "database"))
+        .cloned()
+        .expect("a database check");
+    assert_eq!(database["verdict"], "fail", "{database:#}");
+    assert!(
+        database["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("0 bytes")),
+        "{database:#}"
+    );
+
+    assert_success(
+        &comptoir(&db.path)
+            .args(["seed", "--products", "1", "--json"])
+            .output()
+            .expect("seed"),
+    );
+    assert_success(
+        &comptoir(&db.path)
+            .args(["sell", gtin.as_str(), "--pay", "card"])
+            .output()
+            .expect("sell"),
+    );
+
+    let fresh = temp_db();
+    assert_success(
+        &comptoir(&fresh.path)
+            .args(["journal", "verify"])
+            .output()
+            .expect("journal verify on a new path"),
+    );
+    assert!(std::fs::metadata(&fresh.path).expect("created").len() > 0);
+}

@@ -1,8 +1,9 @@
 //! The terminal's SQLite database: the only module that speaks SQL.
 //!
-//! [`Store::open`] creates the file when needed, sets the pragmas (WAL so that readers never wait
-//! for the writer, foreign keys on, a busy timeout) and runs the versioned migrations in
-//! `migrations/`. A released migration is never edited; a change is a new file. Each use case gets
+//! [`Store::open`] creates the file when needed (and refuses an existing empty one, which may be
+//! a truncated store), sets the pragmas (WAL so that readers never wait for the writer, foreign
+//! keys on, a busy timeout) and runs the versioned migrations in `migrations/`, one process at a
+//! time. A released migration is never edited; a change is a new file. Each use case gets
 //! one write transaction, so a crash leaves either all of it or none.
 //!
 //! An update must never cost a store its data: when an existing database has migrations pending,
@@ -105,6 +106,11 @@ pub enum StoreError {
         from: i64,
         reason: String,
     },
+    #[error(
+        "the database {path} is an empty file (0 bytes): it may have been truncated; restore it \
+         from a backup, or remove it to start a new store"
+    )]
+    EmptyFile { path: PathBuf },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("the database holds a value it should not: {0}")]
@@ -135,13 +141,27 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the database at `path` and migrates it to the current schema, after
     /// rehearsing the migration on a copy when the file already holds data (see the module doc).
+    ///
+    /// An existing file of 0 bytes is refused ([`StoreError::EmptyFile`]): SQLite would take it
+    /// for a new database, and the terminal would start over with no journal and no sales
+    /// where a store's data was truncated (a full disk, a bad copy, a restore that failed).
     pub fn open(path: &Path) -> Result<Store> {
-        Store::open_with_migrations(path, &MIGRATIONS)
+        Store::open_checked(path, &MIGRATIONS, EmptyFile::Refuse)
+    }
+
+    /// [`Store::open`], except that an existing empty (0-byte) file is taken as a new store:
+    /// only for `comptoir seed`, whose job is to create a store.
+    pub fn open_to_seed(path: &Path) -> Result<Store> {
+        Store::open_checked(path, &MIGRATIONS, EmptyFile::Adopt)
     }
 
     /// [`Store::open`] with the given migrations: the seam through which tests build a database at
     /// an older schema, or inject a migration that fails. The program always uses [`Store::open`].
     pub fn open_with_migrations(path: &Path, migrations: &Migrations<'_>) -> Result<Store> {
+        Store::open_checked(path, migrations, EmptyFile::Refuse)
+    }
+
+    fn open_checked(path: &Path, migrations: &Migrations<'_>, empty: EmptyFile) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             crate::private_files::create_private_dir(dir).map_err(|source| {
                 StoreError::CreateDir {
@@ -149,6 +169,18 @@ impl Store {
                     source,
                 }
             })?;
+        }
+        // A missing file is created, and an empty one judged, under the migration lock: the file
+        // another process has just created stays 0 bytes until SQLite writes its header, so a
+        // first start beside it waits for it rather than calling it truncated.
+        let mut lock = None;
+        if !has_content(path) {
+            lock = Some(MigrationLock::take(folder_of(path)));
+            if empty == EmptyFile::Refuse && is_empty_file(path) {
+                return Err(StoreError::EmptyFile {
+                    path: path.to_owned(),
+                });
+            }
         }
         // It holds the terminal's token and customers' data: its owner's eyes only.
         crate::private_files::make_database_private(path).map_err(|source| {
@@ -169,7 +201,9 @@ impl Store {
             // reads the version before its own transaction, so two of them would both run
             // migration 1 and the second fail on « table already exists ». Under this lock the
             // version is read again: the first migrates, the others wait and find it current.
-            let _lock = MigrationLock::take(folder_of(path));
+            if lock.is_none() {
+                lock = Some(MigrationLock::take(folder_of(path)));
+            }
             let pending = migrations.pending_migrations(&conn).map_err(migrate_err)?;
             let from: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
             // A new file (version 0) has nothing to lose: it is migrated in place.
@@ -178,6 +212,7 @@ impl Store {
             }
             migrations.to_latest(&mut conn).map_err(migrate_err)?;
         }
+        drop(lock);
         Ok(Store {
             conn,
             path: path.to_owned(),
@@ -247,6 +282,25 @@ impl Store {
     }
 }
 
+/// What [`Store::open_checked`] does with an existing file of 0 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EmptyFile {
+    /// Refuse it: it may be a store's database, truncated.
+    Refuse,
+    /// Make it a new store (`comptoir seed`).
+    Adopt,
+}
+
+/// True when `path` is a file with at least one byte (a database SQLite has written to).
+fn has_content(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|meta| meta.len() > 0)
+}
+
+/// True when `path` exists and is a file of 0 bytes.
+fn is_empty_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.len() == 0)
+}
+
 /// Opens `path` with the pragmas every connection to a terminal database needs.
 fn connect(path: &Path) -> Result<Connection> {
     let open_err = |source| StoreError::Open {
@@ -281,8 +335,9 @@ fn migration_failure(error: &rusqlite_migration::Error) -> String {
     reason.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// An exclusive lock on the folder of a database, held while its schema version is read and its
-/// migrations run, so that processes opening it at once migrate it one after the other.
+/// An exclusive lock on the folder of a database, held while a new file is created or an empty
+/// one judged, and while its schema version is read and its migrations run, so that processes
+/// opening it at once create and migrate it one after the other.
 ///
 /// Not SQLite's write lock (`BEGIN IMMEDIATE`): rusqlite_migration opens its own transaction
 /// and reads the version before it, so it cannot run inside ours; and the rehearsal on a copy
