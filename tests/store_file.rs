@@ -137,3 +137,83 @@ fn an_empty_database_file_is_refused_except_by_seed() {
     );
     assert!(std::fs::metadata(&fresh.path).expect("created").len() > 0);
 }
+
+/// Where the root page of `table` starts in the SQLite file at `path`, in bytes.
+fn root_page_offset(path: &std::path::Path, table: &str) -> usize {
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open read-only");
+    let page: i64 = conn
+        .query_row(
+            "SELECT rootpage FROM sqlite_schema WHERE name = ?1",
+            [table],
+            |row| row.get(0),
+        )
+        .expect("root page");
+    let size: i64 = conn
+        .query_row("PRAGMA page_size", [], |row| row.get(0))
+        .expect("page size");
+    usize::try_from((page - 1) * size).expect("an offset")
+}
+
+/// Issue 19: `sell` went through on a database whose pages were damaged (SQLite only notices
+/// the pages it reads; only the doctor's quick_check saw it), writing new fiscal records into a
+/// store that has to be restored. 2 KB of the page that holds the journal's entries are
+/// overwritten in the file of a store with one sale: `sell` now refuses in one line that sends
+/// the operator to `comptoir doctor`, exits 1, and writes nothing.
+#[test]
+fn a_sale_is_refused_on_a_database_with_damaged_pages() {
+    let db = crate::util::seeded_db(20);
+    let gtin = comptoir::domain::demo::product(1).gtin;
+    let sell = || {
+        comptoir(&db.path)
+            .args(["sell", gtin.as_str(), "--pay", "card"])
+            .output()
+            .expect("sell")
+    };
+    assert_success(&sell());
+    // Closed cleanly: everything is in the main file, no write-ahead log left.
+    assert!(!db.dir.path().join("comptoir.db-wal").exists());
+
+    // Past the page's 8-byte header: its cell pointers and cells.
+    let start = root_page_offset(&db.path, "journal_entry") + 8;
+    let mut bytes = std::fs::read(&db.path).expect("read the database");
+    bytes[start..start + 2048].fill(0xAB);
+    std::fs::write(&db.path, &bytes).expect("damage the journal's page");
+
+    let refused = sell();
+    let stderr = stderr_of(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    for says in ["damaged", "comptoir doctor", "nothing was sold"] {
+        assert!(stderr.contains(says), "{stderr}");
+    }
+    assert!(refused.stdout.is_empty(), "a ticket was printed");
+    assert_eq!(
+        std::fs::read(&db.path).expect("read the database again"),
+        bytes,
+        "the refused sale wrote into the file"
+    );
+    let conn =
+        rusqlite::Connection::open_with_flags(&db.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open read-only");
+    let sales: i64 = conn
+        .query_row("SELECT count(*) FROM sale", [], |row| row.get(0))
+        .expect("count the sales");
+    assert_eq!(sales, 1, "the refused sale was recorded");
+    drop(conn);
+
+    let doctor = comptoir(&db.path)
+        .args(["doctor", "--json"])
+        .output()
+        .expect("doctor");
+    assert_eq!(doctor.status.code(), Some(1));
+    let report = crate::util::json_of(&doctor);
+    assert!(
+        report["checks"]
+            .as_array()
+            .and_then(|checks| checks.iter().find(|c| c["name"] == "database"))
+            .is_some_and(|c| c["verdict"] == "fail"),
+        "{report:#}"
+    );
+}

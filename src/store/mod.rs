@@ -67,6 +67,19 @@ pub fn schema_migrations() -> Vec<M<'static>> {
     ]
 }
 
+/// The tables a sale writes (`sales.rs`, `journal.rs`, `outbox.rs`): the fiscal record, its
+/// journal, and what carries it to the central. [`Store::sale_tables_quick_check`] checks them.
+const SALE_TABLES: [&str; 8] = [
+    "sale",
+    "sale_line",
+    "sale_vat",
+    "sale_payment",
+    "stock_movement",
+    "loyalty_movement",
+    "outbox",
+    "journal_entry",
+];
+
 /// An error of the database layer, with what an operator needs to act on it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -261,6 +274,50 @@ impl Store {
         let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
         let findings = rows.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(findings.into_iter().filter(|f| f != "ok").collect())
+    }
+
+    /// `PRAGMA quick_check(TABLE)` on each table a sale writes (and their indexes): an empty
+    /// list when they are sound, else SQLite's findings, each on one line. A check that SQLite
+    /// itself stops on a damaged page (`SQLITE_CORRUPT`, `SQLITE_NOTADB`) is a finding too.
+    ///
+    /// Far cheaper than the whole [`Store::quick_check`] while the catalogue is most of the
+    /// file, but linear in the sales kept. Measured in process on this project's 2-core
+    /// machine, warm cache: 0.2 ms (whole check 50 ms) with the demo's 20,000 products and one
+    /// sale; 0.2 ms (whole 540 ms) with 200,000 products; 515 ms (whole 580 ms) with 20,000
+    /// products and 110,000 sales, a year at 300 a day (113 MB).
+    pub fn sale_tables_quick_check(&self) -> Result<Vec<String>> {
+        let mut findings = Vec::new();
+        for table in SALE_TABLES {
+            let checked = self
+                .conn
+                .prepare(&format!("PRAGMA quick_check({table})"))
+                .and_then(|mut stmt| {
+                    stmt.query_map([], |row| row.get::<_, String>(0))?
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                });
+            match checked {
+                Ok(rows) => findings.extend(
+                    rows.into_iter()
+                        .filter(|f| f != "ok")
+                        // SQLite opens its report with this header line; the rest is the news.
+                        .map(|f| f.replace("*** in database main ***", ""))
+                        .map(|f| f.split_whitespace().collect::<Vec<_>>().join(" ")),
+                ),
+                Err(rusqlite::Error::SqliteFailure(error, message))
+                    if matches!(
+                        error.code,
+                        rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
+                    ) =>
+                {
+                    findings.push(format!(
+                        "{table}: {}",
+                        message.unwrap_or_else(|| error.to_string())
+                    ));
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(findings)
     }
 
     pub fn path(&self) -> &Path {
