@@ -1,6 +1,7 @@
 //! `comptoir enroll URL CODE`, `comptoir sync once [--central URL] [--json]` and
 //! `comptoir sync status --json`. `sync once` exits 0 when both the push and the pull completed,
-//! 1 otherwise, with the reason.
+//! 1 otherwise, with the reason and what the round did before it failed (the events the central
+//! acknowledged by then).
 
 use std::process::ExitCode;
 
@@ -72,7 +73,13 @@ pub fn once(
     let client = match engine::client_for(&store, central) {
         Ok(client) => client,
         Err(error) => {
-            report_failure(json, &error.to_string(), store.waiting_events()?)?;
+            let waiting = store.waiting_events()?;
+            report_failure(
+                json,
+                &error.to_string(),
+                &engine::RoundReport::default(),
+                waiting,
+            )?;
             return Ok(ExitCode::from(EXIT_NOT_FOUND));
         }
     };
@@ -118,27 +125,42 @@ pub fn once(
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(error) => {
-            report_failure(json, &error.to_string(), store.waiting_events()?)?;
+        Err(failure) => {
+            let waiting = store.waiting_events()?;
+            report_failure(json, &failure.error.to_string(), &failure.report, waiting)?;
             Ok(ExitCode::from(EXIT_NOT_FOUND))
         }
     }
 }
 
-fn report_failure(json: bool, reason: &str, waiting: i64) -> anyhow::Result<()> {
+/// Prints a failed round: what it did before failing (the batches the central acknowledged are
+/// acknowledged on this terminal too, so reporting 0 would contradict `sync status`), and why.
+fn report_failure(
+    json: bool,
+    reason: &str,
+    done: &engine::RoundReport,
+    waiting: i64,
+) -> anyhow::Result<()> {
     if json {
         print_json(&OnceOutput {
             ok: false,
-            pushed: 0,
-            acked_seq: 0,
-            duplicates: 0,
-            pulled: 0,
-            cursor: 0,
+            pushed: done.pushed,
+            acked_seq: done.acked_seq,
+            duplicates: done.duplicates,
+            pulled: done.pulled,
+            cursor: done.cursor,
             waiting,
             error: Some(reason.to_owned()),
         })?;
     }
-    eprintln!("sync failed: {reason}");
+    if done.pushed > 0 {
+        eprintln!(
+            "sync failed after pushing {} events (acknowledged up to {}): {reason}",
+            done.pushed, done.acked_seq
+        );
+    } else {
+        eprintln!("sync failed: {reason}");
+    }
     Ok(())
 }
 
