@@ -395,3 +395,61 @@ fn random_hostile_events_never_hold_up_an_honest_terminal() {
         .expect("count");
     assert_eq!(not_integer, 0);
 }
+
+/// Issue 19: an event the central refuses (here one of a kind it does not know, as a newer
+/// terminal would send) is acknowledged, never resent, holds nothing up, and the terminal says
+/// so with the central's reason.
+#[test]
+fn a_refused_event_is_reported_by_the_terminal_and_holds_nothing_up() {
+    let data = central_dir(60);
+    let central = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let db = enrolled_terminal(data.path(), &central.url());
+    rusqlite::Connection::open(&db.path)
+        .expect("open")
+        .execute(
+            "INSERT INTO outbox (id, kind, created_at, payload) VALUES (?1, 'gift_card', 1, '{}')",
+            [uuid::Uuid::new_v4().to_string()],
+        )
+        .expect("a newer terminal's event");
+    let product = demo::product(1);
+    assert_success(
+        &comptoir(&db.path)
+            .args(["sell", product.gtin.as_str(), "--pay", "card"])
+            .output()
+            .expect("sell"),
+    );
+    let before = central::stats(data.path()).expect("stats").received.sales;
+    let synced = sync(&db.path, None);
+    assert_success(&synced);
+    let report = json_of(&synced);
+    assert_eq!(report["refused"], 1, "{report}");
+    assert_eq!(report["waiting"], 0, "{report}");
+    assert_eq!(
+        central::stats(data.path()).expect("stats").received.sales,
+        before + 1,
+        "the sale after the refused event arrived"
+    );
+    let status = comptoir(&db.path)
+        .args(["sync", "status", "--json"])
+        .output()
+        .expect("status");
+    assert_success(&status);
+    let status = json_of(&status);
+    assert_eq!(status["refused"][0]["kind"], "gift_card", "{status}");
+    assert!(
+        status["refused"][0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("unknown to this central")),
+        "{status}"
+    );
+    // Never sent again.
+    let again = json_of(&sync(&db.path, None));
+    assert_eq!(
+        (again["pushed"].clone(), again["refused"].clone()),
+        (json!(0), json!(0))
+    );
+    assert_eq!(
+        central_json(data.path(), &["quarantine", "--json"])[0]["kind"],
+        "other"
+    );
+}

@@ -31,6 +31,42 @@ pub struct FaultyProxy {
 impl FaultyProxy {
     /// Proxies to `upstream`; `fault_percent` of the requests get a fault, chosen from `seed`.
     pub fn start(upstream: SocketAddr, fault_percent: u64, seed: u64) -> FaultyProxy {
+        let mut state = seed | 1;
+        FaultyProxy::with_faults(upstream, move |_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            if state % 100 < fault_percent {
+                match (state >> 8) % 5 {
+                    0 => Fault::DropRequest,
+                    1 => Fault::DropAnswer,
+                    2 => Fault::Duplicate,
+                    3 => Fault::Delay,
+                    _ => Fault::CutAnswer,
+                }
+            } else {
+                Fault::Pass
+            }
+        })
+    }
+
+    /// Forwards the first `passed` requests and drops every later one unanswered: a network
+    /// that goes away at a known point of a sync round.
+    pub fn drop_after(upstream: SocketAddr, passed: u64) -> FaultyProxy {
+        FaultyProxy::with_faults(upstream, move |n| {
+            if n < passed {
+                Fault::Pass
+            } else {
+                Fault::DropRequest
+            }
+        })
+    }
+
+    /// Proxies to `upstream`, doing `fault_of(n)` to the `n`th request (from 0).
+    fn with_faults(
+        upstream: SocketAddr,
+        mut fault_of: impl FnMut(u64) -> Fault + Send + 'static,
+    ) -> FaultyProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let addr = listener.local_addr().expect("proxy address");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -38,25 +74,15 @@ impl FaultyProxy {
         let faults = Arc::new(AtomicU64::new(0));
         let (stopping, counting) = (Arc::clone(&stop), Arc::clone(&faults));
         thread::spawn(move || {
-            let mut state = seed | 1;
+            let mut requests = 0;
             while !stopping.load(Ordering::SeqCst) {
                 match listener.accept() {
                     Ok((client, _)) => {
-                        state ^= state << 13;
-                        state ^= state >> 7;
-                        state ^= state << 17;
-                        let fault = if state % 100 < fault_percent {
+                        let fault = fault_of(requests);
+                        requests += 1;
+                        if fault != Fault::Pass {
                             counting.fetch_add(1, Ordering::SeqCst);
-                            match (state >> 8) % 5 {
-                                0 => Fault::DropRequest,
-                                1 => Fault::DropAnswer,
-                                2 => Fault::Duplicate,
-                                3 => Fault::Delay,
-                                _ => Fault::CutAnswer,
-                            }
-                        } else {
-                            Fault::Pass
-                        };
+                        }
                         thread::spawn(move || {
                             let _ = handle(client, upstream, fault);
                         });

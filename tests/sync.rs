@@ -463,3 +463,46 @@ fn a_sync_beside_busy_sellers_waits_for_the_database() {
         (SELLERS * SALES) as i64
     );
 }
+
+/// Issue 19: a round whose first push the central acknowledged, and which then lost the network
+/// (here before the journal tip and the pull), reported `"pushed": 0` in its JSON while the
+/// events were acknowledged on the terminal too. It now reports what was acknowledged, with
+/// `ok: false`, the error and exit status 1, as `sync status` and the central agree.
+#[test]
+fn an_interrupted_sync_reports_what_the_central_acknowledged() {
+    let data = central_dir(60);
+    let central = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let db = enrolled_terminal(data.path(), &central.url());
+    let before = central::stats(data.path()).expect("stats").received.sales;
+    sell(&db.path, &[1, 2, 4]);
+    let events = waiting(&db.path);
+    assert!(events >= 3, "{events} events waiting");
+
+    // The push passes; the next request (the journal tip) is dropped unanswered.
+    let proxy = FaultyProxy::drop_after(central.addr, 1);
+    let output = sync(&db.path, Some(&proxy.url()));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+    let report = json_of(&output);
+    assert_eq!(report["ok"], false, "{report:#}");
+    assert!(report["error"].is_string(), "{report:#}");
+    assert_eq!(report["pushed"].as_i64(), Some(events), "{report:#}");
+    assert_eq!(report["waiting"], 0, "{report:#}");
+    assert!(
+        stderr_of(&output).contains(&format!("after pushing {events} events")),
+        "{}",
+        stderr_of(&output)
+    );
+    // What the report says is true: nothing waits here, the central has the three sales, and
+    // the next round (network back) pushes nothing again.
+    assert_eq!(waiting(&db.path), 0);
+    assert_eq!(
+        central::stats(data.path()).expect("stats").received.sales - before,
+        3
+    );
+    let acked = report["acked_seq"].as_i64().expect("acked_seq");
+    assert!(acked >= events, "{report:#}");
+    let next = sync(&db.path, None);
+    assert_success(&next);
+    assert_eq!(json_of(&next)["pushed"], 0);
+    drop(central);
+}

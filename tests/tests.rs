@@ -25,6 +25,7 @@ mod proxy;
 mod recall;
 mod sell;
 mod store;
+mod store_file;
 mod sync;
 mod ui;
 mod ui_central;

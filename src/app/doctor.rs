@@ -116,6 +116,8 @@ impl Report {
 pub enum DatabaseFacts {
     /// No file yet: the terminal creates it at its first start.
     Missing,
+    /// A file of 0 bytes: perhaps a truncated store; the terminal refuses it (issue 19).
+    Empty,
     /// It would not open or could not be read.
     Unreadable(String),
     Found {
@@ -223,6 +225,12 @@ pub fn judge_database(db: &Path, facts: &DatabaseFacts, terminal: &str) -> Check
             format!("{path} does not exist yet"),
             "start the terminal once (it creates a demo store), or point db_path / --db at the \
              store's database",
+        ),
+        DatabaseFacts::Empty => Check::fail(
+            NAME,
+            format!("{path} is an empty file (0 bytes): it may have been truncated"),
+            "restore the database from the last backup, or remove the empty file to start a \
+             new store (the terminal refuses to open it)",
         ),
         DatabaseFacts::Unreadable(reason) => Check::fail(
             NAME,
@@ -728,6 +736,10 @@ fn database_facts(
     store: Option<&Result<Store, String>>,
     terminal: &str,
 ) -> DatabaseFacts {
+    // SQLite reads an empty file as a new, sound database: it would pass every check below.
+    if std::fs::metadata(db).is_ok_and(|meta| meta.is_file() && meta.len() == 0) {
+        return DatabaseFacts::Empty;
+    }
     let store = match store {
         None if !db.exists() => return DatabaseFacts::Missing,
         None => return DatabaseFacts::Unreadable("cannot be opened".to_owned()),
@@ -921,6 +933,7 @@ mod tests {
         };
         for (facts, verdict, says) in [
             (DatabaseFacts::Missing, Verdict::Warning, "does not exist"),
+            (DatabaseFacts::Empty, Verdict::Fail, "0 bytes"),
             (
                 DatabaseFacts::Unreadable("file is not a database".into()),
                 Verdict::Fail,

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::CommandContext;
 use super::output::print_json;
 use crate::app::seed::{SeedReport, seed_demo};
+use crate::store::Store;
 
 #[derive(Debug, Serialize)]
 struct SeedOutput {
@@ -23,7 +24,10 @@ struct SeedOutput {
 }
 
 pub fn run(context: &CommandContext, products: u64, json: bool) -> anyhow::Result<ExitCode> {
-    let mut store = context.open_store()?;
+    // Seeding creates a store: an empty file given to it is taken as a new one (every other
+    // command refuses it, as a store that may have been truncated).
+    let mut store = Store::open_to_seed(&context.db_path)
+        .with_context(|| format!("cannot use the database {}", context.db_path.display()))?;
     let started = Instant::now();
     // indicatif draws only when standard error is a terminal; JSON callers get no bar at all.
     let bar = if json {

@@ -2,7 +2,8 @@
 //! checkout page does (same use cases), and prints the ticket. Any unknown code stops the sale
 //! before anything is written, and so does an expired product or a recalled one (issue 14)
 //! unless a manager overrides it (`--override-reason TEXT --staff LOGIN --pin PIN`): each
-//! override is journaled in the sale's own transaction.
+//! override is journaled in the sale's own transaction. A database whose sale tables fail
+//! SQLite's quick_check is refused before anything is read or written (issue 19).
 
 use std::process::ExitCode;
 
@@ -169,6 +170,20 @@ pub fn run(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut store = context.open_store()?;
+    // A sale written into damaged pages goes through (SQLite only notices the pages it reads)
+    // and the store's fiscal record then has to be restored around it: refuse before writing,
+    // and send the operator to the doctor, which says what is damaged and how to restore.
+    let damage = store.sale_tables_quick_check()?;
+    if let Some(first) = damage.first() {
+        anyhow::bail!(
+            "the database {} is damaged ({first}{}); run `comptoir doctor`; nothing was sold",
+            context.db_path.display(),
+            match damage.len() {
+                1 => String::new(),
+                n => format!(", and {} more findings", n - 1),
+            }
+        );
+    }
     let config = &context.config;
     let now = chrono::Utc::now();
     let training = store.training_mode()?;

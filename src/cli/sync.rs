@@ -1,6 +1,7 @@
 //! `comptoir enroll URL CODE`, `comptoir sync once [--central URL] [--json]` and
 //! `comptoir sync status --json`. `sync once` exits 0 when both the push and the pull completed,
-//! 1 otherwise, with the reason.
+//! 1 otherwise, with the reason and what the round did before it failed (the events the central
+//! acknowledged by then).
 
 use std::process::ExitCode;
 
@@ -56,6 +57,8 @@ struct OnceOutput {
     pushed: usize,
     acked_seq: i64,
     duplicates: u32,
+    /// Events of this round the central refused (kept in its quarantine, not applied).
+    refused: usize,
     pulled: usize,
     cursor: i64,
     waiting: i64,
@@ -72,7 +75,13 @@ pub fn once(
     let client = match engine::client_for(&store, central) {
         Ok(client) => client,
         Err(error) => {
-            report_failure(json, &error.to_string(), store.waiting_events()?)?;
+            let waiting = store.waiting_events()?;
+            report_failure(
+                json,
+                &error.to_string(),
+                &engine::RoundReport::default(),
+                waiting,
+            )?;
             return Ok(ExitCode::from(EXIT_NOT_FOUND));
         }
     };
@@ -103,6 +112,7 @@ pub fn once(
                 pushed: report.pushed,
                 acked_seq: report.acked_seq,
                 duplicates: report.duplicates,
+                refused: report.refused,
                 pulled: report.pulled,
                 cursor: report.cursor,
                 waiting: report.waiting,
@@ -115,30 +125,52 @@ pub fn once(
                     "pushed {} events (acknowledged up to {}), pulled {} changes, {} waiting",
                     output.pushed, output.acked_seq, output.pulled, output.waiting
                 );
+                if output.refused > 0 {
+                    println!(
+                        "the central refused {} of them (kept in its quarantine): see `comptoir sync status`",
+                        output.refused
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(error) => {
-            report_failure(json, &error.to_string(), store.waiting_events()?)?;
+        Err(failure) => {
+            let waiting = store.waiting_events()?;
+            report_failure(json, &failure.error.to_string(), &failure.report, waiting)?;
             Ok(ExitCode::from(EXIT_NOT_FOUND))
         }
     }
 }
 
-fn report_failure(json: bool, reason: &str, waiting: i64) -> anyhow::Result<()> {
+/// Prints a failed round: what it did before failing (the batches the central acknowledged are
+/// acknowledged on this terminal too, so reporting 0 would contradict `sync status`), and why.
+fn report_failure(
+    json: bool,
+    reason: &str,
+    done: &engine::RoundReport,
+    waiting: i64,
+) -> anyhow::Result<()> {
     if json {
         print_json(&OnceOutput {
             ok: false,
-            pushed: 0,
-            acked_seq: 0,
-            duplicates: 0,
-            pulled: 0,
-            cursor: 0,
+            pushed: done.pushed,
+            acked_seq: done.acked_seq,
+            duplicates: done.duplicates,
+            refused: done.refused,
+            pulled: done.pulled,
+            cursor: done.cursor,
             waiting,
             error: Some(reason.to_owned()),
         })?;
     }
-    eprintln!("sync failed: {reason}");
+    if done.pushed > 0 {
+        eprintln!(
+            "sync failed after pushing {} events (acknowledged up to {}): {reason}",
+            done.pushed, done.acked_seq
+        );
+    } else {
+        eprintln!("sync failed: {reason}");
+    }
     Ok(())
 }
 
@@ -150,6 +182,15 @@ struct StatusOutput {
     last_sync: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_error: Option<String>,
+    /// Events the central refused, ever: each with its sequence, kind and the central's reason.
+    refused: Vec<RefusedOutput>,
+}
+
+#[derive(Debug, Serialize)]
+struct RefusedOutput {
+    seq: i64,
+    kind: String,
+    reason: String,
 }
 
 pub fn status(context: &CommandContext, json: bool) -> anyhow::Result<ExitCode> {
@@ -161,6 +202,11 @@ pub fn status(context: &CommandContext, json: bool) -> anyhow::Result<ExitCode> 
         waiting: status.waiting,
         last_sync: status.last_sync.map(rfc3339),
         last_error: status.last_error,
+        refused: store
+            .refused_events()?
+            .into_iter()
+            .map(|(seq, kind, reason)| RefusedOutput { seq, kind, reason })
+            .collect(),
     };
     if json {
         print_json(&output)?;
@@ -173,6 +219,15 @@ pub fn status(context: &CommandContext, json: bool) -> anyhow::Result<ExitCode> 
         );
         if let Some(error) = &output.last_error {
             println!("last error: {error}");
+        }
+        if !output.refused.is_empty() {
+            println!(
+                "{} event(s) refused by the central (kept in its quarantine, `comptoir-central quarantine`):",
+                output.refused.len()
+            );
+            for r in &output.refused {
+                println!("  #{} {}: {}", r.seq, r.kind, r.reason);
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,8 +1,9 @@
 //! The terminal's SQLite database: the only module that speaks SQL.
 //!
-//! [`Store::open`] creates the file when needed, sets the pragmas (WAL so that readers never wait
-//! for the writer, foreign keys on, a busy timeout) and runs the versioned migrations in
-//! `migrations/`. A released migration is never edited; a change is a new file. Each use case gets
+//! [`Store::open`] creates the file when needed (and refuses an existing empty one, which may be
+//! a truncated store), sets the pragmas (WAL so that readers never wait for the writer, foreign
+//! keys on, a busy timeout) and runs the versioned migrations in `migrations/`, one process at a
+//! time. A released migration is never edited; a change is a new file. Each use case gets
 //! one write transaction, so a crash leaves either all of it or none.
 //!
 //! An update must never cost a store its data: when an existing database has migrations pending,
@@ -67,6 +68,19 @@ pub fn schema_migrations() -> Vec<M<'static>> {
     ]
 }
 
+/// The tables a sale writes (`sales.rs`, `journal.rs`, `outbox.rs`): the fiscal record, its
+/// journal, and what carries it to the central. [`Store::sale_tables_quick_check`] checks them.
+const SALE_TABLES: [&str; 8] = [
+    "sale",
+    "sale_line",
+    "sale_vat",
+    "sale_payment",
+    "stock_movement",
+    "loyalty_movement",
+    "outbox",
+    "journal_entry",
+];
+
 /// An error of the database layer, with what an operator needs to act on it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -85,11 +99,9 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
-    #[error("cannot bring the database {path} up to date: {source}")]
-    Migrate {
-        path: PathBuf,
-        source: rusqlite_migration::Error,
-    },
+    /// `reason` is what SQLite said, never the migration's SQL (see [`migration_failure`]).
+    #[error("cannot bring the database {path} up to date: {reason}")]
+    Migrate { path: PathBuf, reason: String },
     #[error(
         "cannot copy the database {path} to rehearse its update (is there room for a copy \
          beside it?); the database was left untouched: {source}"
@@ -101,13 +113,18 @@ pub enum StoreError {
     #[error(
         "the update of the database {path} from schema version {from} failed on a copy, so the \
          database was left untouched at version {from} (the previous version of Comptoir still \
-         opens it): {source}"
+         opens it): {reason}"
     )]
     RehearsalFailed {
         path: PathBuf,
         from: i64,
-        source: rusqlite_migration::Error,
+        reason: String,
     },
+    #[error(
+        "the database {path} is an empty file (0 bytes): it may have been truncated; restore it \
+         from a backup, or remove it to start a new store"
+    )]
+    EmptyFile { path: PathBuf },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("the database holds a value it should not: {0}")]
@@ -138,13 +155,27 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the database at `path` and migrates it to the current schema, after
     /// rehearsing the migration on a copy when the file already holds data (see the module doc).
+    ///
+    /// An existing file of 0 bytes is refused ([`StoreError::EmptyFile`]): SQLite would take it
+    /// for a new database, and the terminal would start over with no journal and no sales
+    /// where a store's data was truncated (a full disk, a bad copy, a restore that failed).
     pub fn open(path: &Path) -> Result<Store> {
-        Store::open_with_migrations(path, &MIGRATIONS)
+        Store::open_checked(path, &MIGRATIONS, EmptyFile::Refuse)
+    }
+
+    /// [`Store::open`], except that an existing empty (0-byte) file is taken as a new store:
+    /// only for `comptoir seed`, whose job is to create a store.
+    pub fn open_to_seed(path: &Path) -> Result<Store> {
+        Store::open_checked(path, &MIGRATIONS, EmptyFile::Adopt)
     }
 
     /// [`Store::open`] with the given migrations: the seam through which tests build a database at
     /// an older schema, or inject a migration that fails. The program always uses [`Store::open`].
     pub fn open_with_migrations(path: &Path, migrations: &Migrations<'_>) -> Result<Store> {
+        Store::open_checked(path, migrations, EmptyFile::Refuse)
+    }
+
+    fn open_checked(path: &Path, migrations: &Migrations<'_>, empty: EmptyFile) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             crate::private_files::create_private_dir(dir).map_err(|source| {
                 StoreError::CreateDir {
@@ -152,6 +183,18 @@ impl Store {
                     source,
                 }
             })?;
+        }
+        // A missing file is created, and an empty one judged, under the migration lock: the file
+        // another process has just created stays 0 bytes until SQLite writes its header, so a
+        // first start beside it waits for it rather than calling it truncated.
+        let mut lock = None;
+        if !has_content(path) {
+            lock = Some(MigrationLock::take(folder_of(path)));
+            if empty == EmptyFile::Refuse && is_empty_file(path) {
+                return Err(StoreError::EmptyFile {
+                    path: path.to_owned(),
+                });
+            }
         }
         // It holds the terminal's token and customers' data: its owner's eyes only.
         crate::private_files::make_database_private(path).map_err(|source| {
@@ -163,16 +206,27 @@ impl Store {
         let mut conn = connect(path)?;
         let migrate_err = |source| StoreError::Migrate {
             path: path.to_owned(),
-            source,
+            reason: migration_failure(&source),
         };
         remove_stale_rehearsals(folder_of(path));
-        let pending = migrations.pending_migrations(&conn).map_err(migrate_err)?;
-        let from: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-        // A new file (version 0) has nothing to lose: it is migrated in place.
-        if pending > 0 && from > 0 {
-            rehearse_migrations(&conn, path, from, migrations)?;
+        if migrations.pending_migrations(&conn).map_err(migrate_err)? != 0 {
+            // Several processes may open the same new or old file at once (first starts: the
+            // kiosk's service, an operator's `comptoir seed`, a sync timer). rusqlite_migration
+            // reads the version before its own transaction, so two of them would both run
+            // migration 1 and the second fail on « table already exists ». Under this lock the
+            // version is read again: the first migrates, the others wait and find it current.
+            if lock.is_none() {
+                lock = Some(MigrationLock::take(folder_of(path)));
+            }
+            let pending = migrations.pending_migrations(&conn).map_err(migrate_err)?;
+            let from: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+            // A new file (version 0) has nothing to lose: it is migrated in place.
+            if pending > 0 && from > 0 {
+                rehearse_migrations(&conn, path, from, migrations)?;
+            }
+            migrations.to_latest(&mut conn).map_err(migrate_err)?;
         }
-        migrations.to_latest(&mut conn).map_err(migrate_err)?;
+        drop(lock);
         Ok(Store {
             conn,
             path: path.to_owned(),
@@ -210,7 +264,7 @@ impl Store {
             .map(i64::from)
             .map_err(|source| StoreError::Migrate {
                 path: self.path.clone(),
-                source,
+                reason: migration_failure(&source),
             })
     }
 
@@ -221,6 +275,50 @@ impl Store {
         let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
         let findings = rows.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(findings.into_iter().filter(|f| f != "ok").collect())
+    }
+
+    /// `PRAGMA quick_check(TABLE)` on each table a sale writes (and their indexes): an empty
+    /// list when they are sound, else SQLite's findings, each on one line. A check that SQLite
+    /// itself stops on a damaged page (`SQLITE_CORRUPT`, `SQLITE_NOTADB`) is a finding too.
+    ///
+    /// Far cheaper than the whole [`Store::quick_check`] while the catalogue is most of the
+    /// file, but linear in the sales kept. Measured in process on this project's 2-core
+    /// machine, warm cache: 0.2 ms (whole check 50 ms) with the demo's 20,000 products and one
+    /// sale; 0.2 ms (whole 540 ms) with 200,000 products; 515 ms (whole 580 ms) with 20,000
+    /// products and 110,000 sales, a year at 300 a day (113 MB).
+    pub fn sale_tables_quick_check(&self) -> Result<Vec<String>> {
+        let mut findings = Vec::new();
+        for table in SALE_TABLES {
+            let checked = self
+                .conn
+                .prepare(&format!("PRAGMA quick_check({table})"))
+                .and_then(|mut stmt| {
+                    stmt.query_map([], |row| row.get::<_, String>(0))?
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                });
+            match checked {
+                Ok(rows) => findings.extend(
+                    rows.into_iter()
+                        .filter(|f| f != "ok")
+                        // SQLite opens its report with this header line; the rest is the news.
+                        .map(|f| f.replace("*** in database main ***", ""))
+                        .map(|f| f.split_whitespace().collect::<Vec<_>>().join(" ")),
+                ),
+                Err(rusqlite::Error::SqliteFailure(error, message))
+                    if matches!(
+                        error.code,
+                        rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
+                    ) =>
+                {
+                    findings.push(format!(
+                        "{table}: {}",
+                        message.unwrap_or_else(|| error.to_string())
+                    ));
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(findings)
     }
 
     pub fn path(&self) -> &Path {
@@ -240,6 +338,25 @@ impl Store {
             .conn
             .query_row("PRAGMA user_version", [], |row| row.get(0))?)
     }
+}
+
+/// What [`Store::open_checked`] does with an existing file of 0 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EmptyFile {
+    /// Refuse it: it may be a store's database, truncated.
+    Refuse,
+    /// Make it a new store (`comptoir seed`).
+    Adopt,
+}
+
+/// True when `path` is a file with at least one byte (a database SQLite has written to).
+fn has_content(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|meta| meta.len() > 0)
+}
+
+/// True when `path` exists and is a file of 0 bytes.
+fn is_empty_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.len() == 0)
 }
 
 /// Opens `path` with the pragmas every connection to a terminal database needs.
@@ -262,6 +379,66 @@ fn connect(path: &Path) -> Result<Connection> {
     )
     .map_err(open_err)?;
     Ok(conn)
+}
+
+/// Why a migration failed, in one line: rusqlite_migration's own message quotes the whole SQL
+/// of the failing migration (a hundred lines of a schema file in front of the reason), which
+/// tells an operator nothing and buries what SQLite said. The migration files are in the source;
+/// the schema version in the message says which one.
+fn migration_failure(error: &rusqlite_migration::Error) -> String {
+    let reason = match error {
+        rusqlite_migration::Error::RusqliteError { err, .. } => err.to_string(),
+        other => other.to_string(),
+    };
+    reason.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An exclusive lock on the folder of a database, held while a new file is created or an empty
+/// one judged, and while its schema version is read and its migrations run, so that processes
+/// opening it at once create and migrate it one after the other.
+///
+/// Not SQLite's write lock (`BEGIN IMMEDIATE`): rusqlite_migration opens its own transaction
+/// and reads the version before it, so it cannot run inside ours; and the rehearsal on a copy
+/// of a large store takes longer than any busy timeout. `flock` on the folder waits as long as
+/// the other process migrates, is released by the kernel if that process dies, and never
+/// touches the POSIX locks SQLite holds on the database file itself (closing any descriptor of
+/// that file would drop them: sqlite.org/howtocorrupt.html, 2.2).
+struct MigrationLock {
+    #[cfg(unix)]
+    _folder: Option<std::fs::File>,
+}
+
+impl MigrationLock {
+    /// Waits for the lock. Where it cannot be taken (a file system without `flock`), the
+    /// migration goes on unlocked, as before this lock existed.
+    fn take(dir: &Path) -> MigrationLock {
+        #[cfg(unix)]
+        {
+            let locked = std::fs::File::open(dir).and_then(|folder| {
+                loop {
+                    match rustix::fs::flock(&folder, rustix::fs::FlockOperation::LockExclusive) {
+                        Ok(()) => return Ok(folder),
+                        Err(rustix::io::Errno::INTR) => continue,
+                        Err(errno) => return Err(errno.into()),
+                    }
+                }
+            });
+            match locked {
+                Ok(folder) => MigrationLock {
+                    _folder: Some(folder),
+                },
+                Err(error) => {
+                    tracing::warn!(%error, "cannot lock the database folder to migrate");
+                    MigrationLock { _folder: None }
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = dir;
+            MigrationLock {}
+        }
+    }
 }
 
 /// How a rehearsal folder's name starts; the id of the process rehearsing follows, so that a
@@ -332,7 +509,7 @@ fn rehearse_migrations(
         .map_err(|source| StoreError::RehearsalFailed {
             path: path.to_owned(),
             from,
-            source,
+            reason: migration_failure(&source),
         })?;
     tracing::info!(from, "database update rehearsed on a copy");
     Ok(())
@@ -357,6 +534,28 @@ mod tests {
         drop(store);
         let store = Store::open(&path).expect("reopen");
         assert_eq!(store.schema_version().expect("version"), 11);
+    }
+
+    /// Issue 19: rusqlite_migration's message quotes the failing migration's SQL; ours is one
+    /// line with what SQLite said.
+    #[test]
+    fn a_failing_migration_is_one_line_without_its_sql() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("new.db");
+        let broken = Migrations::new(vec![M::up(
+            "CREATE TABLE doomed (id INTEGER PRIMARY KEY);\n\nINSERT INTO no_such_table VALUES (1);",
+        )]);
+        let err = Store::open_with_migrations(&path, &broken)
+            .err()
+            .expect("the broken migration fails");
+        let message = err.to_string();
+        assert!(
+            message.contains("no such table: no_such_table"),
+            "{message}"
+        );
+        assert!(message.contains("new.db"), "{message}");
+        assert!(!message.contains("CREATE TABLE"), "{message}");
+        assert!(!message.contains('\n'), "{message}");
     }
 
     #[test]

@@ -67,7 +67,7 @@ where
     runtime.block_on(ask(client))
 }
 
-/// Pushes every waiting event; returns (events sent, highest acknowledged sequence).
+/// Pushes every waiting event, noting in `report` what was sent, acknowledged and refused.
 pub async fn push_all(
     store: &mut Store,
     client: &CentralClient,
@@ -129,24 +129,46 @@ pub async fn pull_all(
     }
 }
 
+/// A round that failed, with what it did before it failed: the batches the central had
+/// acknowledged by then are acknowledged here too, and a report of 0 would hide them.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct RoundFailure {
+    pub error: SyncError,
+    pub report: RoundReport,
+}
+
 /// One push-and-pull round, its outcome recorded in the sync state.
 pub async fn sync_round(
     store: &mut Store,
     client: &CentralClient,
     progress: &mut dyn FnMut(u64, u64),
-) -> Result<RoundReport, SyncError> {
+) -> Result<RoundReport, RoundFailure> {
+    let mut report = RoundReport::default();
+    match record_round(store, client, &mut report, progress).await {
+        Ok(()) => Ok(report),
+        Err(error) => Err(RoundFailure { error, report }),
+    }
+}
+
+/// [`sync_round`]'s work, reporting into `report` as it goes.
+async fn record_round(
+    store: &mut Store,
+    client: &CentralClient,
+    report: &mut RoundReport,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(), SyncError> {
     let now = chrono::Utc::now().timestamp();
     store.set_sync_value(LAST_ATTEMPT, &now.to_string())?;
-    let mut report = RoundReport::default();
     let result = async {
-        push_all(store, client, &mut report).await?;
+        push_all(store, client, report).await?;
         // What the central holds of our fiscal journal: `journal verify` checks we still reach it.
         let tip = client.journal_tip().await?;
         if let (Some(sequence), Some(hash)) = (tip.sequence, tip.hash) {
             store.set_central_journal_tip(sequence, &hash)?;
         }
         store.set_central_journal_breaks(&tip.breaks)?;
-        pull_all(store, client, &mut report, progress).await
+        pull_all(store, client, report, progress).await
     }
     .await;
     report.waiting = store.waiting_events()?;
@@ -154,7 +176,7 @@ pub async fn sync_round(
         Ok(()) => {
             store.set_sync_value(LAST_SYNC, &chrono::Utc::now().timestamp().to_string())?;
             store.clear_sync_value(LAST_ERROR)?;
-            Ok(report)
+            Ok(())
         }
         Err(error) => {
             store.set_sync_value(LAST_ERROR, &error.to_string())?;
@@ -261,7 +283,8 @@ async fn run(
                 }
             })
             .await
-            .map(|_| ()),
+            .map(|_| ())
+            .map_err(|failure| failure.error),
             Err(error) => Err(error),
         };
         match outcome {
