@@ -53,17 +53,7 @@ fn a_device_pushing_impossible_sales_is_refused_and_its_store_still_syncs() {
     let honest = enrolled_terminal(data.path(), &central.url());
     let product = demo::product(1);
 
-    let (client, next_seq) = {
-        let store = Store::open(&hostile.path).expect("open");
-        let enrollment = store.enrollment().expect("read").expect("enrolled");
-        let client = CentralClient::new(
-            &enrollment.central_url,
-            &enrollment.device_id,
-            &enrollment.token,
-        )
-        .expect("client");
-        (client, store.acked_seq().expect("acked") + 1)
-    };
+    let (client, next_seq) = device_client(&hostile.path);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
