@@ -10,7 +10,7 @@ use comptoir::central;
 use serde_json::Value;
 
 use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sell, sync};
-use crate::util::{assert_success, central_cli, central_json, comptoir, json_of};
+use crate::util::{assert_success, central_cli, central_json, comptoir, doctor_check, json_of};
 
 fn verify(db: &Path) -> (Option<i32>, Value) {
     let output = comptoir(db)
@@ -18,17 +18,6 @@ fn verify(db: &Path) -> (Option<i32>, Value) {
         .output()
         .expect("verify");
     (output.status.code(), json_of(&output))
-}
-
-fn central_check(db: &Path) -> Value {
-    let output = comptoir(db)
-        .args(["doctor", "--json"])
-        .output()
-        .expect("doctor");
-    json_of(&output)["checks"]
-        .as_array()
-        .and_then(|checks| checks.iter().find(|c| c["name"] == "central").cloned())
-        .expect("a central check")
 }
 
 /// Deletes the journal entries from `ticket`'s on, and the sales they journaled, the way an
@@ -121,7 +110,7 @@ fn a_journal_tail_deleted_and_written_anew_is_a_break_the_central_keeps() {
     let (code, out) = verify(&db.path);
     assert_eq!(code, Some(1), "{out}");
     assert_eq!(out["intact"], false, "{out}");
-    let central = central_check(&db.path);
+    let (_, central) = doctor_check(&db.path, "central");
     assert_eq!(central["verdict"], "fail", "{central}");
     assert!(
         central["detail"]
@@ -165,6 +154,6 @@ fn a_journal_tail_deleted_and_written_anew_is_a_break_the_central_keeps() {
     assert_success(&sync(&db.path, None));
     let (code, out) = verify(&db.path);
     assert_eq!(code, Some(0), "{out}");
-    assert_eq!(central_check(&db.path)["verdict"], "ok");
+    assert_eq!(doctor_check(&db.path, "central").1["verdict"], "ok");
     drop(server);
 }

@@ -6,7 +6,7 @@ use std::process::Stdio;
 
 use comptoir::store::Store;
 
-use crate::util::{assert_success, comptoir, stderr_of, temp_db};
+use crate::util::{assert_success, comptoir, doctor_check, stderr_of, temp_db};
 
 /// Issue 19: four `comptoir seed` started at once on the same new file used to fail three times
 /// with the whole SQL of migration 0001 in the message (each read version 0, then ran it after
@@ -96,17 +96,8 @@ fn an_empty_database_file_is_refused_except_by_seed() {
             "{args:?} wrote into the empty file"
         );
     }
-    let doctor = comptoir(&db.path)
-        .args(["doctor", "--json"])
-        .output()
-        .expect("doctor");
-    assert_eq!(doctor.status.code(), Some(1));
-    let report = crate::util::json_of(&doctor);
-    let database = report["checks"]
-        .as_array()
-        .and_then(|checks| checks.iter().find(|c| c["name"] == "database"))
-        .cloned()
-        .expect("a database check");
+    let (status, database) = doctor_check(&db.path, "database");
+    assert_eq!(status, Some(1));
     assert_eq!(database["verdict"], "fail", "{database:#}");
     assert!(
         database["detail"]
@@ -203,17 +194,7 @@ fn a_sale_is_refused_on_a_database_with_damaged_pages() {
     assert_eq!(sales, 1, "the refused sale was recorded");
     drop(conn);
 
-    let doctor = comptoir(&db.path)
-        .args(["doctor", "--json"])
-        .output()
-        .expect("doctor");
-    assert_eq!(doctor.status.code(), Some(1));
-    let report = crate::util::json_of(&doctor);
-    assert!(
-        report["checks"]
-            .as_array()
-            .and_then(|checks| checks.iter().find(|c| c["name"] == "database"))
-            .is_some_and(|c| c["verdict"] == "fail"),
-        "{report:#}"
-    );
+    let (status, database) = doctor_check(&db.path, "database");
+    assert_eq!(status, Some(1));
+    assert_eq!(database["verdict"], "fail", "{database:#}");
 }

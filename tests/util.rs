@@ -147,3 +147,17 @@ pub fn central_json(data: &Path, args: &[&str]) -> Value {
     assert_success(&output);
     json_of(&output)
 }
+
+/// `comptoir doctor --json` on `db`: its exit status and the check called `name`.
+pub fn doctor_check(db: &Path, name: &str) -> (Option<i32>, Value) {
+    let output = comptoir(db)
+        .args(["doctor", "--json"])
+        .output()
+        .expect("doctor");
+    let report = json_of(&output);
+    let check = report["checks"]
+        .as_array()
+        .and_then(|checks| checks.iter().find(|c| c["name"] == name).cloned())
+        .unwrap_or_else(|| panic!("no check {name} in {report:#}"));
+    (output.status.code(), check)
+}

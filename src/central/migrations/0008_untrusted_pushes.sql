@@ -54,7 +54,8 @@ END;
 -- A ticket number seen twice is looked up among the sales of its store's terminal.
 CREATE INDEX sale_ticket ON sale (store, terminal, ticket);
 
--- A break an earlier version noted on the device row becomes a kept break.
+-- A break an earlier version noted on the device row becomes a kept break; device.journal_break
+-- is no longer written from here on.
 INSERT INTO journal_break (device, store, terminal, sequence, kind, detected_at)
 SELECT id, store, terminal_id, journal_break, 'unlinked', CAST(strftime('%s', 'now') AS INTEGER)
 FROM device WHERE journal_break IS NOT NULL;
