@@ -561,11 +561,31 @@ async fn a_first_pull_brings_the_catalogue_staff_customers_and_this_stores_order
             .all(|s| s.pin_hash.starts_with("$argon2id$") && s.active)
     );
 
-    let customers = changes
+    // Data minimisation: the customers of this store (registered here, or with an order to
+    // collect here), not the chain's.
+    let mut customers: Vec<&str> = changes
         .iter()
-        .filter(|c| matches!(c, Change::Customer(_)))
-        .count();
-    assert_eq!(customers, summary.customers.len());
+        .filter_map(|c| match c {
+            Change::Customer(c) => Some(c.id.as_str()),
+            _ => None,
+        })
+        .collect();
+    customers.sort_unstable();
+    let mut of_this_store: Vec<&str> = summary
+        .customers
+        .iter()
+        .enumerate()
+        .filter(|(i, id)| {
+            central::seed::home_store(*i as u64) == "PAR-01"
+                || changes.iter().any(|c| {
+                    matches!(c, Change::PickupOrder(o) if o.store == "PAR-01" && &o.customer == *id)
+                })
+        })
+        .map(|(_, id)| id.as_str())
+        .collect();
+    of_this_store.sort_unstable();
+    assert!(of_this_store.len() < summary.customers.len());
+    assert_eq!(customers, of_this_store);
 
     let orders: Vec<_> = changes
         .iter()
@@ -961,14 +981,27 @@ fn run_ok(command: &mut Command) -> String {
 }
 
 /// `serve` in a child process, killed on drop if a test fails before stopping it.
-struct Served(std::process::Child, String);
+pub(crate) struct Served(std::process::Child, pub(crate) String);
 
 impl Served {
     fn start(data: &Path) -> Served {
-        let mut child = cli(data)
+        Served::spawn(cli(data), Stdio::null())
+    }
+
+    /// `serve` writing its log, at `level` (a `RUST_LOG` filter), into the file `log`.
+    pub(crate) fn logging_into(data: &Path, log: &Path, level: &str) -> Served {
+        let mut command = cli(data);
+        command
+            .env("RUST_LOG", level)
+            .env_remove("COMPTOIR_LOG_FILE");
+        Served::spawn(command, std::fs::File::create(log).expect("log file"))
+    }
+
+    fn spawn(mut command: Command, stderr: impl Into<Stdio>) -> Served {
+        let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("serve starts");
         let stdout = child.stdout.take().expect("stdout");
@@ -1524,23 +1557,7 @@ fn the_servers_log_never_carries_a_customer_search() {
     let dir = seeded(20);
     let code = central::enroll_code(dir.path(), "PAR-01").expect("code");
     let log_path = dir.path().join("serve.log");
-    let log = std::fs::File::create(&log_path).expect("log file");
-    let mut child = cli(dir.path())
-        .env("RUST_LOG", "trace")
-        .env_remove("COMPTOIR_LOG_FILE")
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .expect("serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("the listening line");
-    let served = Served(
-        child,
-        line.split_whitespace().last().expect("url").to_owned(),
-    );
+    let served = Served::logging_into(dir.path(), &log_path, "trace");
     let customer = demo::customer(3);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {

@@ -12,7 +12,10 @@ use comptoir::store::Store;
 use comptoir::sync::engine::ask_central;
 
 use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sync};
-use crate::util::{assert_success, central_cli, central_json, central_sign, comptoir, json_of};
+use crate::util::{
+    assert_success, central_cli, central_json, central_sign, comptoir, json_of, sell_to_customer,
+    unit_product_above,
+};
 
 fn view(db: &Path, who: &str) -> serde_json::Value {
     let output = comptoir(db)
@@ -186,24 +189,8 @@ fn points_notes_consents_and_accesses_recorded_offline_reach_the_central_once() 
     drop(central);
 
     // Offline: a sale that earns points, a note (the watched one is refused), a consent.
-    let product = (0..)
-        .map(demo::product)
-        .find(|p| {
-            p.price_unit == comptoir::domain::catalog::PriceUnit::Each && p.price.get() > 1000
-        })
-        .expect("a product sold by the unit");
-    let sale = comptoir(&db.path)
-        .args([
-            "sell",
-            "--json",
-            product.gtin.as_str(),
-            "--pay",
-            "card",
-            "--customer",
-            &id,
-        ])
-        .output()
-        .expect("sell");
+    let product = unit_product_above(1000);
+    let sale = sell_to_customer(&db.path, product.gtin.as_str(), &id);
     assert_success(&sale);
     let earned = json_of(&sale)["points_earned"].as_i64().expect("earned");
     assert_eq!(earned, product.price.get() / 100);

@@ -4,7 +4,9 @@
 
 use comptoir::domain::demo;
 
-use crate::util::{assert_success, comptoir, json_of, seeded_db};
+use crate::util::{
+    assert_success, comptoir, json_of, seeded_db, sell_to_customer, unit_product_above,
+};
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -281,25 +283,9 @@ fn a_customer_created_offline_is_found_by_e_mail_and_phone() {
 fn points_are_earned_and_redeemed_at_the_till_offline() {
     let db = seeded_db(200);
     let customer = demo::customer(7);
-    let product = (0..)
-        .map(demo::product)
-        .find(|p| p.price_unit == comptoir::domain::catalog::PriceUnit::Each && p.price.get() > 500)
-        .expect("a product sold by the unit");
+    let product = unit_product_above(500);
     let code = demo::demo_loyalty_code(7, now());
-    let sale = json_of(
-        &comptoir(&db.path)
-            .args([
-                "sell",
-                "--json",
-                product.gtin.as_str(),
-                "--pay",
-                "card",
-                "--customer",
-                &code,
-            ])
-            .output()
-            .expect("run"),
-    );
+    let sale = json_of(&sell_to_customer(&db.path, product.gtin.as_str(), &code));
     let earned = product.price.get() / 100;
     assert_eq!(sale["customer"], customer.public_id);
     assert_eq!(sale["points_earned"], earned);

@@ -160,6 +160,7 @@ fn silent_connections_are_closed_and_an_honest_sync_gets_through() {
     let limits = central::listener::Limits {
         max_connections: 8,
         header_read_timeout: std::time::Duration::from_secs(1),
+        ..Default::default()
     };
     let central = RunningCentral::start_with_limits(data.path(), "127.0.0.1:0", limits);
     let honest = enrolled_terminal(data.path(), &central.url());
@@ -194,7 +195,7 @@ fn silent_connections_are_closed_and_an_honest_sync_gets_through() {
 }
 
 /// A client for the device `db` is enrolled as, and its next device sequence.
-fn device_client(db: &std::path::Path) -> (CentralClient, i64) {
+pub(crate) fn device_client(db: &std::path::Path) -> (CentralClient, i64) {
     let store = Store::open(db).expect("open");
     let enrollment = store.enrollment().expect("read").expect("enrolled");
     let client = CentralClient::new(

@@ -18,6 +18,8 @@ mod doctor;
 mod hostile;
 mod journal;
 mod journal_breaks;
+mod limits;
+mod minimisation;
 mod personal_data;
 mod pickup;
 mod printer;

@@ -161,3 +161,29 @@ pub fn doctor_check(db: &Path, name: &str) -> (Option<i32>, Value) {
         .unwrap_or_else(|| panic!("no check {name} in {report:#}"));
     (output.status.code(), check)
 }
+
+/// The first demo product sold by the unit whose price is above `cents`.
+pub fn unit_product_above(cents: i64) -> comptoir::domain::demo::DemoProduct {
+    (0..)
+        .map(comptoir::domain::demo::product)
+        .find(|p| {
+            p.price_unit == comptoir::domain::catalog::PriceUnit::Each && p.price.get() > cents
+        })
+        .expect("a product sold by the unit")
+}
+
+/// `comptoir sell --json GTIN --pay card --customer CUSTOMER`: one unit sold to a customer.
+pub fn sell_to_customer(db: &Path, gtin: &str, customer: &str) -> Output {
+    comptoir(db)
+        .args([
+            "sell",
+            "--json",
+            gtin,
+            "--pay",
+            "card",
+            "--customer",
+            customer,
+        ])
+        .output()
+        .expect("sell")
+}

@@ -4,13 +4,14 @@
 //! never log a token, an enrollment code, a payload or a customer: a request's span carries its
 //! method, path and device id only.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -25,6 +26,7 @@ use tracing::Level;
 use crate::central::auth;
 use crate::central::customers::{CustomerQuery, search_limit};
 use crate::central::ingest::{BatchError, RawPush, check_batch};
+use crate::central::rate_limit::{Gates, Slowdown};
 use crate::central::store::{EnrollOutcome, PageOutcome, PushOutcome, Store, StoreError};
 use crate::domain::customer::CustomerView;
 use crate::domain::gtin::Gtin;
@@ -44,6 +46,7 @@ const TERMINAL_ID_MAX: usize = 64;
 pub(crate) struct AppState {
     pub store: Arc<Store>,
     pub public_key: Arc<str>,
+    pub gates: Arc<Gates>,
 }
 
 pub(crate) fn router(state: AppState) -> Router {
@@ -86,6 +89,8 @@ pub(crate) fn router(state: AppState) -> Router {
 pub(crate) struct ApiError {
     status: StatusCode,
     message: String,
+    /// Seconds before the client may ask again (`Retry-After`), for a 429.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -93,6 +98,7 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -123,6 +129,11 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }
@@ -141,6 +152,15 @@ impl From<StoreError> for ApiError {
             StatusCode::INTERNAL_SERVER_ERROR,
             "the central could not read or write its database: retry later",
         )
+    }
+}
+
+impl From<Slowdown> for ApiError {
+    fn from(slowdown: Slowdown) -> ApiError {
+        ApiError {
+            retry_after: Some(slowdown.retry_after_secs()),
+            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, slowdown.to_string())
+        }
     }
 }
 
@@ -234,6 +254,9 @@ impl FromRequestParts<AppState> for AuthedDevice {
                 "this device was revoked: enroll it again with a new code",
             ));
         }
+        state.gates.request(&device.id).inspect_err(|slowdown| {
+            tracing::warn!(%slowdown, "a device was asked to slow down");
+        })?;
         Ok(AuthedDevice {
             id: device.id,
             store: device.store,
@@ -242,10 +265,17 @@ impl FromRequestParts<AppState> for AuthedDevice {
     }
 }
 
+/// `POST /v1/enroll`. Every attempt names the client's address in the log (never the code), so
+/// an operator sees who guesses; past the address's quota nothing is even looked up.
 async fn enroll(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<axum::Json<EnrollResponse>, ApiError> {
+    let client = client.ip();
+    state.gates.enrollment(client).inspect_err(|slowdown| {
+        tracing::warn!(%client, %slowdown, "enrollment attempts refused");
+    })?;
     let request: EnrollRequest = json_body(body)?;
     let terminal_id = request.terminal_id.trim().to_owned();
     if terminal_id.is_empty() || terminal_id.chars().count() > TERMINAL_ID_MAX {
@@ -269,7 +299,7 @@ async fn enroll(
     let outcome = blocking(move || store.enroll(&code, &id, &terminal, &token_digest, now)).await?;
     match outcome {
         EnrollOutcome::Enrolled { store } => {
-            tracing::info!(device = %device_id, store = %store, terminal = %terminal_id, "device enrolled");
+            tracing::info!(device = %device_id, store = %store, terminal = %terminal_id, %client, "device enrolled");
             Ok(axum::Json(EnrollResponse {
                 device_id,
                 token,
@@ -278,20 +308,20 @@ async fn enroll(
             }))
         }
         EnrollOutcome::Unknown => {
-            tracing::warn!("enrollment with an unknown code");
+            tracing::warn!(%client, "enrollment with an unknown code");
             Err(ApiError::forbidden(
                 "unknown enrollment code: check it, or ask for a new one with `comptoir-central enroll`",
             ))
         }
         EnrollOutcome::Used => {
-            tracing::warn!("enrollment with a code already used");
+            tracing::warn!(%client, "enrollment with a code already used");
             Err(ApiError::new(
                 StatusCode::GONE,
                 "this enrollment code was already used: a code enrolls one terminal only, ask for a new one",
             ))
         }
         EnrollOutcome::Expired { at } => {
-            tracing::warn!("enrollment with an expired code");
+            tracing::warn!(%client, "enrollment with an expired code");
             let when = chrono::DateTime::from_timestamp(at, 0)
                 .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
                 .unwrap_or_else(|| at.to_string());
@@ -317,6 +347,13 @@ async fn push(
         };
         ApiError::new(status, e.to_string())
     })?;
+    // After the batch's size is checked: a batch over the protocol's size is a 413, not a wait.
+    state
+        .gates
+        .events(&device.id, received)
+        .inspect_err(|slowdown| {
+            tracing::warn!(received, %slowdown, "a push past the device's quota was refused");
+        })?;
     let store = state.store.clone();
     let now = chrono::Utc::now().timestamp();
     let id = device.id.clone();
@@ -465,10 +502,13 @@ struct SearchQuery {
 /// `GET /v1/customers?q=TEXT&limit=N`. Neither the text nor the hits are logged: the span has
 /// the path only, and the event below counts.
 async fn search_customers(
-    _device: AuthedDevice,
+    device: AuthedDevice,
     State(state): State<AppState>,
     query: Result<Query<SearchQuery>, QueryRejection>,
 ) -> Result<axum::Json<CustomerSearchAnswer>, ApiError> {
+    state.gates.search(&device.id).inspect_err(|slowdown| {
+        tracing::warn!(%slowdown, "a device was asked to slow its customer searches");
+    })?;
     let Query(query) = query.map_err(|_| {
         // Not the rejection's text: it may quote the query string.
         ApiError::bad_request("expected ?q=TEXT&limit=N with limit a whole number")

@@ -14,12 +14,19 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tower::ServiceExt;
+
+use crate::central::rate_limit::Quotas;
 
 /// What one client may hold of the central.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     pub max_connections: usize,
+    /// Also the longest a kept-alive connection may sit idle between two requests: hyper starts
+    /// the same timer as soon as it waits for the next request's headers.
     pub header_read_timeout: Duration,
+    /// What each device and each client address may ask in a minute.
+    pub quotas: Quotas,
 }
 
 impl Default for Limits {
@@ -30,6 +37,7 @@ impl Default for Limits {
         Limits {
             max_connections: 512,
             header_read_timeout: Duration::from_secs(10),
+            quotas: Quotas::default(),
         }
     }
 }
@@ -67,7 +75,16 @@ pub async fn serve(
                 }
             },
         };
-        let service = TowerToHyperService::new(router.clone());
+        // The handlers see the client's address (enrollment is limited per address) the way
+        // axum's own `serve` would give it.
+        let service = TowerToHyperService::new(router.clone().map_request(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(address));
+                request
+            },
+        ));
         let connection = http.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {

@@ -11,6 +11,7 @@
 //! phone numbers. A request's span carries its method, path and device id.
 
 pub mod auth;
+mod customer_stores;
 pub mod customers;
 mod handlers;
 pub mod ingest;
@@ -19,6 +20,7 @@ pub mod keys;
 pub mod listener;
 pub mod pickup;
 pub mod privacy;
+pub mod rate_limit;
 pub mod recall;
 pub mod seed;
 pub mod store;
@@ -117,6 +119,7 @@ pub async fn serve_with_limits(
     let state = handlers::AppState {
         store: Arc::new(store),
         public_key: keys.public_key().into(),
+        gates: Arc::new(rate_limit::Gates::new(limits.quotas)),
     };
     let address = listener.local_addr()?;
     tracing::info!(%address, "central listening");

@@ -631,6 +631,10 @@ pub(super) fn record_aisle_order(
         pickup_store,
         o.ship_from
     ])?;
+    // The store that took the order, and the one the customer collects it from, serve them.
+    for store in std::iter::once(&o.store).chain(pickup_store.as_ref()) {
+        super::customer_stores::link(tx, &customer, store, now)?;
+    }
     // The goods are taken from the location that ships them (or keeps them for the customer to
     // collect): its level drops now, and every terminal hears of it like a sale's.
     if let Some(from) = &o.ship_from {
@@ -850,16 +854,19 @@ mod tests {
                         ],
                     })?;
                 }
-                w.customer(&CustomerChange {
-                    id: "C00000001".into(),
-                    first_name: "Hélène".into(),
-                    last_name: "Lefèvre".into(),
-                    email: None,
-                    phone: None,
-                    loyalty_points: 0,
-                    tier: "or".into(),
-                    updated_at: 1,
-                })?;
+                w.customer(
+                    &CustomerChange {
+                        id: "C00000001".into(),
+                        first_name: "Hélène".into(),
+                        last_name: "Lefèvre".into(),
+                        email: None,
+                        phone: None,
+                        loyalty_points: 0,
+                        tier: "or".into(),
+                        updated_at: 1,
+                    },
+                    "PAR-01",
+                )?;
                 w.pickup_order(&PickupOrderChange {
                     id: "CC1".into(),
                     store: "PAR-01".into(),

@@ -168,7 +168,13 @@ impl Store {
                  WHERE id = ?1",
             )?
             .execute(params![id, now])?;
-            for table in ["consent", "customer_note", "cart_line", "wishlist"] {
+            for table in [
+                "consent",
+                "customer_note",
+                "cart_line",
+                "wishlist",
+                "customer_store",
+            ] {
                 tx.prepare_cached(&format!("DELETE FROM {table} WHERE customer = ?1"))?
                     .execute(params![id])?;
             }

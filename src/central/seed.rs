@@ -140,6 +140,17 @@ fn staff() -> Result<Vec<StaffChange>, CentralError> {
         .collect()
 }
 
+/// The store the demo customer `index` was registered at: the chain's customers are spread over
+/// its stores, and each store's terminals hold its own customers (data minimisation).
+pub fn home_store(index: u64) -> &'static str {
+    let stores: Vec<&'static str> = demo::LOCATIONS
+        .iter()
+        .filter(|l| l.kind == LocationKind::Store)
+        .map(|l| l.code)
+        .collect();
+    stores[(index % stores.len() as u64) as usize]
+}
+
 /// Customers, carts and pickup orders, decided from the product count alone.
 struct Plan {
     products: u64,
@@ -205,16 +216,19 @@ impl Plan {
         let mut online_orders = 0;
         for i in 0..self.customers {
             let c = demo::customer(i);
-            w.customer(&CustomerChange {
-                id: c.public_id.clone(),
-                first_name: c.first_name.to_owned(),
-                last_name: c.last_name.to_owned(),
-                email: Some(c.email),
-                phone: Some(c.phone),
-                loyalty_points: c.loyalty_points,
-                tier: c.tier.to_owned(),
-                updated_at: self.now,
-            })?;
+            w.customer(
+                &CustomerChange {
+                    id: c.public_id.clone(),
+                    first_name: c.first_name.to_owned(),
+                    last_name: c.last_name.to_owned(),
+                    email: Some(c.email),
+                    phone: Some(c.phone),
+                    loyalty_points: c.loyalty_points,
+                    tier: c.tier.to_owned(),
+                    updated_at: self.now,
+                },
+                home_store(i),
+            )?;
             // One customer in three left something in an online cart.
             if self.products > 0 && i % 3 == 0 {
                 let h = |salt: u64| mix(i, 9_000 + salt);

@@ -21,7 +21,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use rusqlite_migration::{M, Migrations};
 
 use crate::central::customers::{CustomerQuery, name_key, prefix_bound};
-use crate::central::journal_chain;
+use crate::central::{customer_stores, journal_chain};
 use crate::domain::customer::{
     CartItem, Channel, Consent, CustomerHit, CustomerView, Note, Purchase, ViewSource, WishItem,
     email_key, phone_key,
@@ -48,6 +48,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0006_recalls.sql")),
         M::up(include_str!("migrations/0007_api_reads.sql")),
         M::up(include_str!("migrations/0008_untrusted_pushes.sql")),
+        M::up(include_str!("migrations/0009_customer_stores.sql")),
     ])
 });
 
@@ -981,10 +982,10 @@ impl SeedWriter<'_, '_> {
         log_change(self.tx, None, &Change::Staff(s.clone()))
     }
 
-    /// A customer, pulled by every store (the demo chain's customers shop everywhere).
-    pub fn customer(&mut self, c: &CustomerChange) -> Result<()> {
+    /// A customer of the home store `home`: that store's terminals get the record.
+    pub fn customer(&mut self, c: &CustomerChange, home: &str) -> Result<()> {
         insert_customer(self.tx, c)?;
-        log_change(self.tx, None, &Change::Customer(c.clone()))
+        customer_stores::link(self.tx, &c.id, home, c.updated_at)
     }
 
     /// A line of an online cart (fetched on demand, so not in the change log).
@@ -1077,6 +1078,7 @@ impl SeedWriter<'_, '_> {
         for l in &o.lines {
             line.execute(params![o.id, l.gtin, l.quantity])?;
         }
+        customer_stores::link(self.tx, &o.customer, &o.store, o.created_at)?;
         super::pickup::log_pickup_order(self.tx, &o.id)
     }
 }
@@ -1141,7 +1143,7 @@ fn apply_event(
         Fact::Note(n) => record_note(tx, &event.id, n)?,
         Fact::Access(a) => record_access(tx, &event.id, device_id, a)?,
         Fact::PrivacyRequest(r) => record_privacy_request(tx, &event.id, r)?,
-        Fact::Loyalty(l) => record_loyalty(tx, &event.id, l, now)?,
+        Fact::Loyalty(l) => record_loyalty(tx, &event.id, store, l, now)?,
         Fact::Handover(h) => super::pickup::record_handover(tx, &event.id, device_id, h)?,
         Fact::Return(r) => super::pickup::record_return(tx, &event.id, device_id, r, now, touched)?,
         Fact::AisleOrder(o) => super::pickup::record_aisle_order(tx, &event.id, o, now, touched)?,
@@ -1267,6 +1269,9 @@ fn record_sale(
         customer
     ])?;
     let sale_id = tx.last_insert_rowid();
+    if let Some(customer) = &customer {
+        customer_stores::link(tx, customer, store, now)?;
+    }
     let mut insert_line = tx.prepare_cached(
         "INSERT INTO sale_line (sale_id, line_no, gtin, quantity, amount_cents, vat_bp)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -1455,7 +1460,7 @@ fn fill_search_keys(conn: &mut Connection) -> Result<()> {
 }
 
 /// The customer `id` as the change log carries it.
-fn customer_change(tx: &Transaction<'_>, id: &str) -> Result<Option<CustomerChange>> {
+pub(super) fn customer_change(tx: &Transaction<'_>, id: &str) -> Result<Option<CustomerChange>> {
     Ok(tx
         .prepare_cached(
             "SELECT id, first_name, last_name, email, phone, loyalty_points, tier, updated_at
@@ -1492,7 +1497,7 @@ fn next_customer_id(tx: &Transaction<'_>) -> Result<String> {
 
 /// A customer created at a counter: merged with the customer of the same e-mail (first) or
 /// phone, or created with the next chain id. The terminal's local id becomes an alias, its store
-/// hears of the merge, and every store gets the customer.
+/// hears of the merge, and that store's terminals get the customer.
 fn record_customer_created(
     tx: &Transaction<'_>,
     store: &str,
@@ -1562,10 +1567,9 @@ fn record_customer_created(
             id: id.clone(),
         }),
     )?;
-    if let Some(customer) = customer_change(tx, &id)? {
-        log_change(tx, None, &Change::Customer(customer))?;
-    }
-    Ok(())
+    // The counter that created (or found again) the customer knows them from now on; no other
+    // store hears of a new customer.
+    customer_stores::link(tx, &id, store, now)
 }
 
 /// The latest consent wins, by when the customer gave it, whatever order terminals push in. On
@@ -1651,6 +1655,7 @@ fn record_privacy_request(
 fn record_loyalty(
     tx: &Transaction<'_>,
     event_id: &str,
+    store: &str,
     l: &LoyaltyPayload,
     now: i64,
 ) -> Result<()> {
@@ -1681,9 +1686,9 @@ fn record_loyalty(
             tracing::warn!(customer, "a loyalty balance went below zero");
             bump(tx, LOYALTY_OVERDRAWN, 1)?;
         }
-        log_change(tx, None, &Change::Customer(change))?;
+        customer_stores::publish(tx, &change)?;
     }
-    Ok(())
+    customer_stores::link(tx, &customer, store, now)
 }
 
 /// The hits of a customer search, by last then first name.
@@ -2058,20 +2063,26 @@ mod tests {
                         kind: "store".into(),
                     })?;
                 }
-                w.customer(&customer(
-                    "C00000001",
-                    "Hélène",
-                    "Lefèvre",
-                    "helene.lefevre@example.org",
-                    "+33 6 12 34 56 78",
-                ))?;
-                w.customer(&customer(
-                    "C00000002",
-                    "Jean-Pierre",
-                    "Martin",
-                    "jp@example.org",
-                    "06 98 76 54 32",
-                ))
+                w.customer(
+                    &customer(
+                        "C00000001",
+                        "Hélène",
+                        "Lefèvre",
+                        "helene.lefevre@example.org",
+                        "+33 6 12 34 56 78",
+                    ),
+                    "PAR-01",
+                )?;
+                w.customer(
+                    &customer(
+                        "C00000002",
+                        "Jean-Pierre",
+                        "Martin",
+                        "jp@example.org",
+                        "06 98 76 54 32",
+                    ),
+                    "LYO-01",
+                )
             })
             .expect("seed");
         store
@@ -2229,17 +2240,23 @@ mod tests {
         .map(|(l, c)| (l.to_string(), c.to_string()))
         .collect();
         assert_eq!(merged(&chain.changes("PAR-01")), expected);
-        // The merge goes to the store that created the customer only; the customer to all.
+        // The merge and the new customer go to the store that created them only.
         let lyon = chain.changes("LYO-01");
         assert!(merged(&lyon).is_empty());
-        let new = lyon
+        assert!(
+            !lyon
+                .iter()
+                .any(|c| matches!(c, Change::Customer(c) if c.id == "C00000005"))
+        );
+        let new = chain
+            .changes("PAR-01")
             .iter()
             .rev()
             .find_map(|c| match c {
                 Change::Customer(c) if c.id == "C00000005" => Some(c.clone()),
                 _ => None,
             })
-            .expect("the new customer reaches Lyon");
+            .expect("the new customer reaches its store");
         assert_eq!(
             (
                 new.first_name.as_str(),
@@ -2254,26 +2271,40 @@ mod tests {
     }
 
     #[test]
-    fn loyalty_moves_the_balance_and_tells_every_store_and_an_overdraft_is_kept_and_counted() {
+    fn loyalty_moves_the_balance_and_tells_the_stores_that_know_the_customer() {
         let mut chain = chain();
         chain.loyalty("C00000001", 50);
         assert_eq!(chain.view("C00000001").loyalty_points, 150);
         chain.loyalty("C00000001", -400);
         assert_eq!(chain.view("C00000001").loyalty_points, -250);
-        let balances: Vec<(i64, i64)> = chain
-            .changes("LYO-01")
-            .iter()
-            .filter_map(|c| match c {
-                Change::Customer(c) if c.id == "C00000001" => {
-                    Some((c.loyalty_points, c.updated_at))
-                }
-                _ => None,
-            })
-            .collect();
-        assert_eq!(balances, [(100, 1), (150, NOW), (-250, NOW)]);
+        let balances = |chain: &Chain, store: &str, id: &str| -> Vec<(i64, i64)> {
+            chain
+                .changes(store)
+                .iter()
+                .filter_map(|c| match c {
+                    Change::Customer(c) if c.id == id => Some((c.loyalty_points, c.updated_at)),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(
+            balances(&chain, "PAR-01", "C00000001"),
+            [(100, 1), (150, NOW), (-250, NOW)]
+        );
+        assert!(balances(&chain, "LYO-01", "C00000001").is_empty());
+        // A Lyon customer earns points in Paris: Lyon hears of the balance, and Paris, which
+        // has served them now, gets their record.
+        assert!(balances(&chain, "PAR-01", "C00000002").is_empty());
+        chain.loyalty("C00000002", 10);
+        assert_eq!(
+            balances(&chain, "LYO-01", "C00000002"),
+            [(100, 1), (110, NOW)]
+        );
+        assert_eq!(balances(&chain, "PAR-01", "C00000002"), [(110, NOW)]);
+        // The overdraft is kept and counted.
         let counters = chain.store.counters().expect("counters");
         assert_eq!(counters.loyalty_overdrawn, 1);
-        assert_eq!(counters.received.get("loyalty_movements"), Some(&2));
+        assert_eq!(counters.received.get("loyalty_movements"), Some(&3));
         // A customer the central does not have: recorded, no balance, no crash.
         chain.loyalty("C09999999", 10);
         assert_eq!(
