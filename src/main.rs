@@ -16,10 +16,7 @@ fn main() -> ExitCode {
     init_logging();
     match run(&cli) {
         Ok(code) => code,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
+        Err(error) => cli::failure::report(&error, cli.command.as_ref().is_some_and(|c| c.json())),
     }
 }
 
@@ -32,7 +29,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Some(command) => cli::run(command, &context),
         None => {
-            let mut store = context.open_store()?;
+            let mut store = context.open_or_create_store()?;
             // An enrolled terminal gets its catalogue from the central (`comptoir sync once`,
             // then the screen's background sync): demo products must never land in a store's
             // real database, e.g. a kiosk whose service starts before its first sync.

@@ -20,6 +20,7 @@ mod journal;
 mod journal_breaks;
 mod limits;
 mod minimisation;
+mod operator;
 mod personal_data;
 mod pickup;
 mod printer;

@@ -108,7 +108,7 @@ fn now() -> i64 {
 pub fn add(context: &CommandContext, arg: &str, json: bool) -> anyhow::Result<ExitCode> {
     let mut store = context.open_store()?;
     let config = &context.config;
-    let (code, quantity) = code_and_quantity(arg);
+    let (code, quantity) = code_and_quantity(arg, &config.scan_config())?;
     let scan = parse_scan(code, &config.scan_config());
     match basket::add_scan(&mut store, scan, quantity, basket::Till::of(config)) {
         Ok(added) => {

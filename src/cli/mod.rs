@@ -9,6 +9,7 @@ mod basket;
 mod customer;
 pub mod decode;
 pub mod doctor;
+pub mod failure;
 mod journal;
 pub mod listen;
 mod loyalty;
@@ -43,10 +44,10 @@ pub const EXIT_NOT_FOUND: u8 = 1;
 pub struct Cli {
     /// The SQLite database (default: the configuration's db_path, else comptoir.db in the
     /// user's data directory).
-    #[arg(long, value_name = "PATH", env = "COMPTOIR_DB")]
+    #[arg(long, global = true, value_name = "PATH", env = "COMPTOIR_DB")]
     pub db: Option<PathBuf>,
     /// A TOML configuration file; COMPTOIR_* environment variables override it.
-    #[arg(long, value_name = "PATH", env = "COMPTOIR_CONFIG")]
+    #[arg(long, global = true, value_name = "PATH", env = "COMPTOIR_CONFIG")]
     pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -125,8 +126,8 @@ pub enum Command {
     },
     /// Fill an empty database with the demo store.
     Seed {
-        /// How many products the catalogue gets.
-        #[arg(long, value_name = "N")]
+        /// How many products the catalogue gets (at least 1).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
         products: u64,
         #[arg(long)]
         json: bool,
@@ -146,10 +147,10 @@ pub enum Command {
         #[arg(long, value_enum)]
         pay: Option<sell::PayWith>,
         /// Cash handed over, in euros (e.g. 50 or 20,50); the exact amount by default.
-        #[arg(long, value_name = "EUROS")]
+        #[arg(long, value_name = "EUROS", value_parser = sell::euros_arg)]
         given: Option<String>,
         /// With `--pay split`: the card part in euros (half of the total by default).
-        #[arg(long, value_name = "EUROS")]
+        #[arg(long, value_name = "EUROS", value_parser = sell::euros_arg)]
         card: Option<String>,
         /// The customer's loyalty code or id: the sale earns them points.
         #[arg(long, value_name = "CODE_OR_ID")]
@@ -424,6 +425,55 @@ pub enum OnOff {
     Off,
 }
 
+impl Command {
+    /// Whether the command was asked for JSON: its failures are then JSON on standard output
+    /// too (`failure`).
+    pub fn json(&self) -> bool {
+        match self {
+            Command::Parse { json, .. }
+            | Command::Close { json, .. }
+            | Command::Listen { json, .. }
+            | Command::Decode { json, .. }
+            | Command::Seed { json, .. }
+            | Command::Product { json, .. }
+            | Command::Sell { json, .. }
+            | Command::Return { json, .. }
+            | Command::Order { json, .. }
+            | Command::Customer { json, .. }
+            | Command::CustomerSearch { json, .. }
+            | Command::CustomerNew { json, .. }
+            | Command::Doctor { json }
+            | Command::Search { json, .. } => *json,
+            Command::Journal { action } => match action {
+                JournalAction::Verify { json } => *json,
+                JournalAction::Export { .. } => false,
+            },
+            Command::Basket { action } => match action {
+                BasketAction::Add { json, .. }
+                | BasketAction::Show { json }
+                | BasketAction::Park { json }
+                | BasketAction::Parked { json } => *json,
+                BasketAction::Remove { .. } | BasketAction::Resume { .. } => false,
+            },
+            Command::Pickup { action } => match action {
+                PickupAction::List { json }
+                | PickupAction::Verify { json, .. }
+                | PickupAction::Handover { json, .. } => *json,
+            },
+            Command::Loyalty {
+                action: LoyaltyAction::Verify { json, .. },
+            } => *json,
+            Command::Sync { action } => match action {
+                SyncAction::Once { json, .. } | SyncAction::Status { json, .. } => *json,
+            },
+            Command::Training { .. }
+            | Command::Receipt { .. }
+            | Command::Enroll { .. }
+            | Command::Shot { .. } => false,
+        }
+    }
+}
+
 /// The configuration and database a command works on.
 pub struct CommandContext {
     pub config: Config,
@@ -434,15 +484,58 @@ impl Cli {
     /// Loads the configuration and works out which database to use.
     pub fn context(&self) -> anyhow::Result<CommandContext> {
         let config = Config::load(self.config.as_deref())?;
+        // Named once, never refused: a typo in a key's name would otherwise go unnoticed.
+        let unknown = Config::unknown_env_vars(std::env::vars().map(|(name, _)| name));
+        if !unknown.is_empty() {
+            eprintln!(
+                "warning: ignoring {}: not a configuration key{}",
+                unknown.join(", "),
+                if unknown.len() > 1 { " (each)" } else { "" }
+            );
+        }
         let db_path = self.db.clone().unwrap_or_else(|| config.db_path());
         Ok(CommandContext { config, db_path })
     }
 }
 
 impl CommandContext {
+    /// Opens the terminal's database. A path whose folder does not exist is a mistyped one far
+    /// more often than a new store: creating the folders and an empty store there only moved
+    /// the error to « no product » (issue 20). `seed` and the screen's first start create it.
     pub fn open_store(&self) -> anyhow::Result<Store> {
+        if let Some(dir) = self.db_path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.exists()
+        {
+            anyhow::bail!(
+                "the folder {} of the database {} does not exist: check --db (or db_path), \
+                 or create the store there with `comptoir seed`",
+                dir.display(),
+                self.db_path.display()
+            );
+        }
+        self.open_or_create_store()
+    }
+
+    /// [`CommandContext::open_store`] that creates the database's folder when missing: the
+    /// screen's first start.
+    pub fn open_or_create_store(&self) -> anyhow::Result<Store> {
+        self.refuse_directory()?;
         Store::open(&self.db_path)
             .with_context(|| format!("cannot use the database {}", self.db_path.display()))
+    }
+
+    /// One cause, said once: SQLite's own answer for a directory comes back through four
+    /// layers of context.
+    pub fn refuse_directory(&self) -> anyhow::Result<()> {
+        if self.db_path.is_dir() {
+            anyhow::bail!(
+                "the database {} is a directory: give the database file itself (--db or \
+                 db_path), e.g. {}",
+                self.db_path.display(),
+                self.db_path.join("comptoir.db").display()
+            );
+        }
+        Ok(())
     }
 }
 
