@@ -234,3 +234,45 @@ fn a_customer_search_that_finds_nothing_says_so() {
         .expect("search");
     assert_exit_saying(&output, 1, "no customer matches");
 }
+
+#[test]
+fn listen_says_when_the_port_cannot_be_opened_and_that_it_keeps_trying() {
+    let db = temp_db();
+    let mut child = comptoir(&db.path)
+        .args(["listen", "--serial", "/dev/comptoir-no-such-port"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("listen");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _ = child.kill();
+    let output = child.wait_with_output().expect("wait");
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("cannot be opened") && stderr.contains("keeps trying"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_central_address_is_named_not_a_builder_error() {
+    let db = seeded_db(10);
+    let output = comptoir(&db.path)
+        .args(["enroll", "notaurl", "CODE"])
+        .output()
+        .expect("enroll");
+    assert_exit_saying(&output, 1, "\"notaurl\" is not a central's address");
+    assert!(!stderr_of(&output).contains("builder error"));
+}
+
+#[test]
+fn the_doctor_gives_the_centrals_real_enroll_syntax() {
+    let db = seeded_db(10);
+    let (_, check) = crate::util::doctor_check(&db.path, "enrollment");
+    assert!(
+        check["fix"]
+            .as_str()
+            .is_some_and(|fix| fix.contains("comptoir-central enroll --store STORE")),
+        "{check}"
+    );
+}
