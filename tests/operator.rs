@@ -276,3 +276,46 @@ fn the_doctor_gives_the_centrals_real_enroll_syntax() {
         "{check}"
     );
 }
+
+// 6. sync status checks the central now, and says how old its knowledge is.
+
+fn sync_status(db: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    let output = comptoir(db)
+        .args(["sync", "status", "--json"])
+        .args(extra)
+        .output()
+        .expect("status");
+    assert_success(&output);
+    json_of(&output)
+}
+
+#[test]
+fn sync_status_says_online_only_from_a_check_made_now() {
+    let data = central_dir(20);
+    let central = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let terminal = enrolled_terminal(data.path(), &central.url());
+    let status = sync_status(&terminal.path, &[]);
+    assert_eq!(status["online"], true, "{status:#}");
+    assert_eq!(status["connection"], "online");
+    assert!(status["checked_at"].is_string());
+    assert!(
+        status["last_sync_age_seconds"]
+            .as_i64()
+            .is_some_and(|age| age >= 0)
+    );
+
+    drop(central);
+    let status = sync_status(&terminal.path, &[]);
+    assert_eq!(status["online"], false, "{status:#}");
+    assert_eq!(status["connection"], "offline");
+    assert!(status["check_error"].is_string());
+    assert!(
+        status["last_sync"].is_string(),
+        "the last round is still told"
+    );
+
+    let status = sync_status(&terminal.path, &["--no-check"]);
+    assert_eq!(status["online"], "unknown");
+    assert_eq!(status["connection"], "not_checked");
+    assert!(status.get("checked_at").is_none());
+}

@@ -412,10 +412,16 @@ pub enum SyncAction {
         #[arg(long)]
         json: bool,
     },
-    /// Online or not, events waiting, last successful sync.
+    /// Online or not (the central is checked now, within 3 s), events waiting, the last
+    /// successful sync and its age, the events the central refused.
     Status {
+        /// Print one JSON object (`online`: true, false or "unknown"; `connection`,
+        /// `checked_at`, `check_error`, `waiting`, `last_sync`, `last_sync_age_seconds`…).
         #[arg(long)]
         json: bool,
+        /// Do not ask the central: `online` is then "unknown".
+        #[arg(long)]
+        no_check: bool,
     },
 }
 
@@ -561,8 +567,8 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
             action: SyncAction::Once { central, json },
         } => sync::once(context, central.as_deref(), *json),
         Command::Sync {
-            action: SyncAction::Status { json },
-        } => sync::status(context, *json),
+            action: SyncAction::Status { json, no_check },
+        } => sync::status(context, !*no_check, *json),
         Command::Listen { serial, baud, json } => listen::run(
             serial,
             *baud,

@@ -27,7 +27,9 @@ pub enum SyncError {
     #[error("this terminal is not enrolled: run `comptoir enroll URL CODE`")]
     NotEnrolled,
     /// Said before anything is sent: reqwest's own word for it is « builder error ».
-    #[error("{url:?} is not a central's address ({reason}); write it as http://HOST:PORT or https://HOST")]
+    #[error(
+        "{url:?} is not a central's address ({reason}); write it as http://HOST:PORT or https://HOST"
+    )]
     BadUrl { url: String, reason: String },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
