@@ -319,3 +319,84 @@ fn sync_status_says_online_only_from_a_check_made_now() {
     assert_eq!(status["connection"], "not_checked");
     assert!(status.get("checked_at").is_none());
 }
+
+// 7. --help, and a window that cannot open.
+
+fn help(args: &[&str]) -> String {
+    let db = temp_db();
+    let output = comptoir(&db.path)
+        .args(args)
+        .env("COLUMNS", "80")
+        .output()
+        .expect("help");
+    assert_success(&output);
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn the_help_groups_the_commands_and_says_what_comptoir_alone_does() {
+    let text = help(&["--help"]);
+    for group in [
+        "Selling:",
+        "Customers:",
+        "Pickup, returns, endless aisle:",
+        "Fiscal:",
+        "Sync:",
+        "Devices:",
+        "Maintenance:",
+    ] {
+        assert!(text.contains(group), "{text}");
+    }
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("with no command opens the screen"), "{text}");
+    assert!(words.contains("xvfb-run"), "{text}");
+}
+
+#[test]
+fn every_help_line_fits_the_terminal_and_every_option_is_described() {
+    // `-h`: the short form puts each option's help on its line.
+    for args in [
+        vec!["-h"],
+        vec!["sell", "-h"],
+        vec!["customer", "-h"],
+        vec!["sync", "status", "-h"],
+    ] {
+        let text = help(&args);
+        for line in text.lines() {
+            assert!(line.chars().count() <= 80, "{args:?}: {line}");
+        }
+        // An option without help is a line of nothing but the option (`--json`, `--db <PATH>`)
+        // not followed by its help, indented further, on the next line.
+        let lines: Vec<&str> = text.lines().collect();
+        let indent = |line: &str| line.len() - line.trim_start().len();
+        for (i, line) in lines.iter().enumerate() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let bare = words.first().is_some_and(|w| w.starts_with('-'))
+                && words
+                    .iter()
+                    .all(|w| w.starts_with('-') && !w.ends_with(')') || w.starts_with('<'));
+            let help_below = lines
+                .get(i + 1)
+                .is_some_and(|next| !next.trim().is_empty() && indent(next) > indent(line));
+            assert!(!bare || help_below, "{args:?}: no help for {line}");
+        }
+    }
+}
+
+#[test]
+fn no_display_is_one_line_that_says_what_to_run_and_creates_no_store() {
+    let db = temp_db();
+    let output = comptoir(&db.path)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("SLINT_BACKEND")
+        .output()
+        .expect("comptoir");
+    assert_exit_saying(&output, 1, "no display");
+    let stderr = stderr_of(&output);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    for alternative in ["comptoir shot", "xvfb-run", "comptoir --help"] {
+        assert!(stderr.contains(alternative), "{stderr}");
+    }
+    assert!(!db.path.exists(), "no demo store was written");
+}
