@@ -25,6 +25,7 @@ mod personal_data;
 mod pickup;
 mod printer;
 mod proxy;
+mod readme;
 mod recall;
 mod sell;
 mod store;
