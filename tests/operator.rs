@@ -194,12 +194,15 @@ fn usage_errors_exit_2_and_json_failures_are_json() {
             vec!["basket", "add", "03760000000017*x"],
         ],
     );
-    let output = comptoir(&db.path)
-        .args(["product", "--json", "UNKNOWN"])
-        .output()
-        .expect("product");
-    assert_eq!(output.status.code(), Some(1));
-    assert!(json_of(&output)["error"].is_string());
+    for args in [
+        vec!["product", "--json", "UNKNOWN"],
+        vec!["basket", "add", "UNKNOWN", "--json"],
+        vec!["return", "NO-SUCH-ORDER", "--refund", "card", "--json"],
+    ] {
+        let output = comptoir(&db.path).args(&args).output().expect("run");
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(json_of(&output)["error"].is_string(), "{args:?}");
+    }
     // An error the command returns (here the database) is JSON too.
     let output = comptoir(&db.dir.path().join("none").join("x.db"))
         .args(["search", "--json", "chaussure"])

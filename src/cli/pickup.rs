@@ -289,10 +289,7 @@ pub fn return_order(
     ) {
         Ok(order) => order,
         Err(PickupAppError::Store(e)) => return Err(e.into()),
-        Err(error) => {
-            eprintln!("{error}");
-            return Ok(ExitCode::from(EXIT_NOT_FOUND));
-        }
+        Err(error) => return refuse(json, error),
     };
     let training = store
         .training_mode()
@@ -351,10 +348,7 @@ pub fn return_order(
             Ok(ExitCode::SUCCESS)
         }
         Err(PickupAppError::Store(e)) => Err(e.into()),
-        Err(error) => {
-            eprintln!("{error}; nothing was returned");
-            Ok(ExitCode::from(EXIT_NOT_FOUND))
-        }
+        Err(error) => refuse(json, format!("{error}; nothing was returned")),
     }
 }
 
