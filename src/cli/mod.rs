@@ -101,7 +101,8 @@ pub enum Command {
         #[arg(long)]
         text: bool,
     },
-    /// Enroll this terminal with a central, using a one-time code from `comptoir-central enroll`.
+    /// Enroll this terminal with a central, using a one-time code from `comptoir-central enroll
+    /// --store STORE`.
     Enroll {
         /// The central's address, e.g. http://127.0.0.1:8080
         url: String,
