@@ -124,8 +124,12 @@ impl Default for Config {
 pub enum ConfigError {
     #[error("configuration file {path} does not exist")]
     MissingFile { path: PathBuf },
+    #[error("--config {path} is a directory: give the TOML file itself, e.g. {path}/comptoir.toml")]
+    IsDirectory { path: PathBuf },
+    /// figment's own text, without its internal profile prefix (`default.`), which names no
+    /// key an operator can find in the file.
     #[error("configuration is not valid: {0}")]
-    Parse(Box<figment::Error>),
+    Parse(String),
     #[error("configuration is not valid: {0}")]
     Invalid(String),
 }
@@ -138,6 +142,11 @@ impl Config {
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = file {
+            if path.is_dir() {
+                return Err(ConfigError::IsDirectory {
+                    path: path.to_owned(),
+                });
+            }
             if !path.is_file() {
                 return Err(ConfigError::MissingFile {
                     path: path.to_owned(),
@@ -145,15 +154,43 @@ impl Config {
             }
             figment = figment.merge(Toml::file(path));
         }
-        // `COMPTOIR_CONFIG` and `COMPTOIR_DB` name files for the CLI, `COMPTOIR_LOG` is the log
-        // filter and `COMPTOIR_LOG_FILE` the log file (read by `logging`): they are not settings.
-        let env = Env::prefixed(ENV_PREFIX).ignore(&["config", "db", "log", "log_file"]);
+        // Only the variables that name a key are settings: `COMPTOIR_CONFIG`, `COMPTOIR_DB`,
+        // `COMPTOIR_LOG`… are read elsewhere, and the central's own (`COMPTOIR_CENTRAL_DATA`) may
+        // well be set in the same shell; refusing them stopped every command (issue 20).
+        let keys = Config::keys();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let env = Env::prefixed(ENV_PREFIX).only(&keys);
         let config: Config = figment
             .merge(env)
             .extract()
-            .map_err(|e| ConfigError::Parse(Box::new(e)))?;
+            .map_err(|e| ConfigError::Parse(describe(e)))?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// The configuration's keys, as the TOML file and (upper-cased, after `COMPTOIR_`) the
+    /// environment name them.
+    pub fn keys() -> Vec<String> {
+        match serde_json::to_value(Config::default()) {
+            Ok(serde_json::Value::Object(fields)) => fields.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The `COMPTOIR_*` variables of `vars` that are neither a key nor one of the variables the
+    /// programs read themselves: worth one warning (a typo, or another program's setting).
+    pub fn unknown_env_vars(vars: impl IntoIterator<Item = String>) -> Vec<String> {
+        let keys = Config::keys();
+        vars.into_iter()
+            .filter(|name| {
+                name.strip_prefix(ENV_PREFIX).is_some_and(|rest| {
+                    let rest = rest.to_ascii_lowercase();
+                    !keys.contains(&rest)
+                        && !OTHER_ENV_VARS.contains(&rest.as_str())
+                        && !rest.starts_with("central_")
+                })
+            })
+            .collect()
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -271,6 +308,32 @@ impl Config {
     }
 }
 
+/// The `COMPTOIR_*` variables that are not settings: the CLI's files (`COMPTOIR_CONFIG`,
+/// `COMPTOIR_DB`), the log filter and file (read by `logging`).
+const OTHER_ENV_VARS: &[&str] = &["config", "db", "log", "log_file"];
+
+/// figment's error chain, one line per error: what is wrong, the key as the file spells it, and
+/// where the value came from.
+fn describe(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| {
+            let mut line = e.kind.to_string();
+            if !e.path.is_empty() {
+                line.push_str(&format!(" for key {:?}", e.path.join(".")));
+            }
+            if let Some(md) = &e.metadata {
+                match &md.source {
+                    Some(source) => line.push_str(&format!(" in {source} {}", md.name)),
+                    None => line.push_str(&format!(" in {}", md.name)),
+                }
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// `~/.local/share/comptoir/comptoir.db` on Linux (XDG), or `./comptoir.db` when no home is known.
 pub fn default_db_path() -> PathBuf {
     directories::ProjectDirs::from("fr", "Comptoir", "comptoir")
@@ -371,6 +434,51 @@ mod tests {
             Config::load(None).map_err(|e| e.to_string())?;
             Ok(())
         });
+    }
+
+    /// Issue 20: the central's variables in the same shell, or any other `COMPTOIR_*` that is no
+    /// key, are not the terminal's settings and must not stop it.
+    #[test]
+    fn variables_that_are_no_key_are_ignored() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("COMPTOIR_CENTRAL_DATA", "/tmp/central");
+            jail.set_env("COMPTOIR_NO_SUCH_KEY", "1");
+            jail.set_env("COMPTOIR_TERMINAL_ID", "T07");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(config.terminal_id, "T07");
+            Ok(())
+        });
+        let unknown = Config::unknown_env_vars(
+            [
+                "COMPTOIR_CENTRAL_DATA",
+                "COMPTOIR_STORE_CODE",
+                "COMPTOIR_LOG",
+                "COMPTOIR_STORE_CDE",
+                "HOME",
+            ]
+            .map(String::from),
+        );
+        assert_eq!(unknown, ["COMPTOIR_STORE_CDE"]);
+    }
+
+    /// Issue 20: figment's profile (`default.`) is no key of the file.
+    #[test]
+    fn errors_name_the_key_as_the_file_spells_it() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("c.toml", "serial_baud = \"fast\"\n")?;
+            let err = Config::load(Some(Path::new("c.toml"))).expect_err("a string baud");
+            let text = err.to_string();
+            assert!(text.contains("\"serial_baud\""), "{text}");
+            assert!(!text.contains("default."), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_directory_is_not_a_configuration_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        let err = Config::load(Some(dir.path())).expect_err("a directory");
+        assert!(err.to_string().contains("is a directory"), "{err}");
     }
 
     #[test]

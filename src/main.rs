@@ -5,21 +5,22 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::FromArgMatches;
 use comptoir::cli::{self, Cli};
 
 /// Products in the demo store created on the first start of the screen.
 const FIRST_START_DEMO_PRODUCTS: u64 = 20_000;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The grouped help (`cli::help`) is a template on the derived command.
+    let cli = match Cli::from_arg_matches(&cli::help::command().get_matches()) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     init_logging();
     match run(&cli) {
         Ok(code) => code,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
+        Err(error) => cli::failure::report(&error, cli.command.as_ref().is_some_and(|c| c.json())),
     }
 }
 
@@ -32,7 +33,10 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Some(command) => cli::run(command, &context),
         None => {
-            let mut store = context.open_store()?;
+            if let Some(missing) = comptoir::ui::missing_display(context.config.mode) {
+                anyhow::bail!(missing);
+            }
+            let mut store = context.open_or_create_store()?;
             // An enrolled terminal gets its catalogue from the central (`comptoir sync once`,
             // then the screen's background sync): demo products must never land in a store's
             // real database, e.g. a kiosk whose service starts before its first sync.

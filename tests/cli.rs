@@ -3,7 +3,10 @@
 use comptoir::domain::demo;
 use serde_json::{Value, json};
 
-use crate::util::{assert_success, comptoir, json_of, seeded_db, stderr_of, temp_db};
+use crate::util::{
+    assert_exit_saying, assert_success, assert_usage_errors, comptoir, json_of, seeded_db,
+    stderr_of, temp_db,
+};
 
 fn parse(raw: &str) -> (Option<i32>, Value) {
     let db = temp_db();
@@ -124,20 +127,15 @@ fn parse_reports_unknown_text_without_failing_to_run() {
 #[test]
 fn usage_errors_exit_with_status_2() {
     let db = temp_db();
-    for args in [
-        vec!["parse"],
-        vec!["frobnicate"],
-        vec!["seed"],
-        vec!["search", "--json", "--limit", "0", "pull"],
-    ] {
-        let output = comptoir(&db.path).args(&args).output().expect("run");
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{args:?}: {}",
-            stderr_of(&output)
-        );
-    }
+    assert_usage_errors(
+        &db.path,
+        &[
+            vec!["parse"],
+            vec!["frobnicate"],
+            vec!["seed"],
+            vec!["search", "--json", "--limit", "0", "pull"],
+        ],
+    );
 }
 
 #[test]
@@ -239,23 +237,18 @@ fn product_says_clearly_when_the_product_is_unknown() {
         .args(["product", "--json", "4006381333931"])
         .output()
         .expect("product");
-    assert_eq!(output.status.code(), Some(1));
-    assert!(output.stdout.is_empty());
+    assert_exit_saying(&output, 1, "no product with GTIN 04006381333931");
+    // Issue 20: a script asking for JSON gets JSON for the failure too.
     assert!(
-        stderr_of(&output).contains("no product with GTIN 04006381333931"),
-        "{}",
-        stderr_of(&output)
+        json_of(&output)["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("04006381333931"))
     );
     let garbled = comptoir(&db.path)
         .args(["product", "4006381333932"])
         .output()
         .expect("product");
-    assert_eq!(garbled.status.code(), Some(1));
-    assert!(
-        stderr_of(&garbled).contains("check digit"),
-        "{}",
-        stderr_of(&garbled)
-    );
+    assert_exit_saying(&garbled, 1, "check digit");
 }
 
 #[test]

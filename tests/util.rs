@@ -89,6 +89,26 @@ pub fn stderr_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Asserts that each of `cases` (the arguments after `--db DB`) is a usage error: exit 2.
+pub fn assert_usage_errors(db: &Path, cases: &[Vec<&str>]) {
+    for args in cases {
+        let output = comptoir(db).args(args).output().expect("run");
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr_of(&output)
+        );
+    }
+}
+
+/// Asserts that the command exited with `status` and said `needle` on standard error.
+pub fn assert_exit_saying(output: &Output, status: i32, needle: &str) {
+    let stderr = stderr_of(output);
+    assert_eq!(output.status.code(), Some(status), "{stderr}");
+    assert!(stderr.contains(needle), "no {needle:?} in:\n{stderr}");
+}
+
 /// Runs `comptoir --db DB ARGS` `runs` times, each time killed with SIGKILL after a
 /// pseudo-random wait below `max_wait` (xorshift from `seed`: the same instants on every run).
 pub fn kill_at_random_instants(

@@ -89,6 +89,31 @@ pub fn identify(store: &Store, input: &str) -> Result<Identified, CustomerAppErr
     Ok(who)
 }
 
+/// Refuses a customer nobody vouches for before a sale or an order is made for them (issue 20:
+/// `sell --customer NOPE` earned points for no one). A signed code vouches by itself; else the
+/// terminal's cache; else `fetch` (the central, on demand: since issue 19 the cache holds only
+/// this store's customers). Offline, an id that is neither cached nor signed is refused.
+pub fn confirm_known(
+    store: &Store,
+    who: &Identified,
+    fetch: impl FnOnce(&str) -> Result<Option<CustomerView>, SyncError>,
+) -> Result<(), CustomerAppError> {
+    if who.claims.is_some()
+        || store.customer(&who.id)?.is_some()
+        || store.cached_customer_view(&who.id)?.is_some()
+    {
+        return Ok(());
+    }
+    match fetch(&who.id) {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(CustomerAppError::UnknownAtCentral { id: who.id.clone() }),
+        Err(error) => {
+            tracing::debug!(%error, "the central cannot confirm a customer");
+            Err(CustomerAppError::Unknown { id: who.id.clone() })
+        }
+    }
+}
+
 /// The customer's view: from `fetch` (the central) when it answers, cached then; otherwise the
 /// cached view, the cached customer row, or the signed code's claims. Balances add this
 /// terminal's unconfirmed points; notes and consents recorded here since the view are added.

@@ -118,6 +118,8 @@ pub enum DatabaseFacts {
     Missing,
     /// A file of 0 bytes: perhaps a truncated store; the terminal refuses it (issue 19).
     Empty,
+    /// A directory where the file should be: a mistyped path, not a damaged store (issue 20).
+    Directory,
     /// It would not open or could not be read.
     Unreadable(String),
     Found {
@@ -225,6 +227,12 @@ pub fn judge_database(db: &Path, facts: &DatabaseFacts, terminal: &str) -> Check
             format!("{path} does not exist yet"),
             "start the terminal once (it creates a demo store), or point db_path / --db at the \
              store's database",
+        ),
+        DatabaseFacts::Directory => Check::fail(
+            NAME,
+            format!("{path} is a directory, not a database file"),
+            "point db_path / --db at the database file itself (e.g. comptoir.db inside that \
+             directory)",
         ),
         DatabaseFacts::Empty => Check::fail(
             NAME,
@@ -513,7 +521,7 @@ pub fn judge_enrollment(enrollment: Option<&EnrollmentFacts>, store_code: &str) 
         None => Check::warning(
             NAME,
             format!("not enrolled: a demo store ({store_code}) whose sales reach no central"),
-            "enroll it with a code from `comptoir-central enroll STORE`: \
+            "enroll it with a code from `comptoir-central enroll --store STORE`: \
              `comptoir enroll URL CODE`",
         ),
         Some(e) if e.store != store_code => Check::warning(
@@ -725,7 +733,7 @@ pub fn examine(
 }
 
 fn open_database(db: &Path) -> Option<Result<Store, String>> {
-    if !db.exists() {
+    if !db.is_file() {
         return None;
     }
     Some(Store::open_read_only(db).map_err(|e| e.to_string()))
@@ -736,6 +744,9 @@ fn database_facts(
     store: Option<&Result<Store, String>>,
     terminal: &str,
 ) -> DatabaseFacts {
+    if db.is_dir() {
+        return DatabaseFacts::Directory;
+    }
     // SQLite reads an empty file as a new, sound database: it would pass every check below.
     if std::fs::metadata(db).is_ok_and(|meta| meta.is_file() && meta.len() == 0) {
         return DatabaseFacts::Empty;

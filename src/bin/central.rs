@@ -41,16 +41,19 @@ enum Command {
     },
     /// Issue a one-time enrollment code for a store (valid 24 h); the code is the last line.
     Enroll {
+        /// The store the terminal stands in (e.g. PAR-01).
         #[arg(long, value_name = "STORE_ID")]
         store: String,
     },
     /// Revoke a device: its token is refused from now on.
     Revoke {
+        /// The device id `comptoir enroll` printed (e.g. from `stats --json`).
         #[arg(long, value_name = "DEVICE_ID")]
         device: String,
     },
     /// Counts of what terminals sent.
     Stats {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -63,17 +66,20 @@ enum Command {
     /// the conflict is cleared on the central and, with their next sync, on its store's
     /// terminals.
     Settle {
+        /// The order whose conflict was looked into (e.g. CC000001).
         #[arg(value_name = "ORDER_ID")]
         order: String,
         /// What was found (kept with the settlement).
         #[arg(long, value_name = "TEXT")]
         note: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// The GDPR requests (access, erasure) made at counters and not answered yet, with the date
     /// each must be answered by.
     PrivacyRequests {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -81,6 +87,7 @@ enum Command {
     /// answers): identity, consents, every purchase and return, cart, wishlist, notes, loyalty
     /// movements, the access log and their requests.
     SubjectAccess {
+        /// The customer's id (e.g. C00000001).
         #[arg(value_name = "CUSTOMER_ID")]
         customer: String,
         /// Write the copy to this file instead of standard output.
@@ -91,13 +98,16 @@ enum Command {
     /// go (their id stays on the sales accounting keeps); every terminal forgets them at its
     /// next sync and refuses their loyalty code.
     Erase {
+        /// The customer's id (e.g. C00000001).
         #[arg(value_name = "CUSTOMER_ID")]
         customer: String,
     },
     /// Who opened a customer's record, when and where (to answer a GDPR access request).
     AccessLog {
+        /// The customer's id (e.g. C00000001).
         #[arg(value_name = "CUSTOMER_ID")]
         customer: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -112,6 +122,7 @@ enum Command {
     /// `id`, `device`, `store`, `terminal`, `seq`, `event_id`, `kind`, `reason`, `payload` (its
     /// first 4 KiB), `created_at`, `received_at`, Unix seconds UTC).
     Quarantine {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -119,6 +130,7 @@ enum Command {
     /// `store`, `terminal`, `sequence`, `kind`, `ticket`, `detected_at`, `acknowledged_at`,
     /// `acknowledged_by`, `note`); `ack ID --auditor NAME` acknowledges one.
     JournalBreaks {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
         #[command(subcommand)]
@@ -131,6 +143,7 @@ enum BreaksCommand {
     /// An auditor acknowledges a break: it stays listed, marked with who and when; once a
     /// terminal has no open break, the central vouches again for what it received since.
     Ack {
+        /// The break's id (`journal-breaks` lists them).
         #[arg(value_name = "ID")]
         id: i64,
         /// Who acknowledges (kept with the break).
@@ -162,11 +175,13 @@ enum RecallCommand {
     /// Every recall, in force or ended (JSON: `id`, `gtin`, `lot`, `reason`, `created_at`,
     /// `ended_at`, Unix seconds UTC).
     List {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// End a recall: terminals sell the product again after their next sync.
     End {
+        /// The recall's id (`recall list` shows them).
         #[arg(value_name = "ID")]
         id: i64,
     },
@@ -195,12 +210,14 @@ fn parse_reason(text: &str) -> Result<String, String> {
 enum SignCommand {
     /// A loyalty code (`CPTL1:…`) for a customer: their id, first name and tier, issued now.
     Loyalty {
+        /// The customer's id (e.g. C00000001).
         #[arg(value_name = "CUSTOMER_ID")]
         customer: String,
     },
     /// A pickup code (`CPTP1:…`) for a click-and-collect order: the order, its store, and an
     /// expiry 7 days from now.
     Pickup {
+        /// The click-and-collect order (e.g. CC000001).
         #[arg(value_name = "ORDER_ID")]
         order: String,
     },

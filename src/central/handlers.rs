@@ -310,7 +310,7 @@ async fn enroll(
         EnrollOutcome::Unknown => {
             tracing::warn!(%client, "enrollment with an unknown code");
             Err(ApiError::forbidden(
-                "unknown enrollment code: check it, or ask for a new one with `comptoir-central enroll`",
+                "unknown enrollment code: check it, or ask for a new one with `comptoir-central enroll --store STORE`",
             ))
         }
         EnrollOutcome::Used => {

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
+use super::failure::refuse;
 use super::output::{money, print_json, rfc3339, vat_percent};
 use super::sell::code_and_quantity;
 use super::{CommandContext, EXIT_NOT_FOUND};
@@ -108,7 +109,7 @@ fn now() -> i64 {
 pub fn add(context: &CommandContext, arg: &str, json: bool) -> anyhow::Result<ExitCode> {
     let mut store = context.open_store()?;
     let config = &context.config;
-    let (code, quantity) = code_and_quantity(arg);
+    let (code, quantity) = code_and_quantity(arg, &config.scan_config())?;
     let scan = parse_scan(code, &config.scan_config());
     match basket::add_scan(&mut store, scan, quantity, basket::Till::of(config)) {
         Ok(added) => {
@@ -117,10 +118,7 @@ pub fn add(context: &CommandContext, arg: &str, json: bool) -> anyhow::Result<Ex
             Ok(ExitCode::SUCCESS)
         }
         Err(CheckoutError::Store(error)) => Err(error.into()),
-        Err(error) => {
-            eprintln!("{arg}: {error}; the basket is unchanged");
-            Ok(ExitCode::from(EXIT_NOT_FOUND))
-        }
+        Err(error) => refuse(json, format!("{arg}: {error}; the basket is unchanged")),
     }
 }
 
@@ -174,10 +172,7 @@ pub fn park(context: &CommandContext, json: bool) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        None => {
-            eprintln!("the basket is empty: nothing to park");
-            Ok(ExitCode::from(EXIT_NOT_FOUND))
-        }
+        None => refuse(json, "the basket is empty: nothing to park"),
     }
 }
 

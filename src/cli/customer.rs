@@ -73,6 +73,17 @@ fn fetch_view(store: &Store, id: &str) -> Result<Option<CustomerView>, SyncError
     )
 }
 
+/// Reads `code_or_id` and checks that someone vouches for the customer (a signed code, the
+/// cache or the central): `sell --customer` and `order --customer` refuse anyone else.
+pub fn identify_known(
+    store: &Store,
+    code_or_id: &str,
+) -> Result<use_case::Identified, CustomerAppError> {
+    let who = use_case::identify(store, code_or_id)?;
+    use_case::confirm_known(store, &who, |id| fetch_view(store, id))?;
+    Ok(who)
+}
+
 pub fn show(
     context: &CommandContext,
     code_or_id: &str,
@@ -84,7 +95,7 @@ pub fn show(
     let counter = counter(context, now);
     let who = match use_case::identify(&store, code_or_id) {
         Ok(who) => who,
-        Err(error) => return refuse(&error),
+        Err(error) => return refuse(json, &error),
     };
     // What the options record comes first, so the view shows it.
     for &(channel, granted) in &actions.consents {
@@ -105,10 +116,12 @@ pub fn show(
         ) {
             Ok(()) => {}
             Err(error @ CustomerAppError::NoteNotFactual { .. }) => {
-                eprintln!("{error} (--confirm-note saves it anyway)");
-                return Ok(ExitCode::from(EXIT_NOT_FOUND));
+                return super::failure::refuse(
+                    json,
+                    format!("{error} (--confirm-note saves it anyway)"),
+                );
             }
-            Err(error) => return refuse(&error),
+            Err(error) => return refuse(json, &error),
         }
     }
     let db = context.db_path.clone();
@@ -118,7 +131,7 @@ pub fn show(
         fetch_view(&reader, id)
     }) {
         Ok(view) => view,
-        Err(error) => return refuse(&error),
+        Err(error) => return refuse(json, &error),
     };
     if json {
         print_json(&ViewOutput {
@@ -131,13 +144,10 @@ pub fn show(
     Ok(ExitCode::SUCCESS)
 }
 
-fn refuse(error: &CustomerAppError) -> anyhow::Result<ExitCode> {
+fn refuse(json: bool, error: &CustomerAppError) -> anyhow::Result<ExitCode> {
     match error {
         CustomerAppError::Store(_) => Err(anyhow::anyhow!("{error}")),
-        _ => {
-            eprintln!("{error}");
-            Ok(ExitCode::from(EXIT_NOT_FOUND))
-        }
+        _ => super::failure::refuse(json, error),
     }
 }
 
@@ -194,9 +204,20 @@ pub fn search(context: &CommandContext, query: &str, json: bool) -> anyhow::Resu
     });
     let (hits, source) = match result {
         Ok(found) => found,
-        Err(error) => return refuse(&error),
+        Err(error) => return refuse(json, &error),
     };
     let found = !hits.is_empty();
+    if !found {
+        // Said on standard error: a silent exit 1 looked like a broken command (issue 20).
+        eprintln!(
+            "no customer matches {query:?} ({})",
+            match source {
+                SearchSource::Central => "searched at the central",
+                SearchSource::Cache =>
+                    "searched this terminal's customers; the central cannot be asked",
+            }
+        );
+    }
     if json {
         print_json(&SearchOutput { source, hits })?;
     } else {
@@ -236,6 +257,6 @@ pub fn create(context: &CommandContext, new: NewCustomer, json: bool) -> anyhow:
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(error) => refuse(&error),
+        Err(error) => refuse(json, &error),
     }
 }

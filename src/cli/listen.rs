@@ -19,7 +19,7 @@ use std::sync::mpsc::{self, Receiver};
 use anyhow::Context;
 
 use super::parse::ParseOutput;
-use crate::devices::scanner::{ScannerEvent, SerialSettings, spawn_scanner};
+use crate::devices::scanner::{ScannerEvent, ScannerStatus, SerialSettings, spawn_scanner};
 use crate::domain::scan::{Scan, ScanConfig};
 
 /// Runs `comptoir listen`: `path` and `baud` come from the command line, the rest of the line
@@ -75,8 +75,24 @@ pub fn print_events(
     out: &mut impl Write,
     status: &mut impl Write,
 ) -> io::Result<()> {
+    // Until the port has opened once, a failure is most likely a wrong path: say so, and that
+    // listen keeps waiting for it (a scanner plugged in later is the design), instead of a
+    // « disconnected » that reads as if it had worked (issue 20).
+    let mut opened_once = false;
     for event in events {
         match event {
+            ScannerEvent::Status(ScannerStatus::Connected { .. }) if !opened_once => {
+                opened_once = true;
+                let _ = writeln!(status, "scanner {port} connected");
+            }
+            ScannerEvent::Status(ScannerStatus::Disconnected { reason, .. }) if !opened_once => {
+                opened_once = true;
+                let _ = writeln!(
+                    status,
+                    "scanner {port} cannot be opened ({reason}): check the path (ls \
+                     /dev/serial/by-id/); listen keeps trying until it appears (Ctrl-C to stop)"
+                );
+            }
             ScannerEvent::Scan(scan) => {
                 if json {
                     let line = serde_json::to_string(&ParseOutput::of(&scan))?;

@@ -9,6 +9,8 @@ mod basket;
 mod customer;
 pub mod decode;
 pub mod doctor;
+pub mod failure;
+pub mod help;
 mod journal;
 pub mod listen;
 mod loyalty;
@@ -36,17 +38,22 @@ use crate::store::Store;
 /// product); usage errors exit with 2 (clap's convention).
 pub const EXIT_NOT_FOUND: u8 = 1;
 
-/// Comptoir: in-store clienteling and point-of-sale terminal. With no subcommand it opens the
-/// terminal's screen.
+/// Comptoir, the in-store point-of-sale and clienteling terminal. `comptoir` with no command opens the screen for the configured mode; it needs a display (X11 or Wayland, or DRM/KMS for the kiosk build). Without one, see the screens with `comptoir shot PAGE --out FILE.png`, run the commands below, or start it under `xvfb-run comptoir`.
 #[derive(Debug, Parser)]
-#[command(name = "comptoir", version, about)]
+#[command(
+    name = "comptoir",
+    version,
+    after_help = "`comptoir COMMAND --help` shows a command's arguments. Exit status: 0 ok, 1 refused \
+                  or failed, 2 usage error; with --json, a failure is {\"error\": \"…\"} on \
+                  standard output."
+)]
 pub struct Cli {
     /// The SQLite database (default: the configuration's db_path, else comptoir.db in the
     /// user's data directory).
-    #[arg(long, value_name = "PATH", env = "COMPTOIR_DB")]
+    #[arg(long, global = true, value_name = "PATH", env = "COMPTOIR_DB")]
     pub db: Option<PathBuf>,
     /// A TOML configuration file; COMPTOIR_* environment variables override it.
-    #[arg(long, value_name = "PATH", env = "COMPTOIR_CONFIG")]
+    #[arg(long, global = true, value_name = "PATH", env = "COMPTOIR_CONFIG")]
     pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -70,18 +77,22 @@ pub enum Command {
     },
     /// Close the day, month or year (Z ticket): totals per VAT rate and payment, grand total.
     Close {
+        /// The period to close.
         #[arg(value_enum)]
         period: crate::store::ClosingPeriod,
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
     },
     /// Training mode: tickets marked MODE FORMATION, left out of every real total.
     Training {
+        /// Switch training mode on or off (journaled).
         #[arg(value_enum)]
         state: OnOff,
     },
     /// Print or show a receipt again, marked DUPLICATA and journaled.
     Receipt {
+        /// The ticket number, as printed (e.g. T01-000042).
         ticket: String,
         /// Print on the ESC/POS printer at this serial port.
         #[arg(long, value_name = "PORT")]
@@ -90,10 +101,12 @@ pub enum Command {
         #[arg(long)]
         text: bool,
     },
-    /// Enroll this terminal with a central, using a one-time code from `comptoir-central enroll`.
+    /// Enroll this terminal with a central, using a one-time code from `comptoir-central enroll
+    /// --store STORE`.
     Enroll {
         /// The central's address, e.g. http://127.0.0.1:8080
         url: String,
+        /// The one-time code (the last line `comptoir-central enroll --store STORE` prints).
         code: String,
     },
     /// Sync with the central: one round now, or the status.
@@ -115,41 +128,48 @@ pub enum Command {
     },
     /// Decode QR codes in image files (one JSON line per image), or from the camera.
     Decode {
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
         /// Decode from the first camera until interrupted.
         #[arg(long)]
         camera: bool,
+        /// PNG or JPEG files to decode.
         #[arg(required_unless_present = "camera", value_name = "IMAGE")]
         images: Vec<PathBuf>,
     },
     /// Fill an empty database with the demo store.
     Seed {
-        /// How many products the catalogue gets.
-        #[arg(long, value_name = "N")]
+        /// How many products the catalogue gets (at least 1).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
         products: u64,
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
     },
     /// Show the product card for any scan text (GTIN, GS1, Digital Link, in-store label).
     Product {
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
+        /// Any scan text: a GTIN, GS1 element string, Digital Link URI or in-store label.
         #[arg(allow_hyphen_values = true)]
         code: String,
     },
     /// Sell products (any scan text, `*QTY` for a quantity) and print the ticket.
     Sell {
+        /// The products: any scan text, with `*QTY` for a quantity (1 to 9999; quote it in a
+        /// shell: '03760000000017*2').
         #[arg(required = true, num_args = 1.., value_name = "CODE[*QTY]")]
         codes: Vec<String>,
         /// How the customer pays (not needed when --redeem points pay it all).
         #[arg(long, value_enum)]
         pay: Option<sell::PayWith>,
         /// Cash handed over, in euros (e.g. 50 or 20,50); the exact amount by default.
-        #[arg(long, value_name = "EUROS")]
+        #[arg(long, value_name = "EUROS", value_parser = sell::euros_arg)]
         given: Option<String>,
         /// With `--pay split`: the card part in euros (half of the total by default).
-        #[arg(long, value_name = "EUROS")]
+        #[arg(long, value_name = "EUROS", value_parser = sell::euros_arg)]
         card: Option<String>,
         /// The customer's loyalty code or id: the sale earns them points.
         #[arg(long, value_name = "CODE_OR_ID")]
@@ -172,6 +192,7 @@ pub enum Command {
         /// That manager's PIN.
         #[arg(long, value_name = "PIN", requires = "override_reason")]
         pin: Option<String>,
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
     },
@@ -183,9 +204,12 @@ pub enum Command {
     },
     /// Render a page of the real UI with demo data into a PNG, with no display.
     Shot {
+        /// The page to render.
         page: crate::ui::shot::ShotPage,
+        /// The PNG file to write.
         #[arg(long, value_name = "FILE.png")]
         out: PathBuf,
+        /// The screen's language.
         #[arg(long, value_enum, default_value = "fr")]
         lang: shot::ShotLang,
         /// Window size in pixels.
@@ -200,27 +224,34 @@ pub enum Command {
     /// Take back goods of an online order (web or click-and-collect) and refund them; every
     /// line still returnable by default.
     Return {
+        /// The online order's number or its pickup code.
         order_id: String,
+        /// The units going back (every unit still returnable by default).
         #[arg(value_name = "GTIN*QTY")]
         lines: Vec<String>,
+        /// How the money goes back: to the card, in cash, or as a store credit (AV-…).
         #[arg(long, value_enum)]
         refund: Refund,
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
     },
     /// Order a product that is not on the shelf for a customer (endless aisle): delivered home,
     /// or to collect at a store that has it. Prints the order number.
     Order {
+        /// The product's GTIN, with `*QTY` for a quantity.
         #[arg(value_name = "GTIN[*QTY]")]
         code: String,
         /// The customer's loyalty code or id.
         #[arg(long, value_name = "CODE_OR_ID")]
         customer: String,
+        /// Delivered to the customer's home, or to collect at a store.
         #[arg(long, value_enum)]
         deliver: Deliver,
         /// With `--deliver pickup`: the store to collect it from (default: a store that has it).
         #[arg(long, value_name = "STORE")]
         pickup_store: Option<String>,
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
     },
@@ -233,14 +264,18 @@ pub enum Command {
     /// online, else this terminal's cache); the options record consents, notes and requests
     /// first. Every opening is written to the access log.
     Customer {
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
+        /// The customer's loyalty code (`CPTL1:…`) or id (e.g. C00000001).
         #[arg(value_name = "CODE_OR_ID")]
         code_or_id: String,
         /// Add a factual note (words about health, religion, politics, opinions or
         /// judgements are refused unless --confirm-note).
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
+        /// Save the --note even though it mentions a watched word (after rephrasing was
+        /// considered).
         #[arg(long, requires = "note")]
         confirm_note: bool,
         /// Record marketing consent: email=on, sms=off…
@@ -252,32 +287,41 @@ pub enum Command {
     },
     /// Find customers by name, e-mail or phone (the central when online, else the cache).
     CustomerSearch {
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
+        /// A name, an e-mail address or a phone number (at least three letters of a name).
         #[arg(required = true, num_args = 1..)]
         query: Vec<String>,
     },
     /// Create a customer at the counter (offline too; the central merges on e-mail or phone).
     CustomerNew {
+        /// The customer's first name.
         #[arg(long)]
         first_name: String,
+        /// The customer's last name.
         #[arg(long)]
         last_name: String,
+        /// Their e-mail address (the central merges on it).
         #[arg(long)]
         email: Option<String>,
+        /// Their phone number (the central merges on it).
         #[arg(long)]
         phone: Option<String>,
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
     },
     /// Check this terminal: configuration, database, disk, scanner, printer, camera, clock,
     /// enrollment, central. Exit 0 when nothing fails (warnings allowed), 1 otherwise.
     Doctor {
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
     },
     /// Search products by name, best first.
     Search {
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
         /// How many results at most.
@@ -293,11 +337,13 @@ pub enum Command {
 pub enum JournalAction {
     /// Recompute the whole chain; exit 1 and name the first broken entry if anything was altered.
     Verify {
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
     },
     /// Write the journal, the closings and the verification data (CSV + JSON) into DIR.
     Export {
+        /// The folder to write into (created if missing).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
@@ -307,6 +353,7 @@ pub enum JournalAction {
 pub enum BasketAction {
     /// Add a product (any scan text, `*QTY` for a quantity) to the open basket.
     Add {
+        /// Any scan text, with `*QTY` for a quantity (1 to 9999).
         #[arg(allow_hyphen_values = true, value_name = "CODE[*QTY]")]
         code: String,
         /// Print the basket as one JSON object (`lines`, `item_count`, `total_cents`).
@@ -322,6 +369,7 @@ pub enum BasketAction {
     /// Take line LINE (numbered from 1, as `basket show` prints them) out of the basket; its
     /// units are journaled as cancelled with the ticket.
     Remove {
+        /// The line's number, from 1.
         #[arg(value_name = "LINE")]
         line: usize,
     },
@@ -333,6 +381,7 @@ pub enum BasketAction {
     },
     /// Make a parked basket the open one again (the open one, if not empty, is parked).
     Resume {
+        /// The parked basket's id (`basket parked` lists them).
         #[arg(value_name = "PARKED_ID")]
         parked_id: i64,
     },
@@ -349,8 +398,10 @@ pub enum LoyaltyAction {
     /// Check a loyalty code offline: exit 0 and the customer id when genuine, 1 and the reason
     /// (forged, unknown_format, no_key) otherwise.
     Verify {
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
+        /// The loyalty code (`CPTL1:…`), as scanned.
         #[arg(allow_hyphen_values = true)]
         code: String,
     },
@@ -360,23 +411,29 @@ pub enum LoyaltyAction {
 pub enum PickupAction {
     /// This store's click-and-collect orders, waiting ones first.
     List {
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
     },
     /// Check a pickup code offline: exit 0 when genuine and for this store, 1 and the reason
     /// (forged, expired, other_store, unknown_order) otherwise.
     Verify {
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
+        /// The pickup code (`CPTP1:…`), as scanned.
         #[arg(allow_hyphen_values = true)]
         code: String,
     },
     /// Record the handover of an order (everything left by default); exit 1 when the order is
     /// unknown or already handed over here.
     Handover {
+        /// The click-and-collect order (e.g. CC000001).
         order_id: String,
+        /// Hand over only these units (everything left by default).
         #[arg(long, num_args = 1.., value_name = "GTIN*QTY")]
         lines: Vec<String>,
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
     },
@@ -408,13 +465,20 @@ pub enum SyncAction {
         /// Talk to this address instead of the enrolled one (e.g. through a proxy).
         #[arg(long, value_name = "URL")]
         central: Option<String>,
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
     },
-    /// Online or not, events waiting, last successful sync.
+    /// Online or not (the central is checked now, within 3 s), events waiting, the last
+    /// successful sync and its age, the events the central refused.
     Status {
+        /// Print one JSON object (`online`: true, false or "unknown"; `connection`,
+        /// `checked_at`, `check_error`, `waiting`, `last_sync`, `last_sync_age_seconds`…).
         #[arg(long)]
         json: bool,
+        /// Do not ask the central: `online` is then "unknown".
+        #[arg(long)]
+        no_check: bool,
     },
 }
 
@@ -422,6 +486,55 @@ pub enum SyncAction {
 pub enum OnOff {
     On,
     Off,
+}
+
+impl Command {
+    /// Whether the command was asked for JSON: its failures are then JSON on standard output
+    /// too (`failure`).
+    pub fn json(&self) -> bool {
+        match self {
+            Command::Parse { json, .. }
+            | Command::Close { json, .. }
+            | Command::Listen { json, .. }
+            | Command::Decode { json, .. }
+            | Command::Seed { json, .. }
+            | Command::Product { json, .. }
+            | Command::Sell { json, .. }
+            | Command::Return { json, .. }
+            | Command::Order { json, .. }
+            | Command::Customer { json, .. }
+            | Command::CustomerSearch { json, .. }
+            | Command::CustomerNew { json, .. }
+            | Command::Doctor { json }
+            | Command::Search { json, .. } => *json,
+            Command::Journal { action } => match action {
+                JournalAction::Verify { json } => *json,
+                JournalAction::Export { .. } => false,
+            },
+            Command::Basket { action } => match action {
+                BasketAction::Add { json, .. }
+                | BasketAction::Show { json }
+                | BasketAction::Park { json }
+                | BasketAction::Parked { json } => *json,
+                BasketAction::Remove { .. } | BasketAction::Resume { .. } => false,
+            },
+            Command::Pickup { action } => match action {
+                PickupAction::List { json }
+                | PickupAction::Verify { json, .. }
+                | PickupAction::Handover { json, .. } => *json,
+            },
+            Command::Loyalty {
+                action: LoyaltyAction::Verify { json, .. },
+            } => *json,
+            Command::Sync { action } => match action {
+                SyncAction::Once { json, .. } | SyncAction::Status { json, .. } => *json,
+            },
+            Command::Training { .. }
+            | Command::Receipt { .. }
+            | Command::Enroll { .. }
+            | Command::Shot { .. } => false,
+        }
+    }
 }
 
 /// The configuration and database a command works on.
@@ -434,15 +547,58 @@ impl Cli {
     /// Loads the configuration and works out which database to use.
     pub fn context(&self) -> anyhow::Result<CommandContext> {
         let config = Config::load(self.config.as_deref())?;
+        // Named once, never refused: a typo in a key's name would otherwise go unnoticed.
+        let unknown = Config::unknown_env_vars(std::env::vars().map(|(name, _)| name));
+        if !unknown.is_empty() {
+            eprintln!(
+                "warning: ignoring {}: not a configuration key{}",
+                unknown.join(", "),
+                if unknown.len() > 1 { " (each)" } else { "" }
+            );
+        }
         let db_path = self.db.clone().unwrap_or_else(|| config.db_path());
         Ok(CommandContext { config, db_path })
     }
 }
 
 impl CommandContext {
+    /// Opens the terminal's database. A path whose folder does not exist is a mistyped one far
+    /// more often than a new store: creating the folders and an empty store there only moved
+    /// the error to « no product » (issue 20). `seed` and the screen's first start create it.
     pub fn open_store(&self) -> anyhow::Result<Store> {
+        if let Some(dir) = self.db_path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.exists()
+        {
+            anyhow::bail!(
+                "the folder {} of the database {} does not exist: check --db (or db_path), \
+                 or create the store there with `comptoir seed`",
+                dir.display(),
+                self.db_path.display()
+            );
+        }
+        self.open_or_create_store()
+    }
+
+    /// [`CommandContext::open_store`] that creates the database's folder when missing: the
+    /// screen's first start.
+    pub fn open_or_create_store(&self) -> anyhow::Result<Store> {
+        self.refuse_directory()?;
         Store::open(&self.db_path)
             .with_context(|| format!("cannot use the database {}", self.db_path.display()))
+    }
+
+    /// One cause, said once: SQLite's own answer for a directory comes back through four
+    /// layers of context.
+    pub fn refuse_directory(&self) -> anyhow::Result<()> {
+        if self.db_path.is_dir() {
+            anyhow::bail!(
+                "the database {} is a directory: give the database file itself (--db or \
+                 db_path), e.g. {}",
+                self.db_path.display(),
+                self.db_path.join("comptoir.db").display()
+            );
+        }
+        Ok(())
     }
 }
 
@@ -468,8 +624,8 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
             action: SyncAction::Once { central, json },
         } => sync::once(context, central.as_deref(), *json),
         Command::Sync {
-            action: SyncAction::Status { json },
-        } => sync::status(context, *json),
+            action: SyncAction::Status { json, no_check },
+        } => sync::status(context, !*no_check, *json),
         Command::Listen { serial, baud, json } => listen::run(
             serial,
             *baud,

@@ -14,13 +14,15 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde::Serialize;
 
+use super::failure::refuse;
 use super::output::{print_json, rfc3339};
 use super::sell::code_and_quantity;
 use super::{CommandContext, EXIT_NOT_FOUND};
-use crate::app::customer::Counter;
+use crate::app::customer::{Counter, CustomerAppError};
 use crate::app::pickup::{self as use_case, Delivery, PickupAppError};
 use crate::domain::gtin::Gtin;
 use crate::domain::pickup::Units;
+use crate::domain::scan::ScanConfig;
 use crate::store::{PickupOrder, Store};
 use crate::sync::client::SyncError;
 use crate::sync::engine::ask_central;
@@ -187,7 +189,7 @@ pub fn verify(context: &CommandContext, code: &str, json: bool) -> anyhow::Resul
 fn parse_units(args: &[String]) -> anyhow::Result<Vec<Units>> {
     args.iter()
         .map(|arg| {
-            let (code, quantity) = code_and_quantity(arg);
+            let (code, quantity) = code_and_quantity(arg, &ScanConfig::default())?;
             let gtin = Gtin::parse(code).map_err(|e| anyhow::anyhow!("{arg:?}: {e}"))?;
             Ok(Units {
                 gtin: gtin.as_str().to_owned(),
@@ -234,10 +236,7 @@ pub fn handover(
             Ok(ExitCode::SUCCESS)
         }
         Err(PickupAppError::Store(e)) => Err(e.into()),
-        Err(error) => {
-            eprintln!("{error}");
-            Ok(ExitCode::from(EXIT_NOT_FOUND))
-        }
+        Err(error) => refuse(json, error),
     }
 }
 
@@ -290,10 +289,7 @@ pub fn return_order(
     ) {
         Ok(order) => order,
         Err(PickupAppError::Store(e)) => return Err(e.into()),
-        Err(error) => {
-            eprintln!("{error}");
-            return Ok(ExitCode::from(EXIT_NOT_FOUND));
-        }
+        Err(error) => return refuse(json, error),
     };
     let training = store
         .training_mode()
@@ -352,10 +348,7 @@ pub fn return_order(
             Ok(ExitCode::SUCCESS)
         }
         Err(PickupAppError::Store(e)) => Err(e.into()),
-        Err(error) => {
-            eprintln!("{error}; nothing was returned");
-            Ok(ExitCode::from(EXIT_NOT_FOUND))
-        }
+        Err(error) => refuse(json, format!("{error}; nothing was returned")),
     }
 }
 
@@ -368,13 +361,11 @@ pub fn order(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut store = context.open_store()?;
-    let (gtin, quantity) = code_and_quantity(code);
-    let customer = match crate::app::customer::identify(&store, customer) {
+    let (gtin, quantity) = code_and_quantity(code, &context.config.scan_config())?;
+    let customer = match super::customer::identify_known(&store, customer) {
         Ok(who) => who.id,
-        Err(error) => {
-            eprintln!("{error}");
-            return Ok(ExitCode::from(EXIT_NOT_FOUND));
-        }
+        Err(CustomerAppError::Store(e)) => return Err(e.into()),
+        Err(error) => return refuse(json, format!("{error}; nothing was ordered")),
     };
     let delivery = if pickup {
         Delivery::Pickup
@@ -401,9 +392,6 @@ pub fn order(
             Ok(ExitCode::SUCCESS)
         }
         Err(PickupAppError::Store(e)) => Err(e.into()),
-        Err(error) => {
-            eprintln!("{error}");
-            Ok(ExitCode::from(EXIT_NOT_FOUND))
-        }
+        Err(error) => refuse(json, error),
     }
 }

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
+use super::CommandContext;
 use super::output::{money, print_json, rfc3339, vat_percent};
-use super::{CommandContext, EXIT_NOT_FOUND};
 use crate::app::product_card::{ProductCard, ProductCardError, product_card};
 use crate::domain::age::Age;
 use crate::domain::catalog::{PriceUnit, StockLevel};
@@ -121,10 +121,7 @@ pub fn run(context: &CommandContext, code: &str, json: bool) -> anyhow::Result<E
     ) {
         Ok(card) => card,
         Err(ProductCardError::Store(e)) => return Err(e.into()),
-        Err(e) => {
-            eprintln!("{e}");
-            return Ok(ExitCode::from(EXIT_NOT_FOUND));
-        }
+        Err(e) => return super::failure::refuse(json, e),
     };
     if json {
         print_json(&ProductOutput::of(&card))?;

@@ -26,6 +26,7 @@ struct SeedOutput {
 pub fn run(context: &CommandContext, products: u64, json: bool) -> anyhow::Result<ExitCode> {
     // Seeding creates a store: an empty file given to it is taken as a new one (every other
     // command refuses it, as a store that may have been truncated).
+    context.refuse_directory()?;
     let mut store = Store::open_to_seed(&context.db_path)
         .with_context(|| format!("cannot use the database {}", context.db_path.display()))?;
     let started = Instant::now();

@@ -10,12 +10,13 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use serde::Serialize;
 
+use super::CommandContext;
+use super::failure::{UsageError, refuse};
 use super::output::{money, print_json, rfc3339, vat_percent};
-use super::{CommandContext, EXIT_NOT_FOUND};
 use crate::app::checkout::{
     CheckoutError, CompletedSale, LoyaltyAtTill, SaleContext, add_scan, checkout_with_overrides,
 };
-use crate::app::customer::{CustomerAppError, identify, points_balance};
+use crate::app::customer::{CustomerAppError, points_balance};
 use crate::app::login::LoginError;
 use crate::app::sale_guard::{
     OverrideError, check_manager, checked_reason, override_entry, sale_block,
@@ -23,6 +24,7 @@ use crate::app::sale_guard::{
 use crate::domain::basket::Basket;
 use crate::domain::money::{Cents, parse_euros};
 use crate::domain::payment::Tender;
+use crate::domain::scan::{ScanConfig, parse_scan};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum PayWith {
@@ -57,18 +59,36 @@ pub struct Override {
     pub pin: String,
 }
 
+/// The most units one line of the command line may carry (a till's quantity field).
+const MAX_QUANTITY: i64 = 9999;
+
 /// Splits `CODE*QTY` into the code and its quantity. Only a run of digits after the last `*`
-/// is a quantity: GS1 lots may contain `*` themselves.
-pub fn code_and_quantity(arg: &str) -> (&str, i64) {
-    if let Some((code, qty)) = arg.rsplit_once('*')
-        && !qty.is_empty()
-        && qty.len() <= 4
-        && qty.bytes().all(|b| b.is_ascii_digit())
-        && let Ok(qty) = qty.parse::<i64>()
-    {
-        return (code, qty);
+/// is a quantity: GS1 lots may contain `*` themselves, so a whole argument that is a recognised
+/// scan stays one code. Anything else after a `*` is a wrong quantity (a usage error, exit 2),
+/// not an unknown product: that is the one thing to fix (issue 20).
+pub fn code_and_quantity<'a>(
+    arg: &'a str,
+    config: &ScanConfig,
+) -> Result<(&'a str, i64), UsageError> {
+    let Some((code, qty)) = arg.rsplit_once('*') else {
+        return Ok((arg, 1));
+    };
+    if !qty.is_empty() && qty.len() <= 4 && qty.bytes().all(|b| b.is_ascii_digit()) {
+        return match qty.parse::<i64>() {
+            Ok(n) if (1..=MAX_QUANTITY).contains(&n) => Ok((code, n)),
+            _ => Err(wrong_quantity(arg, qty)),
+        };
     }
-    (arg, 1)
+    if parse_scan(arg, config).is_recognised() {
+        return Ok((arg, 1));
+    }
+    Err(wrong_quantity(arg, qty))
+}
+
+fn wrong_quantity(arg: &str, qty: &str) -> UsageError {
+    UsageError(format!(
+        "{arg}: the quantity after `*` must be a whole number from 1 to {MAX_QUANTITY}, not {qty:?}"
+    ))
 }
 
 #[derive(Debug, Serialize)]
@@ -156,6 +176,14 @@ fn output_of(sale: &CompletedSale, customer: Option<&str>) -> SellOutput {
     }
 }
 
+/// clap's check of `--given` / `--card`: an amount in euros ("50", "20,50"), else a usage
+/// error (exit 2) before anything is opened.
+pub fn euros_arg(text: &str) -> Result<String, String> {
+    parse_euros(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| e.to_string())
+}
+
 fn euros(flag: &str, text: &Option<String>) -> anyhow::Result<Option<Cents>> {
     text.as_deref()
         .map(|t| parse_euros(t).map_err(|e| anyhow::anyhow!("{flag} {t:?}: {e}")))
@@ -190,7 +218,7 @@ pub fn run(
     let mut basket = Basket::new();
     let mut blocked = Vec::new();
     for arg in codes {
-        let (code, quantity) = code_and_quantity(arg);
+        let (code, quantity) = code_and_quantity(arg, &config.scan_config())?;
         match add_scan(
             &store,
             &mut basket,
@@ -207,22 +235,25 @@ pub fn run(
             }
             Err(CheckoutError::Store(e)) => return Err(e.into()),
             Err(error) => {
-                eprintln!("{arg}: {error}; nothing was sold");
-                return Ok(ExitCode::from(EXIT_NOT_FOUND));
+                return refuse(json, format!("{arg}: {error}; nothing was sold"));
             }
         }
     }
     let mut overrides = Vec::with_capacity(blocked.len());
     if !blocked.is_empty() {
         let Some(authority) = &manager_override else {
+            let mut message = String::new();
             for (arg, product, block) in &blocked {
-                eprintln!("{arg}: {} ({}) is {block}", product.name, product.gtin);
+                message.push_str(&format!(
+                    "{arg}: {} ({}) is {block}\n",
+                    product.name, product.gtin
+                ));
             }
-            eprintln!(
+            message.push_str(
                 "a manager may sell it anyway with --override-reason TEXT --staff LOGIN --pin \
-                 PIN; nothing was sold"
+                 PIN; nothing was sold",
             );
-            return Ok(ExitCode::from(EXIT_NOT_FOUND));
+            return refuse(json, message);
         };
         // The reason before the PIN: a blank one must not cost the manager an attempt.
         let manager = match checked_reason(&authority.reason)
@@ -233,8 +264,7 @@ pub fn run(
                 return Err(e.into());
             }
             Err(error) => {
-                eprintln!("override refused: {error}; nothing was sold");
-                return Ok(ExitCode::from(EXIT_NOT_FOUND));
+                return refuse(json, format!("override refused: {error}; nothing was sold"));
             }
         };
         for (_, product, block) in &blocked {
@@ -249,13 +279,10 @@ pub fn run(
         }
     }
     let customer = match &payment.customer {
-        Some(who) => match identify(&store, who) {
+        Some(who) => match super::customer::identify_known(&store, who) {
             Ok(who) => Some(who.id),
             Err(CustomerAppError::Store(e)) => return Err(e.into()),
-            Err(error) => {
-                eprintln!("{error}; nothing was sold");
-                return Ok(ExitCode::from(EXIT_NOT_FOUND));
-            }
+            Err(error) => return refuse(json, format!("{error}; nothing was sold")),
         },
         None => None,
     };
@@ -276,8 +303,10 @@ pub fn run(
         }
     };
     if tender.is_none() && payment.redeem == 0 {
-        eprintln!("say how the customer pays: --pay card, cash or split; nothing was sold");
-        return Ok(ExitCode::from(EXIT_NOT_FOUND));
+        return refuse(
+            json,
+            "say how the customer pays: --pay card, cash or split; nothing was sold",
+        );
     }
     let loyalty = match &customer {
         Some(id) => Some(LoyaltyAtTill {
@@ -306,8 +335,7 @@ pub fn run(
         Ok(sale) => sale,
         Err(CheckoutError::Store(e)) => return Err(e.into()),
         Err(error) => {
-            eprintln!("{error}; nothing was sold");
-            return Ok(ExitCode::from(EXIT_NOT_FOUND));
+            return refuse(json, format!("{error}; nothing was sold"));
         }
     };
     let output = output_of(&sale, customer.as_deref());
@@ -358,6 +386,7 @@ mod tests {
 
     #[test]
     fn quantities_follow_the_last_star_only_when_they_are_digits() {
+        let config = ScanConfig::default();
         let cases = [
             ("4006381333931", ("4006381333931", 1)),
             ("4006381333931*3", ("4006381333931", 3)),
@@ -366,11 +395,29 @@ mod tests {
                 ("(01)09520123456788(10)AB*C", 1),
             ),
             ("(10)A*B*2", ("(10)A*B", 2)),
-            ("123*", ("123*", 1)),
-            ("123*99999", ("123*99999", 1)),
         ];
         for (arg, expected) in cases {
-            assert_eq!(code_and_quantity(arg), expected, "{arg}");
+            assert_eq!(
+                code_and_quantity(arg, &config).map_err(|e| e.to_string()),
+                Ok(expected),
+                "{arg}"
+            );
+        }
+    }
+
+    /// Issue 20: these said « not a product code »; the quantity is what is wrong.
+    #[test]
+    fn a_wrong_quantity_is_named_as_such() {
+        let config = ScanConfig::default();
+        for arg in [
+            "4006381333931*-1",
+            "4006381333931*abc",
+            "4006381333931*0",
+            "4006381333931*",
+            "4006381333931*99999",
+        ] {
+            let error = code_and_quantity(arg, &config).expect_err(arg);
+            assert!(error.to_string().contains("quantity"), "{arg}: {error}");
         }
     }
 }

@@ -4,6 +4,7 @@
 //! acknowledged by then).
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -11,7 +12,9 @@ use serde::Serialize;
 
 use super::output::{print_json, rfc3339};
 use super::{CommandContext, EXIT_NOT_FOUND};
+use crate::domain::age::Age;
 use crate::store::Enrollment;
+use crate::sync::client::SyncError;
 use crate::sync::{client, engine};
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -174,16 +177,91 @@ fn report_failure(
     Ok(())
 }
 
+/// How long `sync status` waits for the central: a status must answer at once; a central that
+/// takes longer is as good as unreachable for a terminal about to sell.
+const STATUS_CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+
 #[derive(Debug, Serialize)]
 struct StatusOutput {
     enrolled: bool,
-    online: bool,
+    /// `true` or `false` from a check made now, `"unknown"` when none was made (`--no-check`).
+    /// It once repeated the last round's result, and said `true` with the central down.
+    online: serde_json::Value,
+    /// `online`, `offline`, `refused` (the central answered and refused this device),
+    /// `not_enrolled` or `not_checked`.
+    connection: &'static str,
+    /// When the central was checked (RFC 3339), if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checked_at: Option<String>,
+    /// Why the check failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    check_error: Option<String>,
     waiting: i64,
     last_sync: Option<String>,
+    /// Seconds since the last successful round: how old what the terminal knows is.
+    last_sync_age_seconds: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_error: Option<String>,
     /// Events the central refused, ever: each with its sequence, kind and the central's reason.
     refused: Vec<RefusedOutput>,
+}
+
+/// The answer of a live check of the central.
+enum Connection {
+    NotEnrolled,
+    NotChecked,
+    Online,
+    Offline(String),
+    Refused(String),
+}
+
+impl Connection {
+    /// Asks the enrolled central one small authenticated question within the timeout.
+    fn check(store: &crate::store::Store) -> Connection {
+        let answer = engine::ask_central(store, |client| async move {
+            let url = client.url().to_owned();
+            match tokio::time::timeout(STATUS_CHECK_TIMEOUT, client.journal_tip()).await {
+                Ok(answer) => answer,
+                Err(_) => Err(SyncError::Unreachable {
+                    url,
+                    reason: format!("no answer within {} s", STATUS_CHECK_TIMEOUT.as_secs()),
+                }),
+            }
+        });
+        match answer {
+            Ok(_) => Connection::Online,
+            Err(SyncError::NotEnrolled) => Connection::NotEnrolled,
+            Err(error @ SyncError::Refused { status, .. }) if status == 401 || status == 403 => {
+                Connection::Refused(error.to_string())
+            }
+            Err(error) => Connection::Offline(error.to_string()),
+        }
+    }
+
+    fn online(&self) -> serde_json::Value {
+        match self {
+            Connection::Online => true.into(),
+            Connection::NotChecked => "unknown".into(),
+            _ => false.into(),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Connection::NotEnrolled => "not_enrolled",
+            Connection::NotChecked => "not_checked",
+            Connection::Online => "online",
+            Connection::Offline(_) => "offline",
+            Connection::Refused(_) => "refused",
+        }
+    }
+
+    fn error(&self) -> Option<String> {
+        match self {
+            Connection::Offline(e) | Connection::Refused(e) => Some(e.clone()),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -193,14 +271,28 @@ struct RefusedOutput {
     reason: String,
 }
 
-pub fn status(context: &CommandContext, json: bool) -> anyhow::Result<ExitCode> {
+pub fn status(context: &CommandContext, check: bool, json: bool) -> anyhow::Result<ExitCode> {
     let store = context.open_store()?;
     let status = engine::status(&store)?;
+    let now = chrono::Utc::now().timestamp();
+    let connection = match (status.enrolled, check) {
+        (false, _) => Connection::NotEnrolled,
+        (true, false) => Connection::NotChecked,
+        (true, true) => Connection::check(&store),
+    };
     let output = StatusOutput {
         enrolled: status.enrolled,
-        online: status.online,
+        online: connection.online(),
+        connection: connection.name(),
+        checked_at: matches!(
+            connection,
+            Connection::Online | Connection::Offline(_) | Connection::Refused(_)
+        )
+        .then(|| rfc3339(now)),
+        check_error: connection.error(),
         waiting: status.waiting,
         last_sync: status.last_sync.map(rfc3339),
+        last_sync_age_seconds: status.last_sync.map(|at| (now - at).max(0)),
         last_error: status.last_error,
         refused: store
             .refused_events()?
@@ -211,11 +303,20 @@ pub fn status(context: &CommandContext, json: bool) -> anyhow::Result<ExitCode> 
     if json {
         print_json(&output)?;
     } else {
+        let state = match &connection {
+            Connection::NotEnrolled => "not enrolled".to_owned(),
+            Connection::NotChecked => "not checked (--no-check)".to_owned(),
+            Connection::Online => "online (checked now)".to_owned(),
+            Connection::Offline(e) => format!("offline (checked now: {e})"),
+            Connection::Refused(e) => format!("refused by the central (checked now: {e})"),
+        };
+        let last_sync = match (&output.last_sync, output.last_sync_age_seconds) {
+            (Some(at), Some(age)) => format!("{at} ({})", Age::between(now - age, now).english()),
+            _ => "never".to_owned(),
+        };
         println!(
-            "{}, {} events waiting, last sync {}",
-            if output.online { "online" } else { "offline" },
-            output.waiting,
-            output.last_sync.as_deref().unwrap_or("never")
+            "{state}, {} events waiting, last sync {last_sync}",
+            output.waiting
         );
         if let Some(error) = &output.last_error {
             println!("last error: {error}");

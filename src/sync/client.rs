@@ -26,6 +26,11 @@ pub enum SyncError {
     Malformed { what: &'static str, reason: String },
     #[error("this terminal is not enrolled: run `comptoir enroll URL CODE`")]
     NotEnrolled,
+    /// Said before anything is sent: reqwest's own word for it is « builder error ».
+    #[error(
+        "{url:?} is not a central's address ({reason}); write it as http://HOST:PORT or https://HOST"
+    )]
+    BadUrl { url: String, reason: String },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 }
@@ -36,7 +41,7 @@ impl SyncError {
         match self {
             SyncError::Unreachable { .. } | SyncError::Malformed { .. } => true,
             SyncError::Refused { status, .. } => *status >= 500 || *status == 429,
-            SyncError::NotEnrolled | SyncError::Store(_) => false,
+            SyncError::NotEnrolled | SyncError::BadUrl { .. } | SyncError::Store(_) => false,
         }
     }
 }
@@ -62,13 +67,26 @@ fn http() -> Result<reqwest::Client, SyncError> {
         })
 }
 
-fn base(url: &str) -> String {
-    url.trim_end_matches('/').to_owned()
+/// The central's address without its trailing slashes, once it is known to be one reqwest can
+/// send to: an http(s) scheme and a host.
+fn base(url: &str) -> Result<String, SyncError> {
+    let bad = |reason: &str| SyncError::BadUrl {
+        url: url.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(bad("the scheme must be http or https"));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(bad("no host"));
+    }
+    Ok(url.trim().trim_end_matches('/').to_owned())
 }
 
 /// Exchanges a one-time enrollment code for this device's identity.
 pub async fn enroll(url: &str, code: &str, terminal_id: &str) -> Result<EnrollResponse, SyncError> {
-    let url = format!("{}/v1/enroll", base(url));
+    let url = format!("{}/v1/enroll", base(url)?);
     let response = http()?
         .post(&url)
         .json(&EnrollRequest {
@@ -130,7 +148,7 @@ impl CentralClient {
     pub fn new(url: &str, device_id: &str, token: &str) -> Result<CentralClient, SyncError> {
         Ok(CentralClient {
             http: http()?,
-            base: base(url),
+            base: base(url)?,
             device_id: device_id.to_owned(),
             token: token.to_owned(),
         })

@@ -39,13 +39,14 @@ pub use worker::Worker;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UiError {
-    #[error("cannot open the terminal's window: {0}")]
+    #[error("cannot open the terminal's window: {}; {WITHOUT_A_DISPLAY}", first_line(.0))]
     Platform(#[from] slint::PlatformError),
     #[error("cannot start the app worker thread: {0}")]
     Worker(#[from] std::io::Error),
     #[error(
-        "cannot draw the kiosk on the screen through DRM/KMS: {0} (is the user in the groups \
-         video, render and input, and is no desktop session holding the display?)"
+        "cannot draw the kiosk on the screen through DRM/KMS: {} (is the user in the groups \
+         video, render and input, and is no desktop session holding the display?)",
+        first_line(.0)
     )]
     KioskDisplay(slint::PlatformError),
     #[error(transparent)]
@@ -54,6 +55,38 @@ pub enum UiError {
         "this terminal is configured as a kiosk: its window is built by ui::kiosk::build_kiosk"
     )]
     KioskMode,
+}
+
+/// What to run instead of the screen when no window can open.
+const WITHOUT_A_DISPLAY: &str = "without a display, see the screens with `comptoir shot PAGE \
+     --out FILE.png`, use the commands of `comptoir --help`, or run `xvfb-run comptoir`";
+
+/// A platform error's first line: Slint's own text lists every framebuffer it tried, twice.
+fn first_line(error: &slint::PlatformError) -> String {
+    let text = error.to_string();
+    text.lines().next().unwrap_or_default().trim().to_owned()
+}
+
+/// Why no window can open here, when that is known before trying: a desktop window (staff and
+/// pickup modes, or `SLINT_BACKEND=winit`) with neither X11 nor Wayland. Told before the first
+/// start creates a demo store, in one line (issue 20: the build then printed winit's error
+/// twice). The kiosk's DRM/KMS screen is only known when it opens.
+pub fn missing_display(mode: Mode) -> Option<String> {
+    let backend = std::env::var("SLINT_BACKEND").ok();
+    if mode == Mode::Kiosk && cfg!(feature = "kiosk") && backend.is_none() {
+        return None;
+    }
+    if backend.is_some_and(|b| !b.starts_with("winit")) || !cfg!(target_os = "linux") {
+        return None;
+    }
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if set("DISPLAY") || set("WAYLAND_DISPLAY") {
+        return None;
+    }
+    Some(format!(
+        "no display: the screen needs X11 or Wayland (neither DISPLAY nor WAYLAND_DISPLAY is \
+         set; a kiosk build with mode = \"kiosk\" draws through DRM/KMS); {WITHOUT_A_DISPLAY}"
+    ))
 }
 
 /// Selects the UI language. French is the source language of the .slint files; English comes
