@@ -202,36 +202,69 @@ fn promotions(
     eligible.sort_by_key(|(rule_index, _)| *rule_index);
     let mut free: Vec<i64> = lines.iter().map(|l| l.quantity).collect();
     let mut used = vec![false; eligible.len()];
+    // The rules each line could take, so that applying a rule re-evaluates only the rules
+    // sharing a line with it: the others' savings have not changed.
+    let mut rules_of_line: Vec<Vec<usize>> = vec![Vec::new(); lines.len()];
+    for (at, (_, on)) in eligible.iter().enumerate() {
+        for &line in on {
+            rules_of_line[line].push(at);
+        }
+    }
+    let mut evaluations: Vec<Option<Evaluation>> = Vec::with_capacity(eligible.len());
+    for (rule_index, on) in &eligible {
+        let rule = &book.rules[*rule_index];
+        evaluations.push(if rule.stacks {
+            None
+        } else {
+            Some(evaluate(rule.offer, lines, on, &free)?)
+        });
+    }
     // Best rule first, on the units the previous ones left.
     loop {
-        let mut best: Option<(usize, Evaluation)> = None;
-        for (at, (rule_index, on)) in eligible.iter().enumerate() {
-            let rule = &book.rules[*rule_index];
-            if used[at] || rule.stacks {
+        let mut best: Option<usize> = None;
+        for (at, evaluation) in evaluations.iter().enumerate() {
+            let Some(evaluation) = evaluation else {
                 continue;
-            }
-            let evaluation = evaluate(rule.offer, lines, on, &free)?;
+            };
             // Strictly better only: equal savings keep the earlier (smaller id) rule.
-            if evaluation.saving > 0
-                && best
-                    .as_ref()
-                    .is_none_or(|(_, b)| evaluation.saving > b.saving)
+            if !used[at]
+                && evaluation.saving > 0
+                && best.is_none_or(|b| {
+                    evaluations[b]
+                        .as_ref()
+                        .is_none_or(|b| evaluation.saving > b.saving)
+                })
             {
-                best = Some((at, evaluation));
+                best = Some(at);
             }
         }
-        let Some((at, evaluation)) = best else {
+        let Some(at) = best else {
             break;
         };
         used[at] = true;
         let rule = &book.rules[eligible[at].0];
-        for (line, saving, claimed) in evaluation.per_line {
+        let applied = evaluations[at]
+            .take()
+            .map(|e| e.per_line)
+            .unwrap_or_default();
+        let mut touched: Vec<usize> = Vec::new();
+        for (line, saving, claimed) in applied {
             free[line] -= claimed;
             push(
                 &mut discounts[line],
                 promotion_source(rule),
                 Cents::new(saving),
             );
+            touched.extend_from_slice(&rules_of_line[line]);
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for other in touched {
+            if used[other] || evaluations[other].is_none() {
+                continue;
+            }
+            let (rule_index, on) = &eligible[other];
+            evaluations[other] = Some(evaluate(book.rules[*rule_index].offer, lines, on, &free)?);
         }
     }
     // Stacking rules, on what each line still costs.
