@@ -221,7 +221,8 @@ fn promotions(
     }
     // Best rule first, on the units the previous ones left.
     loop {
-        let mut best: Option<usize> = None;
+        // (slot, saving) of the best rule so far.
+        let mut best: Option<(usize, i64)> = None;
         for (at, evaluation) in evaluations.iter().enumerate() {
             let Some(evaluation) = evaluation else {
                 continue;
@@ -229,16 +230,12 @@ fn promotions(
             // Strictly better only: equal savings keep the earlier (smaller id) rule.
             if !used[at]
                 && evaluation.saving > 0
-                && best.is_none_or(|b| {
-                    evaluations[b]
-                        .as_ref()
-                        .is_none_or(|b| evaluation.saving > b.saving)
-                })
+                && best.is_none_or(|(_, saving)| evaluation.saving > saving)
             {
-                best = Some(at);
+                best = Some((at, evaluation.saving));
             }
         }
-        let Some(at) = best else {
+        let Some((at, _)) = best else {
             break;
         };
         used[at] = true;
