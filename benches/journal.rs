@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
+use comptoir::app::pricing::Pricing;
 use comptoir::app::checkout::{SaleContext, checkout};
 use comptoir::app::seed::seed_demo;
 use comptoir::domain::basket::{Basket, BasketLine};
@@ -30,6 +31,7 @@ fn main() {
             seed_demo(&mut store, 1_000, 0, &mut |_, _| {}).expect("seed");
         }
         store.bulk_load_mode().expect("bulk mode");
+        let pricing = Pricing::default();
         let started = Instant::now();
         for i in have..entries {
             let p = demo::product((i % 900) as u64 + 1);
@@ -42,6 +44,10 @@ fn main() {
                     quantity: 1 + i % 3,
                     vat_rate: p.vat_rate,
                     amount_override: None,
+                    brand: p.brand.to_owned(),
+                    category: p.category.to_owned(),
+                    manual: None,
+                    discounts: Vec::new(),
                 })
                 .expect("line");
             checkout(
@@ -59,6 +65,8 @@ fn main() {
                     operator: "bench",
                     training: false,
                     now: 1_764_000_000 + i,
+                    pricing: &pricing,
+                    tier: None,
                 },
             )
             .expect("sale");

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use comptoir::app::checkout::{SaleContext, checkout};
+use comptoir::app::pricing::Pricing;
 use comptoir::central;
 use comptoir::domain::basket::{Basket, BasketLine};
 use comptoir::domain::demo;
@@ -98,14 +99,13 @@ fn main() {
         let p = demo::product((i as u64 * 7) % 1_000 + 1);
         let mut basket = Basket::new();
         basket
-            .add(BasketLine {
-                gtin: p.gtin.as_str().to_owned(),
-                label: p.name.clone(),
-                unit_price: p.price,
-                quantity: 1,
-                vat_rate: p.vat_rate,
-                amount_override: None,
-            })
+            .add(BasketLine::new(
+                p.gtin.as_str(),
+                &p.name,
+                p.price,
+                1,
+                p.vat_rate,
+            ))
             .expect("line");
         checkout(
             &mut store,
@@ -118,6 +118,8 @@ fn main() {
                 operator: "bench",
                 training: false,
                 now: 1_764_000_000 + i,
+                pricing: &Pricing::default(),
+                tier: None,
             },
         )
         .expect("sale");

@@ -16,6 +16,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use comptoir::app::checkout::{SaleContext, add_scan, checkout};
+use comptoir::app::pricing::Pricing;
 use comptoir::config::Config;
 use comptoir::domain::basket::Basket;
 use comptoir::domain::demo;
@@ -299,6 +300,8 @@ fn checkout_commit(db: &Path, products: u64) {
                 operator: "bench",
                 training: false,
                 now: chrono::Utc::now().timestamp(),
+                pricing: &Pricing::default(),
+                tier: None,
             },
         )
         .expect("checkout");

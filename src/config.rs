@@ -81,6 +81,12 @@ pub struct Config {
     pub disk_fail_below_mb: u64,
     /// `comptoir doctor`: free space, in MiB, below which it warns (at least the failure level).
     pub disk_warn_below_mb: u64,
+    /// The reasons a seller picks from for a manual discount or price override (the chain's
+    /// list: the journal and the closings group discounts by them). Empty: any reason typed.
+    pub discount_reasons: Vec<String>,
+    /// How far a seller may discount a line by hand, in percent of its price; beyond it a
+    /// manager's PIN is asked (a manager has no limit).
+    pub seller_discount_limit_percent: i64,
 }
 
 impl Default for Config {
@@ -116,6 +122,11 @@ impl Default for Config {
             customer_idle_seconds: 300,
             disk_fail_below_mb: 200,
             disk_warn_below_mb: 1024,
+            discount_reasons: DEFAULT_DISCOUNT_REASONS
+                .iter()
+                .map(|r| (*r).to_owned())
+                .collect(),
+            seller_discount_limit_percent: 10,
         }
     }
 }
@@ -133,6 +144,15 @@ pub enum ConfigError {
     #[error("configuration is not valid: {0}")]
     Invalid(String),
 }
+
+/// The reasons a French shop gives for a discount, until the chain configures its own.
+pub const DEFAULT_DISCOUNT_REASONS: &[&str] = &[
+    "Geste commercial",
+    "Article abîmé",
+    "Alignement prix",
+    "Erreur d'étiquette",
+    "Fin de série",
+];
 
 /// The environment prefix: `COMPTOIR_STORE_CODE=LYO-01` overrides `store_code`.
 pub const ENV_PREFIX: &str = "COMPTOIR_";
@@ -194,6 +214,17 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        if !(0..=100).contains(&self.seller_discount_limit_percent) {
+            return Err(ConfigError::Invalid(format!(
+                "seller_discount_limit_percent {} is not between 0 and 100",
+                self.seller_discount_limit_percent
+            )));
+        }
+        if self.discount_reasons.iter().any(|r| r.trim().is_empty()) {
+            return Err(ConfigError::Invalid(
+                "discount_reasons: a reason must not be blank".into(),
+            ));
+        }
         if self.store_code.trim().is_empty() {
             return Err(ConfigError::Invalid("store_code must not be empty".into()));
         }

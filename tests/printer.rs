@@ -137,14 +137,7 @@ fn c(cents: i64) -> Cents {
 }
 
 fn basket_line(label: &str, unit: i64, quantity: i64, rate: VatRate) -> BasketLine {
-    BasketLine {
-        gtin: "3760000000000".to_owned(),
-        label: label.to_owned(),
-        unit_price: c(unit),
-        quantity,
-        vat_rate: rate,
-        amount_override: None,
-    }
+BasketLine::new("3760000000000", label, c(unit), quantity, rate)
 }
 
 /// The demo store's sale of the layout golden file (`tests/data/receipt.txt`): four VAT rates,

@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 
+use crate::app::pricing::Pricing;
 use crate::app::product_card::{ProductCard, ProductCardError, card_for_scan};
 use crate::domain::basket::{Basket, BasketError, BasketLine, BasketTotals, CancelledLine};
 use crate::domain::catalog::PriceUnit;
@@ -65,6 +66,10 @@ pub fn line_for_card(card: &ProductCard, quantity: i64) -> Result<BasketLine, Ch
         quantity,
         vat_rate: product.vat_rate,
         amount_override,
+        brand: product.brand.clone(),
+        category: product.category.clone(),
+        manual: None,
+        discounts: Vec::new(),
     })
 }
 
@@ -78,9 +83,24 @@ pub fn add_scan(
     here: &str,
     today: NaiveDate,
 ) -> Result<ProductCard, CheckoutError> {
-    let card = card_for_scan(store, parse_scan(raw, config), here, today)?;
-    basket.add(line_for_card(&card, quantity)?)?;
+    let (card, line) = scan_line(store, raw, quantity, config, here, today)?;
+    basket.add(line)?;
     Ok(card)
+}
+
+/// The product card for `raw` and the basket line it gives, `quantity` times, not added yet
+/// (the seller's discount may be set on it first).
+pub fn scan_line(
+    store: &Store,
+    raw: &str,
+    quantity: i64,
+    config: &ScanConfig,
+    here: &str,
+    today: NaiveDate,
+) -> Result<(ProductCard, BasketLine), CheckoutError> {
+    let card = card_for_scan(store, parse_scan(raw, config), here, today)?;
+    let line = line_for_card(&card, quantity)?;
+    Ok((card, line))
 }
 
 /// Who sells, where, and when.
@@ -94,6 +114,10 @@ pub struct SaleContext<'a> {
     pub training: bool,
     /// Unix seconds, UTC.
     pub now: i64,
+    /// The promotions the sale is priced with, at `now`.
+    pub pricing: &'a Pricing,
+    /// The identified customer's loyalty tier (tier offers).
+    pub tier: Option<&'a str>,
 }
 
 /// The identified customer at the till: who, the balance the terminal may rely on (see
@@ -205,6 +229,12 @@ fn record(
     if basket.is_empty() {
         return Err(CheckoutError::EmptyBasket);
     }
+    // Priced again at the moment of sale: a promotion that has just ended is not paid for, and
+    // a screen that did not refresh cannot decide the amounts.
+    let mut basket = basket.clone();
+    context
+        .pricing
+        .reprice(&mut basket, context.tier, context.now)?;
     let totals = basket.totals()?;
     let (points_value, redeemed) = match loyalty {
         Some(l) if l.redeem != 0 => (l.rule.redeem(l.redeem, l.balance, totals.total)?, l.redeem),

@@ -10,6 +10,7 @@ pub mod doctor;
 pub mod login;
 pub mod network_stock;
 pub mod pickup;
+pub mod pricing;
 pub mod product_card;
 pub mod receipt;
 pub mod sale_guard;

@@ -156,12 +156,26 @@ pub enum Command {
         #[arg(allow_hyphen_values = true)]
         code: String,
     },
-    /// Sell products (any scan text, `*QTY` for a quantity) and print the ticket.
+    /// Sell products (any scan text, `*QTY` for a quantity, `~DISCOUNT` off the line) and print
+    /// the ticket. Promotions apply by themselves.
     Sell {
-        /// The products: any scan text, with `*QTY` for a quantity (1 to 9999; quote it in a
-        /// shell: '03760000000017*2').
-        #[arg(required = true, num_args = 1.., value_name = "CODE[*QTY]")]
+        /// The products: any scan text, with `*QTY` for a quantity (1 to 9999) and `~DISCOUNT`
+        /// taken off that line (`~10%` or `~2.50` euros); quote it in a shell:
+        /// '03760000000017*2~10%'.
+        #[arg(required = true, num_args = 1.., value_name = "CODE[*QTY][~DISCOUNT]")]
         codes: Vec<String>,
+        /// A discount of the whole basket: `10%` or an amount in euros (`5` or `2,50`), spread
+        /// over the lines.
+        #[arg(long, value_name = "DISCOUNT", value_parser = sell::discount_arg)]
+        discount: Option<crate::domain::discount::Discount>,
+        /// Why a manual discount or price override is given: one of the chain's reasons
+        /// (`discount_reasons` in the configuration).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+        /// A line's new unit price: its number among the codes (from 1) and the price in euros,
+        /// e.g. `--price 2=14.90`; repeatable.
+        #[arg(long = "price", value_name = "LINE=EUROS", value_parser = sell::price_arg)]
+        prices: Vec<(usize, crate::domain::money::Cents)>,
         /// How the customer pays (not needed when --redeem points pay it all).
         #[arg(long, value_enum)]
         pay: Option<sell::PayWith>,
@@ -186,11 +200,12 @@ pub enum Command {
         /// manager's --staff and --pin.
         #[arg(long, value_name = "TEXT", requires_all = ["staff", "pin"])]
         override_reason: Option<String>,
-        /// The manager who authorises --override-reason (their login).
-        #[arg(long, value_name = "LOGIN", requires = "override_reason")]
+        /// The manager who authorises --override-reason or a discount past the seller's limit
+        /// (their login).
+        #[arg(long, value_name = "LOGIN", requires = "pin")]
         staff: Option<String>,
         /// That manager's PIN.
-        #[arg(long, value_name = "PIN", requires = "override_reason")]
+        #[arg(long, value_name = "PIN", requires = "staff")]
         pin: Option<String>,
         /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
@@ -648,6 +663,9 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
             card,
             customer,
             redeem,
+            discount,
+            reason,
+            prices,
             override_reason,
             staff,
             pin,
@@ -662,9 +680,14 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
                 customer: customer.clone(),
                 redeem: *redeem,
             },
-            match (override_reason, staff, pin) {
-                (Some(reason), Some(staff), Some(pin)) => Some(sell::Override {
-                    reason: reason.clone(),
+            &sell::Manual {
+                basket: *discount,
+                reason: reason.clone(),
+                prices: prices.clone(),
+            },
+            override_reason.as_deref(),
+            match (staff, pin) {
+                (Some(staff), Some(pin)) => Some(sell::Manager {
                     staff: staff.clone(),
                     pin: pin.clone(),
                 }),

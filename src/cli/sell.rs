@@ -1,5 +1,8 @@
-//! `comptoir sell CODE[*QTY]… --pay card|cash|split [--json]`: sells products exactly as the
-//! checkout page does (same use cases), and prints the ticket. Any unknown code stops the sale
+//! `comptoir sell CODE[*QTY][~DISCOUNT]… [--discount DISCOUNT] [--reason TEXT]
+//! [--price LINE=EUROS]… --pay card|cash|split [--json]`: sells products exactly as the
+//! checkout page does (same use cases), and prints the ticket. Promotions apply by themselves; a
+//! manual discount or price override needs a reason from the chain's list, and past the
+//! seller's limit a manager's `--staff LOGIN --pin PIN` (issue 15). Any unknown code stops the sale
 //! before anything is written, and so does an expired product or a recalled one (issue 14)
 //! unless a manager overrides it (`--override-reason TEXT --staff LOGIN --pin PIN`): each
 //! override is journaled in the sale's own transaction. A database whose sale tables fail
@@ -14,14 +17,16 @@ use super::CommandContext;
 use super::failure::{UsageError, refuse};
 use super::output::{money, print_json, rfc3339, vat_percent};
 use crate::app::checkout::{
-    CheckoutError, CompletedSale, LoyaltyAtTill, SaleContext, add_scan, checkout_with_overrides,
+    CheckoutError, CompletedSale, LoyaltyAtTill, SaleContext, checkout_with_overrides, scan_line,
 };
+use crate::app::pricing::{DiscountPolicy, DiscountRefusal, Pricing, customer_tier};
 use crate::app::customer::{CustomerAppError, points_balance};
 use crate::app::login::LoginError;
 use crate::app::sale_guard::{
     OverrideError, check_manager, checked_reason, override_entry, sale_block,
 };
-use crate::domain::basket::Basket;
+use crate::domain::basket::{Basket, BasketLine};
+use crate::domain::discount::{Adjustment, Discount, DiscountSource, ManualBasket, ManualLine};
 use crate::domain::money::{Cents, parse_euros};
 use crate::domain::payment::Tender;
 use crate::domain::scan::{ScanConfig, parse_scan};
@@ -49,14 +54,60 @@ pub struct Payment {
     pub redeem: i64,
 }
 
-/// A manager's override of what blocks a sale (an expired or recalled product).
+/// A manager at the till: their login and PIN.
 #[derive(Clone, Debug)]
-pub struct Override {
-    /// Why it is sold anyway; journaled with the sale.
-    pub reason: String,
-    /// The manager's login and PIN.
+pub struct Manager {
     pub staff: String,
     pub pin: String,
+}
+
+/// What the seller takes off by hand.
+#[derive(Clone, Debug, Default)]
+pub struct Manual {
+    /// Off the whole basket (`--discount`).
+    pub basket: Option<Discount>,
+    /// `--reason`.
+    pub reason: Option<String>,
+    /// `--price LINE=EUROS`: line numbers (from 1, in the order of the codes) and new prices.
+    pub prices: Vec<(usize, Cents)>,
+}
+
+/// clap's check of `--discount`: `10%` or an amount in euros.
+pub fn discount_arg(text: &str) -> Result<Discount, String> {
+    Discount::parse(text).map_err(|e| e.to_string())
+}
+
+/// clap's check of `--price LINE=EUROS`.
+pub fn price_arg(text: &str) -> Result<(usize, Cents), String> {
+    let wrong = || format!("{text:?}: write the line number (from 1) and its new price, e.g. 2=14.90");
+    let (line, euros) = text.split_once('=').ok_or_else(wrong)?;
+    let line: usize = line.trim().parse().map_err(|_| wrong())?;
+    if line == 0 {
+        return Err(wrong());
+    }
+    let price = parse_euros(euros.trim()).map_err(|e| format!("{text:?}: {e}"))?;
+    Ok((line, price))
+}
+
+/// Splits `CODE[*QTY][~DISCOUNT]` into the code, its quantity and the line's discount. Only
+/// what reads as a discount after the last `~` is one: a whole argument that is a recognised
+/// scan (a Digital Link URI may hold a `~`) stays one code.
+pub fn code_quantity_discount<'a>(
+    arg: &'a str,
+    config: &ScanConfig,
+) -> Result<(&'a str, i64, Option<Discount>), UsageError> {
+    let Some((head, discount)) = arg.rsplit_once('~') else {
+        let (code, quantity) = code_and_quantity(arg, config)?;
+        return Ok((code, quantity, None));
+    };
+    match Discount::parse(discount) {
+        Ok(discount) => {
+            let (code, quantity) = code_and_quantity(head, config)?;
+            Ok((code, quantity, Some(discount)))
+        }
+        Err(_) if parse_scan(arg, config).is_recognised() => Ok((arg, 1, None)),
+        Err(error) => Err(UsageError(format!("{arg}: after `~`, {error}"))),
+    }
 }
 
 /// The most units one line of the command line may carry (a till's quantity field).
@@ -100,6 +151,8 @@ struct SellOutput {
     vat: Vec<VatOutput>,
     payments: Vec<PaymentOutput>,
     change_cents: i64,
+    /// What discounts took off the whole ticket.
+    discount_cents: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     customer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -115,7 +168,72 @@ struct LineOutput {
     quantity: i64,
     unit_price_cents: i64,
     vat_rate: serde_json::Value,
+    /// What the line pays, discounts taken off.
     amount_cents: i64,
+    discount_cents: i64,
+    /// `manual` or `promotion`: the kind of the line's largest discount (null: none).
+    discount_kind: Option<&'static str>,
+    promotion_id: Option<String>,
+    /// The manual discount's reason.
+    reason: Option<String>,
+    /// Every discount of the line.
+    discounts: Vec<DiscountOutput>,
+}
+
+#[derive(Debug, Serialize)]
+struct DiscountOutput {
+    kind: &'static str,
+    amount_cents: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    promotion_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    promotion_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+fn line_output(line: &BasketLine) -> LineOutput {
+    let largest = line
+        .discounts
+        .iter()
+        .reduce(|best, d| if d.amount > best.amount { d } else { best });
+    LineOutput {
+        gtin: line.gtin.clone(),
+        name: line.label.clone(),
+        quantity: line.quantity,
+        unit_price_cents: line.unit_price.get(),
+        vat_rate: vat_percent(line.vat_rate),
+        amount_cents: line.line_total().map(|a| a.get()).unwrap_or_default(),
+        discount_cents: line.discount_total().map(|a| a.get()).unwrap_or_default(),
+        discount_kind: largest.map(|d| d.source.kind()),
+        promotion_id: line.discounts.iter().find_map(|d| match &d.source {
+            DiscountSource::Promotion { id, .. } => Some(id.clone()),
+            DiscountSource::Manual { .. } => None,
+        }),
+        reason: line.discounts.iter().find_map(|d| match &d.source {
+            DiscountSource::Manual { reason } => Some(reason.clone()),
+            DiscountSource::Promotion { .. } => None,
+        }),
+        discounts: line
+            .discounts
+            .iter()
+            .map(|d| {
+                let (promotion_id, promotion_name, reason) = match &d.source {
+                    DiscountSource::Promotion { id, name } => {
+                        (Some(id.clone()), Some(name.clone()), None)
+                    }
+                    DiscountSource::Manual { reason } => (None, None, Some(reason.clone())),
+                };
+                DiscountOutput {
+                    kind: d.source.kind(),
+                    amount_cents: d.amount.get(),
+                    promotion_id,
+                    promotion_name,
+                    reason,
+                }
+            })
+            .collect(),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -136,18 +254,7 @@ fn output_of(sale: &CompletedSale, customer: Option<&str>) -> SellOutput {
     SellOutput {
         ticket: sale.recorded.ticket_number.clone(),
         created_at: rfc3339(sale.created_at),
-        lines: sale
-            .lines
-            .iter()
-            .map(|line| LineOutput {
-                gtin: line.gtin.clone(),
-                name: line.label.clone(),
-                quantity: line.quantity,
-                unit_price_cents: line.unit_price.get(),
-                vat_rate: vat_percent(line.vat_rate),
-                amount_cents: line.line_total().map(|a| a.get()).unwrap_or_default(),
-            })
-            .collect(),
+        lines: sale.lines.iter().map(line_output).collect(),
         total_cents: sale.totals.total.get(),
         vat: sale
             .totals
@@ -170,6 +277,7 @@ fn output_of(sale: &CompletedSale, customer: Option<&str>) -> SellOutput {
             })
             .collect(),
         change_cents: sale.settlement.change.get(),
+        discount_cents: sale.totals.discount.get(),
         customer: customer.map(str::to_owned),
         points_earned: customer.map(|_| sale.points_earned),
         points_redeemed: customer.map(|_| sale.points_redeemed),
@@ -194,9 +302,62 @@ pub fn run(
     context: &CommandContext,
     codes: &[String],
     payment: &Payment,
-    manager_override: Option<Override>,
+    manual: &Manual,
+    override_reason: Option<&str>,
+    manager: Option<Manager>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
+    let config = &context.config;
+    let scan_config = config.scan_config();
+    let mut parsed = Vec::with_capacity(codes.len());
+    for arg in codes {
+        parsed.push(code_quantity_discount(arg, &scan_config)?);
+    }
+    let mut line_manual: Vec<Option<Adjustment>> = parsed
+        .iter()
+        .map(|(_, _, d)| d.map(|discount| Adjustment::Discount { discount }))
+        .collect();
+    for (line, price) in &manual.prices {
+        let Some(slot) = line_manual.get_mut(line - 1) else {
+            return Err(UsageError(format!(
+                "--price {line}=…: there is no line {line} (the sale has {} codes)",
+                codes.len()
+            ))
+            .into());
+        };
+        if slot.is_some() {
+            return Err(UsageError(format!(
+                "line {line} has both a discount and --price: give one or the other"
+            ))
+            .into());
+        }
+        *slot = Some(Adjustment::PriceOverride { unit_price: *price });
+    }
+    let policy = DiscountPolicy {
+        reasons: &config.discount_reasons,
+        seller_limit_percent: config.seller_discount_limit_percent,
+    };
+    let any_manual = manual.basket.is_some() || line_manual.iter().any(Option::is_some);
+    let reason = match (&manual.reason, any_manual) {
+        (_, false) => None,
+        (None, true) => {
+            return refuse(
+                json,
+                format!(
+                    "a manual discount or price override needs --reason ({}); nothing was sold",
+                    if config.discount_reasons.is_empty() {
+                        "any text".to_owned()
+                    } else {
+                        config.discount_reasons.join(", ")
+                    }
+                ),
+            );
+        }
+        (Some(given), true) => match policy.reason(given) {
+            Ok(reason) => Some(reason),
+            Err(error) => return refuse(json, format!("--reason: {error}; nothing was sold")),
+        },
+    };
     let mut store = context.open_store()?;
     // A sale written into damaged pages goes through (SQLite only notices the pages it reads)
     // and the store's fiscal record then has to be restored around it: refuse before writing,
@@ -212,22 +373,28 @@ pub fn run(
             }
         );
     }
-    let config = &context.config;
     let now = chrono::Utc::now();
     let training = store.training_mode()?;
     let mut basket = Basket::new();
     let mut blocked = Vec::new();
-    for arg in codes {
-        let (code, quantity) = code_and_quantity(arg, &config.scan_config())?;
-        match add_scan(
+    for ((arg, (code, quantity, _)), adjustment) in codes.iter().zip(&parsed).zip(line_manual) {
+        let added = scan_line(
             &store,
-            &mut basket,
             code,
-            quantity,
-            &config.scan_config(),
+            *quantity,
+            &scan_config,
             &config.store_code,
             now.date_naive(),
-        ) {
+        )
+        .and_then(|(card, mut line)| {
+            line.manual = adjustment.map(|adjustment| ManualLine {
+                adjustment,
+                reason: reason.clone().unwrap_or_default(),
+            });
+            basket.add(line)?;
+            Ok(card)
+        });
+        match added {
             Ok(card) => {
                 if let Some(block) = sale_block(&store, &card)? {
                     blocked.push((arg, card.product, block));
@@ -239,9 +406,13 @@ pub fn run(
             }
         }
     }
+    basket.set_discount(manual.basket.map(|discount| ManualBasket {
+        discount,
+        reason: reason.clone().unwrap_or_default(),
+    }));
     let mut overrides = Vec::with_capacity(blocked.len());
     if !blocked.is_empty() {
-        let Some(authority) = &manager_override else {
+        let (Some(override_reason), Some(authority)) = (override_reason, &manager) else {
             let mut message = String::new();
             for (arg, product, block) in &blocked {
                 message.push_str(&format!(
@@ -256,10 +427,10 @@ pub fn run(
             return refuse(json, message);
         };
         // The reason before the PIN: a blank one must not cost the manager an attempt.
-        let manager = match checked_reason(&authority.reason)
+        let approver = match checked_reason(override_reason)
             .and_then(|_| check_manager(&store, &authority.staff, &authority.pin, now.timestamp()))
         {
-            Ok(manager) => manager,
+            Ok(approver) => approver,
             Err(OverrideError::Store(e) | OverrideError::Login(LoginError::Store(e))) => {
                 return Err(e.into());
             }
@@ -269,8 +440,8 @@ pub fn run(
         };
         for (_, product, block) in &blocked {
             overrides.push(override_entry(
-                &manager,
-                &authority.reason,
+                &approver,
+                override_reason,
                 block,
                 &product.gtin,
                 &config.terminal_id,
@@ -286,6 +457,31 @@ pub fn run(
         },
         None => None,
     };
+    let tier = match &customer {
+        Some(id) => customer_tier(&store, id)?,
+        None => None,
+    };
+    let pricing = Pricing::load(&store, &config.store_code)?;
+    if let Err(error) = pricing.reprice(&mut basket, tier.as_deref(), now.timestamp()) {
+        return refuse(json, format!("{error}; nothing was sold"));
+    }
+    let manager_login = manager.as_ref().map(|m| (m.staff.as_str(), m.pin.as_str()));
+    match policy.approve(&store, &basket, None, manager_login, now.timestamp()) {
+        Ok(_) => {}
+        Err(DiscountRefusal::Store(e)) => return Err(e.into()),
+        Err(DiscountRefusal::NeedsManager { limit }) => {
+            return refuse(
+                json,
+                format!(
+                    "a seller may take off at most {limit} % of a line by hand: a manager approves \
+                     with --staff LOGIN --pin PIN; nothing was sold"
+                ),
+            );
+        }
+        Err(error) => {
+            return refuse(json, format!("discount refused: {error}; nothing was sold"));
+        }
+    }
     let given = euros("--given", &payment.given)?;
     let tender = match payment.with {
         None => None,
@@ -328,6 +524,8 @@ pub fn run(
             operator: "cli",
             training,
             now: now.timestamp(),
+            pricing: &pricing,
+            tier: tier.as_deref(),
         },
         loyalty,
         &overrides,

@@ -2,13 +2,19 @@
 //! a French ticket shows.
 //!
 //! Shelf prices include VAT. The basket only holds sale lines: positive quantities up to
-//! [`MAX_QUANTITY`] and non-negative prices; returns and discounts will be their own operations.
+//! [`MAX_QUANTITY`] and non-negative prices; returns are their own operation. Each line keeps
+//! its shelf price and carries the discounts the pricing engine gives it (see
+//! [`Basket::reprice`]): the amounts, the totals and the VAT are on what remains.
 //! This module must never do I/O, never use floating point, and never panic on a line built
 //! from outside data: every amount goes through checked arithmetic.
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::discount::{
+    DiscountError, DiscountSource, FULL_PERCENT, LineDiscount, ManualBasket, ManualLine,
+};
 use crate::domain::money::{Cents, MoneyError};
+use crate::domain::pricing::{PricingContext, PricingLine, PromotionBook, price};
 use crate::domain::vat::VatRate;
 
 /// The largest quantity on one line. Far above any real sale, low enough to catch a scanned
@@ -28,15 +34,71 @@ pub struct BasketLine {
     /// price-embedded barcode): it replaces `unit_price` and the line stands for that one item,
     /// so its quantity is 1.
     pub amount_override: Option<Cents>,
+    /// What promotions may target (empty when unknown).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub brand: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub category: String,
+    /// The seller's discount or price override of this line, with its reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manual: Option<ManualLine>,
+    /// What the last pricing took off the line (manual, promotions, its share of a basket
+    /// discount); empty until priced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub discounts: Vec<LineDiscount>,
 }
 
 impl BasketLine {
-    /// The VAT-inclusive amount of the line: the label amount if there is one, otherwise the
-    /// unit price times the quantity (times the quantity too for a label amount, should a line
-    /// built elsewhere carry another quantity than 1).
+    /// A line at the shelf price, with nothing taken off and nothing promotions could target.
+    pub fn new(
+        gtin: &str,
+        label: &str,
+        unit_price: Cents,
+        quantity: i64,
+        vat_rate: VatRate,
+    ) -> BasketLine {
+        BasketLine {
+            gtin: gtin.to_owned(),
+            label: label.to_owned(),
+            unit_price,
+            quantity,
+            vat_rate,
+            amount_override: None,
+            brand: String::new(),
+            category: String::new(),
+            manual: None,
+            discounts: Vec::new(),
+        }
+    }
+
+    /// The VAT-inclusive amount the line pays: [`BasketLine::gross_total`] less its discounts.
+    pub fn line_total(&self) -> Result<Cents, MoneyError> {
+        let gross = self.gross_total()?;
+        let net = gross
+            .checked_sub(self.discount_total()?)
+            .ok_or(MoneyError::Overflow)?;
+        if net.is_negative() {
+            return Err(MoneyError::NegativeAmount { amount: net });
+        }
+        Ok(net)
+    }
+
+    /// What the discounts take off the line.
+    pub fn discount_total(&self) -> Result<Cents, MoneyError> {
+        Cents::checked_sum(self.discounts.iter().map(|d| d.amount)).ok_or(MoneyError::Overflow)
+    }
+
+    /// The price of one unit before discounts: the label's amount for a label-priced item.
+    pub fn shelf_unit_price(&self) -> Cents {
+        self.amount_override.unwrap_or(self.unit_price)
+    }
+
+    /// The VAT-inclusive amount of the line before discounts: the label amount if there is one,
+    /// otherwise the unit price times the quantity (times the quantity too for a label amount,
+    /// should a line built elsewhere carry another quantity than 1).
     ///
     /// Refuses a negative or excessive quantity and a negative price: those are not sales.
-    pub fn line_total(&self) -> Result<Cents, MoneyError> {
+    pub fn gross_total(&self) -> Result<Cents, MoneyError> {
         if self.quantity < 0 {
             return Err(MoneyError::NegativeQuantity {
                 quantity: self.quantity,
@@ -59,9 +121,13 @@ impl BasketLine {
     /// adds to this line. A label-priced item is its own line: two weighed bags of apples are
     /// two amounts. A price or rate that changed between two scans (a catalogue sync arrived)
     /// opens a new line rather than silently repricing what was already rung up.
+    /// A line the seller discounted or repriced keeps its units: another scan opens a line at
+    /// the shelf price.
     fn merges_with(&self, other: &BasketLine) -> bool {
         self.amount_override.is_none()
             && other.amount_override.is_none()
+            && self.manual.is_none()
+            && other.manual.is_none()
             && self.gtin == other.gtin
             && self.unit_price == other.unit_price
             && self.vat_rate == other.vat_rate
@@ -95,6 +161,8 @@ pub enum BasketError {
     LabelPricedQuantity { label: String, quantity: i64 },
     #[error(transparent)]
     Money(#[from] MoneyError),
+    #[error("{0}")]
+    Discount(#[from] DiscountError),
 }
 
 /// The VAT of one rate on a ticket.
@@ -117,6 +185,9 @@ pub struct BasketTotals {
     pub total: Cents,
     /// Number of items: the sum of the quantities.
     pub item_count: i64,
+    /// What the discounts took off, all lines together (what « Vous avez économisé » says).
+    #[serde(default)]
+    pub discount: Cents,
 }
 
 /// The lines rung up so far. Only valid sale lines get in (see [`BasketLine::line_total`]), so
@@ -124,6 +195,8 @@ pub struct BasketTotals {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Basket {
     lines: Vec<BasketLine>,
+    /// The seller's discount of the whole basket, spread over the lines when priced.
+    discount: Option<ManualBasket>,
 }
 
 impl Basket {
@@ -134,18 +207,9 @@ impl Basket {
 
     /// Adds a line, or adds its quantity to an existing line for the same article at the same
     /// price and rate. Returns the index of the line that now holds it. On error the basket is
-    /// unchanged.
+    /// unchanged. The basket is unpriced until the next [`Basket::reprice`].
     pub fn add(&mut self, line: BasketLine) -> Result<usize, BasketError> {
-        if line.quantity == 0 {
-            return Err(BasketError::ZeroQuantity);
-        }
-        line.line_total()?;
-        if line.amount_override.is_some() && line.quantity != 1 {
-            return Err(BasketError::LabelPricedQuantity {
-                label: line.label,
-                quantity: line.quantity,
-            });
-        }
+        checked(&line)?;
         match self.lines.iter().position(|held| held.merges_with(&line)) {
             Some(index) => {
                 let quantity = self.lines[index]
@@ -156,6 +220,7 @@ impl Basket {
                 Ok(index)
             }
             None => {
+                self.unprice();
                 self.lines.push(line);
                 Ok(self.lines.len() - 1)
             }
@@ -165,19 +230,19 @@ impl Basket {
     /// A basket of lines kept earlier (the open basket in the database), each checked again as
     /// [`Basket::add`] would, but never merged: lines kept apart stay apart.
     pub fn from_lines(lines: Vec<BasketLine>) -> Result<Basket, BasketError> {
+        Basket::from_parts(lines, None)
+    }
+
+    /// [`Basket::from_lines`] with the basket's own discount.
+    pub fn from_parts(
+        lines: Vec<BasketLine>,
+        discount: Option<ManualBasket>,
+    ) -> Result<Basket, BasketError> {
         for line in &lines {
-            if line.quantity == 0 {
-                return Err(BasketError::ZeroQuantity);
-            }
+            checked(line)?;
             line.line_total()?;
-            if line.amount_override.is_some() && line.quantity != 1 {
-                return Err(BasketError::LabelPricedQuantity {
-                    label: line.label.clone(),
-                    quantity: line.quantity,
-                });
-            }
         }
-        Ok(Basket { lines })
+        Ok(Basket { lines, discount })
     }
 
     /// Puts a removed line back (« Annuler » after a removal): at `index` when no line holds
@@ -186,22 +251,19 @@ impl Basket {
         if self.lines.iter().any(|held| held.merges_with(&line)) {
             return self.add(line);
         }
-        let probe = Basket::from_lines(vec![line])?;
+        checked(&line)?;
+        self.unprice();
         let index = index.min(self.lines.len());
-        self.lines.splice(index..index, probe.lines);
+        self.lines.insert(index, line);
         Ok(index)
     }
 
     /// Sets the quantity of line `index`; 0 removes the line. A label-priced line only accepts
     /// 0 or 1. On error the basket is unchanged.
     pub fn set_quantity(&mut self, index: usize, quantity: i64) -> Result<(), BasketError> {
-        let Some(held) = self.lines.get(index) else {
-            return Err(BasketError::NoSuchLine {
-                index,
-                len: self.lines.len(),
-            });
-        };
+        let held = self.line(index)?;
         if quantity == 0 {
+            self.unprice();
             self.lines.remove(index);
             return Ok(());
         }
@@ -209,27 +271,54 @@ impl Basket {
             quantity,
             ..held.clone()
         };
-        candidate.line_total()?;
-        if candidate.amount_override.is_some() && quantity != 1 {
-            return Err(BasketError::LabelPricedQuantity {
-                label: candidate.label,
-                quantity,
-            });
-        }
+        checked(&candidate)?;
+        self.unprice();
         self.lines[index] = candidate;
         Ok(())
     }
 
-    /// Removes line `index` and returns it.
+    /// Gives line `index` the seller's discount or price override (`None` takes it away). On
+    /// error (an override above the shelf price, more off than the line costs) the basket is
+    /// unchanged.
+    pub fn set_manual(
+        &mut self,
+        index: usize,
+        manual: Option<ManualLine>,
+    ) -> Result<(), BasketError> {
+        let candidate = BasketLine {
+            manual,
+            ..self.line(index)?.clone()
+        };
+        checked(&candidate)?;
+        self.unprice();
+        self.lines[index] = candidate;
+        Ok(())
+    }
+
+    /// Sets (or with `None` takes away) the discount of the whole basket. It is checked against
+    /// the basket when priced: an amount larger than what the lines still cost is refused then.
+    pub fn set_discount(&mut self, discount: Option<ManualBasket>) {
+        self.unprice();
+        self.discount = discount;
+    }
+
+    /// The seller's discount of the whole basket.
+    pub fn discount(&self) -> Option<&ManualBasket> {
+        self.discount.as_ref()
+    }
+
+    /// Removes line `index` and returns it (without its discounts: they depend on the rest).
     pub fn remove(&mut self, index: usize) -> Result<BasketLine, BasketError> {
-        if index < self.lines.len() {
-            Ok(self.lines.remove(index))
-        } else {
-            Err(BasketError::NoSuchLine {
-                index,
-                len: self.lines.len(),
-            })
-        }
+        self.line(index)?;
+        self.unprice();
+        Ok(self.lines.remove(index))
+    }
+
+    fn line(&self, index: usize) -> Result<&BasketLine, BasketError> {
+        self.lines.get(index).ok_or(BasketError::NoSuchLine {
+            index,
+            len: self.lines.len(),
+        })
     }
 
     /// The lines, in the order they were rung up.
@@ -241,9 +330,61 @@ impl Basket {
         self.lines.is_empty()
     }
 
-    /// Empties the basket (sale completed or cancelled).
+    /// Empties the basket (sale completed or cancelled), its discount too.
     pub fn clear(&mut self) {
         self.lines.clear();
+        self.discount = None;
+    }
+
+    /// Prices every line with the engine: the seller's discounts, the promotions of `book` that
+    /// run in `context`, and the basket's discount. On error (a basket discount larger than what
+    /// is left to pay) the basket is left unpriced, never half priced.
+    pub fn reprice(
+        &mut self,
+        book: &PromotionBook,
+        context: &PricingContext<'_>,
+    ) -> Result<(), BasketError> {
+        self.unprice();
+        let inputs: Vec<PricingLine<'_>> = self
+            .lines
+            .iter()
+            .map(|line| PricingLine {
+                gtin: &line.gtin,
+                brand: &line.brand,
+                category: &line.category,
+                unit_price: line.shelf_unit_price(),
+                quantity: line.quantity,
+                manual: line.manual.as_ref(),
+            })
+            .collect();
+        let discounts = price(&inputs, self.discount.as_ref(), book, context)?;
+        for (line, discounts) in self.lines.iter_mut().zip(discounts) {
+            line.discounts = discounts;
+        }
+        Ok(())
+    }
+
+    /// Whether the seller's own discounts (a line's, a price override, a share of the basket's)
+    /// take off any line more than `limit` basis points of its shelf amount. Reads the last
+    /// pricing.
+    pub fn manual_beyond(&self, limit: i64) -> bool {
+        self.lines.iter().any(|line| {
+            let manual: i128 = line
+                .discounts
+                .iter()
+                .filter(|d| matches!(d.source, DiscountSource::Manual { .. }))
+                .map(|d| i128::from(d.amount.get()))
+                .sum();
+            let gross = line.gross_total().map_or(0, |g| i128::from(g.get()));
+            manual * i128::from(FULL_PERCENT) > i128::from(limit) * gross
+        })
+    }
+
+    /// Forgets the last pricing: what a change makes stale must not be paid.
+    fn unprice(&mut self) {
+        for line in &mut self.lines {
+            line.discounts.clear();
+        }
     }
 
     /// The total to pay and the VAT breakdown per rate.
@@ -287,12 +428,39 @@ impl Basket {
             .iter()
             .try_fold(0_i64, |count, line| count.checked_add(line.quantity))
             .ok_or(MoneyError::Overflow)?;
+        let discount = self.lines.iter().try_fold(Cents::ZERO, |sum, line| {
+            sum.checked_add(line.discount_total()?)
+                .ok_or(MoneyError::Overflow)
+        })?;
         Ok(BasketTotals {
             per_rate,
             total,
             item_count,
+            discount,
         })
     }
+}
+
+/// Whether `line` may be in a basket: a quantity, an amount that is a sale, a label-priced item
+/// alone on its line, and a manual discount the line can bear. Its discounts are not looked at:
+/// pricing sets them.
+fn checked(line: &BasketLine) -> Result<(), BasketError> {
+    if line.quantity == 0 {
+        return Err(BasketError::ZeroQuantity);
+    }
+    let gross = line.gross_total()?;
+    if line.amount_override.is_some() && line.quantity != 1 {
+        return Err(BasketError::LabelPricedQuantity {
+            label: line.label.clone(),
+            quantity: line.quantity,
+        });
+    }
+    if let Some(manual) = &line.manual {
+        manual
+            .adjustment
+            .off(gross, line.shelf_unit_price(), line.quantity)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -309,6 +477,10 @@ mod tests {
             quantity,
             vat_rate,
             amount_override: None,
+            brand: String::new(),
+            category: String::new(),
+            manual: None,
+            discounts: Vec::new(),
         }
     }
 
@@ -357,6 +529,7 @@ mod tests {
                     per_rate: vec![breakdown(rate, base, vat, total)],
                     total: Cents::new(total),
                     item_count: 1,
+                    discount: Cents::ZERO,
                 }),
                 "{unit_price} cents at {}",
                 rate.label_en()
@@ -395,6 +568,7 @@ mod tests {
                 ],
                 total: Cents::new(4809),
                 item_count: 12,
+                discount: Cents::ZERO,
             })
         );
     }
@@ -422,6 +596,7 @@ mod tests {
                 per_rate: vec![],
                 total: Cents::ZERO,
                 item_count: 0,
+                discount: Cents::ZERO,
             })
         );
     }

@@ -22,6 +22,7 @@
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use crate::domain::discount::{DiscountSource, LineDiscount};
 
 /// The previous hash of a terminal's first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -132,15 +133,52 @@ impl JournalEntry {
     }
 }
 
-/// One line of a ticket as the digest covers it.
+/// One line of a ticket as the digest covers it. Fields are in alphabetical order: the digest
+/// is taken over serde's JSON and `journal verify` rebuilds the same text with SQLite's
+/// `json_object`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct DigestLine {
+    /// What the line paid, discounts taken off.
     pub amount: i64,
+    /// What was taken off the shelf price, and why. Absent when nothing was, so a line without
+    /// a discount digests exactly as before discounts existed (issue 15).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub discounts: Vec<DigestDiscount>,
     pub gtin: String,
     pub label: String,
     pub quantity: i64,
     pub unit_price: i64,
     pub vat_rate: i64,
+}
+
+/// One discount of a ticket line: its amount, its kind (`manual` or `promotion`), the
+/// promotion's id and name or the manual discount's reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct DigestDiscount {
+    pub amount: i64,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotion_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl DigestDiscount {
+    pub fn of(discount: &LineDiscount) -> DigestDiscount {
+        let (name, promotion_id, reason) = match &discount.source {
+            DiscountSource::Manual { reason } => (None, None, Some(reason.clone())),
+            DiscountSource::Promotion { id, name } => (Some(name.clone()), Some(id.clone()), None),
+        };
+        DigestDiscount {
+            amount: discount.amount.get(),
+            kind: discount.source.kind().to_owned(),
+            name,
+            promotion_id,
+            reason,
+        }
+    }
 }
 
 /// SHA-256 over the canonical JSON array of a ticket's lines, in line order.

@@ -738,14 +738,7 @@ mod tests {
     }
 
     fn basket_line(label: &str, unit: i64, quantity: i64, rate: VatRate) -> BasketLine {
-        BasketLine {
-            gtin: "3760000000000".to_owned(),
-            label: label.to_owned(),
-            unit_price: c(unit),
-            quantity,
-            vat_rate: rate,
-            amount_override: None,
-        }
+BasketLine::new("3760000000000", label, c(unit), quantity, rate)
     }
 
     /// A realistic sale at the demo store: four VAT rates, a weighed item, a long label with

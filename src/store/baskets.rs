@@ -9,6 +9,7 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::{Result, Store, StoreError};
 use crate::domain::basket::{Basket, BasketLine, CancelledLine};
+use crate::domain::discount::ManualBasket;
 
 /// The basket being rung up: its lines (validated by the domain) and the units cancelled so far.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -39,10 +40,15 @@ pub enum ResumeError {
     Store(#[from] StoreError),
 }
 
-fn basket_from_json(id: i64, json: &str) -> Result<Basket> {
+fn basket_from_json(id: i64, json: &str, discount: Option<&str>) -> Result<Basket> {
     let lines: Vec<BasketLine> = serde_json::from_str(json)
         .map_err(|e| StoreError::Corrupt(format!("basket {id}: its lines: {e}")))?;
-    Basket::from_lines(lines).map_err(|e| StoreError::Corrupt(format!("basket {id}: {e}")))
+    let discount: Option<ManualBasket> = discount
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("basket {id}: its discount: {e}")))?;
+    Basket::from_parts(lines, discount)
+        .map_err(|e| StoreError::Corrupt(format!("basket {id}: {e}")))
 }
 
 fn cancelled_from_json(id: i64, json: &str) -> Result<Vec<CancelledLine>> {
@@ -55,15 +61,20 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
 }
 
 fn read_open(tx: &rusqlite::Connection) -> Result<OpenBasket> {
-    let row: Option<(i64, String, String)> = tx
-        .prepare_cached("SELECT id, lines_json, cancelled_json FROM basket WHERE state = 'open'")?
-        .query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+    let row: Option<(i64, String, String, Option<String>)> = tx
+        .prepare_cached(
+            "SELECT id, lines_json, cancelled_json, discount_json FROM basket
+             WHERE state = 'open'",
+        )?
+        .query_row([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
         .optional()?;
     match row {
         None => Ok(OpenBasket::default()),
-        Some((id, lines, cancelled)) => Ok(OpenBasket {
+        Some((id, lines, cancelled, discount)) => Ok(OpenBasket {
             id: Some(id),
-            basket: basket_from_json(id, &lines)?,
+            basket: basket_from_json(id, &lines, discount.as_deref())?,
             cancelled: cancelled_from_json(id, &cancelled)?,
         }),
     }
@@ -72,20 +83,22 @@ fn read_open(tx: &rusqlite::Connection) -> Result<OpenBasket> {
 fn write_open(tx: &Transaction<'_>, open: &mut OpenBasket, now: i64) -> Result<()> {
     let lines = to_json(&open.basket.lines())?;
     let cancelled = to_json(&open.cancelled)?;
+    let discount = open.basket.discount().map(to_json).transpose()?;
     match open.id {
         Some(id) => {
             tx.prepare_cached(
-                "UPDATE basket SET lines_json = ?2, cancelled_json = ?3, updated_at = ?4
+                "UPDATE basket SET lines_json = ?2, cancelled_json = ?3, updated_at = ?4,
+                                   discount_json = ?5
                  WHERE id = ?1",
             )?
-            .execute(params![id, lines, cancelled, now])?;
+            .execute(params![id, lines, cancelled, now, discount])?;
         }
         None => {
             tx.prepare_cached(
-                "INSERT INTO basket (state, lines_json, cancelled_json, updated_at)
-                 VALUES ('open', ?1, ?2, ?3)",
+                "INSERT INTO basket (state, lines_json, cancelled_json, updated_at, discount_json)
+                 VALUES ('open', ?1, ?2, ?3, ?4)",
             )?
-            .execute(params![lines, cancelled, now])?;
+            .execute(params![lines, cancelled, now, discount])?;
             open.id = Some(tx.last_insert_rowid());
         }
     }
@@ -179,7 +192,7 @@ impl Store {
     /// The parked baskets, oldest first.
     pub fn parked_baskets(&self) -> Result<Vec<ParkedBasket>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, parked_by, parked_at, lines_json FROM basket
+            "SELECT id, parked_by, parked_at, lines_json, discount_json FROM basket
              WHERE state = 'parked' ORDER BY parked_at, id",
         )?;
         let rows = stmt.query_map([], |row| {
@@ -188,16 +201,17 @@ impl Store {
                 row.get::<_, Option<String>>(1)?,
                 row.get::<_, Option<i64>>(2)?,
                 row.get::<_, String>(3)?,
+                row.get::<_, Option<String>>(4)?,
             ))
         })?;
         let mut parked = Vec::new();
         for row in rows {
-            let (id, parked_by, parked_at, lines) = row?;
+            let (id, parked_by, parked_at, lines, discount) = row?;
             parked.push(ParkedBasket {
                 id,
                 parked_by,
                 parked_at: parked_at.unwrap_or_default(),
-                basket: basket_from_json(id, &lines)?,
+                basket: basket_from_json(id, &lines, discount.as_deref())?,
             });
         }
         Ok(parked)

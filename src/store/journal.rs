@@ -168,9 +168,13 @@ const VERIFY_SQL: &str = "SELECT e.sequence, e.created_at, e.operator, e.kind, e
           FROM (SELECT * FROM sale_vat WHERE sale_id = s.id ORDER BY vat_bp DESC)),
        (SELECT json_group_array(json_object('amount', amount_cents, 'method', method))
           FROM (SELECT * FROM sale_payment WHERE sale_id = s.id ORDER BY method)),
-       (SELECT json_group_array(json_object('amount', amount_cents,
-                'gtin', printf('%014d', gtin), 'label', label, 'quantity', quantity,
-                'unit_price', unit_price_cents, 'vat_rate', vat_bp))
+       (SELECT json_group_array(CASE WHEN discounts_json IS NULL
+                THEN json_object('amount', amount_cents,
+                    'gtin', printf('%014d', gtin), 'label', label, 'quantity', quantity,
+                    'unit_price', unit_price_cents, 'vat_rate', vat_bp)
+                ELSE json_object('amount', amount_cents, 'discounts', json(discounts_json),
+                    'gtin', printf('%014d', gtin), 'label', label, 'quantity', quantity,
+                    'unit_price', unit_price_cents, 'vat_rate', vat_bp) END)
           FROM (SELECT * FROM sale_line WHERE sale_id = s.id ORDER BY line_no))
   FROM journal_entry e
   LEFT JOIN sale s ON e.kind = 'ticket' AND s.ticket_number = e.reference

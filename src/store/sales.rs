@@ -7,7 +7,7 @@ use super::journal::{self, EntryDraft};
 use super::{Result, Store, StoreError};
 use crate::domain::basket::{BasketLine, BasketTotals, CancelledLine, VatBreakdownLine};
 use crate::domain::gtin::Gtin;
-use crate::domain::journal::{DigestLine, EntryKind, PaymentAmount, VatAmount, lines_digest};
+use crate::domain::journal::{DigestDiscount, DigestLine, EntryKind, PaymentAmount, VatAmount, lines_digest};
 use crate::domain::money::Cents;
 use crate::domain::payment::PaymentMethod;
 use crate::domain::payment::Settlement;
@@ -104,6 +104,7 @@ pub(super) fn cancelled_detail(cancelled: &[CancelledLine]) -> Result<Option<Str
                 at: c.at,
                 line: DigestLine {
                     amount: amount.get(),
+                    discounts: Vec::new(),
                     gtin: c.line.gtin.clone(),
                     label: c.line.label.clone(),
                     quantity: c.line.quantity,
@@ -162,8 +163,9 @@ impl Store {
         {
             let mut line_stmt = tx.prepare_cached(
                 "INSERT INTO sale_line (sale_id, line_no, gtin, label, quantity,
-                                        unit_price_cents, vat_bp, amount_cents, label_amount)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                        unit_price_cents, vat_bp, amount_cents, label_amount,
+                                        discount_cents, discounts_json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             let mut stock_stmt = tx.prepare_cached(
                 "INSERT INTO stock_movement (gtin, location_id, delta, reason, sale_id, created_at)
@@ -176,8 +178,21 @@ impl Store {
                 let amount = line
                     .line_total()
                     .map_err(|e| StoreError::Corrupt(format!("sale line amount: {e}")))?;
+                let discounts: Vec<DigestDiscount> =
+                    line.discounts.iter().map(DigestDiscount::of).collect();
+                let discount = line
+                    .discount_total()
+                    .map_err(|e| StoreError::Corrupt(format!("sale line discount: {e}")))?;
+                let discounts_json = if discounts.is_empty() {
+                    None
+                } else {
+                    Some(serde_json::to_string(&discounts).map_err(|e| {
+                        StoreError::Corrupt(format!("sale line discounts: {e}"))
+                    })?)
+                };
                 digest_lines.push(DigestLine {
                     amount: amount.get(),
+                    discounts,
                     gtin: gtin.as_str().to_owned(),
                     label: line.label.clone(),
                     quantity: line.quantity,
@@ -194,6 +209,8 @@ impl Store {
                     line.vat_rate.basis_points(),
                     amount.get(),
                     line.amount_override.is_some(),
+                    discount.get(),
+                    discounts_json,
                 ])?;
                 stock_stmt.execute(params![
                     key,

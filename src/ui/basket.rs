@@ -84,6 +84,7 @@ pub fn view(session: &Session) -> BasketView {
 /// [`view`] of a basket already read.
 pub fn view_of(session: &Session, basket: &Basket) -> BasketView {
     let lang = session.lang;
+    let basket = &session.priced(basket);
     let lines = basket
         .lines()
         .iter()

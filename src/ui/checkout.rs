@@ -142,8 +142,13 @@ pub enum PayOutcome {
 
 pub fn pay(session: &mut Session, payment: Payment, use_points: bool) -> PayOutcome {
     let lang = session.lang;
+    let pricing = session.pricing(true);
     let total = match crate::app::basket::open_basket(&session.store) {
-        Ok(open) => open.basket.totals().map(|t| t.total).unwrap_or(Cents::ZERO),
+        Ok(open) => session
+            .priced(&open.basket)
+            .totals()
+            .map(|t| t.total)
+            .unwrap_or(Cents::ZERO),
         Err(error) => return PayOutcome::Refused(error.to_string().into()),
     };
     let rule = session.config.loyalty_rule();
@@ -174,6 +179,7 @@ pub fn pay(session: &mut Session, payment: Payment, use_points: bool) -> PayOutc
         Ok(training) => training,
         Err(error) => return PayOutcome::Refused(error.to_string().into()),
     };
+    let tier = session.tier().map(str::to_owned);
     let operator = session
         .staff
         .as_ref()
@@ -186,6 +192,8 @@ pub fn pay(session: &mut Session, payment: Payment, use_points: bool) -> PayOutc
         operator: &operator,
         training,
         now: now(),
+        pricing: &pricing,
+        tier: tier.as_deref(),
     };
     let loyalty = customer.as_ref().map(|(id, balance)| LoyaltyAtTill {
         customer: id,
