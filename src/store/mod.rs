@@ -24,7 +24,6 @@ mod recall;
 mod sales;
 mod search;
 mod staff;
-mod promotions_until_merge;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
