@@ -19,6 +19,7 @@ mod demo_load;
 mod journal;
 mod outbox;
 mod pickup;
+mod promotions;
 mod pull;
 mod recall;
 mod sales;
@@ -65,6 +66,7 @@ pub fn schema_migrations() -> Vec<M<'static>> {
         M::up(include_str!("migrations/0009_recalls.sql")),
         M::up(include_str!("migrations/0010_no_replace.sql")),
         M::up(include_str!("migrations/0011_refused_events.sql")),
+        M::up(include_str!("migrations/0012_promotions.sql")),
     ]
 }
 
@@ -529,11 +531,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("sub/comptoir.db");
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.schema_version().expect("version"), 11);
+        assert_eq!(store.schema_version().expect("version"), 12);
         assert_eq!(store.pending_migrations().expect("pending"), 0);
         drop(store);
         let store = Store::open(&path).expect("reopen");
-        assert_eq!(store.schema_version().expect("version"), 11);
+        assert_eq!(store.schema_version().expect("version"), 12);
     }
 
     /// Issue 19: rusqlite_migration's message quotes the failing migration's SQL; ours is one
