@@ -558,7 +558,7 @@ pub fn end_promotion(
     match Store::open(data_dir, false)?.end_promotion(id, local_now, now)? {
         promotion::EndOutcome::Ended(record) => {
             tracing::info!(promotion = %record.rule.id, "promotion ended");
-            Ok(record)
+            Ok(*record)
         }
         promotion::EndOutcome::AlreadyEnded { at } => Err(CentralError::PromotionEnded {
             id: id.to_owned(),

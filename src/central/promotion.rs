@@ -114,7 +114,7 @@ pub enum AddOutcome {
 /// What ending a rule did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EndOutcome {
-    Ended(PromotionRecord),
+    Ended(Box<PromotionRecord>),
     AlreadyEnded { at: i64 },
     Unknown,
 }
@@ -205,7 +205,7 @@ impl Store {
                 None,
                 &change(&record.rule, record.created_at, record.ended_at)?,
             )?;
-            Ok(EndOutcome::Ended(record))
+            Ok(EndOutcome::Ended(Box::new(record)))
         })
     }
 }
