@@ -24,6 +24,7 @@ mod operator;
 mod personal_data;
 mod pickup;
 mod printer;
+mod promotions;
 mod proxy;
 mod readme;
 mod recall;

@@ -99,6 +99,9 @@ pub fn seed_demo(
             conflict: None,
         })?;
     }
+    for rule in demo::promotions() {
+        store.put_promotion(&rule)?;
+    }
     // A demo store with no central still checks loyalty codes: it trusts the demo chain's key
     // until enrollment replaces it with the real central's.
     if store.central_public_key()?.is_none() {

@@ -117,6 +117,12 @@ enum Command {
         #[command(subcommand)]
         action: RecallCommand,
     },
+    /// Promotion rules of the head office (« soldes », « 2e à -50 % », « 3 pour 2 »…), which
+    /// terminals apply by themselves after their next sync.
+    Promo {
+        #[command(subcommand)]
+        action: PromoCommand,
+    },
     /// Events the central refused (out of the protocol's bounds, of an unknown kind, for
     /// another store): kept with the reason, acknowledged to the device, never applied (JSON:
     /// `id`, `device`, `store`, `terminal`, `seq`, `event_id`, `kind`, `reason`, `payload` (its
@@ -184,6 +190,33 @@ enum RecallCommand {
         /// The recall's id (`recall list` shows them).
         #[arg(value_name = "ID")]
         id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum PromoCommand {
+    /// Add the rules of a JSON file (one rule, or an array of rules): all of them, or none when
+    /// one is invalid or its id is held with other terms (exit 1, with the reason).
+    Add {
+        /// The JSON file (`id`, `name`, `starts`, `ends` in store time, `target`, `offer`…;
+        /// see `domain::promotion::Promotion`).
+        #[arg(long = "json", value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Every rule: id, name, dates, kind of offer, whether ended, and its uses per store (JSON:
+    /// the rule's fields, then `kind`, `created_at`, `ended_at` (Unix seconds UTC), `ended`,
+    /// `uses` (store code → sales)).
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// End a rule now (its end becomes this moment, Paris time): terminals stop applying it
+    /// after their next sync.
+    End {
+        /// The rule's id (`promo list` shows them).
+        #[arg(value_name = "ID")]
+        id: String,
     },
 }
 
@@ -569,6 +602,67 @@ fn run(args: Args) -> anyhow::Result<()> {
                 )
             }
         },
+        Command::Promo {
+            action: PromoCommand::Add { file },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let done = central::add_promotions(&data, &file.display().to_string(), &text)?;
+            println!(
+                "{} promotion(s) added, {} already held as given; terminals apply them after \
+                 their next sync",
+                done.added.len(),
+                done.unchanged.len()
+            );
+            for id in &done.added {
+                println!("{id}");
+            }
+        }
+        Command::Promo {
+            action: PromoCommand::List { json },
+        } => {
+            let rules = central::promotions(&data)?;
+            if json {
+                println!("{}", serde_json::to_string(&rules)?);
+            } else {
+                let ended = rules.iter().filter(|r| r.ended).count();
+                println!("{} promotion(s), {ended} ended", rules.len());
+                for r in &rules {
+                    let uses = if r.uses.is_empty() {
+                        "no use".to_owned()
+                    } else {
+                        r.uses
+                            .iter()
+                            .map(|(store, n)| format!("{store} {n}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    let ended = r
+                        .ended_at
+                        .map(|at| format!("  ended {}", day(at)))
+                        .unwrap_or_default();
+                    println!(
+                        "{}  {}  {} → {}  {}  uses: {uses}{ended}",
+                        r.rule.id,
+                        r.rule.name,
+                        r.rule.starts.format("%Y-%m-%d %H:%M"),
+                        r.rule.ends.format("%Y-%m-%d %H:%M"),
+                        r.kind
+                    );
+                }
+            }
+        }
+        Command::Promo {
+            action: PromoCommand::End { id },
+        } => {
+            let ended = central::end_promotion(&data, &id)?;
+            println!(
+                "Promotion {} ended at {} (Paris time); terminals stop applying it after their \
+                 next sync",
+                ended.rule.id,
+                ended.rule.ends.format("%Y-%m-%d %H:%M")
+            );
+        }
         Command::Recall {
             action: RecallCommand::End { id },
         } => {

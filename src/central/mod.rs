@@ -20,6 +20,7 @@ pub mod keys;
 pub mod listener;
 pub mod pickup;
 pub mod privacy;
+pub mod promotion;
 pub mod rate_limit;
 pub mod recall;
 pub mod seed;
@@ -87,6 +88,27 @@ pub enum CentralError {
     UnknownRecall { id: i64 },
     #[error("recall {id} was already ended on {at}")]
     RecallEnded { id: i64, at: String },
+    #[error("{path}: {error}; nothing was added")]
+    PromotionFile {
+        path: String,
+        error: promotion::PromotionFileError,
+    },
+    #[error(
+        "promotion {id} is already held with other terms; nothing was added (a rule is never \
+         changed: give the new one another id)"
+    )]
+    PromotionConflict { id: String },
+    #[error(
+        "promotion {id} was ended on {at}; nothing was added (an ended rule stays ended: give \
+         the new one another id)"
+    )]
+    PromotionWasEnded { id: String, at: String },
+    #[error("the central has no promotion {id}")]
+    UnknownPromotion { id: String },
+    #[error("promotion {id} was already ended on {at}")]
+    PromotionEnded { id: String, at: String },
+    #[error("the clock is out of range: {0} is no date")]
+    Clock(i64),
 }
 
 /// How long a pickup code stays valid: the time a store keeps an order before sending it back.
@@ -478,6 +500,80 @@ pub fn recalls(data_dir: &Path) -> Result<Vec<recall::RecallRecord>, CentralErro
     Ok(Store::open(data_dir, false)?.recalls()?)
 }
 
+/// What `promo add` did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PromotionsAdded {
+    /// The rules written now, in the file's order.
+    pub added: Vec<String>,
+    /// The rules the central already held exactly as given.
+    pub unchanged: Vec<String>,
+}
+
+/// Adds the promotion rules of `text` (the file `path`, named in errors): one rule or an array.
+/// Every rule is checked first; one bad rule, or one whose id is held with other terms, refuses
+/// the whole file and nothing is written. Terminals get the new rules with their next sync.
+pub fn add_promotions(
+    data_dir: &Path,
+    path: &str,
+    text: &str,
+) -> Result<PromotionsAdded, CentralError> {
+    let rules =
+        promotion::parse_promotion_file(text).map_err(|error| CentralError::PromotionFile {
+            path: path.to_owned(),
+            error,
+        })?;
+    let now = chrono::Utc::now().timestamp();
+    match Store::open(data_dir, false)?.add_promotions(&rules, now)? {
+        promotion::AddOutcome::Added { added, unchanged } => {
+            tracing::info!(
+                added = added.len(),
+                unchanged = unchanged.len(),
+                "promotions added"
+            );
+            Ok(PromotionsAdded { added, unchanged })
+        }
+        promotion::AddOutcome::Conflict {
+            id,
+            ended_at: Some(at),
+        } => Err(CentralError::PromotionWasEnded { id, at: date(at) }),
+        promotion::AddOutcome::Conflict { id, ended_at: None } => {
+            Err(CentralError::PromotionConflict { id })
+        }
+    }
+}
+
+/// Every promotion rule, with its uses per store.
+pub fn promotions(data_dir: &Path) -> Result<Vec<promotion::PromotionRecord>, CentralError> {
+    Ok(Store::open(data_dir, false)?.promotions()?)
+}
+
+/// Ends the promotion `id` now: its `ends` becomes this moment in store time (Europe/Paris), and
+/// terminals stop applying it after their next sync.
+pub fn end_promotion(
+    data_dir: &Path,
+    id: &str,
+) -> Result<promotion::PromotionRecord, CentralError> {
+    let now = chrono::Utc::now().timestamp();
+    let local_now = crate::domain::promotion::store_time(now).ok_or(CentralError::Clock(now))?;
+    match Store::open(data_dir, false)?.end_promotion(id, local_now, now)? {
+        promotion::EndOutcome::Ended(record) => {
+            tracing::info!(promotion = %record.rule.id, "promotion ended");
+            Ok(*record)
+        }
+        promotion::EndOutcome::AlreadyEnded { at } => Err(CentralError::PromotionEnded {
+            id: id.to_owned(),
+            at: date(at),
+        }),
+        promotion::EndOutcome::Unknown => Err(CentralError::UnknownPromotion { id: id.to_owned() }),
+    }
+}
+
+/// `at` (Unix seconds) as a UTC date, for messages.
+fn date(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map_or_else(|| at.to_string(), |t| t.format("%Y-%m-%d").to_string())
+}
+
 /// Ends the recall `id`: terminals sell the product again after their next sync.
 pub fn end_recall(data_dir: &Path, id: i64) -> Result<recall::RecallRecord, CentralError> {
     let now = chrono::Utc::now().timestamp();
@@ -486,11 +582,9 @@ pub fn end_recall(data_dir: &Path, id: i64) -> Result<recall::RecallRecord, Cent
             tracing::info!(recall = recall.id, "recall ended");
             Ok(recall)
         }
-        recall::EndOutcome::AlreadyEnded { at } => Err(CentralError::RecallEnded {
-            id,
-            at: chrono::DateTime::from_timestamp(at, 0)
-                .map_or_else(|| at.to_string(), |t| t.format("%Y-%m-%d").to_string()),
-        }),
+        recall::EndOutcome::AlreadyEnded { at } => {
+            Err(CentralError::RecallEnded { id, at: date(at) })
+        }
         recall::EndOutcome::Unknown => Err(CentralError::UnknownRecall { id }),
     }
 }

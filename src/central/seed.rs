@@ -1,7 +1,8 @@
 //! The demo chain, written into the central: the locations, catalogue and stock of
 //! `domain::demo`, its staff (PINs hashed with Argon2id as the terminal does), customers, online
-//! carts for some customers, and ready click-and-collect orders for every store. Deterministic:
-//! the same product count gives the same chain (only the times follow the clock).
+//! carts for some customers, ready click-and-collect orders for every store, and its promotion
+//! rules. Deterministic: the same product count gives the same chain (only the times follow the
+//! clock).
 //!
 //! A seed is done once per data directory: seeding again with the same count changes nothing, a
 //! different count is refused, so a chain's data (and what terminals pushed) is never overwritten.
@@ -89,6 +90,7 @@ pub fn seed(
         start = end;
     }
     store.seed_step(|w| plan.write_customers(w))?;
+    store.add_promotions(&demo::promotions(), now)?;
     store.mark_seed(products, true)?;
     tracing::info!(products, "demo chain seeded");
     Ok(plan.summary())

@@ -49,6 +49,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0007_api_reads.sql")),
         M::up(include_str!("migrations/0008_untrusted_pushes.sql")),
         M::up(include_str!("migrations/0009_customer_stores.sql")),
+        M::up(include_str!("migrations/0010_promotions.sql")),
     ])
 });
 

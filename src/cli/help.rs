@@ -12,7 +12,7 @@ use super::Cli;
 pub const GROUPS: &[(&str, &[&str])] = &[
     (
         "Selling",
-        &["product", "search", "sell", "basket", "receipt"],
+        &["product", "search", "sell", "basket", "promo", "receipt"],
     ),
     (
         "Customers",

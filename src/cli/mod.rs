@@ -18,6 +18,7 @@ mod output;
 pub mod parse;
 mod pickup;
 mod product;
+mod promo;
 mod receipt;
 mod search;
 mod seed;
@@ -334,6 +335,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The head office's promotion rules this terminal holds, and whether each is active now.
+    Promo {
+        #[command(subcommand)]
+        action: PromoAction,
+    },
     /// Search products by name, best first.
     Search {
         /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
@@ -403,6 +409,17 @@ pub enum BasketAction {
     /// List the parked baskets: who parked them, when, items and total.
     Parked {
         /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PromoAction {
+    /// The rules pulled from the central (or the demo store's), ended ones too, each marked
+    /// active when it runs now in this store (its dates in Paris time, its stores).
+    List {
+        /// Print a JSON array (`id`, `name`, `starts`, `ends` in store time, `offer`, `active`).
         #[arg(long)]
         json: bool,
     },
@@ -540,6 +557,9 @@ impl Command {
             },
             Command::Loyalty {
                 action: LoyaltyAction::Verify { json, .. },
+            } => *json,
+            Command::Promo {
+                action: PromoAction::List { json },
             } => *json,
             Command::Sync { action } => match action {
                 SyncAction::Once { json, .. } | SyncAction::Status { json, .. } => *json,
@@ -799,6 +819,9 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
         // Normally dispatched by `main` before the context exists (see `doctor`); this arm
         // serves callers that already hold one.
         Command::Doctor { json } => doctor::run_with(context, *json),
+        Command::Promo {
+            action: PromoAction::List { json },
+        } => promo::list(context, *json),
         Command::Search { json, limit, query } => {
             search::run(context, &query.join(" "), usize::from(*limit), *json)
         }

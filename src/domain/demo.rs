@@ -9,6 +9,7 @@
 use crate::domain::catalog::{LocationKind, PriceUnit};
 use crate::domain::gtin::Gtin;
 use crate::domain::money::Cents;
+use crate::domain::promotion::{Offer, Promotion, Target};
 use crate::domain::staff::StaffRole;
 use crate::domain::vat::VatRate;
 
@@ -398,6 +399,51 @@ pub fn brands() -> Vec<&'static str> {
     brands
 }
 
+/// The demo chain's promotion rules, running from 2026 to 2030 in every store so a fresh demo
+/// shows them: « 2e à -50 % » on a soap maker's products and « 3 pour 2 » on the fine grocery.
+/// Both need two or more units of what they target, so a one-unit sale is priced as before.
+pub fn promotions() -> Vec<Promotion> {
+    let date = |year: i32| {
+        chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .expect("the first of January is a date")
+    };
+    let rule = |id: &str, name: &str, target: Target, offer: Offer| Promotion {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        starts: date(2026),
+        ends: date(2030),
+        target,
+        offer,
+        tiers: Vec::new(),
+        stores: Vec::new(),
+        stacks: false,
+    };
+    vec![
+        rule(
+            "DEMO-MARIUS-2E-50",
+            "Savonnerie Marius : 2e à -50 %",
+            Target {
+                brands: vec!["Savonnerie Marius".to_owned()],
+                ..Target::default()
+            },
+            Offer::NthPercentOff {
+                nth: 2,
+                basis_points: 5_000,
+            },
+        ),
+        rule(
+            "DEMO-EPICERIE-3P2",
+            "Épicerie fine : 3 pour 2",
+            Target {
+                categories: vec!["Épicerie fine".to_owned()],
+                ..Target::default()
+            },
+            Offer::BuyPay { buy: 3, pay: 2 },
+        ),
+    ]
+}
+
 /// Stock of product `index` at `LOCATIONS[location]`: quantity, and how many seconds before `now`
 /// the level was known (this store is fresh; other stores minutes to days; warehouses hours).
 pub fn stock(index: u64, location: usize) -> (i64, i64) {
@@ -615,6 +661,28 @@ pub fn mix(index: u64, salt: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_promotions_are_valid_and_target_demo_brands_and_categories() {
+        let brands = brands();
+        let categories = categories();
+        for rule in promotions() {
+            assert_eq!(rule.validate(), Ok(()), "{}", rule.id);
+            assert!(
+                rule.target
+                    .brands
+                    .iter()
+                    .all(|b| brands.contains(&b.as_str()))
+            );
+            assert!(
+                rule.target
+                    .categories
+                    .iter()
+                    .all(|c| categories.iter().any(|(name, _)| name == c))
+            );
+            assert!(rule.runs(rule.starts, HERE_CODE));
+        }
+    }
 
     #[test]
     fn the_same_index_gives_the_same_product() {

@@ -6,7 +6,8 @@
 //! A rule's dates are the store's wall-clock times (Europe/Paris, as the receipts are): « soldes
 //! from 8 a.m. on 13 January » means 8 a.m. in the shop, whatever the season's UTC offset.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime};
+use chrono_tz::Europe::Paris;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::discount::FULL_PERCENT;
@@ -76,6 +77,26 @@ pub enum Offer {
     BuyPay { buy: i64, pay: i64 },
     /// Any `count` units for `cents` together.
     Bundle { count: i64, cents: Cents },
+}
+
+impl Offer {
+    /// The offer's wire name (its JSON `kind`), e.g. `nth_percent_off`, for lists.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Offer::PercentOff { .. } => "percent_off",
+            Offer::AmountOff { .. } => "amount_off",
+            Offer::FixedPrice { .. } => "fixed_price",
+            Offer::NthPercentOff { .. } => "nth_percent_off",
+            Offer::BuyPay { .. } => "buy_pay",
+            Offer::Bundle { .. } => "bundle",
+        }
+    }
+}
+
+/// The store's wall-clock time (Europe/Paris) at `utc_seconds` (Unix seconds), to the second:
+/// what [`Promotion::runs`] compares a rule's dates with. `None` only out of chrono's range.
+pub fn store_time(utc_seconds: i64) -> Option<NaiveDateTime> {
+    DateTime::from_timestamp(utc_seconds, 0).map(|utc| utc.with_timezone(&Paris).naive_local())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -223,6 +244,40 @@ mod tests {
         rule.tiers = vec!["or".into()];
         assert!(!rule.open_to(None));
         assert!(rule.open_to(Some("or")));
+    }
+
+    #[test]
+    fn an_offer_kind_name_is_its_json_kind() {
+        let offers = [
+            Offer::PercentOff { basis_points: 1 },
+            Offer::AmountOff {
+                cents: Cents::new(1),
+            },
+            Offer::FixedPrice {
+                cents: Cents::new(1),
+            },
+            Offer::NthPercentOff {
+                nth: 2,
+                basis_points: 5000,
+            },
+            Offer::BuyPay { buy: 3, pay: 2 },
+            Offer::Bundle {
+                count: 2,
+                cents: Cents::new(1),
+            },
+        ];
+        for offer in offers {
+            let json = serde_json::to_value(offer).expect("json");
+            assert_eq!(json["kind"], offer.kind_name());
+        }
+    }
+
+    #[test]
+    fn store_time_follows_paris_summer_and_winter_time() {
+        // 2027-01-13 07:00 UTC is 08:00 in Paris (CET); 2027-07-01 06:00 UTC is 08:00 (CEST).
+        assert_eq!(store_time(1_799_823_600), Some(at("2027-01-13T08:00")));
+        assert_eq!(store_time(1_814_421_600), Some(at("2027-07-01T08:00")));
+        assert_eq!(store_time(i64::MAX), None);
     }
 
     #[test]

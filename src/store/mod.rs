@@ -19,6 +19,7 @@ mod demo_load;
 mod journal;
 mod outbox;
 mod pickup;
+mod promotions;
 mod pull;
 mod recall;
 mod sales;
@@ -65,7 +66,7 @@ pub fn schema_migrations() -> Vec<M<'static>> {
         M::up(include_str!("migrations/0009_recalls.sql")),
         M::up(include_str!("migrations/0010_no_replace.sql")),
         M::up(include_str!("migrations/0011_refused_events.sql")),
-        // 0012 is the promotions table (branch `promo`); this one must come after it.
+        M::up(include_str!("migrations/0012_promotions.sql")),
         M::up(include_str!("migrations/0013_discounts.sql")),
     ]
 }

@@ -1,6 +1,7 @@
 //! Applying a page of the central's changes: catalogue, stock everywhere, staff, customers, this
-//! store's pickup orders and product recalls, together with the page's cursor, in one transaction — a crash leaves
-//! either the whole page and its cursor, or neither (the page is then pulled again).
+//! store's pickup orders, product recalls and promotion rules, together with the page's cursor,
+//! in one transaction — a crash leaves either the whole page and its cursor, or neither (the page
+//! is then pulled again).
 
 use std::collections::HashMap;
 
@@ -89,6 +90,7 @@ impl Store {
                 Change::CustomerMerged(m) => super::customers::apply_merge(&tx, m)?,
                 Change::CustomerErased(e) => super::customers::apply_erasure(&tx, &e.id)?,
                 Change::Recall(r) => super::recall::apply_recall(&tx, r)?,
+                Change::Promotion(p) => super::promotions::apply_promotion(&tx, p)?,
                 // A newer central's change this terminal does not know: skipped.
                 Change::Unknown => {}
             }

@@ -367,6 +367,10 @@ pub enum Change {
     /// whenever it changes, and applied by its id. A terminal older than recalls skips it as
     /// [`Change::Unknown`].
     Recall(RecallChange),
+    /// A head office's promotion rule (`comptoir-central promo add`), or its new state once
+    /// ended (`promo end`): sent again whole whenever it changes, and applied by its id. A
+    /// terminal older than promotions skips it as [`Change::Unknown`].
+    Promotion(PromotionChange),
     /// A change from a newer central: skipped, never fatal.
     #[serde(other)]
     Unknown,
@@ -392,6 +396,25 @@ pub struct RecallChange {
     /// Unix seconds, UTC.
     pub created_at: i64,
     /// When the recall was lifted (Unix seconds, UTC).
+    #[serde(default)]
+    pub ended_at: Option<i64>,
+}
+
+/// A promotion rule, as `comptoir-central promo add` took it, with its `ends` moved to the
+/// moment `promo end` ended it. Each terminal keeps every rule it was sent and applies those that
+/// run at its store's local time (`domain::promotion::Promotion::runs`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PromotionChange {
+    /// The chain's id for the rule (the rule's own `id`).
+    pub id: String,
+    /// The rule itself, a [`crate::domain::promotion::Promotion`] in its JSON form. It travels as
+    /// raw JSON, parsed by the terminal rule by rule: a rule of a kind this terminal does not
+    /// know yet (from a newer central) is kept and skipped, instead of making the whole page,
+    /// and every pull after it, unreadable.
+    pub rule: serde_json::Value,
+    /// When the central accepted it (Unix seconds, UTC).
+    pub created_at: i64,
+    /// When it was ended early (Unix seconds, UTC).
     #[serde(default)]
     pub ended_at: Option<i64>,
 }
@@ -672,6 +695,16 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&recall).expect("json"),
             r#"{"type":"recall","id":7,"gtin":"03760000000017","lot":"L123","reason":"Listeria","created_at":1764000000,"ended_at":null}"#
+        );
+        let promotion = Change::Promotion(PromotionChange {
+            id: "SOLDES-H27".into(),
+            rule: serde_json::json!({"id": "SOLDES-H27", "name": "Soldes d'hiver"}),
+            created_at: 1_764_000_000,
+            ended_at: Some(1_764_100_000),
+        });
+        assert_eq!(
+            serde_json::to_string(&promotion).expect("json"),
+            r#"{"type":"promotion","id":"SOLDES-H27","rule":{"id":"SOLDES-H27","name":"Soldes d'hiver"},"created_at":1764000000,"ended_at":1764100000}"#
         );
         let event: OutboxEvent = serde_json::from_str(
             r#"{"id":"7c1c…","seq":3,"kind":"gift_card","created_at":1,"payload":{}}"#,
