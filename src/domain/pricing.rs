@@ -89,23 +89,6 @@ impl PromotionBook {
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
     }
-
-    /// The rules targeting this line, each once, in id order.
-    fn candidates(&self, line: &PricingLine<'_>, into: &mut Vec<usize>) {
-        into.clear();
-        for list in [
-            self.by_gtin.get(line.gtin),
-            self.by_brand.get(line.brand),
-            self.by_category.get(line.category),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            into.extend_from_slice(list);
-        }
-        into.sort_unstable();
-        into.dedup();
-    }
 }
 
 /// The discounts of each line, in line order.
@@ -163,10 +146,119 @@ fn net(line: &PricingLine<'_>, off: &[LineDiscount]) -> Result<Cents, MoneyError
     line.gross()?.checked_sub(taken).ok_or(MoneyError::Overflow)
 }
 
-/// What one rule would do on the units still free: the saving and units claimed per line.
-struct Evaluation {
-    saving: i64,
-    per_line: Vec<(usize, i64, i64)>,
+/// The running rules that target the basket's promotable lines, in id order, with their lines
+/// listed dearest first (ties: line order): the order in which « 3 pour 2 » groups and bundles
+/// are formed, so that evaluating a rule never sorts. Built once per `price` call with flat
+/// lists (one allocation per list, none per rule): with thousands of rules targeting the
+/// basket, one `Vec` per rule was most of the time spent.
+struct Eligible {
+    /// Book index of each slot, ascending.
+    rules: Vec<usize>,
+    /// Slot `s` targets lines `lines[starts[s]..starts[s + 1]]`.
+    starts: Vec<usize>,
+    lines: Vec<usize>,
+    /// Line `l` is targeted by slots `slots[slot_starts[l]..slot_starts[l + 1]]`.
+    slot_starts: Vec<usize>,
+    slots: Vec<usize>,
+}
+
+impl Eligible {
+    fn gather(
+        lines: &[PricingLine<'_>],
+        book: &PromotionBook,
+        context: &PricingContext<'_>,
+    ) -> Eligible {
+        const UNSEEN: usize = usize::MAX;
+        let mut order: Vec<usize> = (0..lines.len())
+            .filter(|&i| lines[i].manual.is_none() && lines[i].quantity > 0)
+            .collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(lines[i].unit_price.get()), i));
+        fn of<'b>(index: &'b HashMap<String, Vec<usize>>, key: &str) -> &'b [usize] {
+            index.get(key).map_or(&[][..], Vec::as_slice)
+        }
+        let candidates: Vec<[&[usize]; 3]> = order
+            .iter()
+            .map(|&i| {
+                let line = &lines[i];
+                [
+                    of(&book.by_gtin, line.gtin),
+                    of(&book.by_brand, line.brand),
+                    of(&book.by_category, line.category),
+                ]
+            })
+            .collect();
+        // Whether each rule runs here and now for this customer, decided once per rule.
+        let mut runs: Vec<Option<bool>> = vec![None; book.rules.len()];
+        // The last line counted for each rule: a line matching a rule twice (by GTIN and by
+        // category) counts once.
+        let mut last = vec![UNSEEN; book.rules.len()];
+        let mut count = vec![0_usize; book.rules.len()];
+        let mut per_line = vec![0_usize; lines.len() + 1];
+        for (&line, lists) in order.iter().zip(&candidates) {
+            for &rule in lists.iter().copied().flatten() {
+                let running = *runs[rule].get_or_insert_with(|| {
+                    let r = &book.rules[rule];
+                    r.runs(context.local_now, context.store) && r.open_to(context.tier)
+                });
+                if running && last[rule] != line {
+                    last[rule] = line;
+                    count[rule] += 1;
+                    per_line[line + 1] += 1;
+                }
+            }
+        }
+        let mut eligible = Eligible {
+            rules: Vec::new(),
+            starts: vec![0],
+            lines: Vec::new(),
+            slot_starts: per_line,
+            slots: Vec::new(),
+        };
+        // `count` becomes each rule's slot, `last` is reset for the second pass.
+        for (rule, n) in count.iter_mut().enumerate() {
+            if *n > 0 {
+                let total = eligible.starts[eligible.rules.len()] + *n;
+                *n = eligible.rules.len();
+                eligible.rules.push(rule);
+                eligible.starts.push(total);
+                last[rule] = UNSEEN;
+            } else {
+                *n = UNSEEN;
+            }
+        }
+        for l in 0..lines.len() {
+            eligible.slot_starts[l + 1] += eligible.slot_starts[l];
+        }
+        eligible.lines = vec![0; eligible.starts[eligible.rules.len()]];
+        eligible.slots = vec![0; eligible.slot_starts[lines.len()]];
+        let mut fill = eligible.starts.clone();
+        let mut slot_fill = eligible.slot_starts.clone();
+        for (&line, lists) in order.iter().zip(&candidates) {
+            for &rule in lists.iter().copied().flatten() {
+                let slot = count[rule];
+                if slot != UNSEEN && last[rule] != line {
+                    last[rule] = line;
+                    eligible.lines[fill[slot]] = line;
+                    fill[slot] += 1;
+                    eligible.slots[slot_fill[line]] = slot;
+                    slot_fill[line] += 1;
+                }
+            }
+        }
+        eligible
+    }
+
+    fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    fn lines_of(&self, slot: usize) -> &[usize] {
+        &self.lines[self.starts[slot]..self.starts[slot + 1]]
+    }
+
+    fn slots_of(&self, line: usize) -> &[usize] {
+        &self.slots[self.slot_starts[line]..self.slot_starts[line + 1]]
+    }
 }
 
 fn promotions(
@@ -178,99 +270,92 @@ fn promotions(
     if book.is_empty() {
         return Ok(());
     }
-    // Which running rules each promotable line could take, gathered per rule.
-    let mut eligible: Vec<(usize, Vec<usize>)> = Vec::new();
-    let mut slot: HashMap<usize, usize> = HashMap::new();
-    let mut candidates = Vec::new();
-    for (index, line) in lines.iter().enumerate() {
-        if line.manual.is_some() || line.quantity <= 0 {
-            continue;
-        }
-        book.candidates(line, &mut candidates);
-        for &rule_index in &candidates {
-            let rule = &book.rules[rule_index];
-            if !rule.runs(context.local_now, context.store) || !rule.open_to(context.tier) {
-                continue;
-            }
-            let at = *slot.entry(rule_index).or_insert_with(|| {
-                eligible.push((rule_index, Vec::new()));
-                eligible.len() - 1
-            });
-            eligible[at].1.push(index);
-        }
-    }
-    eligible.sort_by_key(|(rule_index, _)| *rule_index);
+    let eligible = Eligible::gather(lines, book, context);
     let mut free: Vec<i64> = lines.iter().map(|l| l.quantity).collect();
-    let mut used = vec![false; eligible.len()];
-    // The rules each line could take, so that applying a rule re-evaluates only the rules
-    // sharing a line with it: the others' savings have not changed.
-    let mut rules_of_line: Vec<Vec<usize>> = vec![Vec::new(); lines.len()];
-    for (at, (_, on)) in eligible.iter().enumerate() {
-        for &line in on {
-            rules_of_line[line].push(at);
-        }
-    }
-    let mut evaluations: Vec<Option<Evaluation>> = Vec::with_capacity(eligible.len());
-    for (rule_index, on) in &eligible {
-        let rule = &book.rules[*rule_index];
-        evaluations.push(if rule.stacks {
+    let mut scratch = Scratch::new(lines.len());
+    // Each exclusive rule's saving on the units still free; `None` for the stacking rules and
+    // for those already applied.
+    let mut savings: Vec<Option<i64>> = Vec::with_capacity(eligible.len());
+    for slot in 0..eligible.len() {
+        let rule = &book.rules[eligible.rules[slot]];
+        savings.push(if rule.stacks {
             None
         } else {
-            Some(evaluate(rule.offer, lines, on, &free)?)
+            Some(evaluate(
+                rule.offer,
+                lines,
+                eligible.lines_of(slot),
+                &free,
+                &mut scratch,
+            )?)
         });
     }
+    // When each slot was last marked for re-evaluation (the round number).
+    let mut marked = vec![0_usize; eligible.len()];
+    let mut touched: Vec<usize> = Vec::new();
     // Best rule first, on the units the previous ones left.
-    loop {
+    for round in 1.. {
         // (slot, saving) of the best rule so far.
         let mut best: Option<(usize, i64)> = None;
-        for (at, evaluation) in evaluations.iter().enumerate() {
-            let Some(evaluation) = evaluation else {
-                continue;
-            };
+        for (slot, saving) in savings.iter().enumerate() {
             // Strictly better only: equal savings keep the earlier (smaller id) rule.
-            if !used[at]
-                && evaluation.saving > 0
-                && best.is_none_or(|(_, saving)| evaluation.saving > saving)
+            if let Some(saving) = *saving
+                && saving > 0
+                && best.is_none_or(|(_, b)| saving > b)
             {
-                best = Some((at, evaluation.saving));
+                best = Some((slot, saving));
             }
         }
-        let Some((at, _)) = best else {
+        let Some((slot, _)) = best else {
             break;
         };
-        used[at] = true;
-        let rule = &book.rules[eligible[at].0];
-        let applied = evaluations[at]
-            .take()
-            .map(|e| e.per_line)
-            .unwrap_or_default();
-        let mut touched: Vec<usize> = Vec::new();
-        for (line, saving, claimed) in applied {
+        savings[slot] = None;
+        let rule = &book.rules[eligible.rules[slot]];
+        // The rule's claims, as its last evaluation found them: the free units of its lines
+        // have not changed since, or it would have been re-evaluated.
+        evaluate(
+            rule.offer,
+            lines,
+            eligible.lines_of(slot),
+            &free,
+            &mut scratch,
+        )?;
+        touched.clear();
+        for &(line, saving, claimed) in &scratch.claims {
             free[line] -= claimed;
             push(
                 &mut discounts[line],
                 promotion_source(rule),
                 Cents::new(saving),
             );
-            touched.extend_from_slice(&rules_of_line[line]);
-        }
-        touched.sort_unstable();
-        touched.dedup();
-        for other in touched {
-            if used[other] || evaluations[other].is_none() {
-                continue;
+            // Only the rules sharing a line with this one can see their saving change.
+            for &other in eligible.slots_of(line) {
+                if marked[other] != round {
+                    marked[other] = round;
+                    touched.push(other);
+                }
             }
-            let (rule_index, on) = &eligible[other];
-            evaluations[other] = Some(evaluate(book.rules[*rule_index].offer, lines, on, &free)?);
+        }
+        for &other in &touched {
+            if savings[other].is_some() {
+                let offer = book.rules[eligible.rules[other]].offer;
+                savings[other] = Some(evaluate(
+                    offer,
+                    lines,
+                    eligible.lines_of(other),
+                    &free,
+                    &mut scratch,
+                )?);
+            }
         }
     }
     // Stacking rules, on what each line still costs.
-    for (rule_index, on) in &eligible {
-        let rule = &book.rules[*rule_index];
+    for slot in 0..eligible.len() {
+        let rule = &book.rules[eligible.rules[slot]];
         if !rule.stacks {
             continue;
         }
-        for &line in on {
+        for &line in eligible.lines_of(slot) {
             let remaining = net(&lines[line], &discounts[line])?;
             let off = match rule.offer {
                 Offer::PercentOff { basis_points } => Cents::new(
@@ -297,19 +382,65 @@ fn promotion_source(rule: &Promotion) -> DiscountSource {
     }
 }
 
-/// The saving `offer` gives on the free units of lines `on`.
+/// Buffers an evaluation works in, allocated once per `price` call and reused by every rule.
+struct Scratch {
+    /// The last evaluation's claims: (line, saving, units claimed).
+    claims: Vec<(usize, i64, i64)>,
+    /// A bundle's (saving, units claimed) per line, and the lines it touched.
+    bundled: Vec<(i64, i64)>,
+    bundled_lines: Vec<usize>,
+    /// The bundle being filled: (line, price, units).
+    group: Vec<(usize, i64, i64)>,
+    amounts: Vec<Cents>,
+}
+
+impl Scratch {
+    fn new(lines: usize) -> Scratch {
+        Scratch {
+            claims: Vec::new(),
+            bundled: vec![(0, 0); lines],
+            bundled_lines: Vec::new(),
+            group: Vec::new(),
+            amounts: Vec::new(),
+        }
+    }
+}
+
+fn overflow() -> DiscountError {
+    DiscountError::Money(MoneyError::Overflow)
+}
+
+/// `basis_points` of `amount`, rounded half up: `mul_ratio_round_half_up` without its 128-bit
+/// division when the product fits in 64 bits (the same result, a few times faster).
+fn percent_of(amount: i64, basis_points: i64) -> Option<i64> {
+    match amount.checked_mul(basis_points) {
+        Some(product) => {
+            let quotient = product / FULL_PERCENT;
+            let remainder = product % FULL_PERCENT;
+            Some(if 2 * remainder.abs() >= FULL_PERCENT {
+                quotient + product.signum()
+            } else {
+                quotient
+            })
+        }
+        None => mul_ratio_round_half_up(amount, basis_points, FULL_PERCENT),
+    }
+}
+
+/// The saving `offer` gives on the free units of lines `on` (dearest first, ties: line order);
+/// what it claims per line is left in `scratch.claims`.
 fn evaluate(
     offer: Offer,
     lines: &[PricingLine<'_>],
     on: &[usize],
     free: &[i64],
-) -> Result<Evaluation, DiscountError> {
-    let overflow = || DiscountError::Money(MoneyError::Overflow);
-    let mut per_line = Vec::with_capacity(on.len());
+    scratch: &mut Scratch,
+) -> Result<i64, DiscountError> {
+    scratch.claims.clear();
     let per_unit = |unit: i64| -> Result<i64, DiscountError> {
         Ok(match offer {
             Offer::PercentOff { basis_points } => {
-                mul_ratio_round_half_up(unit, basis_points, FULL_PERCENT).ok_or_else(overflow)?
+                percent_of(unit, basis_points).ok_or_else(overflow)?
             }
             Offer::AmountOff { cents } => cents.get().min(unit),
             Offer::FixedPrice { cents } => (unit - cents.get()).max(0),
@@ -323,41 +454,39 @@ fn evaluate(
                 let unit_saving = per_unit(lines[line].unit_price.get())?;
                 if units > 0 && unit_saving > 0 {
                     let saving = unit_saving.checked_mul(units).ok_or_else(overflow)?;
-                    per_line.push((line, saving, units));
+                    scratch.claims.push((line, saving, units));
                 }
             }
         }
         Offer::NthPercentOff { nth, basis_points } => {
-            let unit_saving = |unit: i64| {
-                mul_ratio_round_half_up(unit, basis_points, FULL_PERCENT).ok_or_else(overflow)
-            };
-            groups_of(lines, on, free, nth, 1, unit_saving, &mut per_line)?;
+            let unit_saving = |unit: i64| percent_of(unit, basis_points).ok_or_else(overflow);
+            groups_of(lines, on, free, nth, 1, unit_saving, &mut scratch.claims)?;
         }
         Offer::BuyPay { buy, pay } => {
-            groups_of(lines, on, free, buy, buy - pay, Ok, &mut per_line)?;
+            groups_of(lines, on, free, buy, buy - pay, Ok, &mut scratch.claims)?;
         }
         Offer::Bundle { count, cents } => {
-            bundles(lines, on, free, count, cents, &mut per_line)?;
+            bundles(lines, on, free, count, cents, scratch)?;
         }
     }
-    let saving = per_line
+    scratch
+        .claims
         .iter()
         .try_fold(0_i64, |sum, (_, s, _)| sum.checked_add(*s))
-        .ok_or_else(overflow)?;
-    Ok(Evaluation { saving, per_line })
+        .ok_or_else(overflow)
 }
 
-/// The free units of lines `on`, dearest first (ties: line order), as runs `(line, price,
+/// The free units of lines `on` (dearest first, ties: line order) as runs `(line, price,
 /// units)`: grouping the dearest together makes each group's cheapest unit as dear as possible,
 /// the best for the customer when the cheapest is the one discounted.
-fn runs(lines: &[PricingLine<'_>], on: &[usize], free: &[i64]) -> Vec<(usize, i64, i64)> {
-    let mut runs: Vec<(usize, i64, i64)> = on
-        .iter()
+fn runs<'a>(
+    lines: &'a [PricingLine<'_>],
+    on: &'a [usize],
+    free: &'a [i64],
+) -> impl Iterator<Item = (usize, i64, i64)> + 'a {
+    on.iter()
         .filter(|&&line| free[line] > 0)
         .map(|&line| (line, lines[line].unit_price.get(), free[line]))
-        .collect();
-    runs.sort_by_key(|&(line, price, _)| (std::cmp::Reverse(price), line));
-    runs
 }
 
 /// Groups of `size` units, the last `discounted` of each group getting `saving(price)` off:
@@ -372,20 +501,17 @@ fn groups_of(
     saving: impl Fn(i64) -> Result<i64, DiscountError>,
     per_line: &mut Vec<(usize, i64, i64)>,
 ) -> Result<(), DiscountError> {
-    let runs = runs(lines, on, free);
-    let units: i64 = runs.iter().map(|r| r.2).sum();
+    let units: i64 = runs(lines, on, free).map(|r| r.2).sum();
     let grouped = units / size * size;
     // How many positions in [0, x) are discounted ones.
     let discounted_before =
         |x: i64| x / size * discounted + (x % size - (size - discounted)).max(0);
     let mut start = 0_i64;
-    for (line, price, count) in runs {
+    for (line, price, count) in runs(lines, on, free) {
         let end = (start + count).min(grouped);
         if end > start {
             let n = discounted_before(end) - discounted_before(start);
-            let line_saving = saving(price)?
-                .checked_mul(n)
-                .ok_or(DiscountError::Money(MoneyError::Overflow))?;
+            let line_saving = saving(price)?.checked_mul(n).ok_or_else(overflow)?;
             per_line.push((line, line_saving, end - start));
         }
         start += count;
@@ -402,13 +528,25 @@ fn bundles(
     free: &[i64],
     count: i64,
     cents: Cents,
-    per_line: &mut Vec<(usize, i64, i64)>,
+    scratch: &mut Scratch,
 ) -> Result<(), DiscountError> {
-    let overflow = || DiscountError::Money(MoneyError::Overflow);
-    // line → (saving, units claimed)
-    let mut saved: HashMap<usize, (i64, i64)> = HashMap::new();
-    // The group being filled: its members (line, price, units) and how many units it has.
-    let mut group: Vec<(usize, i64, i64)> = Vec::new();
+    let Scratch {
+        claims,
+        bundled,
+        bundled_lines,
+        group,
+        amounts,
+    } = scratch;
+    bundled_lines.clear();
+    group.clear();
+    let mut save = |line: usize, saving: i64, units: i64| {
+        let entry = &mut bundled[line];
+        if *entry == (0, 0) {
+            bundled_lines.push(line);
+        }
+        entry.0 += saving;
+        entry.1 += units;
+    };
     let mut in_group = 0_i64;
     for (line, price, mut units) in runs(lines, on, free) {
         if in_group > 0 {
@@ -417,7 +555,7 @@ fn bundles(
             in_group += take;
             units -= take;
             if in_group == count {
-                close_bundle(&group, cents, &mut saved)?;
+                close_bundle(group, cents, amounts, &mut save)?;
                 group.clear();
                 in_group = 0;
             }
@@ -427,9 +565,11 @@ fn bundles(
         if whole > 0 {
             let saving = price.checked_mul(count).ok_or_else(overflow)? - cents.get();
             if saving > 0 {
-                let entry = saved.entry(line).or_insert((0, 0));
-                entry.0 += saving.checked_mul(whole).ok_or_else(overflow)?;
-                entry.1 += whole * count;
+                save(
+                    line,
+                    saving.checked_mul(whole).ok_or_else(overflow)?,
+                    whole * count,
+                );
             }
             units -= whole * count;
         }
@@ -438,12 +578,12 @@ fn bundles(
             in_group = units;
         }
     }
-    let mut lines_saved: Vec<(usize, i64, i64)> = saved
-        .into_iter()
-        .map(|(line, (saving, units))| (line, saving, units))
-        .collect();
-    lines_saved.sort_unstable();
-    per_line.extend(lines_saved);
+    // In line order, each line once.
+    bundled_lines.sort_unstable();
+    for &line in bundled_lines.iter() {
+        let (saving, units) = std::mem::take(&mut bundled[line]);
+        claims.push((line, saving, units));
+    }
     Ok(())
 }
 
@@ -451,23 +591,20 @@ fn bundles(
 fn close_bundle(
     group: &[(usize, i64, i64)],
     cents: Cents,
-    saved: &mut HashMap<usize, (i64, i64)>,
+    amounts: &mut Vec<Cents>,
+    save: &mut impl FnMut(usize, i64, i64),
 ) -> Result<(), DiscountError> {
-    let amounts = group
-        .iter()
-        .map(|&(_, price, units)| Cents::new(price).checked_mul(units))
-        .collect::<Option<Vec<Cents>>>()
-        .ok_or(DiscountError::Money(MoneyError::Overflow))?;
-    let sum = Cents::checked_sum(amounts.iter().copied())
-        .ok_or(DiscountError::Money(MoneyError::Overflow))?;
+    amounts.clear();
+    for &(_, price, units) in group {
+        amounts.push(Cents::new(price).checked_mul(units).ok_or_else(overflow)?);
+    }
+    let sum = Cents::checked_sum(amounts.iter().copied()).ok_or_else(overflow)?;
     let saving = sum.get() - cents.get();
     if saving <= 0 {
         return Ok(());
     }
-    for (share, &(line, _, units)) in spread(Cents::new(saving), &amounts)?.iter().zip(group) {
-        let entry = saved.entry(line).or_insert((0, 0));
-        entry.0 += share.get();
-        entry.1 += units;
+    for (share, &(line, _, units)) in spread(Cents::new(saving), amounts)?.iter().zip(group) {
+        save(line, share.get(), units);
     }
     Ok(())
 }
