@@ -104,6 +104,8 @@ fn sale(seq: i64) -> OutboxEvent {
         quantity: 1,
         amount_cents: 1990,
         vat_bp: 2000,
+        discount_cents: 0,
+        discounts: Vec::new(),
     };
     let payload = SalePayload {
         ticket: format!("T01-{seq:08}"),

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-use comptoir::app::pricing::Pricing;
 use comptoir::app::checkout::{SaleContext, checkout};
+use comptoir::app::pricing::Pricing;
 use comptoir::app::seed::seed_demo;
 use comptoir::domain::basket::{Basket, BasketLine};
 use comptoir::domain::demo;

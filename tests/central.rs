@@ -194,6 +194,8 @@ fn sale(seq: i64, store: &str, product: u64, quantity: i64) -> OutboxEvent {
             quantity,
             amount_cents: 1990 * quantity,
             vat_bp: 2000,
+            discount_cents: 0,
+            discounts: Vec::new(),
         }],
         payments: vec![PaymentPayload {
             method: "card".into(),

@@ -137,7 +137,7 @@ fn c(cents: i64) -> Cents {
 }
 
 fn basket_line(label: &str, unit: i64, quantity: i64, rate: VatRate) -> BasketLine {
-BasketLine::new("3760000000000", label, c(unit), quantity, rate)
+    BasketLine::new("3760000000000", label, c(unit), quantity, rate)
 }
 
 /// The demo store's sale of the layout golden file (`tests/data/receipt.txt`): four VAT rates,

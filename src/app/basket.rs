@@ -10,11 +10,14 @@
 use chrono::NaiveDate;
 
 use crate::app::checkout::{CheckoutError, line_for_card};
+use crate::app::pricing::{DiscountPolicy, DiscountRefusal, Pricing};
 use crate::app::product_card::{ProductCard, card_for_scan};
 use crate::app::sale_guard;
 use crate::config::Config;
-use crate::domain::basket::{BasketError, BasketLine, CancelledLine};
+use crate::domain::basket::{Basket, BasketError, BasketLine, CancelledLine};
+use crate::domain::discount::{Adjustment, Discount, ManualBasket, ManualLine};
 use crate::domain::scan::Scan;
+use crate::domain::staff::StaffRole;
 use crate::store::{Store, StoreError};
 
 pub use crate::store::{OpenBasket, ParkedBasket, ResumeError};
@@ -49,8 +52,114 @@ pub enum BasketChangeError {
     UndoGone,
     #[error(transparent)]
     Basket(#[from] BasketError),
+    #[error("{0}")]
+    Discount(Box<DiscountRefusal>),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<DiscountRefusal> for BasketChangeError {
+    fn from(refusal: DiscountRefusal) -> Self {
+        match refusal {
+            DiscountRefusal::Store(e) => BasketChangeError::Store(e),
+            other => BasketChangeError::Discount(Box::new(other)),
+        }
+    }
+}
+
+/// Who gives a manual discount, under which rules, and the manager who approves it past the
+/// seller's limit.
+#[derive(Clone, Copy, Debug)]
+pub struct DiscountAuthority<'a> {
+    pub policy: DiscountPolicy<'a>,
+    /// The logged-in staff member's role (`None`: nobody, treated as a seller).
+    pub role: Option<StaffRole>,
+    /// A manager's login and PIN, when one came to approve.
+    pub manager: Option<(&'a str, &'a str)>,
+    pub pricing: &'a Pricing,
+    pub tier: Option<&'a str>,
+}
+
+/// What the seller does by hand.
+#[derive(Clone, Copy, Debug)]
+pub enum ManualChange {
+    /// A line's discount (or, with `None`, none).
+    Line {
+        index: usize,
+        adjustment: Option<Adjustment>,
+    },
+    /// The whole basket's discount (or none).
+    Basket { discount: Option<Discount> },
+}
+
+/// Applies the seller's discount or price override to the open basket, with `reason` (one of
+/// the chain's); past the seller's limit it needs `authority.manager` to be a manager (checked
+/// with their PIN, which counts towards their lockout). Taking a discount away needs neither.
+/// On refusal nothing changes.
+pub fn set_manual(
+    store: &mut Store,
+    change: ManualChange,
+    reason: &str,
+    authority: DiscountAuthority<'_>,
+    now: i64,
+) -> Result<OpenBasket, BasketChangeError> {
+    let removing = matches!(
+        change,
+        ManualChange::Line {
+            adjustment: None,
+            ..
+        } | ManualChange::Basket { discount: None }
+    );
+    let reason = if removing {
+        String::new()
+    } else {
+        authority.policy.reason(reason)?
+    };
+    let apply = |basket: &mut Basket| -> Result<(), BasketChangeError> {
+        match change {
+            ManualChange::Line { index, adjustment } => basket.set_manual(
+                index,
+                adjustment.map(|adjustment| ManualLine {
+                    adjustment,
+                    reason: reason.clone(),
+                }),
+            )?,
+            ManualChange::Basket { discount } => {
+                basket.set_discount(discount.map(|discount| ManualBasket {
+                    discount,
+                    reason: reason.clone(),
+                }));
+            }
+        }
+        authority
+            .pricing
+            .reprice(basket, authority.tier, now)
+            .map_err(BasketChangeError::from)
+    };
+    // Tried on a copy first: the manager's PIN is checked against the database, which the
+    // change below holds in its transaction.
+    let mut trial = store.open_basket()?.basket;
+    apply(&mut trial)?;
+    let approver =
+        authority
+            .policy
+            .approve(store, &trial, authority.role, authority.manager, now)?;
+    if let Some(manager) = &approver {
+        tracing::info!(
+            staff_id = manager.id,
+            "discount past the seller's limit approved"
+        );
+    }
+    let ((), basket) = store.change_open_basket(now, |open| {
+        apply(&mut open.basket)?;
+        if approver.is_none() && authority.policy.needs_manager(&open.basket, authority.role) {
+            return Err(BasketChangeError::from(DiscountRefusal::NeedsManager {
+                limit: authority.policy.seller_limit_percent,
+            }));
+        }
+        Ok(())
+    })?;
+    Ok(basket)
 }
 
 /// The open basket as it is now.
@@ -206,6 +315,7 @@ pub fn set_quantity(
             open.cancelled.push(CancelledLine {
                 line: BasketLine {
                     quantity: held.quantity - quantity,
+                    discounts: Vec::new(),
                     ..held
                 },
                 operator: operator.to_owned(),

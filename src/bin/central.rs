@@ -372,6 +372,12 @@ fn run(args: Args) -> anyhow::Result<()> {
                     "journal breaks: {} ({} not acknowledged)",
                     stats.journal_breaks, stats.journal_breaks_open
                 );
+                println!(
+                    "discounts given: {} by hand, {} by promotions",
+                    comptoir::domain::money::Cents::new(stats.discounts.manual_cents).format_fr(),
+                    comptoir::domain::money::Cents::new(stats.discounts.promotion_cents)
+                        .format_fr()
+                );
                 println!("devices: {}", stats.devices);
                 println!("open privacy requests: {}", stats.open_privacy_requests);
                 println!("loyalty balances overdrawn: {}", stats.loyalty_overdrawn);

@@ -16,7 +16,7 @@ use crate::domain::vat::VatRate;
 use crate::sync::protocol::{
     AccessPayload, AisleOrderPayload, ConsentPayload, CustomerCreatedPayload, EventKind,
     HandoverPayload, JournalPayload, LoyaltyPayload, MAX_BATCH, NotePayload, OutboxEvent,
-    PrivacyRequestPayload, ReturnPayload, SalePayload,
+    PrivacyRequestPayload, ReturnPayload, SaleLinePayload, SalePayload,
 };
 
 /// A push request as the central reads it: each event parsed on its own, so that one event the
@@ -37,6 +37,9 @@ pub const MAX_TICKET_CENTS: i64 = 100_000_000;
 pub const MAX_SALE_LINES: usize = 1_000;
 /// Longest ticket number or terminal id (`T01-000042` is 10).
 const MAX_ID_CHARS: usize = 64;
+/// A line takes a seller's discount or one rule, rules that stack, and its share of the
+/// basket's discount: a few, never dozens.
+const MAX_DISCOUNTS_PER_LINE: usize = 16;
 
 /// A sale must be one a till could have recorded: a ticket and terminal named, 1 to
 /// [`MAX_SALE_LINES`] lines each a valid GTIN with a quantity the basket allows (1 to
@@ -76,6 +79,7 @@ fn check_sale(sale: &SalePayload) -> Result<(), String> {
             ));
         }
         VatRate::from_basis_points(line.vat_bp).map_err(|e| format!("a line of the sale: {e}"))?;
+        check_discounts(line)?;
         // Bounded above, so no overflow: at most 1,000 × 10^8.
         lines_total += line.amount_cents;
     }
@@ -99,6 +103,57 @@ fn check_sale(sale: &SalePayload) -> Result<(), String> {
         return Err(format!(
             "the sale's payments come to {paid} cents, its total to {} cents",
             sale.total_cents
+        ));
+    }
+    Ok(())
+}
+
+/// A line's discounts must be what a till gives: each positive, a manual one with a reason and
+/// no promotion, a promotion's with its id; together `discount_cents`, and never more than the
+/// line would have cost (so a line cannot pay below zero nor be inflated by a discount).
+fn check_discounts(line: &SaleLinePayload) -> Result<(), String> {
+    if line.discounts.len() > MAX_DISCOUNTS_PER_LINE {
+        return Err(format!(
+            "a line of the sale has {} discounts, at most {MAX_DISCOUNTS_PER_LINE}",
+            line.discounts.len()
+        ));
+    }
+    let mut total: i64 = 0;
+    for discount in &line.discounts {
+        if !(1..=MAX_TICKET_CENTS).contains(&discount.amount_cents) {
+            return Err(format!(
+                "a discount of {} cents: it must be 1 to {MAX_TICKET_CENTS}",
+                discount.amount_cents
+            ));
+        }
+        let text_ok = |text: &Option<String>, max: usize| {
+            text.as_deref()
+                .is_some_and(|t| !t.trim().is_empty() && t.chars().count() <= max)
+        };
+        match discount.kind.as_str() {
+            "manual"
+                if discount.promotion_id.is_none() && text_ok(&discount.reason, MAX_TEXT_CHARS) => {
+            }
+            "promotion"
+                if discount.reason.is_none() && text_ok(&discount.promotion_id, MAX_ID_CHARS) => {}
+            _ => {
+                return Err(format!(
+                    "a discount of kind {:?} must be `manual` with a reason or `promotion` with its id",
+                    discount.kind
+                ));
+            }
+        }
+        total += discount.amount_cents;
+    }
+    if total != line.discount_cents {
+        return Err(format!(
+            "a line's discounts come to {total} cents, its discount to {} cents",
+            line.discount_cents
+        ));
+    }
+    if line.amount_cents + total > MAX_TICKET_CENTS {
+        return Err(format!(
+            "a line's amount and discounts come to more than {MAX_TICKET_CENTS} cents"
         ));
     }
     Ok(())

@@ -239,6 +239,17 @@ pub struct Stats {
     /// journal-breaks`), and those no auditor has acknowledged yet.
     pub journal_breaks: i64,
     pub journal_breaks_open: i64,
+    /// What the sales took off (training tickets excluded).
+    pub discounts: DiscountTotals,
+}
+
+/// Discounts given across the chain, in cents.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DiscountTotals {
+    /// By sellers (and managers), by hand.
+    pub manual_cents: i64,
+    /// By the head office's promotions.
+    pub promotion_cents: i64,
 }
 
 /// Events received from terminals, by kind (each counted once, however often it was sent).
@@ -299,6 +310,10 @@ pub fn stats(data_dir: &Path) -> Result<Stats, CentralError> {
         quarantined: counters.quarantined,
         journal_breaks: counters.journal_breaks,
         journal_breaks_open: counters.journal_breaks_open,
+        discounts: DiscountTotals {
+            manual_cents: counters.discounts_manual_cents,
+            promotion_cents: counters.discounts_promotion_cents,
+        },
     })
 }
 

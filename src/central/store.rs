@@ -50,6 +50,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0008_untrusted_pushes.sql")),
         M::up(include_str!("migrations/0009_customer_stores.sql")),
         M::up(include_str!("migrations/0010_promotions.sql")),
+        M::up(include_str!("migrations/0011_sale_discounts.sql")),
     ])
 });
 
@@ -239,6 +240,9 @@ pub struct Counters {
     pub open_privacy_requests: i64,
     /// Loyalty movements that left a balance below zero.
     pub loyalty_overdrawn: i64,
+    /// What sales (training excluded) took off by the sellers' hands and by promotions.
+    pub discounts_manual_cents: i64,
+    pub discounts_promotion_cents: i64,
     /// Handovers that handed an order (or some of its units) over a second time.
     pub pickup_conflicts: i64,
     /// Returns of a line beyond what was ordered or handed over (returned at two counters).
@@ -727,6 +731,10 @@ impl Store {
                     counters.duplicates_ignored = value;
                 } else if name == QUARANTINED {
                     counters.quarantined = value;
+                } else if name == DISCOUNTS_MANUAL {
+                    counters.discounts_manual_cents = value;
+                } else if name == DISCOUNTS_PROMOTION {
+                    counters.discounts_promotion_cents = value;
                 } else if name == LOYALTY_OVERDRAWN {
                     counters.loyalty_overdrawn = value;
                 } else if name == super::pickup::PICKUP_CONFLICTS {
@@ -1274,9 +1282,16 @@ fn record_sale(
         customer_stores::link(tx, customer, store, now)?;
     }
     let mut insert_line = tx.prepare_cached(
-        "INSERT INTO sale_line (sale_id, line_no, gtin, quantity, amount_cents, vat_bp)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO sale_line (sale_id, line_no, gtin, quantity, amount_cents, vat_bp,
+                                discount_cents)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
+    let mut insert_discount = tx.prepare_cached(
+        "INSERT INTO sale_discount (sale_id, line_no, position, kind, amount_cents,
+                                    promotion_id, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut promotions_used = BTreeSet::new();
     for (line_no, line) in sale.lines.iter().enumerate() {
         insert_line.execute(params![
             sale_id,
@@ -1284,12 +1299,44 @@ fn record_sale(
             line.gtin,
             line.quantity,
             line.amount_cents,
-            line.vat_bp
+            line.vat_bp,
+            line.discount_cents
         ])?;
+        for (position, discount) in line.discounts.iter().enumerate() {
+            insert_discount.execute(params![
+                sale_id,
+                line_no as i64 + 1,
+                position as i64 + 1,
+                discount.kind,
+                discount.amount_cents,
+                discount.promotion_id,
+                discount.reason
+            ])?;
+            if let Some(id) = &discount.promotion_id {
+                promotions_used.insert(id.as_str());
+            }
+        }
         if sale.training || line.quantity == 0 {
             continue;
         }
         move_stock(tx, &line.gtin, store, -line.quantity, now, touched)?;
+    }
+    // A promotion's use is one sale that took it, in the store that sold; training tickets
+    // are not sales.
+    if !sale.training {
+        for id in promotions_used {
+            super::promotion::record_promotion_use(tx, id, store, 1)?;
+        }
+        let given = |kind: &str| -> i64 {
+            sale.lines
+                .iter()
+                .flat_map(|l| &l.discounts)
+                .filter(|d| d.kind == kind)
+                .map(|d| d.amount_cents)
+                .sum()
+        };
+        bump(tx, DISCOUNTS_MANUAL, given("manual"))?;
+        bump(tx, DISCOUNTS_PROMOTION, given("promotion"))?;
     }
     Ok(())
 }
@@ -1959,6 +2006,10 @@ fn insert_change(tx: &Transaction<'_>, store: Option<&str>, json: &str) -> Resul
         .execute(params![store, json])?;
     Ok(())
 }
+
+/// The counters of discounts given, in cents (kept with the sale, so `stats` scans nothing).
+const DISCOUNTS_MANUAL: &str = "discounts.manual_cents";
+const DISCOUNTS_PROMOTION: &str = "discounts.promotion_cents";
 
 pub(super) fn bump(tx: &Transaction<'_>, name: &str, by: i64) -> Result<()> {
     tx.prepare_cached(

@@ -16,7 +16,7 @@ use super::output::{money, print_json, rfc3339};
 use super::{CommandContext, EXIT_NOT_FOUND};
 use crate::domain::journal::{JournalProblem, PaymentAmount, VatAmount};
 use crate::domain::money::Cents;
-use crate::store::{ClosingPeriod, ClosingReport, EntryDraft};
+use crate::store::{ClosingPeriod, ClosingReport, DiscountSubtotal, EntryDraft};
 
 #[derive(Debug, Serialize)]
 struct VerifyOutput {
@@ -135,6 +135,8 @@ struct CloseOutput {
     vat: Vec<VatAmount>,
     payments: Vec<PaymentAmount>,
     grand_total_cents: i64,
+    /// Per reason and per promotion.
+    discounts: Vec<DiscountSubtotal>,
     sequence: i64,
     hash: String,
 }
@@ -173,6 +175,7 @@ fn close_output(r: &ClosingReport) -> CloseOutput {
         vat: r.totals.vat.clone(),
         payments: r.totals.payments.clone(),
         grand_total_cents: r.grand_total,
+        discounts: r.discounts.clone(),
         sequence: r.entry_sequence,
         hash: r.entry_hash.clone(),
     }
@@ -205,6 +208,15 @@ fn print_z_ticket(r: &ClosingReport, locale: &str) {
         println!("  {:<6} {}", p.method, m(p.amount));
     }
     println!("  period total {}", m(r.totals.total));
+    for d in &r.discounts {
+        println!(
+            "  discounts {} {}: {} on {} lines",
+            d.kind,
+            d.name.as_deref().unwrap_or(&d.key),
+            m(d.amount_cents),
+            d.lines
+        );
+    }
     println!("  perpetual grand total {}", m(r.grand_total));
     println!(
         "  entry #{} {}…",

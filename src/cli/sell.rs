@@ -19,9 +19,9 @@ use super::output::{money, print_json, rfc3339, vat_percent};
 use crate::app::checkout::{
     CheckoutError, CompletedSale, LoyaltyAtTill, SaleContext, checkout_with_overrides, scan_line,
 };
-use crate::app::pricing::{DiscountPolicy, DiscountRefusal, Pricing, customer_tier};
 use crate::app::customer::{CustomerAppError, points_balance};
 use crate::app::login::LoginError;
+use crate::app::pricing::{DiscountPolicy, DiscountRefusal, Pricing, customer_tier};
 use crate::app::sale_guard::{
     OverrideError, check_manager, checked_reason, override_entry, sale_block,
 };
@@ -79,7 +79,8 @@ pub fn discount_arg(text: &str) -> Result<Discount, String> {
 
 /// clap's check of `--price LINE=EUROS`.
 pub fn price_arg(text: &str) -> Result<(usize, Cents), String> {
-    let wrong = || format!("{text:?}: write the line number (from 1) and its new price, e.g. 2=14.90");
+    let wrong =
+        || format!("{text:?}: write the line number (from 1) and its new price, e.g. 2=14.90");
     let (line, euros) = text.split_once('=').ok_or_else(wrong)?;
     let line: usize = line.trim().parse().map_err(|_| wrong())?;
     if line == 0 {

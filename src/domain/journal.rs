@@ -20,9 +20,9 @@
 //! one, changing, removing or inserting any entry breaks every hash after it. The same rule as
 //! Odoo's certified French POS (`l10n_fr_pos_cert`): SHA-256 over sorted-key JSON.
 
+use crate::domain::discount::{DiscountSource, LineDiscount};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use crate::domain::discount::{DiscountSource, LineDiscount};
 
 /// The previous hash of a terminal's first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";

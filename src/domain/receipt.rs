@@ -26,6 +26,7 @@ use chrono_tz::Europe::Paris;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::basket::{BasketLine, VatBreakdownLine};
+use crate::domain::discount::DiscountSource;
 use crate::domain::money::{Cents, MoneyError};
 use crate::domain::payment::PaymentMethod;
 use crate::domain::vat::VatRate;
@@ -144,12 +145,35 @@ pub struct ReceiptLine {
     pub quantity: i64,
     /// VAT-inclusive price of one unit; for a label-priced item, the amount on its label.
     pub unit_price: Cents,
-    /// VAT-inclusive amount of the line.
+    /// VAT-inclusive amount the line paid, discounts taken off.
     pub amount: Cents,
+    /// What was taken off the line's price, each with what the customer reads (a promotion's
+    /// name, or « Remise » and the seller's reason).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub discounts: Vec<ReceiptDiscount>,
     pub vat_rate: VatRate,
     /// Weighed or priced in store: the price comes from the item's own label. Put the weight and
     /// the price per kilogram in `label` when they are known ("Amandes vrac 0,250 kg à 24,90 €/kg").
     pub label_priced: bool,
+}
+
+/// One discount as the receipt prints it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptDiscount {
+    pub label: String,
+    pub amount: Cents,
+}
+
+impl ReceiptDiscount {
+    /// A promotion shows its name; a seller's discount « Remise » and its reason.
+    pub fn of(kind: &str, name: Option<&str>, reason: Option<&str>, amount: Cents) -> Self {
+        let label = match (kind, name, reason) {
+            ("promotion", Some(name), _) => name.to_owned(),
+            (_, _, Some(reason)) => format!("Remise : {reason}"),
+            _ => "Remise".to_owned(),
+        };
+        ReceiptDiscount { label, amount }
+    }
 }
 
 impl ReceiptLine {
@@ -160,9 +184,35 @@ impl ReceiptLine {
             quantity: line.quantity,
             unit_price: line.amount_override.unwrap_or(line.unit_price),
             amount: line.line_total()?,
+            discounts: line
+                .discounts
+                .iter()
+                .map(|d| match &d.source {
+                    DiscountSource::Promotion { name, .. } => {
+                        ReceiptDiscount::of("promotion", Some(name), None, d.amount)
+                    }
+                    DiscountSource::Manual { reason } => {
+                        ReceiptDiscount::of("manual", None, Some(reason), d.amount)
+                    }
+                })
+                .collect(),
             vat_rate: line.vat_rate,
             label_priced: line.amount_override.is_some(),
         })
+    }
+
+    /// What the discounts took off the line.
+    fn discount(&self) -> Option<Cents> {
+        Cents::checked_sum(self.discounts.iter().map(|d| d.amount))
+    }
+}
+
+impl Receipt {
+    /// What the customer saved on the whole ticket (« Vous avez économisé … »).
+    pub fn savings(&self) -> Option<Cents> {
+        self.lines
+            .iter()
+            .try_fold(Cents::ZERO, |sum, line| sum.checked_add(line.discount()?))
     }
 }
 
@@ -528,8 +578,19 @@ impl Sheet {
         } else {
             format!("  {} × {}", line.quantity, money(line.unit_price))
         };
-        let amount = format!("{} {}", money(line.amount), vat_code(line.vat_rate));
+        // A discounted line shows its shelf amount, then what was taken off: the amounts
+        // column still adds up to the total.
+        let shelf = line
+            .discount()
+            .and_then(|off| line.amount.checked_add(off))
+            .unwrap_or(line.amount);
+        let amount = format!("{} {}", money(shelf), vat_code(line.vat_rate));
         self.columns(&detail, &amount, Style::PLAIN);
+        for discount in &line.discounts {
+            let label = format!("  {}", printable(&discount.label));
+            let off = format!("-{}  ", money(discount.amount));
+            self.columns(&label, &off, Style::PLAIN);
+        }
     }
 
     fn totals(&mut self, receipt: &Receipt) {
@@ -547,6 +608,12 @@ impl Sheet {
             self.text(&format!("{items} {noun}"), Style::PLAIN);
         }
         self.columns("TOTAL TTC", &money(receipt.total), Style::BOLD);
+        if let Some(saved) = receipt.savings().filter(|s| s.get() > 0) {
+            self.text(
+                &format!("Vous avez économisé {}", money(saved)),
+                Style::BOLD,
+            );
+        }
     }
 
     fn payments(&mut self, receipt: &Receipt) {
@@ -738,7 +805,7 @@ mod tests {
     }
 
     fn basket_line(label: &str, unit: i64, quantity: i64, rate: VatRate) -> BasketLine {
-BasketLine::new("3760000000000", label, c(unit), quantity, rate)
+        BasketLine::new("3760000000000", label, c(unit), quantity, rate)
     }
 
     /// A realistic sale at the demo store: four VAT rates, a weighed item, a long label with
@@ -1047,6 +1114,7 @@ BasketLine::new("3760000000000", label, c(unit), quantity, rate)
                 quantity: 1,
                 unit_price: c(100),
                 amount: c(100),
+                discounts: Vec::new(),
                 vat_rate: VatRate::Standard,
                 label_priced: false,
             }],
@@ -1112,6 +1180,7 @@ BasketLine::new("3760000000000", label, c(unit), quantity, rate)
             quantity: i64::MAX,
             unit_price: c(i64::MIN),
             amount: c(i64::MIN),
+            discounts: Vec::new(),
             vat_rate: VatRate::SuperReduced,
             label_priced: true,
         };
@@ -1205,6 +1274,7 @@ BasketLine::new("3760000000000", label, c(unit), quantity, rate)
                     quantity,
                     unit_price: c(unit),
                     amount: c(amount),
+                    discounts: Vec::new(),
                     vat_rate,
                     label_priced,
                 }

@@ -39,6 +39,8 @@ pub struct ClosingReport {
     pub totals: PeriodTotals,
     /// The perpetual grand total: every real ticket and return of this terminal, ever.
     pub grand_total: i64,
+    /// The discounts given in the period, per reason and per promotion.
+    pub discounts: Vec<DiscountSubtotal>,
     pub entry_sequence: i64,
     pub entry_hash: String,
 }
@@ -55,6 +57,56 @@ pub struct ClosingFigures {
     pub totals: PeriodTotals,
     /// The perpetual grand total after this closing: every real ticket and return, ever.
     pub grand_total: i64,
+    /// The discounts given in the period, per reason and per promotion.
+    pub discounts: Vec<DiscountSubtotal>,
+}
+
+/// What the discounts of one reason or one promotion took off in a period (real tickets only).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DiscountSubtotal {
+    /// `manual` or `promotion`.
+    pub kind: String,
+    /// The seller's reason, or the promotion's id.
+    pub key: String,
+    /// The promotion's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub amount_cents: i64,
+    /// Ticket lines that carried it.
+    pub lines: i64,
+}
+
+/// The discounts of the real tickets journaled after `from` up to `to`, per kind and reason or
+/// promotion, manual ones first. Read from the ticket lines the journal's digests cover.
+fn discount_subtotals(
+    conn: &rusqlite::Connection,
+    terminal: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<DiscountSubtotal>> {
+    let mut stmt = conn.prepare(
+        "SELECT json_extract(d.value, '$.kind') AS kind,
+                coalesce(json_extract(d.value, '$.promotion_id'),
+                         json_extract(d.value, '$.reason'), '') AS key,
+                max(json_extract(d.value, '$.name')),
+                sum(json_extract(d.value, '$.amount')), count(*)
+           FROM journal_entry e
+           JOIN sale s ON s.ticket_number = e.reference
+           JOIN sale_line l ON l.sale_id = s.id, json_each(l.discounts_json) d
+          WHERE e.terminal_id = ?1 AND e.sequence > ?2 AND e.sequence <= ?3
+            AND e.kind = 'ticket' AND e.training = 0 AND l.discounts_json IS NOT NULL
+          GROUP BY kind, key ORDER BY kind, key",
+    )?;
+    let rows = stmt.query_map(params![terminal, from, to], |row| {
+        Ok(DiscountSubtotal {
+            kind: row.get(0)?,
+            key: row.get(1)?,
+            name: row.get(2)?,
+            amount_cents: row.get(3)?,
+            lines: row.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The figures of a closing of `period` on `terminal`, read on `conn` (the caller's
@@ -100,11 +152,13 @@ fn closing_figures(
         params![terminal],
         |row| row.get(0),
     )?;
+    let discounts = discount_subtotals(conn, terminal, from_sequence, to_sequence)?;
     Ok(ClosingFigures {
         from_sequence,
         to_sequence,
         totals,
         grand_total,
+        discounts,
     })
 }
 
@@ -140,6 +194,7 @@ impl Store {
             to_sequence,
             totals,
             grand_total,
+            discounts,
         } = closing_figures(&tx, period, terminal)?;
         let day = chrono::DateTime::from_timestamp(now, 0)
             .map(|t| t.date_naive().to_string())
@@ -176,6 +231,7 @@ impl Store {
                 "grand_total_cents": grand_total,
                 "vat": totals.vat,
                 "payments": totals.payments,
+                "discounts": discounts,
             }),
         )?;
         tx.execute(
@@ -206,6 +262,7 @@ impl Store {
             to_sequence,
             totals,
             grand_total,
+            discounts,
             entry_sequence: entry.sequence,
             entry_hash,
         })

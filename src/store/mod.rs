@@ -37,7 +37,7 @@ use rusqlite_migration::{M, Migrations};
 
 pub use baskets::{OpenBasket, ParkedBasket, ResumeError};
 pub use catalog::{PRODUCT_BY_GTIN_SQL, STOCK_BY_GTIN_SQL};
-pub use closing::{ClosingFigures, ClosingPeriod, ClosingReport};
+pub use closing::{ClosingFigures, ClosingPeriod, ClosingReport, DiscountSubtotal};
 pub use customers::CachedCustomer;
 pub use demo_load::DemoLoader;
 pub use journal::{ChainTip, ClosingRow, EntryDraft, Verification, break_in_words};

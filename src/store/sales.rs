@@ -7,14 +7,16 @@ use super::journal::{self, EntryDraft};
 use super::{Result, Store, StoreError};
 use crate::domain::basket::{BasketLine, BasketTotals, CancelledLine, VatBreakdownLine};
 use crate::domain::gtin::Gtin;
-use crate::domain::journal::{DigestDiscount, DigestLine, EntryKind, PaymentAmount, VatAmount, lines_digest};
+use crate::domain::journal::{
+    DigestDiscount, DigestLine, EntryKind, PaymentAmount, VatAmount, lines_digest,
+};
 use crate::domain::money::Cents;
 use crate::domain::payment::PaymentMethod;
 use crate::domain::payment::Settlement;
-use crate::domain::receipt::ReceiptLine;
+use crate::domain::receipt::{ReceiptDiscount, ReceiptLine};
 use crate::domain::vat::VatRate;
 use crate::sync::protocol::{
-    EventKind as OutboxKind, PaymentPayload, SaleLinePayload, SalePayload,
+    EventKind as OutboxKind, PaymentPayload, SaleDiscountPayload, SaleLinePayload, SalePayload,
 };
 
 /// A sale ready to be recorded.
@@ -183,13 +185,14 @@ impl Store {
                 let discount = line
                     .discount_total()
                     .map_err(|e| StoreError::Corrupt(format!("sale line discount: {e}")))?;
-                let discounts_json = if discounts.is_empty() {
-                    None
-                } else {
-                    Some(serde_json::to_string(&discounts).map_err(|e| {
-                        StoreError::Corrupt(format!("sale line discounts: {e}"))
-                    })?)
-                };
+                let discounts_json =
+                    if discounts.is_empty() {
+                        None
+                    } else {
+                        Some(serde_json::to_string(&discounts).map_err(|e| {
+                            StoreError::Corrupt(format!("sale line discounts: {e}"))
+                        })?)
+                    };
                 digest_lines.push(DigestLine {
                     amount: amount.get(),
                     discounts,
@@ -258,6 +261,17 @@ impl Store {
                         quantity: l.quantity,
                         amount_cents: l.amount,
                         vat_bp: l.vat_rate,
+                        discount_cents: l.discounts.iter().map(|d| d.amount).sum(),
+                        discounts: l
+                            .discounts
+                            .iter()
+                            .map(|d| SaleDiscountPayload {
+                                kind: d.kind.clone(),
+                                amount_cents: d.amount,
+                                promotion_id: d.promotion_id.clone(),
+                                reason: d.reason.clone(),
+                            })
+                            .collect(),
                     })
                     .collect(),
                 payments: sale
@@ -460,27 +474,53 @@ impl Store {
             VatRate::from_basis_points(bp).map_err(|e| StoreError::Corrupt(e.to_string()))
         };
         let mut stmt = self.conn.prepare_cached(
-            "SELECT label, quantity, unit_price_cents, amount_cents, vat_bp, label_amount
+            "SELECT label, quantity, unit_price_cents, amount_cents, vat_bp, label_amount,
+                    discount_cents, discounts_json
              FROM sale_line WHERE sale_id = ?1 ORDER BY line_no",
         )?;
         let rows = stmt.query_map(params![id], |row| {
             Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, i64>(1)?,
-                row.get::<_, i64>(2)?,
-                row.get::<_, i64>(3)?,
-                row.get::<_, i64>(4)?,
-                row.get::<_, bool>(5)?,
+                (
+                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, i64>(3)?,
+                    row.get::<_, i64>(4)?,
+                    row.get::<_, bool>(5)?,
+                ),
+                (row.get::<_, i64>(6)?, row.get::<_, Option<String>>(7)?),
             ))
         })?;
         let mut lines = Vec::new();
         for row in rows {
-            let (label, quantity, unit_price, amount, vat_bp, label_priced) = row?;
+            let ((label, quantity, unit_price, amount, vat_bp, label_priced), (off, discounts)) =
+                row?;
+            let discounts: Vec<DigestDiscount> = match discounts {
+                Some(json) => serde_json::from_str(&json)
+                    .map_err(|e| StoreError::Corrupt(format!("sale line discounts: {e}")))?,
+                None => Vec::new(),
+            };
             lines.push(ReceiptLine {
                 label,
                 quantity,
-                unit_price: Cents::new(if label_priced { amount } else { unit_price }),
+                // A label's amount is the price before any discount.
+                unit_price: Cents::new(if label_priced {
+                    amount + off
+                } else {
+                    unit_price
+                }),
                 amount: Cents::new(amount),
+                discounts: discounts
+                    .iter()
+                    .map(|d| {
+                        ReceiptDiscount::of(
+                            &d.kind,
+                            d.name.as_deref(),
+                            d.reason.as_deref(),
+                            Cents::new(d.amount),
+                        )
+                    })
+                    .collect(),
                 vat_rate: vat_of(vat_bp)?,
                 label_priced,
             });

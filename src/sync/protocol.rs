@@ -157,8 +157,31 @@ pub struct SaleLinePayload {
     /// 14 digits.
     pub gtin: String,
     pub quantity: i64,
+    /// What the line paid, discounts taken off.
     pub amount_cents: i64,
     pub vat_bp: i64,
+    /// What discounts took off the line (absent from a line without one, and from terminals
+    /// older than discounts).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub discount_cents: i64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub discounts: Vec<SaleDiscountPayload>,
+}
+
+/// One discount of a sale line: a seller's (with its reason) or a promotion's (with its id).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleDiscountPayload {
+    /// `manual` or `promotion`.
+    pub kind: String,
+    pub amount_cents: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotion_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+fn is_zero(value: &i64) -> bool {
+    *value == 0
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::app::basket::Removal;
-use crate::app::pricing::Pricing;
 use crate::app::central::Central;
+use crate::app::pricing::Pricing;
 use crate::app::product_card::ProductCard;
 use crate::config::Config;
 use crate::domain::basket::Basket;

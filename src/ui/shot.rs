@@ -473,6 +473,7 @@ fn demo_closing_preview(terminal: &str) -> crate::app::closing::ClosingPreview {
                 payments: payments.to_vec(),
             },
             grand_total: 12_734_980,
+            discounts: Vec::new(),
         },
     }
 }
