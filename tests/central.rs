@@ -1141,6 +1141,7 @@ fn the_cli_contract() {
                          "privacy_requests": 0, "loyalty_movements": 0, "handovers": 0,
                          "aisle_orders": 0, "other": 0},
             "duplicates_ignored": 3,
+            "discounts": {"manual_cents": 0, "promotion_cents": 0},
             "devices": 1,
             "open_privacy_requests": 0,
             "loyalty_overdrawn": 0,

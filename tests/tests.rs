@@ -14,6 +14,7 @@ mod closing;
 mod customers;
 mod deploy;
 mod devices;
+mod discounts;
 mod doctor;
 mod hostile;
 mod journal;

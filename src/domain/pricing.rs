@@ -16,6 +16,7 @@ use chrono::NaiveDateTime;
 use crate::domain::discount::{
     DiscountError, DiscountSource, FULL_PERCENT, LineDiscount, ManualBasket, ManualLine, spread,
 };
+use crate::domain::gtin::Gtin;
 use crate::domain::money::{Cents, MoneyError, mul_ratio_round_half_up};
 use crate::domain::promotion::{Offer, Promotion};
 
@@ -66,7 +67,11 @@ impl PromotionBook {
         let mut book = PromotionBook::default();
         for (index, rule) in rules.iter().enumerate() {
             for gtin in &rule.target.gtins {
-                book.by_gtin.entry(gtin.clone()).or_default().push(index);
+                // Basket lines carry the 14 digits: a rule written with a GTIN-13 (or 8, 12)
+                // targets the same article.
+                let key =
+                    Gtin::parse(gtin).map_or_else(|_| gtin.clone(), |g| g.as_str().to_owned());
+                book.by_gtin.entry(key).or_default().push(index);
             }
             for brand in &rule.target.brands {
                 book.by_brand.entry(brand.clone()).or_default().push(index);

@@ -566,3 +566,16 @@ proptest! {
         prop_assert_eq!(discounts, reference(&lines, &rules, &context));
     }
 }
+
+#[test]
+fn a_rule_naming_a_gtin_13_applies_to_the_line_of_its_14_digits() {
+    let rules = vec![rule(
+        "EAN13",
+        gtins(&["3760000000017"]),
+        Offer::AmountOff {
+            cents: Cents::new(100),
+        },
+    )];
+    let lines = [line("03760000000017", "Soin", 1000, 1)];
+    assert_eq!(offs(&priced(&lines, rules)), vec![100]);
+}
