@@ -35,6 +35,7 @@ mod store_file;
 mod sync;
 mod ui;
 mod ui_central;
+mod ui_discount;
 mod ui_kiosk;
 mod ui_manager;
 mod ui_park;

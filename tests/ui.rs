@@ -342,6 +342,7 @@ fn a_sale_from_login_to_ticket() {
     crate::ui_kiosk::kiosk_for_customers();
     crate::ui_central::the_screen_asks_the_central_through_one_runtime();
     crate::ui_park::a_parked_basket_survives_a_restart();
+    crate::ui_discount::a_discount_past_the_limit_needs_a_manager();
 }
 
 /// Issue 14: a sale paid in cash at the speed of the queue. The checkout shows the basket; the

@@ -9,26 +9,30 @@ use slint::{ComponentHandle, Model as _, ModelRc, SharedString, VecModel};
 
 use crate::app::basket::OpenBasket;
 use crate::app::basket::{self as use_case, Removal};
-use crate::domain::basket::Basket;
+use crate::domain::basket::{Basket, BasketLine};
+use crate::domain::discount::DiscountSource;
 use crate::domain::money::Cents;
 
 use super::format;
 use super::session::{Session, now};
 use super::worker::Worker;
 use super::{
-    AppAdapter, AppWindow, BasketAdapter, BasketRow, CheckoutAdapter, Page, ParkedRow, PayMethod,
-    VatRow,
+    AppAdapter, AppWindow, BasketAdapter, BasketRow, CheckoutAdapter, LineDiscountKind,
+    LineDiscountRow, Page, ParkedRow, PayMethod, VatRow,
 };
 
 /// How long « Annuler » is offered after a removal.
 const UNDO_FOR: Duration = Duration::from_secs(6);
 
 pub struct BasketView {
-    lines: Vec<BasketRow>,
+    lines: Vec<LineView>,
     vat: Vec<VatRow>,
     total: SharedString,
     total_cents: i64,
     item_count: i32,
+    /// What the discounts take off the ticket ("" when nothing).
+    saved: SharedString,
+    basket_discount: bool,
     points: PointsView,
     /// The parked baskets, read again only when they may have changed (parking, resuming,
     /// logging in), not on every scan.
@@ -88,18 +92,7 @@ pub fn view_of(session: &Session, basket: &Basket) -> BasketView {
     let lines = basket
         .lines()
         .iter()
-        .map(|line| BasketRow {
-            gtin: line.gtin.as_str().into(),
-            label: line.label.as_str().into(),
-            quantity: int(line.quantity),
-            unit_price: format::money(line.unit_price, lang),
-            amount: line
-                .line_total()
-                .map(|a| format::money(a, lang))
-                .unwrap_or_default(),
-            vat: format::vat(line.vat_rate, lang),
-            label_priced: line.amount_override.is_some(),
-        })
+        .map(|line| row_of(line, session))
         .collect();
     // Lines only get into the basket with valid amounts; totals can only fail on an overflow,
     // which then shows as an empty breakdown rather than a wrong one.
@@ -130,7 +123,89 @@ pub fn view_of(session: &Session, basket: &Basket) -> BasketView {
             .unwrap_or_default(),
         total_cents,
         item_count: totals.as_ref().map_or(0, |t| int(t.item_count)),
+        saved: totals
+            .as_ref()
+            .filter(|t| t.discount.get() > 0)
+            .map(|t| format::money(t.discount, lang))
+            .unwrap_or_default(),
+        basket_discount: basket.discount().is_some(),
         parked: None,
+    }
+}
+
+/// A [`BasketRow`] built on the worker: the row holds a model of its discounts, which must stay
+/// on the UI thread, so the row itself is made in [`apply`].
+struct LineView {
+    gtin: SharedString,
+    label: SharedString,
+    quantity: i32,
+    unit_price: SharedString,
+    amount: SharedString,
+    vat: SharedString,
+    label_priced: bool,
+    gross: SharedString,
+    discounts: Vec<LineDiscountRow>,
+    manual: bool,
+}
+
+impl LineView {
+    fn into_row(self) -> BasketRow {
+        BasketRow {
+            gtin: self.gtin,
+            label: self.label,
+            quantity: self.quantity,
+            unit_price: self.unit_price,
+            amount: self.amount,
+            vat: self.vat,
+            label_priced: self.label_priced,
+            gross: self.gross,
+            discounts: ModelRc::new(VecModel::from(self.discounts)),
+            manual: self.manual,
+        }
+    }
+}
+
+/// One line as the basket shows it: its amount after discounts, the amount before them (only
+/// when something is taken off) and each discount with its promotion's name or its reason.
+fn row_of(line: &BasketLine, session: &Session) -> LineView {
+    let lang = session.lang;
+    let discounts: Vec<LineDiscountRow> = line
+        .discounts
+        .iter()
+        .filter(|d| d.amount.get() != 0)
+        .map(|d| {
+            let (kind, label) = match &d.source {
+                DiscountSource::Promotion { name, .. } => (LineDiscountKind::Promotion, name),
+                DiscountSource::Manual { reason } => (LineDiscountKind::Manual, reason),
+            };
+            LineDiscountRow {
+                kind,
+                label: label.as_str().into(),
+                amount: format::money(d.amount, lang),
+            }
+        })
+        .collect();
+    let gross = if discounts.is_empty() {
+        SharedString::new()
+    } else {
+        line.gross_total()
+            .map(|a| format::money(a, lang))
+            .unwrap_or_default()
+    };
+    LineView {
+        gtin: line.gtin.as_str().into(),
+        label: line.label.as_str().into(),
+        quantity: int(line.quantity),
+        unit_price: format::money(line.shelf_unit_price(), lang),
+        amount: line
+            .line_total()
+            .map(|a| format::money(a, lang))
+            .unwrap_or_default(),
+        vat: format::vat(line.vat_rate, lang),
+        label_priced: line.amount_override.is_some(),
+        gross,
+        discounts,
+        manual: line.manual.is_some(),
     }
 }
 
@@ -162,7 +237,8 @@ fn parked_rows(session: &Session) -> Vec<ParkedRow> {
 pub fn apply(window: &AppWindow, view: BasketView) {
     let a = window.global::<BasketAdapter>();
     let count = view.lines.len();
-    a.set_lines(ModelRc::new(VecModel::from(view.lines)));
+    let rows: Vec<BasketRow> = view.lines.into_iter().map(LineView::into_row).collect();
+    a.set_lines(ModelRc::new(VecModel::from(rows)));
     if usize::try_from(a.get_last_line()).is_ok_and(|line| line >= count) {
         a.set_last_line(-1);
     }
@@ -172,6 +248,8 @@ pub fn apply(window: &AppWindow, view: BasketView) {
     a.set_vat_lines(ModelRc::new(VecModel::from(view.vat)));
     a.set_total(view.total.clone());
     a.set_item_count(view.item_count);
+    a.set_saved(view.saved);
+    a.set_basket_discount(view.basket_discount);
     if let Some(parked) = view.parked {
         a.set_parked(ModelRc::new(VecModel::from(parked)));
     }
@@ -203,7 +281,7 @@ pub fn clear(window: &AppWindow) {
 }
 
 /// Who changes the basket, as its cancelled lines record it.
-fn operator(session: &Session) -> String {
+pub(super) fn operator(session: &Session) -> String {
     session
         .staff
         .as_ref()
@@ -211,7 +289,7 @@ fn operator(session: &Session) -> String {
 }
 
 /// Runs `change` on the worker, then shows the basket as it now is.
-fn update(
+pub(super) fn update(
     window: &AppWindow,
     worker: &Worker,
     change: impl FnOnce(&mut Session) -> Option<OpenBasket> + Send + 'static,

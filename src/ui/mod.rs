@@ -10,6 +10,7 @@ mod camera;
 mod checkout;
 mod customer;
 mod customer_idle;
+mod discount;
 mod format;
 pub mod kiosk;
 mod login;
@@ -208,6 +209,7 @@ fn build(config: &Config, store: Store, central: Central) -> Result<(AppWindow, 
     pickup::setup(&window, &worker);
     returns::setup(&window, &worker);
     sale_override::setup(&window, &worker);
+    discount::setup(&window, &worker, &config.discount_reasons);
 
     let weak = window.as_weak();
     worker.run(move |session| {

@@ -9,7 +9,7 @@ use slint::platform::software_renderer::{
     MinimalSoftwareWindow, PremultipliedRgbaColor, RepaintBufferType,
 };
 use slint::platform::{Platform, WindowAdapter};
-use slint::{ComponentHandle, PhysicalSize, PlatformError};
+use slint::{ComponentHandle, Model as _, PhysicalSize, PlatformError};
 
 use crate::app::checkout::add_scan;
 use crate::config::Config;
@@ -33,6 +33,13 @@ pub enum ShotPage {
     Product,
     Search,
     Basket,
+    /// A basket with discounts: a promotion (« 2e à -50 % »), a seller's discount with its
+    /// reason, the amounts before them struck through, and what the customer saves.
+    BasketDiscount,
+    /// A line's « Remise »: the keypad and the chain's reasons.
+    Discount,
+    /// A seller's discount past their limit: the manager's PIN pad.
+    DiscountManager,
     /// The checkout in cash with an amount typed and its change.
     Checkout,
     /// The checkout as it opens: the card tender chosen, the quick cash amounts beside it.
@@ -381,6 +388,69 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
             window.global::<SearchAdapter>().set_query(query.into());
             search::apply(window, search::results(session, query), true);
             app.set_page(Page::Search);
+        }
+        ShotPage::BasketDiscount | ShotPage::Discount | ShotPage::DiscountManager => {
+            super::discount::show_reasons(window, &session.config.discount_reasons);
+            let brand = |name: &str| {
+                (0..demo::MAX_PRODUCTS)
+                    .map(demo::product)
+                    .find(|p| p.brand == name && p.in_store_item_code.is_none())
+                    .map(|p| p.gtin.as_str().to_owned())
+                    .ok_or_else(|| ShotError::Demo(format!("no product of {name}")))
+            };
+            // Two soaps of the « 2e à -50 % », a lamp with the seller's 5 %, a plain line.
+            let soap = brand("Savonnerie Marius")?;
+            ring(session, soap.clone())?;
+            ring(session, soap)?;
+            ring(session, brand("Maison Fauvel")?)?;
+            ring(session, demo::product(2).gtin.as_str().to_owned())?;
+            let reason = session
+                .config
+                .discount_reasons
+                .first()
+                .cloned()
+                .unwrap_or_default();
+            let manual = |percent: i64| crate::domain::discount::ManualLine {
+                adjustment: crate::domain::discount::Adjustment::Discount {
+                    discount: crate::domain::discount::Discount::Percent {
+                        basis_points: percent * 100,
+                    },
+                },
+                reason: reason.clone(),
+            };
+            shown
+                .set_manual(1, Some(manual(5)))
+                .map_err(|e| demo_err(&e))?;
+            basket::apply(window, basket::view_of(session, &shown));
+            app.set_page(Page::Basket);
+            if page != ShotPage::BasketDiscount {
+                // 30 % asked by a seller whose limit is 10 %: a manager's PIN, half typed.
+                let a = window.global::<super::DiscountAdapter>();
+                let line = window
+                    .global::<super::BasketAdapter>()
+                    .get_lines()
+                    .row_data(1)
+                    .ok_or_else(|| ShotError::Demo("no second line".into()))?;
+                a.invoke_open(
+                    super::DiscountTarget::Line,
+                    1,
+                    line.label,
+                    line.unit_price,
+                    super::DiscountMode::Percent,
+                );
+                a.set_value("30".into());
+                a.set_reason(reason.as_str().into());
+                a.set_limit(
+                    i32::try_from(session.config.seller_discount_limit_percent).unwrap_or(0),
+                );
+                if page == ShotPage::DiscountManager {
+                    a.set_needs_manager(true);
+                    a.set_manager_login(demo::STAFF[2].login.into());
+                    a.set_pin("24".into());
+                }
+            } else {
+                window.global::<super::BasketAdapter>().set_open_line(1);
+            }
         }
         ShotPage::Basket
         | ShotPage::Checkout
