@@ -140,10 +140,16 @@ pub fn set_manual(
     // change below holds in its transaction.
     let mut trial = store.open_basket()?.basket;
     apply(&mut trial)?;
+    // A line's change is judged on that line (another that a manager approved earlier is not
+    // asked about again); the basket's on every line, since its share lands on all of them.
+    let only = match change {
+        ManualChange::Line { index, .. } => Some(index),
+        ManualChange::Basket { .. } => None,
+    };
     let approver =
         authority
             .policy
-            .approve(store, &trial, authority.role, authority.manager, now)?;
+            .approve(store, &trial, authority.role, only, authority.manager, now)?;
     if let Some(manager) = &approver {
         tracing::info!(
             staff_id = manager.id,
@@ -152,7 +158,11 @@ pub fn set_manual(
     }
     let ((), basket) = store.change_open_basket(now, |open| {
         apply(&mut open.basket)?;
-        if approver.is_none() && authority.policy.needs_manager(&open.basket, authority.role) {
+        if approver.is_none()
+            && authority
+                .policy
+                .needs_manager(&open.basket, authority.role, only)
+        {
             return Err(BasketChangeError::from(DiscountRefusal::NeedsManager {
                 limit: authority.policy.seller_limit_percent,
             }));
@@ -471,5 +481,92 @@ mod tests {
         // Forgotten once journaled: the next customer's ticket will not carry them.
         assert!(!end_customer(&mut store, "T01", NOW).expect("end"));
         assert_eq!(abandoned(&store).len(), 1);
+    }
+
+    fn percent(basis_points: i64) -> Option<Adjustment> {
+        Some(Adjustment::Discount {
+            discount: Discount::Percent { basis_points },
+        })
+    }
+
+    /// Issue 15: a seller's line discount past the limit needs a manager; one the manager
+    /// approved is not asked about again when the seller discounts another line.
+    #[test]
+    fn a_discount_past_the_limit_waits_for_a_manager_and_stays_approved() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut store = demo_store(&dir);
+        scan(&mut store, 1);
+        scan(&mut store, 2);
+        let reasons = vec!["Geste commercial".to_owned()];
+        let pricing = Pricing::default();
+        let authority = DiscountAuthority {
+            policy: DiscountPolicy {
+                reasons: &reasons,
+                seller_limit_percent: 10,
+            },
+            role: Some(StaffRole::Seller),
+            manager: None,
+            pricing: &pricing,
+            tier: None,
+        };
+        let line = |index, adjustment| ManualChange::Line { index, adjustment };
+
+        let refused = set_manual(
+            &mut store,
+            line(0, percent(3000)),
+            "Geste commercial",
+            authority,
+            NOW,
+        );
+        assert!(
+            matches!(&refused, Err(BasketChangeError::Discount(r)) if matches!(**r, DiscountRefusal::NeedsManager { limit: 10 })),
+            "{refused:?}"
+        );
+        assert!(
+            open_basket(&store).expect("open").basket.lines()[0]
+                .manual
+                .is_none()
+        );
+        let unknown = set_manual(&mut store, line(0, percent(500)), "copain", authority, NOW);
+        assert!(
+            matches!(&unknown, Err(BasketChangeError::Discount(_))),
+            "{unknown:?}"
+        );
+
+        let manager = demo::STAFF
+            .iter()
+            .find(|s| s.role == StaffRole::Manager)
+            .expect("a manager");
+        let approved = DiscountAuthority {
+            manager: Some((manager.login, manager.pin)),
+            ..authority
+        };
+        let open = set_manual(
+            &mut store,
+            line(0, percent(3000)),
+            "geste commercial",
+            approved,
+            NOW,
+        )
+        .expect("approved");
+        assert_eq!(
+            open.basket.lines()[0]
+                .manual
+                .as_ref()
+                .map(|m| m.reason.as_str()),
+            Some("Geste commercial")
+        );
+        // The other line, within the limit, by the seller alone.
+        set_manual(
+            &mut store,
+            line(1, percent(500)),
+            "Geste commercial",
+            authority,
+            NOW,
+        )
+        .expect("within the limit");
+        // Taken away without a reason or a manager.
+        let open = set_manual(&mut store, line(0, None), "", authority, NOW).expect("removed");
+        assert!(open.basket.lines()[0].manual.is_none());
     }
 }

@@ -135,14 +135,20 @@ impl DiscountPolicy<'_> {
             })
     }
 
-    /// Whether the priced `basket`'s manual discounts need a manager: a seller's go up to the
-    /// limit, a manager's have none.
-    pub fn needs_manager(&self, basket: &Basket, role: Option<StaffRole>) -> bool {
+    /// Whether the priced `basket`'s manual discounts need a manager, on line `only` (what the
+    /// seller just changed: a line a manager approved earlier is not asked about again) or on
+    /// any line (`None`): a seller's go up to the limit, a manager's have none.
+    pub fn needs_manager(
+        &self,
+        basket: &Basket,
+        role: Option<StaffRole>,
+        only: Option<usize>,
+    ) -> bool {
         role != Some(StaffRole::Manager)
-            && basket.manual_beyond(self.seller_limit_percent * (FULL_PERCENT / 100))
+            && basket.manual_beyond(self.seller_limit_percent * (FULL_PERCENT / 100), only)
     }
 
-    /// Checks the priced `basket` against the limit: `Ok(None)` when within it, the approving
+    /// Checks the priced `basket` against the limit (on line `only`, or every line): `Ok(None)` when within it, the approving
     /// manager when `manager` (login, PIN) is one, else refused. A wrong PIN counts towards the
     /// manager's lockout, as at the login page.
     pub fn approve(
@@ -150,10 +156,11 @@ impl DiscountPolicy<'_> {
         store: &Store,
         basket: &Basket,
         role: Option<StaffRole>,
+        only: Option<usize>,
         manager: Option<(&str, &str)>,
         now: i64,
     ) -> Result<Option<StaffMember>, DiscountRefusal> {
-        if !self.needs_manager(basket, role) {
+        if !self.needs_manager(basket, role, only) {
             return Ok(None);
         }
         let Some((login, pin)) = manager else {

@@ -15,9 +15,11 @@ use super::sell::code_and_quantity;
 use super::{CommandContext, EXIT_NOT_FOUND};
 use crate::app::basket::{self, BasketChangeError, ResumeError};
 use crate::app::checkout::CheckoutError;
+use crate::app::pricing::Pricing;
 use crate::domain::basket::Basket;
 use crate::domain::money::Cents;
 use crate::domain::scan::parse_scan;
+use crate::store::Store;
 
 /// Who changes the basket, as its cancelled lines record it.
 const OPERATOR: &str = "cli";
@@ -30,7 +32,9 @@ struct LineOutput {
     label: String,
     quantity: i64,
     unit_price_cents: i64,
+    /// What the line pays, discounts taken off.
     amount_cents: i64,
+    discount_cents: i64,
     vat_rate: serde_json::Value,
 }
 
@@ -39,6 +43,8 @@ struct BasketOutput {
     lines: Vec<LineOutput>,
     item_count: i64,
     total_cents: i64,
+    /// What promotions and the seller's discounts take off.
+    discount_cents: i64,
     /// `basket add`: the line the scanned units went to.
     #[serde(skip_serializing_if = "Option::is_none")]
     added_to_line: Option<usize>,
@@ -53,7 +59,20 @@ struct ParkedOutput {
     total_cents: i64,
 }
 
-fn output_of(basket: &Basket, added_to_line: Option<usize>) -> anyhow::Result<BasketOutput> {
+/// The basket as it would be paid now: priced with the promotions this terminal holds and the
+/// seller's discounts (no customer is identified on the command line).
+fn output_of(
+    store: &Store,
+    context: &CommandContext,
+    basket: &Basket,
+    added_to_line: Option<usize>,
+) -> anyhow::Result<BasketOutput> {
+    let mut basket = basket.clone();
+    Pricing::load(store, &context.config.store_code)?.reprice(
+        &mut basket,
+        None,
+        chrono::Utc::now().timestamp(),
+    )?;
     let totals = basket.totals()?;
     Ok(BasketOutput {
         lines: basket
@@ -67,11 +86,13 @@ fn output_of(basket: &Basket, added_to_line: Option<usize>) -> anyhow::Result<Ba
                 quantity: line.quantity,
                 unit_price_cents: line.unit_price.get(),
                 amount_cents: line.line_total().map(Cents::get).unwrap_or_default(),
+                discount_cents: line.discount_total().map(Cents::get).unwrap_or_default(),
                 vat_rate: vat_percent(line.vat_rate),
             })
             .collect(),
         item_count: totals.item_count,
         total_cents: totals.total.get(),
+        discount_cents: totals.discount.get(),
         added_to_line,
     })
 }
@@ -113,7 +134,7 @@ pub fn add(context: &CommandContext, arg: &str, json: bool) -> anyhow::Result<Ex
     let scan = parse_scan(code, &config.scan_config());
     match basket::add_scan(&mut store, scan, quantity, basket::Till::of(config)) {
         Ok(added) => {
-            let output = output_of(&added.basket.basket, Some(added.line + 1))?;
+            let output = output_of(&store, context, &added.basket.basket, Some(added.line + 1))?;
             print_basket(&output, &config.locale, json)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -127,7 +148,7 @@ pub fn show(context: &CommandContext, json: bool) -> anyhow::Result<ExitCode> {
     let store = context.open_store()?;
     let open = basket::open_basket(&store)?;
     print_basket(
-        &output_of(&open.basket, None)?,
+        &output_of(&store, context, &open.basket, None)?,
         &context.config.locale,
         json,
     )?;

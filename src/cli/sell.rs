@@ -467,7 +467,7 @@ pub fn run(
         return refuse(json, format!("{error}; nothing was sold"));
     }
     let manager_login = manager.as_ref().map(|m| (m.staff.as_str(), m.pin.as_str()));
-    match policy.approve(&store, &basket, None, manager_login, now.timestamp()) {
+    match policy.approve(&store, &basket, None, None, manager_login, now.timestamp()) {
         Ok(_) => {}
         Err(DiscountRefusal::Store(e)) => return Err(e.into()),
         Err(DiscountRefusal::NeedsManager { limit }) => {

@@ -269,6 +269,7 @@ impl Basket {
         }
         let candidate = BasketLine {
             quantity,
+            discounts: Vec::new(),
             ..held.clone()
         };
         checked(&candidate)?;
@@ -287,6 +288,7 @@ impl Basket {
     ) -> Result<(), BasketError> {
         let candidate = BasketLine {
             manual,
+            discounts: Vec::new(),
             ..self.line(index)?.clone()
         };
         checked(&candidate)?;
@@ -365,10 +367,14 @@ impl Basket {
     }
 
     /// Whether the seller's own discounts (a line's, a price override, a share of the basket's)
-    /// take off any line more than `limit` basis points of its shelf amount. Reads the last
-    /// pricing.
-    pub fn manual_beyond(&self, limit: i64) -> bool {
-        self.lines.iter().any(|line| {
+    /// take off more than `limit` basis points of its shelf amount from line `only` (`None`: from
+    /// any line). Reads the last pricing.
+    pub fn manual_beyond(&self, limit: i64, only: Option<usize>) -> bool {
+        let lines = match only {
+            Some(index) => self.lines.get(index..=index).unwrap_or_default(),
+            None => &self.lines,
+        };
+        lines.iter().any(|line| {
             let manual: i128 = line
                 .discounts
                 .iter()
@@ -825,6 +831,264 @@ mod tests {
                     }
                 }
                 Err(error) => prop_assert_eq!(error, MoneyError::Overflow),
+            }
+        }
+    }
+}
+
+/// The basket priced with promotions and the seller's discounts (issue 15).
+#[cfg(test)]
+mod pricing_tests {
+    use super::*;
+    use crate::domain::discount::{Adjustment, Discount};
+    use crate::domain::payment::{Tender, settle};
+    use crate::domain::promotion::{Offer, Promotion, Target};
+    use chrono::NaiveDateTime;
+    use proptest::prelude::*;
+
+    fn at(text: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").expect("date")
+    }
+
+    fn context() -> PricingContext<'static> {
+        PricingContext {
+            local_now: at("2027-01-15T10:00"),
+            store: "PAR-01",
+            tier: None,
+        }
+    }
+
+    fn rule(id: &str, category: &str, offer: Offer, stacks: bool) -> Promotion {
+        Promotion {
+            id: id.into(),
+            name: format!("promo {id}"),
+            starts: at("2027-01-01T00:00"),
+            ends: at("2027-02-01T00:00"),
+            target: Target {
+                categories: vec![category.into()],
+                ..Target::default()
+            },
+            offer,
+            tiers: Vec::new(),
+            stores: Vec::new(),
+            stacks,
+        }
+    }
+
+    fn line(gtin: &str, category: &str, unit: i64, quantity: i64, rate: VatRate) -> BasketLine {
+        BasketLine {
+            category: category.into(),
+            ..BasketLine::new(gtin, gtin, Cents::new(unit), quantity, rate)
+        }
+    }
+
+    #[test]
+    fn a_change_unprices_the_basket_and_repricing_gives_the_discounts_back() {
+        let book = PromotionBook::new(vec![rule(
+            "3P2",
+            "Épicerie",
+            Offer::BuyPay { buy: 3, pay: 2 },
+            false,
+        )]);
+        let mut basket = Basket::new();
+        basket
+            .add(line("A", "Épicerie", 300, 3, VatRate::Reduced))
+            .expect("added");
+        basket.reprice(&book, &context()).expect("priced");
+        let totals = basket.totals().expect("totals");
+        assert_eq!((totals.total.get(), totals.discount.get()), (600, 300));
+
+        // One more unit: unpriced until priced again, so a stale discount is never paid.
+        basket
+            .add(line("A", "Épicerie", 300, 1, VatRate::Reduced))
+            .expect("added");
+        assert_eq!(basket.totals().expect("totals").discount, Cents::ZERO);
+        basket.reprice(&book, &context()).expect("priced");
+        let totals = basket.totals().expect("totals");
+        assert_eq!((totals.total.get(), totals.discount.get()), (900, 300));
+    }
+
+    #[test]
+    fn a_discounted_line_keeps_its_units_and_a_refused_discount_changes_nothing() {
+        let mut basket = Basket::new();
+        basket
+            .add(line("A", "Soin", 1000, 1, VatRate::Standard))
+            .expect("added");
+        basket
+            .set_manual(
+                0,
+                Some(ManualLine {
+                    adjustment: Adjustment::Discount {
+                        discount: Discount::Percent { basis_points: 1000 },
+                    },
+                    reason: "Geste commercial".into(),
+                }),
+            )
+            .expect("discounted");
+        // A new scan of the same article is a line at the shelf price.
+        assert_eq!(
+            basket.add(line("A", "Soin", 1000, 1, VatRate::Standard)),
+            Ok(1)
+        );
+        let before = basket.clone();
+        let too_much = basket.set_manual(
+            1,
+            Some(ManualLine {
+                adjustment: Adjustment::Discount {
+                    discount: Discount::Amount {
+                        cents: Cents::new(1001),
+                    },
+                },
+                reason: "Geste commercial".into(),
+            }),
+        );
+        assert!(too_much.is_err());
+        assert_eq!(basket, before);
+        basket
+            .reprice(&PromotionBook::default(), &context())
+            .expect("priced");
+        assert!(basket.manual_beyond(999, Some(0)));
+        assert!(!basket.manual_beyond(1000, Some(0)));
+        assert!(!basket.manual_beyond(0, Some(1)));
+    }
+
+    fn any_offer() -> impl Strategy<Value = (Offer, bool)> {
+        prop_oneof![
+            (1..=10_000_i64).prop_map(|bp| (Offer::PercentOff { basis_points: bp }, true)),
+            (1..=10_000_i64).prop_map(|bp| (Offer::PercentOff { basis_points: bp }, false)),
+            (1..=5_000_i64).prop_map(|c| (
+                Offer::AmountOff {
+                    cents: Cents::new(c)
+                },
+                false
+            )),
+            (0..=5_000_i64).prop_map(|c| (
+                Offer::FixedPrice {
+                    cents: Cents::new(c)
+                },
+                false
+            )),
+            (2..=4_i64, 1..=10_000_i64).prop_map(|(nth, bp)| (
+                Offer::NthPercentOff {
+                    nth,
+                    basis_points: bp
+                },
+                false
+            )),
+            (2..=5_i64)
+                .prop_flat_map(|buy| (Just(buy), 1..buy))
+                .prop_map(|(buy, pay)| (Offer::BuyPay { buy, pay }, false)),
+            (2..=4_i64, 0..=20_000_i64).prop_map(|(count, c)| (
+                Offer::Bundle {
+                    count,
+                    cents: Cents::new(c)
+                },
+                false
+            )),
+        ]
+    }
+
+    fn any_manual() -> impl Strategy<Value = Option<Adjustment>> {
+        prop_oneof![
+            3 => Just(None),
+            1 => (1..=10_000_i64).prop_map(|bp| Some(Adjustment::Discount {
+                discount: Discount::Percent { basis_points: bp }
+            })),
+            1 => (0..=3_000_i64).prop_map(|c| Some(Adjustment::PriceOverride {
+                unit_price: Cents::new(c)
+            })),
+        ]
+    }
+
+    proptest! {
+        /// Issue 15, item 3: for random baskets, rules and discounts, the lines, the rates,
+        /// the payments and the ticket total add up to the cent, and no line goes below zero.
+        #[test]
+        fn priced_baskets_add_up_to_the_cent(
+            lines in prop::collection::vec(
+                (0..4_usize, 0..4_usize, 1..=6_000_i64, 1..=6_i64, any_manual()),
+                1..12,
+            ),
+            offers in prop::collection::vec((0..4_usize, any_offer()), 0..6),
+            basket_discount in prop::option::of(prop_oneof![
+                (1..=10_000_i64).prop_map(|bp| Discount::Percent { basis_points: bp }),
+                (1..=2_000_i64).prop_map(|c| Discount::Amount { cents: Cents::new(c) }),
+            ]),
+        ) {
+            const CATEGORIES: [&str; 4] = ["Soin", "Épicerie", "Maison", "Livres"];
+            let rules = offers
+                .iter()
+                .enumerate()
+                .map(|(i, (cat, (offer, stacks)))| {
+                    rule(&format!("R{i}"), CATEGORIES[*cat], *offer, *stacks)
+                })
+                .collect();
+            let book = PromotionBook::new(rules);
+            let mut basket = Basket::new();
+            for (i, (cat, rate, unit, quantity, manual)) in lines.iter().enumerate() {
+                let mut held = line(&format!("G{i}"), CATEGORIES[*cat], *unit, *quantity, VatRate::ALL[*rate]);
+                held.manual = manual.map(|adjustment| ManualLine { adjustment, reason: "Geste commercial".into() });
+                // An override above the shelf price is refused, and the basket stays valid.
+                let _ = basket.add(held);
+            }
+            basket.set_discount(basket_discount.map(|discount| ManualBasket {
+                discount,
+                reason: "Fin de série".into(),
+            }));
+            if basket.reprice(&book, &context()).is_err() {
+                // Only a basket amount larger than what is left to pay is refused, and then
+                // the basket is left unpriced, at shelf prices.
+                let left: i64 = basket.lines().iter().map(|l| l.line_total().map_or(0, Cents::get)).sum();
+                let too_large = matches!(basket_discount, Some(Discount::Amount { cents }) if cents.get() > left);
+                prop_assert!(too_large, "refused: {:?}", basket_discount);
+                prop_assert!(basket.lines().iter().all(|l| l.discounts.is_empty()));
+                return Ok(());
+            }
+            let totals = basket.totals();
+            prop_assert!(totals.is_ok(), "{totals:?}");
+            let Ok(totals) = totals else { return Ok(()) };
+            let mut net_sum = 0;
+            let mut discount_sum = 0;
+            for held in basket.lines() {
+                let net = held.line_total();
+                prop_assert!(net.is_ok(), "{held:?}");
+                let net = net.map_or(0, Cents::get);
+                let gross = held.gross_total().map_or(0, Cents::get);
+                let off = held.discount_total().map_or(0, Cents::get);
+                prop_assert!(net >= 0 && off >= 0, "{held:?}");
+                prop_assert_eq!(net + off, gross);
+                prop_assert!(held.discounts.iter().all(|d| d.amount.get() > 0));
+                net_sum += net;
+                discount_sum += off;
+            }
+            prop_assert_eq!(totals.total.get(), net_sum);
+            prop_assert_eq!(totals.discount.get(), discount_sum);
+            let per_rate: i64 = totals.per_rate.iter().map(|r| r.total.get()).sum();
+            prop_assert_eq!(per_rate, totals.total.get());
+            for rate in &totals.per_rate {
+                prop_assert_eq!(rate.base.get() + rate.vat.get(), rate.total.get());
+                prop_assert!(rate.vat.get() >= 0 && rate.base.get() >= 0);
+            }
+            if let Some(Discount::Amount { cents }) = basket_discount {
+                let spread: i64 = basket
+                    .lines()
+                    .iter()
+                    .flat_map(|l| &l.discounts)
+                    .filter(|d| d.source == DiscountSource::Manual { reason: "Fin de série".into() })
+                    .map(|d| d.amount.get())
+                    .sum();
+                prop_assert_eq!(spread, cents.get(), "the basket's amount is taken off exactly");
+            }
+            let mut tenders = vec![Tender::Card, Tender::Cash { given: None }];
+            if totals.total.get() >= 2 {
+                tenders.push(Tender::Split { card: Cents::new((totals.total.get() / 3).max(1)), cash_given: None });
+            }
+            for tender in tenders {
+                let settlement = settle(totals.total, tender);
+                prop_assert!(settlement.is_ok(), "{settlement:?}");
+                let Ok(settlement) = settlement else { return Ok(()) };
+                let paid: i64 = settlement.payments.iter().map(|(_, a)| a.get()).sum();
+                prop_assert_eq!(paid, totals.total.get());
             }
         }
     }
