@@ -14,6 +14,7 @@ use comptoir::domain::staff::StaffRole;
 use serde_json::{Value, json};
 
 use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sync};
+use crate::util::sell_by_card as sell;
 use crate::util::{assert_success, central_cli, comptoir, json_of, seeded_db, stderr_of};
 
 /// Demo products sold by the unit that no demo promotion targets, so that only the discounts
@@ -33,15 +34,6 @@ fn plain_products(count: usize, from: u64) -> Vec<DemoProduct> {
         })
         .take(count)
         .collect()
-}
-
-fn sell(db: &Path, args: &[&str]) -> Output {
-    comptoir(db)
-        .arg("sell")
-        .args(args)
-        .args(["--pay", "card", "--json"])
-        .output()
-        .expect("sell")
 }
 
 fn assert_refused(output: &Output, says: &str) {

@@ -13,6 +13,7 @@ use comptoir::store::Store;
 use rusqlite::Connection;
 
 use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sync};
+use crate::util::sell_by_card as sell;
 use crate::util::{
     assert_success, central_cli, central_json, comptoir, json_of, seeded_db, stderr_of,
 };
@@ -24,15 +25,6 @@ fn products_by_the_unit(n: usize) -> Vec<DemoProduct> {
         .filter(|p| p.price_unit == PriceUnit::Each)
         .take(n)
         .collect()
-}
-
-fn sell(db: &Path, args: &[&str]) -> Output {
-    comptoir(db)
-        .arg("sell")
-        .args(args)
-        .args(["--pay", "card", "--json"])
-        .output()
-        .expect("sell")
 }
 
 fn assert_refused(output: &Output, says: &[&str]) {

@@ -207,3 +207,13 @@ pub fn sell_to_customer(db: &Path, gtin: &str, customer: &str) -> Output {
         .output()
         .expect("sell")
 }
+
+/// `comptoir sell ARGS… --pay card --json`.
+pub fn sell_by_card(db: &Path, args: &[&str]) -> Output {
+    comptoir(db)
+        .arg("sell")
+        .args(args)
+        .args(["--pay", "card", "--json"])
+        .output()
+        .expect("sell")
+}

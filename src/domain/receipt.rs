@@ -811,8 +811,17 @@ mod tests {
     /// A realistic sale at the demo store: four VAT rates, a weighed item, a long label with
     /// accents, cash with change. Totals come from the real basket and payment rules.
     fn sample() -> Receipt {
+        sample_priced(|_| {}, |_| {})
+    }
+
+    /// [`sample`] with its lines changed by `prepare`, then its basket by `change` before it is
+    /// paid.
+    fn sample_priced(
+        prepare: impl FnOnce(&mut [BasketLine]),
+        change: impl FnOnce(&mut Basket),
+    ) -> Receipt {
         let almonds = price_for_weight(c(2490), 250).expect("weighing"); // 6,23 €
-        let lines = [
+        let mut lines = [
             basket_line(
                 "Pull col rond mérinos marine Étretat",
                 5990,
@@ -837,10 +846,12 @@ mod tests {
                 VatRate::SuperReduced,
             ),
         ];
+        prepare(&mut lines);
         let mut basket = Basket::new();
         for line in &lines {
             basket.add(line.clone()).expect("valid line");
         }
+        change(&mut basket);
         let totals = basket.totals().expect("totals");
         let settlement = settle(
             totals.total,
@@ -891,6 +902,57 @@ mod tests {
 
     fn text_of(receipt: &Receipt, width: usize) -> String {
         to_text(&layout(receipt, width))
+    }
+
+    /// Issue 15: a promotion on the candles (« 2e à -50 % »), a seller's 10 % on the pullover:
+    /// each line shows its shelf amount and what was taken off, and the ticket what was saved.
+    #[test]
+    fn golden_receipt_with_discounts_80mm() {
+        use crate::domain::discount::{Adjustment, Discount, ManualLine};
+        use crate::domain::pricing::{PricingContext, PromotionBook};
+        use crate::domain::promotion::{Offer, Promotion, Target};
+        let at =
+            |t: &str| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M").expect("date");
+        let candles = Promotion {
+            id: "BOUGIES-2E50".into(),
+            name: "Bougies : 2e à -50 %".into(),
+            starts: at("2026-11-01T00:00"),
+            ends: at("2026-12-01T00:00"),
+            target: Target {
+                categories: vec!["Bougies".into()],
+                ..Target::default()
+            },
+            offer: Offer::NthPercentOff {
+                nth: 2,
+                basis_points: 5000,
+            },
+            tiers: Vec::new(),
+            stores: Vec::new(),
+            stacks: false,
+        };
+        let prepare = |lines: &mut [BasketLine]| {
+            lines[0].manual = Some(ManualLine {
+                adjustment: Adjustment::Discount {
+                    discount: Discount::Percent { basis_points: 1000 },
+                },
+                reason: "Article abîmé".into(),
+            });
+            lines[1].category = "Bougies".into();
+        };
+        let receipt = sample_priced(prepare, |basket| {
+            let context = PricingContext {
+                local_now: at("2026-11-25T15:42"),
+                store: "PAR-01",
+                tier: None,
+            };
+            basket
+                .reprice(&PromotionBook::new(vec![candles]), &context)
+                .expect("priced");
+        });
+        assert_eq!(receipt.savings(), Some(c(599 + 725)));
+        let text = text_of(&receipt, WIDTH_80MM);
+        assert!(text.contains("Vous avez économisé 13,24 €"), "{text}");
+        assert_golden("receipt-discounts.txt", &text);
     }
 
     #[test]
