@@ -10,7 +10,7 @@
 use chrono::NaiveDate;
 
 use crate::app::checkout::{CheckoutError, line_for_card};
-use crate::app::pricing::{DiscountPolicy, DiscountRefusal, Pricing};
+use crate::app::pricing::{DiscountPolicy, DiscountRefusal, Pricing, approval_entry};
 use crate::app::product_card::{ProductCard, card_for_scan};
 use crate::app::sale_guard;
 use crate::config::Config;
@@ -78,6 +78,8 @@ pub struct DiscountAuthority<'a> {
     pub manager: Option<(&'a str, &'a str)>,
     pub pricing: &'a Pricing,
     pub tier: Option<&'a str>,
+    /// This terminal, whose journal keeps a manager's approval.
+    pub terminal_id: &'a str,
 }
 
 /// What the seller does by hand.
@@ -150,12 +152,7 @@ pub fn set_manual(
         authority
             .policy
             .approve(store, &trial, authority.role, only, authority.manager, now)?;
-    if let Some(manager) = &approver {
-        tracing::info!(
-            staff_id = manager.id,
-            "discount past the seller's limit approved"
-        );
-    }
+
     let ((), basket) = store.change_open_basket(now, |open| {
         apply(&mut open.basket)?;
         if approver.is_none()
@@ -169,6 +166,35 @@ pub fn set_manual(
         }
         Ok(())
     })?;
+    if let Some(manager) = &approver {
+        let what = match change {
+            ManualChange::Line { index, adjustment } => format!(
+                "line {} ({}), {}",
+                index + 1,
+                basket
+                    .basket
+                    .lines()
+                    .get(index)
+                    .map_or("", |l| l.gtin.as_str()),
+                adjustment.map(|a| a.to_string()).unwrap_or_default()
+            ),
+            ManualChange::Basket { discount } => format!(
+                "ticket, {}",
+                discount.map(|d| d.to_string()).unwrap_or_default()
+            ),
+        };
+        store.journal_event(approval_entry(
+            manager,
+            &what,
+            &reason,
+            authority.terminal_id,
+            now,
+        ))?;
+        tracing::info!(
+            staff_id = manager.id,
+            "discount past the seller's limit approved and journaled"
+        );
+    }
     Ok(basket)
 }
 
@@ -508,6 +534,7 @@ mod tests {
             manager: None,
             pricing: &pricing,
             tier: None,
+            terminal_id: "T01",
         };
         let line = |index, adjustment| ManualChange::Line { index, adjustment };
 

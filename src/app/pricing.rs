@@ -15,7 +15,7 @@ use crate::domain::basket::{Basket, BasketError};
 use crate::domain::discount::{DiscountError, FULL_PERCENT, checked_reason};
 use crate::domain::pricing::{PricingContext, PromotionBook};
 use crate::domain::staff::{StaffMember, StaffRole};
-use crate::store::{Store, StoreError};
+use crate::store::{EntryDraft, Store, StoreError};
 
 /// The rules a terminal prices with, for its store.
 #[derive(Clone, Debug, Default)]
@@ -170,6 +170,25 @@ impl DiscountPolicy<'_> {
         };
         Ok(Some(check_manager(store, login, pin, now)?))
     }
+}
+
+/// The journal entry of `manager`'s approval of a discount past the seller's limit: a technical
+/// entry whose operator is the manager's login and whose detail reads, for example,
+/// `discount approved line 2 (03760000000017), 30 %: Article abîmé`. An auditor finds who let
+/// it through beside the ticket, whose lines carry the discount and its reason.
+pub fn approval_entry(
+    manager: &StaffMember,
+    what: &str,
+    reason: &str,
+    terminal_id: &str,
+    now: i64,
+) -> EntryDraft {
+    EntryDraft::technical(
+        terminal_id,
+        Some(&manager.login),
+        &format!("discount approved {what}: {reason}"),
+        now,
+    )
 }
 
 #[cfg(test)]

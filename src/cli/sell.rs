@@ -21,7 +21,9 @@ use crate::app::checkout::{
 };
 use crate::app::customer::{CustomerAppError, points_balance};
 use crate::app::login::LoginError;
-use crate::app::pricing::{DiscountPolicy, DiscountRefusal, Pricing, customer_tier};
+use crate::app::pricing::{
+    DiscountPolicy, DiscountRefusal, Pricing, approval_entry, customer_tier,
+};
 use crate::app::sale_guard::{
     OverrideError, check_manager, checked_reason, override_entry, sale_block,
 };
@@ -468,7 +470,15 @@ pub fn run(
     }
     let manager_login = manager.as_ref().map(|m| (m.staff.as_str(), m.pin.as_str()));
     match policy.approve(&store, &basket, None, None, manager_login, now.timestamp()) {
-        Ok(_) => {}
+        Ok(None) => {}
+        // Journaled in the sale's own transaction, before its ticket.
+        Ok(Some(manager)) => overrides.push(approval_entry(
+            &manager,
+            "ticket",
+            reason.as_deref().unwrap_or_default(),
+            &config.terminal_id,
+            now.timestamp(),
+        )),
         Err(DiscountRefusal::Store(e)) => return Err(e.into()),
         Err(DiscountRefusal::NeedsManager { limit }) => {
             return refuse(
@@ -557,8 +567,19 @@ fn print_ticket(ticket: &SellOutput, locale: &str) {
             m(line.amount_cents),
             line.vat_rate
         );
+        for discount in &line.discounts {
+            let why = discount
+                .promotion_name
+                .as_deref()
+                .or(discount.reason.as_deref())
+                .unwrap_or_default();
+            println!("         −{} {why}", m(discount.amount_cents));
+        }
     }
     println!("  total {}", m(ticket.total_cents));
+    if ticket.discount_cents > 0 {
+        println!("  saved {}", m(ticket.discount_cents));
+    }
     for vat in &ticket.vat {
         println!(
             "  VAT {}%: base {} + VAT {} = {}",

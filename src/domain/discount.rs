@@ -183,6 +183,19 @@ impl std::fmt::Display for Discount {
     }
 }
 
+/// `10 %`, `2,50 €`, or `prix 14,90 €` for an override (the journal's words are French, as the
+/// receipt's).
+impl std::fmt::Display for Adjustment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Adjustment::Discount { discount } => write!(f, "{discount}"),
+            Adjustment::PriceOverride { unit_price } => {
+                write!(f, "prix {}", unit_price.format_fr())
+            }
+        }
+    }
+}
+
 impl Adjustment {
     /// What the adjustment takes off a line whose shelf amount is `gross` for `quantity` units
     /// at `unit_price`.

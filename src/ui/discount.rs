@@ -157,6 +157,7 @@ pub fn setup(window: &AppWindow, worker: &Worker, reasons: &[String]) {
                     .map(|(login, pin)| (login.as_str(), pin.as_str())),
                 pricing: &pricing,
                 tier: tier.as_deref(),
+                terminal_id: &config.terminal_id,
             };
             let changed = use_case::set_manual(
                 &mut session.store,
@@ -217,6 +218,7 @@ pub fn setup(window: &AppWindow, worker: &Worker, reasons: &[String]) {
                 manager: None,
                 pricing: &pricing,
                 tier: None,
+                terminal_id: &config.terminal_id,
             };
             use_case::set_manual(&mut session.store, change, "", authority, now())
                 .inspect_err(|error| tracing::warn!(%error, "the discount cannot be taken away"))
