@@ -8,6 +8,7 @@ pub mod customer;
 pub mod demo;
 pub mod digital_link;
 pub mod discount;
+pub mod drawer;
 pub mod gs1;
 pub mod gtin;
 pub mod in_store;

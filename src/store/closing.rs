@@ -186,9 +186,31 @@ impl Store {
         operator: Option<&str>,
         now: i64,
     ) -> Result<ClosingReport> {
+        Ok(self
+            .close_period_counted(period, terminal, operator, now, None)?
+            .0)
+    }
+
+    /// [`Store::close_period`] after a blind count of the drawer: the count, the cash expected
+    /// and the difference are journaled (a `drawer_count` technical entry) in the same
+    /// transaction, just before the closing that covers it.
+    pub fn close_period_counted(
+        &mut self,
+        period: ClosingPeriod,
+        terminal: &str,
+        operator: Option<&str>,
+        now: i64,
+        count: Option<&crate::domain::drawer::DrawerCount>,
+    ) -> Result<(ClosingReport, Option<super::drawer::CountResult>)> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let counted = match count {
+            Some(count) => Some(super::drawer::record_count(
+                &tx, terminal, operator, now, count,
+            )?),
+            None => None,
+        };
         let ClosingFigures {
             from_sequence,
             to_sequence,
@@ -253,7 +275,7 @@ impl Store {
         )?;
         let id = tx.last_insert_rowid();
         tx.commit()?;
-        Ok(ClosingReport {
+        let report = ClosingReport {
             id,
             period,
             terminal: terminal.to_owned(),
@@ -265,6 +287,7 @@ impl Store {
             discounts,
             entry_sequence: entry.sequence,
             entry_hash,
-        })
+        };
+        Ok((report, counted))
     }
 }
