@@ -16,6 +16,7 @@ mod deploy;
 mod devices;
 mod discounts;
 mod doctor;
+mod drawer;
 mod hostile;
 mod journal;
 mod journal_breaks;

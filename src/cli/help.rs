@@ -23,6 +23,7 @@ pub const GROUPS: &[(&str, &[&str])] = &[
         &["pickup", "return", "order"],
     ),
     ("Fiscal", &["journal", "close", "training"]),
+    ("Cash drawer", &["drawer"]),
     ("Sync", &["enroll", "sync"]),
     ("Devices", &["listen", "decode", "parse"]),
     ("Maintenance", &["doctor", "seed", "shot"]),

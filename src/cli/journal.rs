@@ -12,6 +12,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
+use super::failure::UsageError;
 use super::output::{money, print_json, rfc3339};
 use super::{CommandContext, EXIT_NOT_FOUND};
 use crate::domain::journal::{JournalProblem, PaymentAmount, VatAmount};
@@ -139,25 +140,55 @@ struct CloseOutput {
     discounts: Vec<DiscountSubtotal>,
     sequence: i64,
     hash: String,
+    /// The blind count of the drawer, with `--counted`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    drawer: Option<crate::store::CountResult>,
 }
 
 pub fn close(
     context: &CommandContext,
     period: ClosingPeriod,
+    counted: Option<&str>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
+    let count = match counted {
+        None => None,
+        Some(_) if period != ClosingPeriod::Day => {
+            return Err(UsageError(
+                "--counted goes with `close day`: the drawer is counted at the day's closing"
+                    .to_owned(),
+            )
+            .into());
+        }
+        Some(text) => {
+            Some(crate::domain::drawer::parse_count(text).map_err(|e| UsageError(e.to_string()))?)
+        }
+    };
     let mut store = context.open_store()?;
     let config = &context.config;
-    let report = store.close_period(
+    let (report, drawer) = store.close_period_counted(
         period,
         &config.terminal_id,
         Some("cli"),
         chrono::Utc::now().timestamp(),
+        count.as_ref(),
     )?;
     if json {
-        print_json(&close_output(&report))?;
+        let mut output = close_output(&report);
+        output.drawer = drawer;
+        print_json(&output)?;
     } else {
         print_z_ticket(&report, &config.locale);
+        if let Some(d) = &drawer {
+            let m = |c: i64| money(Cents::new(c), &config.locale);
+            println!(
+                "  drawer counted {} ({})",
+                m(d.counted_cents),
+                d.denominations
+            );
+            println!("  drawer expected {}", m(d.expected_cash_cents));
+            println!("  drawer difference {}", m(d.difference_cents));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -178,6 +209,7 @@ fn close_output(r: &ClosingReport) -> CloseOutput {
         discounts: r.discounts.clone(),
         sequence: r.entry_sequence,
         hash: r.entry_hash.clone(),
+        drawer: None,
     }
 }
 

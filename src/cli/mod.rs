@@ -9,6 +9,7 @@ mod basket;
 mod customer;
 pub mod decode;
 pub mod doctor;
+pub mod drawer;
 pub mod failure;
 pub mod help;
 mod journal;
@@ -81,9 +82,18 @@ pub enum Command {
         /// The period to close.
         #[arg(value_enum)]
         period: crate::store::ClosingPeriod,
+        /// A day closing only: the blind count of the drawer by denomination in euros
+        /// (`50=2,20=5,10=3,2=4,0.50=6`); expected cash and the difference are printed after it.
+        #[arg(long, value_name = "DENOMINATION=COUNT,…")]
+        counted: Option<String>,
         /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
+    },
+    /// The cash drawer: the opening float, cash in and out with a reason, the X report.
+    Drawer {
+        #[command(subcommand)]
+        action: DrawerAction,
     },
     /// Training mode: tickets marked MODE FORMATION, left out of every real total.
     Training {
@@ -520,6 +530,39 @@ pub enum OnOff {
     Off,
 }
 
+/// `comptoir drawer …`.
+#[derive(Debug, Subcommand)]
+pub enum DrawerAction {
+    /// Put the opening float in the drawer (journaled; once a day).
+    Float {
+        /// The amount in euros (e.g. 150 or 150,00).
+        euros: String,
+    },
+    /// Put cash in the drawer (journaled), e.g. a change top-up.
+    In {
+        /// The amount in euros.
+        euros: String,
+        /// Why: "change top-up"…
+        #[arg(long)]
+        reason: String,
+    },
+    /// Take cash out of the drawer (journaled), e.g. a bank deposit or a paid-out.
+    Out {
+        /// The amount in euros.
+        euros: String,
+        /// Why: "bank deposit", "paid-out"…
+        #[arg(long)]
+        reason: String,
+    },
+    /// The X report: totals since the last day closing per payment method and VAT rate, the
+    /// float, the movements and the cash expected in the drawer. Resets nothing.
+    Report {
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 impl Command {
     /// Whether the command was asked for JSON: its failures are then JSON on standard output
     /// too (`failure`).
@@ -539,6 +582,12 @@ impl Command {
             | Command::CustomerNew { json, .. }
             | Command::Doctor { json }
             | Command::Search { json, .. } => *json,
+            Command::Drawer { action } => match action {
+                DrawerAction::Report { json } => *json,
+                DrawerAction::Float { .. } | DrawerAction::In { .. } | DrawerAction::Out { .. } => {
+                    false
+                }
+            },
             Command::Journal { action } => match action {
                 JournalAction::Verify { json } => *json,
                 JournalAction::Export { .. } => false,
@@ -647,7 +696,12 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
         Command::Journal {
             action: JournalAction::Export { out },
         } => journal::export(context, out),
-        Command::Close { period, json } => journal::close(context, *period, *json),
+        Command::Close {
+            period,
+            counted,
+            json,
+        } => journal::close(context, *period, counted.as_deref(), *json),
+        Command::Drawer { action } => drawer::run(context, action),
         Command::Training { state } => journal::training(context, *state == OnOff::On),
         Command::Receipt {
             ticket,

@@ -547,6 +547,14 @@ pub fn run(
             return refuse(json, format!("{error}; nothing was sold"));
         }
     };
+    if sale
+        .settlement
+        .payments
+        .iter()
+        .any(|(method, _)| *method == crate::domain::payment::PaymentMethod::Cash)
+    {
+        super::drawer::kick(config);
+    }
     let output = output_of(&sale, customer.as_deref());
     if json {
         print_json(&output)?;

@@ -321,6 +321,18 @@ pub fn print(settings: &PrinterSettings, job: &[u8]) -> Result<(), PrinterError>
     result
 }
 
+/// ESC p 0 25 250: a pulse on the drawer kick-out connector's pin 2, on for 50 ms and off for
+/// 500 ms (times in units of 2 ms). Epson ESC/POS Command Reference, « ESC p: Generate pulse ».
+pub const DRAWER_KICK: [u8; 5] = [ESC, b'p', 0, 25, 250];
+
+/// Opens the cash drawer wired to the receipt printer: sends [`DRAWER_KICK`] without asking the
+/// printer's status first, since a drawer must open even when the printer is out of paper.
+pub fn open_drawer(settings: &PrinterSettings) -> Result<(), PrinterError> {
+    let mut settings = settings.clone();
+    settings.check_status = false;
+    print(&settings, &DRAWER_KICK)
+}
+
 fn open(settings: &PrinterSettings) -> Result<Box<dyn SerialPort>, PrinterError> {
     let port = settings.path.clone();
     let flow_control = match settings.flow_control {
