@@ -241,7 +241,7 @@ pub fn parse_count(input: &str) -> Result<DrawerCount, DrawerError> {
     if pieces.is_empty() && !input.contains('=') {
         return Err(DrawerError::Empty);
     }
-    pieces.sort_by(|a, b| b.denomination_cents.cmp(&a.denomination_cents));
+    pieces.sort_by_key(|p| std::cmp::Reverse(p.denomination_cents));
     Ok(DrawerCount { pieces })
 }
 
