@@ -162,17 +162,7 @@ fn a_tampered_movement_is_caught_by_journal_verify() {
     let conn = Connection::open(&db.path).expect("open");
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
         .expect("checkpoint");
-    let triggers: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_no_%'")
-        .expect("prepare")
-        .query_map([], |row| row.get(0))
-        .expect("query")
-        .map(|r| r.expect("row"))
-        .collect();
-    for trigger in triggers {
-        conn.execute_batch(&format!("DROP TRIGGER {trigger};"))
-            .expect("drop trigger");
-    }
+    crate::util::drop_append_only_triggers(&conn);
     // 50 € taken to the bank becomes 5 €.
     let changed = conn
         .execute(

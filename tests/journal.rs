@@ -47,17 +47,7 @@ fn tampered(db: &TempDb, name: &str, sql: &str) -> PathBuf {
     drop(conn);
     std::fs::copy(&db.path, &copy).expect("copy");
     let conn = Connection::open(&copy).expect("open copy");
-    let triggers: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_no_%'")
-        .expect("prepare")
-        .query_map([], |row| row.get(0))
-        .expect("query")
-        .map(|r| r.expect("row"))
-        .collect();
-    for trigger in triggers {
-        conn.execute_batch(&format!("DROP TRIGGER {trigger};"))
-            .expect("drop trigger");
-    }
+    crate::util::drop_append_only_triggers(&conn);
     conn.execute_batch(sql).expect("tamper");
     copy
 }

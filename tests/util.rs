@@ -217,3 +217,19 @@ pub fn sell_by_card(db: &Path, args: &[&str]) -> Output {
         .output()
         .expect("sell")
 }
+
+/// Drops the append-only triggers (`…_no_…`) of `conn`'s database, as an attacker holding the
+/// file would before changing it.
+pub fn drop_append_only_triggers(conn: &rusqlite::Connection) {
+    let triggers: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_no_%'")
+        .expect("prepare")
+        .query_map([], |row| row.get(0))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    for trigger in triggers {
+        conn.execute_batch(&format!("DROP TRIGGER {trigger};"))
+            .expect("drop trigger");
+    }
+}

@@ -84,18 +84,7 @@ fn print_x_report(r: &DrawerReport, locale: &str) {
         r.to_sequence
     );
     println!("  tickets {}", r.ticket_count);
-    for v in &r.vat {
-        println!(
-            "  VAT {:>5}: base {} + VAT {} = {}",
-            format!("{}%", v.rate as f64 / 100.0),
-            m(v.base),
-            m(v.vat),
-            m(v.total)
-        );
-    }
-    for p in &r.payments {
-        println!("  {:<6} {}", p.method, m(p.amount));
-    }
+    super::output::print_period_lines(&r.vat, &r.payments, locale);
     println!("  total {}", m(r.total_cents));
     println!("  float {}", m(r.float_cents));
     for mv in &r.movements {

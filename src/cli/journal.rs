@@ -227,18 +227,7 @@ fn print_z_ticket(r: &ClosingReport, locale: &str) {
         r.to_sequence
     );
     println!("  tickets {}", r.totals.ticket_count);
-    for v in &r.totals.vat {
-        println!(
-            "  VAT {:>5}: base {} + VAT {} = {}",
-            format!("{}%", v.rate as f64 / 100.0),
-            m(v.base),
-            m(v.vat),
-            m(v.total)
-        );
-    }
-    for p in &r.totals.payments {
-        println!("  {:<6} {}", p.method, m(p.amount));
-    }
+    super::output::print_period_lines(&r.totals.vat, &r.totals.payments, locale);
     println!("  period total {}", m(r.totals.total));
     for d in &r.discounts {
         println!(

@@ -41,3 +41,24 @@ pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
         other => Ok(other?),
     }
 }
+
+/// The lines of an X or Z report for the VAT rates and the payment methods of a period.
+pub fn print_period_lines(
+    vat: &[crate::domain::journal::VatAmount],
+    payments: &[crate::domain::journal::PaymentAmount],
+    locale: &str,
+) {
+    let m = |c: i64| money(Cents::new(c), locale);
+    for v in vat {
+        println!(
+            "  VAT {:>5}: base {} + VAT {} = {}",
+            format!("{}%", v.rate as f64 / 100.0),
+            m(v.base),
+            m(v.vat),
+            m(v.total)
+        );
+    }
+    for p in payments {
+        println!("  {:<6} {}", p.method, m(p.amount));
+    }
+}
