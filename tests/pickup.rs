@@ -227,12 +227,27 @@ fn a_collected_order_is_returned_once_with_stock_journal_and_refund() {
         .expect("return");
     assert_eq!(twice.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&twice.stderr).contains("already returned: 1"));
+    let drawer_cash = || {
+        json_of(
+            &comptoir(&db.path)
+                .args(["drawer", "report", "--json"])
+                .output()
+                .expect("drawer report"),
+        )["expected_cash_cents"]
+            .as_i64()
+            .expect("expected cash")
+    };
+    let cash_before = drawer_cash();
     let rest = comptoir(&db.path)
         .args(["return", id, "--refund", "cash", "--json"])
         .output()
         .expect("return");
     assert_success(&rest);
     assert_eq!(json_of(&rest)["ticket"], "T01-R000002");
+    // Issue 16: a cash refund leaves the drawer.
+    let refunded = json_of(&rest)["refund_cents"].as_i64().expect("refund");
+    assert!(refunded > 0);
+    assert_eq!(drawer_cash(), cash_before - refunded);
     let nothing_left = comptoir(&db.path)
         .args(["return", id, "--refund", "cash"])
         .output()

@@ -303,6 +303,9 @@ pub fn return_order(
         counter(context, now),
     ) {
         Ok((recorded, lines)) => {
+            if refund == "cash" {
+                super::drawer::kick(&context.config);
+            }
             let name = |gtin: &str| {
                 order
                     .lines
