@@ -220,10 +220,9 @@ impl Config {
                 self.seller_discount_limit_percent
             )));
         }
-        if self.discount_reasons.iter().any(|r| r.trim().is_empty()) {
-            return Err(ConfigError::Invalid(
-                "discount_reasons: a reason must not be blank".into(),
-            ));
+        for reason in &self.discount_reasons {
+            crate::domain::discount::checked_reason(reason)
+                .map_err(|e| ConfigError::Invalid(format!("discount_reasons: {e}")))?;
         }
         if self.store_code.trim().is_empty() {
             return Err(ConfigError::Invalid("store_code must not be empty".into()));

@@ -6,14 +6,12 @@
 //! moment of sale (see `checkout::record`), so what is recorded never depends on a screen having
 //! refreshed. Never logged: a discount's reason (free text) and the customer.
 
-use chrono::{NaiveDateTime, TimeZone, Utc};
-use chrono_tz::Europe::Paris;
-
 use crate::app::login::LoginError;
 use crate::app::sale_guard::{OverrideError, check_manager};
 use crate::domain::basket::{Basket, BasketError};
 use crate::domain::discount::{DiscountError, FULL_PERCENT, checked_reason};
 use crate::domain::pricing::{PricingContext, PromotionBook};
+use crate::domain::promotion::store_time;
 use crate::domain::staff::{StaffMember, StaffRole};
 use crate::store::{EntryDraft, Store, StoreError};
 
@@ -55,21 +53,13 @@ impl Pricing {
         basket.reprice(
             &self.book,
             &PricingContext {
-                local_now: store_time(now),
+                // Out of chrono's range only for a broken clock: no rule runs then.
+                local_now: store_time(now).unwrap_or_default(),
                 store: &self.store_code,
                 tier,
             },
         )
     }
-}
-
-/// `now` (Unix seconds, UTC) on the shop's clock, the time promotions are written in.
-pub fn store_time(now: i64) -> NaiveDateTime {
-    Utc.timestamp_opt(now, 0)
-        .single()
-        .unwrap_or_default()
-        .with_timezone(&Paris)
-        .naive_local()
 }
 
 /// The loyalty tier of customer `id` as this terminal knows it.
@@ -196,15 +186,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn store_time_follows_paris_summer_and_winter_time() {
-        // 2027-01-13 07:00 UTC is 08:00 in Paris (winter); 2027-07-01 06:00 UTC is 08:00 (summer).
-        let winter = store_time(1_799_823_600);
-        assert_eq!(winter.to_string(), "2027-01-13 08:00:00");
-        let summer = store_time(1_814_421_600);
-        assert_eq!(summer.to_string(), "2027-07-01 08:00:00");
-    }
-
-    #[test]
     fn a_reason_must_be_one_of_the_chains() {
         let reasons = vec!["Geste commercial".to_owned(), "Article abîmé".to_owned()];
         let policy = DiscountPolicy {
@@ -232,5 +213,10 @@ mod tests {
             seller_limit_percent: 10,
         };
         assert_eq!(open.reason(" copain ").ok(), Some("copain".to_owned()));
+        // The central refuses a longer one in a pushed sale: refused here, before the sale.
+        assert!(matches!(
+            open.reason(&"é".repeat(201)),
+            Err(DiscountRefusal::Discount(DiscountError::ReasonTooLong { chars: 201 }))
+        ));
     }
 }

@@ -16,8 +16,7 @@ use crate::domain::sale_guard::{self, SaleBlock};
 use crate::domain::staff::{LockoutPolicy, StaffMember, StaffRole};
 use crate::store::{EntryDraft, Store, StoreError};
 
-/// Longest override reason the journal takes: a sentence, not a report.
-pub const MAX_REASON_CHARS: usize = 200;
+pub use crate::domain::discount::MAX_REASON_CHARS;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OverrideError {

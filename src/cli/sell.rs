@@ -28,7 +28,8 @@ use crate::app::sale_guard::{
     OverrideError, check_manager, checked_reason, override_entry, sale_block,
 };
 use crate::domain::basket::{Basket, BasketLine};
-use crate::domain::discount::{Adjustment, Discount, DiscountSource, ManualBasket, ManualLine};
+use crate::domain::discount::{Adjustment, Discount, ManualBasket, ManualLine};
+use crate::domain::journal::DigestDiscount;
 use crate::domain::money::{Cents, parse_euros};
 use crate::domain::payment::Tender;
 use crate::domain::scan::{ScanConfig, parse_scan};
@@ -175,7 +176,7 @@ struct LineOutput {
     amount_cents: i64,
     discount_cents: i64,
     /// `manual` or `promotion`: the kind of the line's largest discount (null: none).
-    discount_kind: Option<&'static str>,
+    discount_kind: Option<String>,
     promotion_id: Option<String>,
     /// The manual discount's reason.
     reason: Option<String>,
@@ -185,7 +186,7 @@ struct LineOutput {
 
 #[derive(Debug, Serialize)]
 struct DiscountOutput {
-    kind: &'static str,
+    kind: String,
     amount_cents: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     promotion_id: Option<String>,
@@ -196,8 +197,9 @@ struct DiscountOutput {
 }
 
 fn line_output(line: &BasketLine) -> LineOutput {
-    let largest = line
-        .discounts
+    // The discounts as the journal keeps them: the same kinds, ids and reasons.
+    let discounts: Vec<DigestDiscount> = line.discounts.iter().map(DigestDiscount::of).collect();
+    let largest = discounts
         .iter()
         .reduce(|best, d| if d.amount > best.amount { d } else { best });
     LineOutput {
@@ -208,32 +210,17 @@ fn line_output(line: &BasketLine) -> LineOutput {
         vat_rate: vat_percent(line.vat_rate),
         amount_cents: line.line_total().map(|a| a.get()).unwrap_or_default(),
         discount_cents: line.discount_total().map(|a| a.get()).unwrap_or_default(),
-        discount_kind: largest.map(|d| d.source.kind()),
-        promotion_id: line.discounts.iter().find_map(|d| match &d.source {
-            DiscountSource::Promotion { id, .. } => Some(id.clone()),
-            DiscountSource::Manual { .. } => None,
-        }),
-        reason: line.discounts.iter().find_map(|d| match &d.source {
-            DiscountSource::Manual { reason } => Some(reason.clone()),
-            DiscountSource::Promotion { .. } => None,
-        }),
-        discounts: line
-            .discounts
-            .iter()
-            .map(|d| {
-                let (promotion_id, promotion_name, reason) = match &d.source {
-                    DiscountSource::Promotion { id, name } => {
-                        (Some(id.clone()), Some(name.clone()), None)
-                    }
-                    DiscountSource::Manual { reason } => (None, None, Some(reason.clone())),
-                };
-                DiscountOutput {
-                    kind: d.source.kind(),
-                    amount_cents: d.amount.get(),
-                    promotion_id,
-                    promotion_name,
-                    reason,
-                }
+        discount_kind: largest.map(|d| d.kind.clone()),
+        promotion_id: discounts.iter().find_map(|d| d.promotion_id.clone()),
+        reason: discounts.iter().find_map(|d| d.reason.clone()),
+        discounts: discounts
+            .into_iter()
+            .map(|d| DiscountOutput {
+                kind: d.kind,
+                amount_cents: d.amount,
+                promotion_id: d.promotion_id,
+                promotion_name: d.name,
+                reason: d.reason,
             })
             .collect(),
     }

@@ -91,6 +91,8 @@ pub enum DiscountError {
     OverrideAbovePrice { price: Cents, shelf: Cents },
     #[error("a manual discount needs a reason")]
     NoReason,
+    #[error("the reason is too long ({chars} characters, at most {MAX_REASON_CHARS})")]
+    ReasonTooLong { chars: usize },
     #[error(transparent)]
     Money(#[from] MoneyError),
 }
@@ -226,11 +228,19 @@ impl Adjustment {
     }
 }
 
-/// A reason as the journal keeps it: trimmed, and required.
+/// The longest reason the journal takes (a manual discount's, a manager's override's): a
+/// sentence, not a report, and what the central accepts in a pushed sale.
+pub const MAX_REASON_CHARS: usize = 200;
+
+/// A reason as the journal keeps it: trimmed, required, at most [`MAX_REASON_CHARS`].
 pub fn checked_reason(reason: &str) -> Result<String, DiscountError> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(DiscountError::NoReason);
+    }
+    let chars = reason.chars().count();
+    if chars > MAX_REASON_CHARS {
+        return Err(DiscountError::ReasonTooLong { chars });
     }
     Ok(reason.to_owned())
 }

@@ -26,7 +26,7 @@ use chrono_tz::Europe::Paris;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::basket::{BasketLine, VatBreakdownLine};
-use crate::domain::discount::DiscountSource;
+use crate::domain::journal::DigestDiscount;
 use crate::domain::money::{Cents, MoneyError};
 use crate::domain::payment::PaymentMethod;
 use crate::domain::vat::VatRate;
@@ -165,14 +165,18 @@ pub struct ReceiptDiscount {
 }
 
 impl ReceiptDiscount {
-    /// A promotion shows its name; a seller's discount « Remise » and its reason.
-    pub fn of(kind: &str, name: Option<&str>, reason: Option<&str>, amount: Cents) -> Self {
-        let label = match (kind, name, reason) {
-            ("promotion", Some(name), _) => name.to_owned(),
-            (_, _, Some(reason)) => format!("Remise : {reason}"),
+    /// A discount as the journal keeps it: a promotion shows its name, a seller's discount
+    /// « Remise » and its reason.
+    pub fn of(discount: &DigestDiscount) -> Self {
+        let label = match (&discount.name, &discount.reason) {
+            (Some(name), _) if discount.kind == "promotion" => name.clone(),
+            (_, Some(reason)) => format!("Remise : {reason}"),
             _ => "Remise".to_owned(),
         };
-        ReceiptDiscount { label, amount }
+        ReceiptDiscount {
+            label,
+            amount: Cents::new(discount.amount),
+        }
     }
 }
 
@@ -187,14 +191,7 @@ impl ReceiptLine {
             discounts: line
                 .discounts
                 .iter()
-                .map(|d| match &d.source {
-                    DiscountSource::Promotion { name, .. } => {
-                        ReceiptDiscount::of("promotion", Some(name), None, d.amount)
-                    }
-                    DiscountSource::Manual { reason } => {
-                        ReceiptDiscount::of("manual", None, Some(reason), d.amount)
-                    }
-                })
+                .map(|d| ReceiptDiscount::of(&DigestDiscount::of(d)))
                 .collect(),
             vat_rate: line.vat_rate,
             label_priced: line.amount_override.is_some(),

@@ -510,17 +510,7 @@ impl Store {
                     unit_price
                 }),
                 amount: Cents::new(amount),
-                discounts: discounts
-                    .iter()
-                    .map(|d| {
-                        ReceiptDiscount::of(
-                            &d.kind,
-                            d.name.as_deref(),
-                            d.reason.as_deref(),
-                            Cents::new(d.amount),
-                        )
-                    })
-                    .collect(),
+                discounts: discounts.iter().map(ReceiptDiscount::of).collect(),
                 vat_rate: vat_of(vat_bp)?,
                 label_priced,
             });

@@ -79,6 +79,9 @@ fn problem_of_discount(error: &DiscountError) -> DiscountProblem {
         DiscountError::MoreThanTheAmount { .. } => DiscountProblem::MoreThanAmount,
         DiscountError::OverrideAbovePrice { .. } => DiscountProblem::AbovePrice,
         DiscountError::NoReason => DiscountProblem::NoReason,
+        // The screen's reasons are the configuration's, checked against the same bound when it
+        // is read: one too long cannot be picked there.
+        DiscountError::ReasonTooLong { .. } => DiscountProblem::UnknownReason,
     }
 }
 
