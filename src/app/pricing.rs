@@ -216,7 +216,9 @@ mod tests {
         // The central refuses a longer one in a pushed sale: refused here, before the sale.
         assert!(matches!(
             open.reason(&"é".repeat(201)),
-            Err(DiscountRefusal::Discount(DiscountError::ReasonTooLong { chars: 201 }))
+            Err(DiscountRefusal::Discount(DiscountError::ReasonTooLong {
+                chars: 201
+            }))
         ));
     }
 }
