@@ -67,6 +67,7 @@ fn main() {
                     now: 1_764_000_000 + i,
                     pricing: &pricing,
                     tier: None,
+                    credit: None,
                 },
             )
             .expect("sale");

@@ -120,6 +120,7 @@ fn main() {
                 now: 1_764_000_000 + i,
                 pricing: &Pricing::default(),
                 tier: None,
+                credit: None,
             },
         )
         .expect("sale");

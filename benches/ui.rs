@@ -302,6 +302,7 @@ fn checkout_commit(db: &Path, products: u64) {
                 now: chrono::Utc::now().timestamp(),
                 pricing: &Pricing::default(),
                 tier: None,
+                credit: None,
             },
         )
         .expect("checkout");

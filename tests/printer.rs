@@ -204,6 +204,7 @@ fn sample_receipt() -> Receipt {
         hash: "3f2a9c0d1e4b5a67c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5".to_owned(),
         training: false,
         duplicate: false,
+        code: None,
     }
 }
 

@@ -11,7 +11,7 @@ use crate::domain::catalog::PriceUnit;
 use crate::domain::loyalty::{LoyaltyError, LoyaltyRule};
 use crate::domain::money::{Cents, MoneyError};
 use crate::domain::payment::{
-    PaymentError, Settlement, Tender, paid_by_other_means, settle_with_points,
+    PaymentError, Settlement, Tender, paid_by_other_means, settle_with_credit,
 };
 use crate::domain::scan::{ScanConfig, parse_scan};
 use crate::store::{EntryDraft, NewSale, RecordedSale, SaleCustomer, Store, StoreError};
@@ -40,6 +40,8 @@ pub enum CheckoutError {
     Payment(#[from] PaymentError),
     #[error("{0}")]
     Loyalty(#[from] LoyaltyError),
+    #[error("the credit has {balance} left, not {asked}", balance = .balance.format_en(), asked = .asked.format_en())]
+    CreditShort { asked: Cents, balance: Cents },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -118,6 +120,17 @@ pub struct SaleContext<'a> {
     pub pricing: &'a Pricing,
     /// The identified customer's loyalty tier (tier offers).
     pub tier: Option<&'a str>,
+    /// A store credit or gift card that pays part of the sale, after the points.
+    pub credit: Option<CreditAtTill<'a>>,
+}
+
+/// A store credit or gift card handed over at the till: its code, what is left on it (see
+/// `app::credit::balance`), and how much of it to use (`None`: as much as the sale needs).
+#[derive(Clone, Copy, Debug)]
+pub struct CreditAtTill<'a> {
+    pub code: &'a str,
+    pub balance: Cents,
+    pub amount: Option<Cents>,
 }
 
 /// The identified customer at the till: who, the balance the terminal may rely on (see
@@ -240,7 +253,21 @@ fn record(
         Some(l) if l.redeem != 0 => (l.rule.redeem(l.redeem, l.balance, totals.total)?, l.redeem),
         _ => (Cents::ZERO, 0),
     };
-    let settlement = settle_with_points(totals.total, points_value, tender)?;
+    let credit_cents = match context.credit {
+        None => Cents::ZERO,
+        Some(credit) => {
+            let due = Cents::new((totals.total.get() - points_value.get()).max(0));
+            let wanted = credit.amount.unwrap_or(due.min(credit.balance));
+            if wanted > credit.balance {
+                return Err(CheckoutError::CreditShort {
+                    asked: wanted,
+                    balance: credit.balance,
+                });
+            }
+            wanted
+        }
+    };
+    let settlement = settle_with_credit(totals.total, points_value, credit_cents, tender)?;
     let earned = match loyalty {
         Some(l) if !context.training => l.rule.earned(paid_by_other_means(&settlement)),
         _ => 0,
@@ -265,6 +292,7 @@ fn record(
         cancelled,
         open_basket,
         journal_before: overrides,
+        credit_code: context.credit.map(|c| c.code),
     })?;
     tracing::info!(
         seq = recorded.seq,

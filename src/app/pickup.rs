@@ -324,6 +324,8 @@ pub fn return_order(
         customer: Some(&order.customer),
         lines: &refund_lines,
         refund,
+        refunds: &[],
+        sale: None,
         terminal: counter.terminal,
         here_code: counter.store_code,
         staff: counter.staff,

@@ -8,6 +8,7 @@ pub use crate::devices::printer::PrinterError;
 use crate::devices::printer::print_receipt;
 use crate::domain::journal::EntryKind;
 use crate::domain::receipt::{Receipt, Shop};
+use crate::domain::receipt_code::ReceiptCode;
 use crate::store::{EmailReceipt, EntryDraft, Store, StoreError, StoredSale};
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +38,10 @@ pub fn receipt_of(sale: &StoredSale, shop: Shop, duplicate: bool) -> Receipt {
         hash: sale.journal_hash.clone(),
         training: sale.training,
         duplicate,
+        // A training ticket was not a sale: nothing to bring back.
+        code: (!sale.training).then(|| {
+            ReceiptCode::of(&sale.store_code, &sale.ticket_number, &sale.journal_hash).to_string()
+        }),
     }
 }
 

@@ -31,8 +31,8 @@ use crate::central::store::{EnrollOutcome, PageOutcome, PushOutcome, Store, Stor
 use crate::domain::customer::CustomerView;
 use crate::domain::gtin::Gtin;
 use crate::sync::protocol::{
-    CustomerSearchAnswer, DEVICE_HEADER, EnrollRequest, EnrollResponse, ErrorBody, JournalTip,
-    MAX_PAGE, OrderAnswer, OrdersAnswer, PushResponse, StockAnswer,
+    CreditAnswer, CustomerSearchAnswer, DEVICE_HEADER, EnrollRequest, EnrollResponse, ErrorBody,
+    JournalTip, MAX_PAGE, OrderAnswer, OrdersAnswer, PushResponse, SaleAnswer, StockAnswer,
 };
 
 /// The largest request body, once decompressed: a full push batch of large sales fits many
@@ -60,6 +60,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/customers/{id}", get(customer_view))
         .route("/v1/orders", get(customer_orders))
         .route("/v1/orders/{id}", get(order))
+        .route("/v1/sales/{store}/{ticket}", get(sale))
+        .route("/v1/credits/{code}", get(credit))
         .fallback(not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -568,6 +570,45 @@ async fn order(
     })?;
     tracing::debug!(lines = order.lines.len(), "order served");
     Ok(axum::Json(order))
+}
+
+/// `GET /v1/sales/{store}/{ticket}`: an in-store sale with what was returned of it, for a
+/// return at any store of the chain.
+async fn sale(
+    _device: AuthedDevice,
+    State(state): State<AppState>,
+    Path((store_code, ticket)): Path<(String, String)>,
+) -> Result<axum::Json<SaleAnswer>, ApiError> {
+    let store = state.store.clone();
+    let (s, t) = (store_code.clone(), ticket.clone());
+    let sale = blocking(move || store.sale_for_return(&s, &t))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("the central has no sale {ticket} of store {store_code}"),
+            )
+        })?;
+    Ok(axum::Json(sale))
+}
+
+/// `GET /v1/credits/{code}`: a store credit or gift card and what is left on it. The code is
+/// never logged.
+async fn credit(
+    _device: AuthedDevice,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<axum::Json<CreditAnswer>, ApiError> {
+    let store = state.store.clone();
+    let credit = blocking(move || store.credit(&code))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "the central has no credit or gift card with this code".to_owned(),
+            )
+        })?;
+    Ok(axum::Json(credit))
 }
 
 #[derive(Deserialize)]

@@ -97,6 +97,9 @@ fn check_sale(sale: &SalePayload) -> Result<(), String> {
                 payment.amount_cents
             ));
         }
+        if let Some(code) = &payment.code {
+            short(code, MAX_ID_CHARS, "credit code")?;
+        }
         paid += payment.amount_cents;
     }
     if paid != sale.total_cents {
@@ -527,6 +530,14 @@ pub fn fact_of(
                 (&r.refund, "refund method"),
                 (r.credit_code.as_deref().unwrap_or(""), "credit code"),
                 (r.customer.as_deref().unwrap_or(""), "customer"),
+                (
+                    r.sale.as_ref().map_or("", |s| s.store.as_str()),
+                    "sale's store",
+                ),
+                (
+                    r.sale.as_ref().map_or("", |s| s.ticket.as_str()),
+                    "sale's ticket",
+                ),
             ])
             .map_err(malformed)?;
             lines_of(

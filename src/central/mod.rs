@@ -11,6 +11,7 @@
 //! phone numbers. A request's span carries its method, path and device id.
 
 pub mod auth;
+pub mod credit;
 mod customer_stores;
 pub mod customers;
 mod handlers;

@@ -34,6 +34,9 @@ pub const UNKNOWN_ORDERS: &str = "orders.unknown";
 /// the real payment).
 const PAID_ONLINE: &str = "card";
 
+/// The `order_id` of goods taken back without a receipt (`app::sale_return::NO_RECEIPT`).
+const NO_RECEIPT: &str = "no-receipt";
+
 /// Orders listed for one customer: the latest ones.
 pub const CUSTOMER_ORDERS: i64 = 50;
 
@@ -437,6 +440,40 @@ pub(super) fn record_return(
     for line in &r.lines {
         move_stock(tx, &line.gtin, &r.store, line.quantity, now, touched)?;
     }
+    if let Some(code) = &r.credit_code {
+        // The credit part of a refund split over the sale's methods, else all of it.
+        let credit_cents = if r.refunds.is_empty() {
+            r.refund_cents
+        } else {
+            r.refunds
+                .iter()
+                .filter(|p| p.method == "credit")
+                .map(|p| p.amount_cents)
+                .sum()
+        };
+        super::credit::issue_credit(
+            tx,
+            code,
+            "credit",
+            credit_cents,
+            &r.store,
+            &r.terminal,
+            &r.ticket,
+            r.customer.as_deref(),
+            r.at,
+            now,
+        )?;
+    }
+    if r.order_id == NO_RECEIPT {
+        return insert_return(tx, event_id, device_id, r, None, "applied");
+    }
+    if let Some(sale) = &r.sale {
+        let outcome = match super::credit::record_sale_return(tx, sale, r, now)? {
+            true => "duplicate",
+            false => "applied",
+        };
+        return insert_return(tx, event_id, device_id, r, None, outcome);
+    }
     let pickup: Option<String> = tx
         .prepare_cached("SELECT customer FROM pickup_order WHERE id = ?1")?
         .query_row(params![r.order_id], |row| row.get(0))
@@ -554,6 +591,22 @@ pub(super) fn record_return(
         }
         (None, Returned::Unknown) => None,
     };
+    insert_return(tx, event_id, device_id, r, customer, outcome)?;
+    if matches!(order, Returned::Pickup { .. }) && outcome == "duplicate" {
+        log_pickup_order(tx, &r.order_id)?;
+    }
+    Ok(())
+}
+
+/// Keeps a return as the counter reported it, with what the central made of it.
+fn insert_return(
+    tx: &Transaction<'_>,
+    event_id: &str,
+    device_id: &str,
+    r: &ReturnPayload,
+    customer: Option<String>,
+    outcome: &str,
+) -> Result<()> {
     let items = r
         .lines
         .iter()
@@ -581,9 +634,6 @@ pub(super) fn record_return(
         r.credit_code,
         outcome
     ])?;
-    if matches!(order, Returned::Pickup { .. }) && outcome == "duplicate" {
-        log_pickup_order(tx, &r.order_id)?;
-    }
     Ok(())
 }
 

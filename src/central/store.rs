@@ -51,6 +51,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0009_customer_stores.sql")),
         M::up(include_str!("migrations/0010_promotions.sql")),
         M::up(include_str!("migrations/0011_sale_discounts.sql")),
+        M::up(include_str!("migrations/0012_returns_and_credit.sql")),
     ])
 });
 
@@ -1142,11 +1143,12 @@ fn apply_event(
     ])?;
     match &event.fact {
         Fact::Sale(sale) => record_sale(tx, &event.id, device_id, store, sale, now, touched)?,
-        Fact::Journal(entry) => {
-            if let Some(kind) = journal.follow(entry) {
+        Fact::Journal(entry) => match journal.follow(entry) {
+            Some(kind) => {
                 journal_chain::record(tx, device_id, Some(entry.sequence), kind, None, now)?;
             }
-        }
+            None => super::credit::note_ticket_check(tx, store, entry)?,
+        },
         Fact::CustomerCreated(c) => record_customer_created(tx, store, c, now)?,
         Fact::Consent(c) => record_consent(tx, c)?,
         Fact::Note(n) => record_note(tx, &event.id, n)?,
@@ -1321,6 +1323,7 @@ fn record_sale(
         }
         move_stock(tx, &line.gtin, store, -line.quantity, now, touched)?;
     }
+    super::credit::record_sale_payments(tx, event_id, sale_id, store, sale, now)?;
     // A promotion's use is one sale that took it, in the store that sold; training tickets
     // are not sales.
     if !sale.training {

@@ -21,6 +21,7 @@ mod pickup;
 mod product;
 mod promo;
 mod receipt;
+mod sale_return;
 mod search;
 mod seed;
 mod sell;
@@ -187,9 +188,15 @@ pub enum Command {
         /// e.g. `--price 2=14.90`; repeatable.
         #[arg(long = "price", value_name = "LINE=EUROS", value_parser = sell::price_arg)]
         prices: Vec<(usize, crate::domain::money::Cents)>,
-        /// How the customer pays (not needed when --redeem points pay it all).
+        /// How the customer pays (not needed when --redeem points pay it all): `card`, `cash` or
+        /// `split`; `credit` with --credit, and another --pay for the rest
+        /// (`--pay credit --pay card`).
         #[arg(long, value_enum)]
-        pay: Option<sell::PayWith>,
+        pay: Vec<sell::PayWith>,
+        /// With `--pay credit`: the store credit or gift card code, and how much of it to use in
+        /// euros (`AV-T01-R000001=10`; as much as the sale needs by default).
+        #[arg(long, value_name = "CODE[=EUROS]", value_parser = sell::credit_arg)]
+        credit: Option<(String, Option<crate::domain::money::Cents>)>,
         /// Cash handed over, in euros (e.g. 50 or 20,50); the exact amount by default.
         #[arg(long, value_name = "EUROS", value_parser = sell::euros_arg)]
         given: Option<String>,
@@ -258,6 +265,47 @@ pub enum Command {
         /// How the money goes back: to the card, in cash, or as a store credit (AV-…).
         #[arg(long, value_enum)]
         refund: Refund,
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take back goods of an in-store sale (this store's or, online, any store's of the chain)
+    /// from its receipt's code or ticket number, and refund them; every unit still returnable by
+    /// default. Without a receipt: `--no-receipt GTIN*QTY… --staff LOGIN --pin PIN` (a
+    /// manager), refunded as a store credit at the lowest price of the last 30 days.
+    ReturnSale {
+        /// The receipt's code (`CPTR1:…`, scanned) or the ticket number (e.g. T01-000042).
+        #[arg(required_unless_present = "no_receipt", conflicts_with = "no_receipt")]
+        ticket: Option<String>,
+        /// The units going back (every unit still returnable by default).
+        #[arg(value_name = "GTIN*QTY")]
+        lines: Vec<String>,
+        /// How the money goes back: to the sale's own methods (a card refund is recorded as
+        /// such), in cash, or on a store credit (AV-…).
+        #[arg(long, value_enum)]
+        refund: Option<RefundSale>,
+        /// No receipt: the units taken back (needs a manager's --staff and --pin).
+        #[arg(long, value_name = "GTIN*QTY", num_args = 1.., requires_all = ["staff", "pin"])]
+        no_receipt: Vec<String>,
+        /// The manager who approves a return without a receipt, or a ticket of another store
+        /// taken back while the central cannot be asked (their login).
+        #[arg(long, value_name = "LOGIN", requires = "pin")]
+        staff: Option<String>,
+        /// That manager's PIN.
+        #[arg(long, value_name = "PIN", requires = "staff")]
+        pin: Option<String>,
+        /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Store credits (« avoirs ») and gift cards: what is left on one.
+    Credit {
+        #[command(subcommand)]
+        action: CreditAction,
+    },
+    /// What the central found done twice at two counters (a sale returned twice, a credit spent
+    /// beyond its balance), as of the last sync.
+    Conflicts {
         /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
@@ -362,6 +410,27 @@ pub enum Command {
         #[arg(required = true, num_args = 1..)]
         query: Vec<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CreditAction {
+    /// The balance of a store credit or gift card: the central's when online, else what this
+    /// terminal last knew (`source`).
+    Show {
+        /// The credit's code (AV-…) or the gift card's.
+        code: String,
+        /// Print JSON (`code`, `balance_cents`, `source`) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// How a return of an in-store sale is refunded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RefundSale {
+    Original,
+    Cash,
+    Credit,
 }
 
 #[derive(Debug, Subcommand)]
@@ -576,6 +645,11 @@ impl Command {
             | Command::Product { json, .. }
             | Command::Sell { json, .. }
             | Command::Return { json, .. }
+            | Command::ReturnSale { json, .. }
+            | Command::Conflicts { json }
+            | Command::Credit {
+                action: CreditAction::Show { json, .. },
+            }
             | Command::Order { json, .. }
             | Command::Customer { json, .. }
             | Command::CustomerSearch { json, .. }
@@ -733,6 +807,7 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
         Command::Sell {
             codes,
             pay,
+            credit,
             given,
             card,
             customer,
@@ -748,7 +823,8 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
             context,
             codes,
             &sell::Payment {
-                with: *pay,
+                with: pay.clone(),
+                credit: credit.clone(),
                 given: given.clone(),
                 card: card.clone(),
                 customer: customer.clone(),
@@ -797,6 +873,29 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
                     json,
                 },
         } => pickup::handover(context, order_id, lines, *json),
+        Command::ReturnSale {
+            ticket,
+            lines,
+            refund,
+            no_receipt,
+            staff,
+            pin,
+            json,
+        } => sale_return::run(
+            context,
+            &sale_return::Request {
+                ticket: ticket.as_deref(),
+                lines,
+                refund: *refund,
+                no_receipt,
+                manager: staff.as_deref().zip(pin.as_deref()),
+            },
+            *json,
+        ),
+        Command::Credit {
+            action: CreditAction::Show { code, json },
+        } => sale_return::credit_show(context, code, *json),
+        Command::Conflicts { json } => sale_return::conflicts(context, *json),
         Command::Return {
             order_id,
             lines,

@@ -29,11 +29,11 @@ use crate::sync::engine::ask_central;
 
 const OPERATOR: &str = "cli";
 
-fn now() -> i64 {
+pub(super) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-fn counter(context: &CommandContext, now: i64) -> Counter<'_> {
+pub(super) fn counter(context: &CommandContext, now: i64) -> Counter<'_> {
     Counter {
         staff: OPERATOR,
         terminal: &context.config.terminal_id,
@@ -186,7 +186,7 @@ pub fn verify(context: &CommandContext, code: &str, json: bool) -> anyhow::Resul
 }
 
 /// `GTIN*QTY` arguments as units (a GTIN-13 is padded to 14 digits).
-fn parse_units(args: &[String]) -> anyhow::Result<Vec<Units>> {
+pub(super) fn parse_units(args: &[String]) -> anyhow::Result<Vec<Units>> {
     args.iter()
         .map(|arg| {
             let (code, quantity) = code_and_quantity(arg, &ScanConfig::default())?;

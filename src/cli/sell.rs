@@ -17,7 +17,8 @@ use super::CommandContext;
 use super::failure::{UsageError, refuse};
 use super::output::{money, print_json, rfc3339, vat_percent};
 use crate::app::checkout::{
-    CheckoutError, CompletedSale, LoyaltyAtTill, SaleContext, checkout_with_overrides, scan_line,
+    CheckoutError, CompletedSale, CreditAtTill, LoyaltyAtTill, SaleContext,
+    checkout_with_overrides, scan_line,
 };
 use crate::app::customer::{CustomerAppError, points_balance};
 use crate::app::login::LoginError;
@@ -40,13 +41,17 @@ pub enum PayWith {
     Cash,
     /// Part card, part cash (`--card` gives the card part; half by default).
     Split,
+    /// A store credit or gift card (`--credit CODE[=EUROS]`), with another --pay for the rest.
+    Credit,
 }
 
 /// How the customer pays, from the command line.
 #[derive(Clone, Debug)]
 pub struct Payment {
-    /// `None` when loyalty points pay the whole basket.
-    pub with: Option<PayWith>,
+    /// Every --pay given (none when loyalty points pay the whole basket).
+    pub with: Vec<PayWith>,
+    /// `--credit CODE[=EUROS]`.
+    pub credit: Option<(String, Option<Cents>)>,
     /// Cash handed over, in euros ("50" or "20,50"); the exact amount when absent.
     pub given: Option<String>,
     /// For `split`: the card part in euros.
@@ -78,6 +83,28 @@ pub struct Manual {
 /// clap's check of `--discount`: `10%` or an amount in euros.
 pub fn discount_arg(text: &str) -> Result<Discount, String> {
     Discount::parse(text).map_err(|e| e.to_string())
+}
+
+/// clap's check of `--credit CODE[=EUROS]`.
+pub fn credit_arg(text: &str) -> Result<(String, Option<Cents>), String> {
+    let (code, euros) = match text.split_once('=') {
+        Some((code, euros)) => (code.trim(), Some(euros.trim())),
+        None => (text.trim(), None),
+    };
+    if code.is_empty() {
+        return Err(format!(
+            "{text:?}: write the credit's code, e.g. AV-T01-R000001=10"
+        ));
+    }
+    let amount = euros
+        .map(|e| parse_euros(e).map_err(|error| format!("{text:?}: {error}")))
+        .transpose()?;
+    if amount.is_some_and(|a| a.get() <= 0) {
+        return Err(format!(
+            "{text:?}: the amount to use must be more than zero"
+        ));
+    }
+    Ok((code.to_owned(), amount))
 }
 
 /// clap's check of `--price LINE=EUROS`.
@@ -481,8 +508,24 @@ pub fn run(
         }
     }
     let given = euros("--given", &payment.given)?;
-    let tender = match payment.with {
-        None => None,
+    let pays_by_credit = payment.with.contains(&PayWith::Credit);
+    let others: Vec<PayWith> = payment
+        .with
+        .iter()
+        .copied()
+        .filter(|p| *p != PayWith::Credit)
+        .collect();
+    if others.len() > 1 {
+        return Err(UsageError(
+            "give one --pay card, cash or split (and --pay credit for a store credit)".into(),
+        )
+        .into());
+    }
+    if pays_by_credit != payment.credit.is_some() {
+        return Err(UsageError("--pay credit and --credit CODE[=EUROS] go together".into()).into());
+    }
+    let tender = match others.first() {
+        None | Some(PayWith::Credit) => None,
         Some(PayWith::Card) => Some(Tender::Card),
         Some(PayWith::Cash) => Some(Tender::Cash { given }),
         Some(PayWith::Split) => {
@@ -496,7 +539,33 @@ pub fn run(
             })
         }
     };
-    if tender.is_none() && payment.redeem == 0 {
+    let credit = match &payment.credit {
+        None => None,
+        Some((code, amount)) => {
+            let reader = crate::store::Store::open(&context.db_path)?;
+            match crate::app::credit::balance(
+                &mut store,
+                code,
+                |code| {
+                    crate::sync::engine::ask_central(&reader, |client| async move {
+                        client.credit(code).await
+                    })
+                },
+                now.timestamp(),
+            ) {
+                Ok(balance) if balance.balance_cents <= 0 => {
+                    return refuse(
+                        json,
+                        format!("credit {code} has nothing left on it; nothing was sold"),
+                    );
+                }
+                Ok(balance) => Some((code.clone(), Cents::new(balance.balance_cents), *amount)),
+                Err(crate::app::credit::CreditError::Store(e)) => return Err(e.into()),
+                Err(error) => return refuse(json, format!("{error}; nothing was sold")),
+            }
+        }
+    };
+    if tender.is_none() && payment.redeem == 0 && credit.is_none() {
         return refuse(
             json,
             "say how the customer pays: --pay card, cash or split; nothing was sold",
@@ -524,6 +593,11 @@ pub fn run(
             now: now.timestamp(),
             pricing: &pricing,
             tier: tier.as_deref(),
+            credit: credit.as_ref().map(|(code, balance, amount)| CreditAtTill {
+                code,
+                balance: *balance,
+                amount: *amount,
+            }),
         },
         loyalty,
         &overrides,

@@ -110,8 +110,18 @@ impl Default for EncodeOptions {
 /// only when they change; then the styles reset, the feed (ESC d) and the cut (GS V 66 0 or
 /// GS V 65 0: feed to the cutter, then cut, so the last line is never cut through).
 pub fn encode(lines: &[PrintLine], options: &EncodeOptions) -> Vec<u8> {
+    encode_with_code(lines, None, options)
+}
+
+/// [`encode`], with `code` printed as a centred QR code after the last line and before the
+/// feed: a receipt's code, read back by the scanner of any counter of the chain for a return.
+pub fn encode_with_code(
+    lines: &[PrintLine],
+    code: Option<&str>,
+    options: &EncodeOptions,
+) -> Vec<u8> {
     let text_len: usize = lines.iter().map(|line| line.text.len() + 1).sum();
-    let mut job = Vec::with_capacity(text_len + 64);
+    let mut job = Vec::with_capacity(text_len + 64 + code.map_or(0, |c| c.len() + 40));
     job.extend_from_slice(&[ESC, b'@', ESC, b't', CODE_PAGE_PC858]);
     // ESC @ leaves the printer left-aligned, not bold, normal size.
     let mut current = Style::default();
@@ -119,6 +129,17 @@ pub fn encode(lines: &[PrintLine], options: &EncodeOptions) -> Vec<u8> {
         set_style(&mut job, &mut current, line.style);
         job.extend(line.text.chars().map(to_pc858));
         job.push(LF);
+    }
+    if let Some(code) = code {
+        set_style(
+            &mut job,
+            &mut current,
+            Style {
+                align: Align::Center,
+                ..Style::default()
+            },
+        );
+        qr_code(&mut job, code);
     }
     set_style(&mut job, &mut current, Style::default());
     if options.feed_lines > 0 {
@@ -130,6 +151,46 @@ pub fn encode(lines: &[PrintLine], options: &EncodeOptions) -> Vec<u8> {
         Cut::Full => job.extend_from_slice(&[GS, b'V', 65, 0]),
     }
     job
+}
+
+/// Largest QR payload sent: a receipt's code is under 100 bytes, and the store-data length
+/// must fit the command's two length bytes with room to spare.
+const MAX_QR_BYTES: usize = 512;
+
+/// GS ( k: a model 2 QR code, 6-dot modules, error correction level M, holding `data` (ASCII
+/// only: anything else is left out rather than sent as a command), then printed with a line
+/// feed. Epson ESC/POS Command Reference, « GS ( k <Function 165, 167, 169, 180, 181> ».
+fn qr_code(job: &mut Vec<u8>, data: &str) {
+    let data: Vec<u8> = data
+        .bytes()
+        .filter(|b| b.is_ascii_graphic())
+        .take(MAX_QR_BYTES)
+        .collect();
+    if data.is_empty() {
+        return;
+    }
+    // Function 165: model 2.
+    job.extend_from_slice(&[GS, b'(', b'k', 4, 0, 49, 65, 50, 0]);
+    // Function 167: module size 6 dots.
+    job.extend_from_slice(&[GS, b'(', b'k', 3, 0, 49, 67, 6]);
+    // Function 169: error correction level M (49).
+    job.extend_from_slice(&[GS, b'(', b'k', 3, 0, 49, 69, 49]);
+    // Function 180: store the data; the length counts the three bytes after pL pH.
+    let len = data.len() + 3;
+    job.extend_from_slice(&[
+        GS,
+        b'(',
+        b'k',
+        (len % 256) as u8,
+        (len / 256) as u8,
+        49,
+        80,
+        48,
+    ]);
+    job.extend_from_slice(&data);
+    // Function 181: print the stored symbol.
+    job.extend_from_slice(&[GS, b'(', b'k', 3, 0, 49, 81, 48]);
+    job.push(LF);
 }
 
 fn set_style(job: &mut Vec<u8>, current: &mut Style, wanted: Style) {
@@ -292,8 +353,9 @@ pub enum PrinterError {
 
 /// Lays `receipt` out for the printer's width, encodes it and prints it (see [`print`]).
 pub fn print_receipt(settings: &PrinterSettings, receipt: &Receipt) -> Result<(), PrinterError> {
-    let job = encode(
+    let job = encode_with_code(
         &layout(receipt, settings.columns),
+        receipt.code.as_deref(),
         &EncodeOptions::default(),
     );
     print(settings, &job)

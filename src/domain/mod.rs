@@ -22,6 +22,7 @@ pub mod pricing;
 pub mod promotion;
 pub mod quick_cash;
 pub mod receipt;
+pub mod receipt_code;
 pub mod sale_guard;
 pub mod scan;
 pub mod signed_code;

@@ -13,6 +13,8 @@ pub enum PaymentMethod {
     Cash,
     /// Loyalty points redeemed (their value in cents).
     Loyalty,
+    /// A store credit (« avoir ») or a gift card.
+    Credit,
 }
 
 impl PaymentMethod {
@@ -21,6 +23,7 @@ impl PaymentMethod {
             PaymentMethod::Card => "card",
             PaymentMethod::Cash => "cash",
             PaymentMethod::Loyalty => "loyalty",
+            PaymentMethod::Credit => "credit",
         }
     }
 
@@ -29,6 +32,7 @@ impl PaymentMethod {
             "card" => Some(PaymentMethod::Card),
             "cash" => Some(PaymentMethod::Cash),
             "loyalty" => Some(PaymentMethod::Loyalty),
+            "credit" => Some(PaymentMethod::Credit),
             _ => None,
         }
     }
@@ -73,6 +77,10 @@ pub enum PaymentError {
     PointsOverTotal { points: Cents, total: Cents },
     #[error("{rest} remain to be paid after the points: choose card or cash", rest = .rest.format_en())]
     RestUnpaid { rest: Cents },
+    #[error("the credit ({credit}) is worth more than what is left to pay ({due})", credit = .credit.format_en(), due = .due.format_en())]
+    CreditOverTotal { credit: Cents, due: Cents },
+    #[error("{rest} remain to be paid after the credit: choose card or cash as well", rest = .rest.format_en())]
+    RestUnpaidAfterCredit { rest: Cents },
 }
 
 /// Settles `total` with `tender`.
@@ -146,13 +154,60 @@ pub fn settle_with_points(
     Ok(settlement)
 }
 
+/// [`settle_with_points`], then a store credit or gift card pays `credit` of what the points
+/// left (before the card or cash): the payments are points, credit, then the tender.
+pub fn settle_with_credit(
+    total: Cents,
+    points_value: Cents,
+    credit: Cents,
+    tender: Option<Tender>,
+) -> Result<Settlement, PaymentError> {
+    if credit.is_negative() {
+        return Err(PaymentError::Negative);
+    }
+    if credit.get() == 0 {
+        return settle_with_points(total, points_value, tender);
+    }
+    let due = total
+        .checked_sub(points_value)
+        .filter(|due| !due.is_negative())
+        .ok_or(PaymentError::PointsOverTotal {
+            points: points_value,
+            total,
+        })?;
+    let rest = due
+        .checked_sub(credit)
+        .filter(|rest| !rest.is_negative())
+        .ok_or(PaymentError::CreditOverTotal { credit, due })?;
+    let mut settlement = match (rest.get(), tender) {
+        (0, _) => Settlement {
+            payments: Vec::new(),
+            cash_given: None,
+            change: Cents::ZERO,
+        },
+        (_, Some(tender)) => settle(rest, tender)?,
+        (_, None) => return Err(PaymentError::RestUnpaidAfterCredit { rest }),
+    };
+    settlement
+        .payments
+        .insert(0, (PaymentMethod::Credit, credit));
+    if points_value.get() > 0 {
+        settlement
+            .payments
+            .insert(0, (PaymentMethod::Loyalty, points_value));
+    }
+    Ok(settlement)
+}
+
 /// What the means other than points paid: what earns new points.
 pub fn paid_by_other_means(settlement: &Settlement) -> Cents {
     Cents::new(
         settlement
             .payments
             .iter()
-            .filter(|(method, _)| *method != PaymentMethod::Loyalty)
+            // A credit was money already refunded or a voucher already paid for: it earns
+            // nothing a second time.
+            .filter(|(method, _)| !matches!(method, PaymentMethod::Loyalty | PaymentMethod::Credit))
             .map(|(_, amount)| amount.get())
             .sum(),
     )
@@ -178,6 +233,33 @@ fn change_for(due: Cents, given: Option<Cents>) -> Result<Cents, PaymentError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_credit_pays_after_the_points_and_before_the_card() {
+        let s = settle_with_credit(c(5000), c(1000), c(1500), Some(Tender::Card)).expect("settled");
+        assert_eq!(
+            s.payments,
+            vec![
+                (PaymentMethod::Loyalty, c(1000)),
+                (PaymentMethod::Credit, c(1500)),
+                (PaymentMethod::Card, c(2500))
+            ]
+        );
+        assert_eq!(paid_by_other_means(&s), c(2500));
+        let all = settle_with_credit(c(5000), Cents::ZERO, c(5000), None).expect("settled");
+        assert_eq!(all.payments, vec![(PaymentMethod::Credit, c(5000))]);
+        assert_eq!(
+            settle_with_credit(c(5000), c(1000), c(4500), Some(Tender::Card)),
+            Err(PaymentError::CreditOverTotal {
+                credit: c(4500),
+                due: c(4000)
+            })
+        );
+        assert_eq!(
+            settle_with_credit(c(5000), Cents::ZERO, c(1000), None),
+            Err(PaymentError::RestUnpaidAfterCredit { rest: c(4000) })
+        );
+    }
 
     #[test]
     fn points_pay_first_and_the_tender_the_rest() {

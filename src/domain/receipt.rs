@@ -242,6 +242,10 @@ pub struct Receipt {
     pub training: bool,
     /// A reprint.
     pub duplicate: bool,
+    /// The receipt's code ([`crate::domain::receipt_code::ReceiptCode`]), printed as a QR code
+    /// and in clear so that a return finds the sale; none on a training ticket.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 /// Horizontal position of a printed line.
@@ -438,6 +442,7 @@ fn payment_label(method: PaymentMethod) -> &'static str {
         PaymentMethod::Card => "Carte bancaire",
         PaymentMethod::Cash => "Espèces",
         PaymentMethod::Loyalty => "Points fidélité",
+        PaymentMethod::Credit => "Avoir / carte cadeau",
     }
 }
 
@@ -679,6 +684,12 @@ impl Sheet {
             .take(HASH_PREFIX_LEN)
             .collect();
         self.text(&format!("Empreinte {hash}"), Style::PLAIN);
+        if let Some(code) = &receipt.code {
+            // In clear under the QR code, for a counter whose scanner cannot read it.
+            for part in wrap(&printable(code), self.width) {
+                self.text(&part, Style::CENTER);
+            }
+        }
         self.text("Merci de votre visite !", Style::CENTER);
     }
 }
@@ -877,6 +888,7 @@ mod tests {
             hash: "3f2a9c0d1e4b5a67c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5".to_owned(),
             training: false,
             duplicate: false,
+            code: None,
         }
     }
 
@@ -1401,6 +1413,7 @@ mod tests {
                     hash,
                     training,
                     duplicate,
+                    code: None,
                 },
             )
     }

@@ -14,6 +14,7 @@
 mod baskets;
 mod catalog;
 mod closing;
+mod credit;
 mod customers;
 mod demo_load;
 mod drawer;
@@ -39,6 +40,7 @@ use rusqlite_migration::{M, Migrations};
 pub use baskets::{OpenBasket, ParkedBasket, ResumeError};
 pub use catalog::{PRODUCT_BY_GTIN_SQL, STOCK_BY_GTIN_SQL};
 pub use closing::{ClosingFigures, ClosingPeriod, ClosingReport, DiscountSubtotal};
+pub use credit::{Conflict, KnownCredit};
 pub use customers::CachedCustomer;
 pub use demo_load::DemoLoader;
 pub use drawer::{CountResult, DrawerReport};
@@ -70,16 +72,18 @@ pub fn schema_migrations() -> Vec<M<'static>> {
         M::up(include_str!("migrations/0011_refused_events.sql")),
         M::up(include_str!("migrations/0012_promotions.sql")),
         M::up(include_str!("migrations/0013_discounts.sql")),
+        M::up(include_str!("migrations/0014_returns_and_credit.sql")),
     ]
 }
 
 /// The tables a sale writes (`sales.rs`, `journal.rs`, `outbox.rs`): the fiscal record, its
 /// journal, and what carries it to the central. [`Store::sale_tables_quick_check`] checks them.
-const SALE_TABLES: [&str; 8] = [
+const SALE_TABLES: [&str; 9] = [
     "sale",
     "sale_line",
     "sale_vat",
     "sale_payment",
+    "sale_credit",
     "stock_movement",
     "loyalty_movement",
     "outbox",

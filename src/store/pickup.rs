@@ -12,8 +12,8 @@ use crate::domain::money::Cents;
 use crate::domain::pickup::{RefundLine, Units, remaining};
 use crate::domain::vat::VatRate;
 use crate::sync::protocol::{
-    AisleLinePayload, AisleOrderPayload, EventKind, HandoverPayload, OrderAnswer, PickupLineChange,
-    PickupOrderChange, ReturnLinePayload, ReturnPayload,
+    AisleLinePayload, AisleOrderPayload, EventKind, HandoverPayload, OrderAnswer, PaymentPayload,
+    PickupLineChange, PickupOrderChange, ReturnLinePayload, ReturnPayload, SaleRef,
 };
 
 /// A click-and-collect order as this terminal knows it.
@@ -132,8 +132,14 @@ pub struct NewReturn<'a> {
     pub order_id: &'a str,
     pub customer: Option<&'a str>,
     pub lines: &'a [RefundLine],
-    /// "card", "cash" or "credit".
+    /// "card", "cash" or "credit"; with `refunds`, the first of them.
     pub refund: &'a str,
+    /// A refund split over several methods (a sale paid by card and cash refunded to both):
+    /// each method and its amount, positive, adding up to the lines'; empty when `refund` takes
+    /// it all.
+    pub refunds: &'a [(String, i64)],
+    /// The in-store sale the goods came from; `None` for an online order.
+    pub sale: Option<&'a SaleRef>,
     pub terminal: &'a str,
     pub here_code: &'a str,
     pub staff: &'a str,
@@ -145,6 +151,10 @@ pub struct NewReturn<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordedReturn {
     pub number: String,
+    /// The method the refund went to (the first, when split).
+    pub refund: String,
+    /// Each method and its part, when the refund was split; empty otherwise.
+    pub refunds: Vec<(String, i64)>,
     pub refund_cents: i64,
     pub credit_code: Option<String>,
     pub journal_sequence: i64,
@@ -299,11 +309,31 @@ impl Store {
         )?;
         let number = format!("{}-R{seq:06}", r.terminal);
         let refund_cents: i64 = r.lines.iter().map(|l| l.amount_cents).sum();
-        let credit_code = (r.refund == "credit").then(|| format!("AV-{number}"));
+        // What goes on a store credit: all of it, or the credit part of a split refund.
+        let credit_cents: i64 = if r.refunds.is_empty() {
+            if r.refund == "credit" {
+                refund_cents
+            } else {
+                0
+            }
+        } else {
+            r.refunds
+                .iter()
+                .filter(|(method, _)| method == "credit")
+                .map(|(_, cents)| cents)
+                .sum()
+        };
+        let credit_code = (credit_cents > 0 || (r.refunds.is_empty() && r.refund == "credit"))
+            .then(|| format!("AV-{number}"));
+        let refunds_json = if r.refunds.is_empty() {
+            None
+        } else {
+            Some(to_json(&r.refunds, "refunds")?)
+        };
         tx.execute(
             "INSERT INTO order_return (number, order_id, refund, refund_cents, credit_code, staff,
-                                       at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                       at, sale_store, sale_ticket, refunds_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 number,
                 r.order_id,
@@ -311,9 +341,15 @@ impl Store {
                 refund_cents,
                 credit_code,
                 r.staff,
-                r.at
+                r.at,
+                r.sale.map(|s| s.store.as_str()),
+                r.sale.map(|s| s.ticket.as_str()),
+                refunds_json
             ],
         )?;
+        if let (Some(code), false) = (&credit_code, r.training) {
+            super::credit::record_issue(&tx, code, credit_cents, r.at)?;
+        }
         let return_id = tx.last_insert_rowid();
         let mut per_rate: Vec<(i64, i64)> = Vec::new();
         for line in r.lines {
@@ -388,6 +424,16 @@ impl Store {
                 refund_cents,
                 credit_code: credit_code.clone(),
                 customer: r.customer.map(str::to_owned),
+                sale: r.sale.cloned(),
+                refunds: r
+                    .refunds
+                    .iter()
+                    .map(|(method, cents)| PaymentPayload {
+                        method: method.clone(),
+                        amount_cents: *cents,
+                        code: None,
+                    })
+                    .collect(),
             },
         )?;
         let (entry, journal_hash) = journal::append(
@@ -401,11 +447,27 @@ impl Store {
                 training: r.training,
                 total: -refund_cents,
                 vat,
-                payments: vec![PaymentAmount {
-                    amount: -refund_cents,
-                    method: r.refund.to_owned(),
-                }],
-                detail: Some(format!("order {}", r.order_id)),
+                payments: if r.refunds.is_empty() {
+                    vec![PaymentAmount {
+                        amount: -refund_cents,
+                        method: r.refund.to_owned(),
+                    }]
+                } else {
+                    let mut payments: Vec<PaymentAmount> = r
+                        .refunds
+                        .iter()
+                        .map(|(method, cents)| PaymentAmount {
+                            amount: -cents,
+                            method: method.clone(),
+                        })
+                        .collect();
+                    payments.sort_by(|a, b| a.method.cmp(&b.method));
+                    payments
+                },
+                detail: Some(match r.sale {
+                    Some(sale) => format!("sale {} {}", sale.store, sale.ticket),
+                    None => format!("order {}", r.order_id),
+                }),
                 count: None,
                 grand_total: None,
                 lines_digest: None,
@@ -414,6 +476,8 @@ impl Store {
         tx.commit()?;
         Ok(RecordedReturn {
             number,
+            refund: r.refund.to_owned(),
+            refunds: r.refunds.to_vec(),
             refund_cents,
             credit_code,
             journal_sequence: entry.sequence,

@@ -91,6 +91,7 @@ impl Store {
                 Change::CustomerErased(e) => super::customers::apply_erasure(&tx, &e.id)?,
                 Change::Recall(r) => super::recall::apply_recall(&tx, r)?,
                 Change::Promotion(p) => super::promotions::apply_promotion(&tx, p)?,
+                Change::Conflict(c) => super::credit::apply_conflict(&tx, c)?,
                 // A newer central's change this terminal does not know: skipped.
                 Change::Unknown => {}
             }

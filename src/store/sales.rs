@@ -44,6 +44,8 @@ pub struct NewSale<'a> {
     /// Entries journaled with the sale, just before its ticket and referencing it (a manager's
     /// override of an expired or recalled product): the sale and its overrides commit together.
     pub journal_before: &'a [EntryDraft],
+    /// The store credit or gift card behind the settlement's `credit` payment.
+    pub credit_code: Option<&'a str>,
 }
 
 /// The customer of a sale and the loyalty points it moves.
@@ -243,7 +245,7 @@ impl Store {
                 payment_stmt.execute(params![sale_id, method.as_str(), amount.get()])?;
             }
         }
-        super::outbox::enqueue(
+        let sale_event = super::outbox::enqueue(
             &tx,
             OutboxKind::Sale,
             sale.created_at,
@@ -281,11 +283,35 @@ impl Store {
                     .map(|(method, amount)| PaymentPayload {
                         method: method.as_str().to_owned(),
                         amount_cents: amount.get(),
+                        code: (*method == PaymentMethod::Credit)
+                            .then(|| sale.credit_code.map(str::to_owned))
+                            .flatten(),
                     })
                     .collect(),
                 customer: sale.customer.map(|c| c.id.to_owned()),
             },
         )?;
+        let credit_paid = sale
+            .settlement
+            .payments
+            .iter()
+            .find(|(method, _)| *method == PaymentMethod::Credit);
+        match (credit_paid, sale.credit_code) {
+            (None, _) => {}
+            (Some((_, amount)), Some(code)) => super::credit::record_spend(
+                &tx,
+                sale_id,
+                code,
+                amount.get(),
+                sale_event,
+                sale.training,
+            )?,
+            (Some(_), None) => {
+                return Err(StoreError::Corrupt(
+                    "a sale paid by credit names no credit code".into(),
+                ));
+            }
+        }
         if let Some(customer) = sale.customer {
             // Redeemed then earned: two movements, each its own event, so the central can
             // arbitrate a redemption without losing what the rest of the ticket earned.
@@ -425,6 +451,8 @@ impl Store {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredSale {
     pub ticket_number: String,
+    /// The code of the store (location) where it was sold.
+    pub store_code: String,
     pub terminal_id: String,
     pub operator: Option<String>,
     pub created_at: i64,
@@ -445,9 +473,10 @@ impl Store {
             .conn
             .query_row(
                 "SELECT s.id, s.terminal_id, e.operator, s.created_at, s.training, s.total_cents,
-                        s.change_cents, e.sequence, e.hash
+                        s.change_cents, e.sequence, e.hash, l.code
                  FROM sale s JOIN journal_entry e ON e.kind = 'ticket'
                       AND e.reference = s.ticket_number AND e.terminal_id = s.terminal_id
+                      JOIN location l ON l.id = s.location_id
                  WHERE s.ticket_number = ?1",
                 params![ticket_number],
                 |row| {
@@ -460,13 +489,22 @@ impl Store {
                         row.get::<_, i64>(5)?,
                         row.get::<_, i64>(6)?,
                         row.get::<_, i64>(7)?,
-                        row.get::<_, String>(8)?,
+                        (row.get::<_, String>(8)?, row.get::<_, String>(9)?),
                     ))
                 },
             )
             .optional()?;
-        let Some((id, terminal_id, operator, created_at, training, total, change, seq, hash)) =
-            head
+        let Some((
+            id,
+            terminal_id,
+            operator,
+            created_at,
+            training,
+            total,
+            change,
+            seq,
+            (hash, store_code),
+        )) = head
         else {
             return Ok(None);
         };
@@ -547,6 +585,7 @@ impl Store {
         }
         Ok(Some(StoredSale {
             ticket_number: ticket_number.to_owned(),
+            store_code,
             terminal_id,
             operator,
             created_at,
@@ -559,5 +598,96 @@ impl Store {
             journal_sequence: seq,
             journal_hash: hash,
         }))
+    }
+}
+
+/// A recorded sale as a return needs it: per line the product, what it paid and its VAT rate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SaleForReturn {
+    pub store_code: String,
+    pub terminal_id: String,
+    pub training: bool,
+    pub customer: Option<String>,
+    pub journal_hash: String,
+    /// (GTIN-14, label, quantity, amount paid in cents, VAT basis points), in line order.
+    pub lines: Vec<(String, String, i64, i64, i64)>,
+    /// (method, cents), as paid.
+    pub payments: Vec<(String, i64)>,
+}
+
+impl Store {
+    /// The sale `ticket_number` recorded here, for a return.
+    pub fn sale_for_return(&self, ticket_number: &str) -> Result<Option<SaleForReturn>> {
+        let head = self
+            .conn
+            .query_row(
+                "SELECT s.id, l.code, s.terminal_id, s.training, s.customer, e.hash
+                 FROM sale s JOIN location l ON l.id = s.location_id
+                      JOIN journal_entry e ON e.kind = 'ticket'
+                      AND e.reference = s.ticket_number AND e.terminal_id = s.terminal_id
+                 WHERE s.ticket_number = ?1",
+                params![ticket_number],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, bool>(3)?,
+                        row.get::<_, Option<String>>(4)?,
+                        row.get::<_, String>(5)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((id, store_code, terminal_id, training, customer, journal_hash)) = head else {
+            return Ok(None);
+        };
+        let lines = self
+            .conn
+            .prepare_cached(
+                "SELECT printf('%014d', gtin), label, quantity, amount_cents, vat_bp
+                 FROM sale_line WHERE sale_id = ?1 ORDER BY line_no",
+            )?
+            .query_map(params![id], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let payments = self
+            .conn
+            .prepare_cached(
+                "SELECT method, amount_cents FROM sale_payment WHERE sale_id = ?1 ORDER BY method",
+            )?
+            .query_map(params![id], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Some(SaleForReturn {
+            store_code,
+            terminal_id,
+            training,
+            customer,
+            journal_hash,
+            lines,
+            payments,
+        }))
+    }
+
+    /// The lowest price one unit of `gtin` was sold for here since `since` (Unix seconds),
+    /// discounts taken off; `None` when it was not sold here then. Training tickets do not count.
+    pub fn lowest_unit_price_since(&self, gtin: &Gtin, since: i64) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT min(l.amount_cents / l.quantity) FROM sale_line l
+                   JOIN sale s ON s.id = l.sale_id
+                  WHERE l.gtin = ?1 AND s.created_at >= ?2 AND s.training = 0",
+            )?
+            .query_row(params![super::catalog::gtin_key(gtin)?, since], |row| {
+                row.get(0)
+            })?)
     }
 }

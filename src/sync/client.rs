@@ -8,8 +8,9 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::protocol::{
-    ChangesPage, CustomerSearchAnswer, DEVICE_HEADER, EnrollRequest, EnrollResponse, ErrorBody,
-    JournalTip, MAX_PAGE, OrderAnswer, PushRequest, PushResponse, StockAnswer,
+    ChangesPage, CreditAnswer, CustomerSearchAnswer, DEVICE_HEADER, EnrollRequest, EnrollResponse,
+    ErrorBody, JournalTip, MAX_PAGE, OrderAnswer, PushRequest, PushResponse, SaleAnswer,
+    StockAnswer,
 };
 use crate::domain::customer::CustomerView;
 
@@ -303,5 +304,47 @@ impl CentralClient {
             return Ok(None);
         }
         read(response, &url, "order").await.map(Some)
+    }
+
+    /// The in-store sale `ticket` of `store`, with what was returned of it anywhere; `None`
+    /// when the central has no such sale.
+    pub async fn sale(&self, store: &str, ticket: &str) -> Result<Option<SaleAnswer>, SyncError> {
+        let encode = |part: &str| {
+            percent_encoding::utf8_percent_encode(part, percent_encoding::NON_ALPHANUMERIC)
+                .to_string()
+        };
+        let url = format!(
+            "{}/v1/sales/{}/{}",
+            self.base,
+            encode(store),
+            encode(ticket)
+        );
+        self.get_or_none(&url, "sale").await
+    }
+
+    /// The store credit or gift card `code` and its balance; `None` when the central has none.
+    pub async fn credit(&self, code: &str) -> Result<Option<CreditAnswer>, SyncError> {
+        let url = format!(
+            "{}/v1/credits/{}",
+            self.base,
+            percent_encoding::utf8_percent_encode(code, percent_encoding::NON_ALPHANUMERIC)
+        );
+        self.get_or_none(&url, "credit").await
+    }
+
+    async fn get_or_none<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        what: &'static str,
+    ) -> Result<Option<T>, SyncError> {
+        let response = self
+            .authed(self.http.get(url))
+            .send()
+            .await
+            .map_err(|e| unreachable(url, e))?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        read(response, url, what).await.map(Some)
     }
 }

@@ -16,6 +16,8 @@
 //! | GET | `/v1/customers/{id}` | → [`CustomerView`] (404: unknown) | device token |
 //! | GET | `/v1/orders/{id}` | → [`OrderAnswer`] (404: unknown) | device token |
 //! | GET | `/v1/orders?customer=ID` | → [`OrdersAnswer`] | device token |
+//! | GET | `/v1/sales/{store}/{ticket}` | → [`SaleAnswer`] (404: unknown) | device token |
+//! | GET | `/v1/credits/{code}` | → [`CreditAnswer`] (404: unknown) | device token |
 //!
 //! Authentication: `Authorization: Bearer <token>` and `X-Comptoir-Device: <device id>`. The
 //! central stores only SHA-256 of the token; a missing or wrong token is 401, a device writing
@@ -188,6 +190,9 @@ fn is_zero(value: &i64) -> bool {
 pub struct PaymentPayload {
     pub method: String,
     pub amount_cents: i64,
+    /// The store credit or gift card spent, when `method` is "credit".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// A customer created at a counter, possibly offline. `local_id` is the terminal's own id for
@@ -291,6 +296,22 @@ pub struct ReturnPayload {
     pub credit_code: Option<String>,
     #[serde(default)]
     pub customer: Option<String>,
+    /// The in-store sale the goods came from (`order_id` then names it too): absent for an
+    /// online order, and from terminals older than returns of in-store sales.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale: Option<SaleRef>,
+    /// How the refund was paid when it was split (a sale paid by card and cash, refunded to
+    /// its original methods), each amount positive; empty when `refund` says it all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refunds: Vec<PaymentPayload>,
+}
+
+/// A sale of one of the chain's stores: ticket numbers are the terminal's, so only the store
+/// and the ticket together name a sale chain-wide.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleRef {
+    pub store: String,
+    pub ticket: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -394,9 +415,28 @@ pub enum Change {
     /// ended (`promo end`): sent again whole whenever it changes, and applied by its id. A
     /// terminal older than promotions skips it as [`Change::Unknown`].
     Promotion(PromotionChange),
+    /// Something done twice at two counters that could not see each other (a sale's units
+    /// returned twice, a credit spent beyond its balance), sent to every store involved. A
+    /// terminal older than it skips it as [`Change::Unknown`].
+    Conflict(ConflictChange),
     /// A change from a newer central: skipped, never fatal.
     #[serde(other)]
     Unknown,
+}
+
+/// A conflict the central found: a kind and its fields, worded by the screen that shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictChange {
+    /// The central's id for it.
+    pub id: i64,
+    /// "double_return" (`subject`: store and ticket of the sale, "PAR-01 T01-000042") or
+    /// "double_spend" (`subject`: the credit's code).
+    pub kind: String,
+    pub subject: String,
+    /// The counters involved, in the order they did it: "PAR-01/T01".
+    pub counters: Vec<String>,
+    /// When the central found it, Unix seconds.
+    pub at: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -566,6 +606,42 @@ pub struct OrderLine {
     pub vat_bp: i64,
     /// Units already returned (at any store).
     pub returned: i64,
+}
+
+/// An in-store sale as the central holds it, for a return at any store of the chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleAnswer {
+    pub store: String,
+    pub ticket: String,
+    pub terminal: String,
+    pub created_at: i64,
+    pub training: bool,
+    /// The check a genuine receipt's code carries (`domain::receipt_code`), once the central has
+    /// the sale's journal entry; `None` before.
+    #[serde(default)]
+    pub check: Option<String>,
+    #[serde(default)]
+    pub customer: Option<String>,
+    pub payments: Vec<PaymentPayload>,
+    /// `returned` counts the units returned at any store.
+    pub lines: Vec<OrderLine>,
+}
+
+/// A store credit (« avoir ») or a gift card, with what is left on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditAnswer {
+    pub code: String,
+    /// "credit" or "gift_card".
+    pub kind: String,
+    pub issued_cents: i64,
+    /// What is left; negative when two counters spent it offline beyond it (`conflict`).
+    pub balance_cents: i64,
+    #[serde(default)]
+    pub customer: Option<String>,
+    pub issued_at: i64,
+    /// Spent beyond its balance at two counters.
+    #[serde(default)]
+    pub conflict: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

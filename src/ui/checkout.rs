@@ -194,6 +194,7 @@ pub fn pay(session: &mut Session, payment: Payment, use_points: bool) -> PayOutc
         now: now(),
         pricing: &pricing,
         tier: tier.as_deref(),
+        credit: None,
     };
     let loyalty = customer.as_ref().map(|(id, balance)| LoyaltyAtTill {
         customer: id,
