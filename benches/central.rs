@@ -118,6 +118,7 @@ fn sale(seq: i64) -> OutboxEvent {
         payments: vec![PaymentPayload {
             method: "card".into(),
             amount_cents: 3980,
+            code: None,
         }],
         customer: None,
     };

@@ -200,6 +200,7 @@ fn sale(seq: i64, store: &str, product: u64, quantity: i64) -> OutboxEvent {
         payments: vec![PaymentPayload {
             method: "card".into(),
             amount_cents: 1990 * quantity,
+            code: None,
         }],
         customer: None,
     };
@@ -1833,6 +1834,8 @@ async fn a_web_order_returned_in_store_puts_the_stock_back_once() {
                 refund_cents: line.amount_cents,
                 credit_code: None,
                 customer: Some(customer.clone()),
+                sale: None,
+                refunds: Vec::new(),
             },
         )
     };

@@ -342,7 +342,7 @@ fn the_help_groups_the_commands_and_says_what_comptoir_alone_does() {
     for group in [
         "Selling:",
         "Customers:",
-        "Pickup, returns, endless aisle:",
+        "Pickup, returns, store credit, endless aisle:",
         "Fiscal:",
         "Sync:",
         "Devices:",

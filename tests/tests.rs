@@ -30,6 +30,7 @@ mod promotions;
 mod proxy;
 mod readme;
 mod recall;
+mod returns;
 mod sell;
 mod store;
 mod store_file;

@@ -123,6 +123,18 @@ enum Command {
         #[command(subcommand)]
         action: PromoCommand,
     },
+    /// Store credits (« avoirs ») and gift cards: one, or a customer's, with what is left.
+    Credit {
+        #[command(subcommand)]
+        action: CreditCommand,
+    },
+    /// What two counters did that could not both be right: a sale's units returned twice, a
+    /// credit spent beyond its balance (JSON: `id`, `kind`, `subject`, `counters`, `at`).
+    Conflicts {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Events the central refused (out of the protocol's bounds, of an unknown kind, for
     /// another store): kept with the reason, acknowledged to the device, never applied (JSON:
     /// `id`, `device`, `store`, `terminal`, `seq`, `event_id`, `kind`, `reason`, `payload` (its
@@ -190,6 +202,27 @@ enum RecallCommand {
         /// The recall's id (`recall list` shows them).
         #[arg(value_name = "ID")]
         id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum CreditCommand {
+    /// One credit or gift card (JSON: `code`, `kind`, `issued_cents`, `balance_cents`,
+    /// `customer`, `issued_at`, `conflict`); exit 1 when unknown.
+    Show {
+        code: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A customer's credits and gift cards, newest first (JSON: an array as `show` gives).
+    List {
+        /// The customer's id.
+        #[arg(long, value_name = "ID")]
+        customer: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -532,6 +565,43 @@ fn run(args: Args) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Credit {
+            action: CreditCommand::Show { code, json },
+        } => match central::credit(&data, &code)? {
+            Some(credit) if json => println!("{}", serde_json::to_string(&credit)?),
+            Some(credit) => print_credit(&credit),
+            None => anyhow::bail!("no store credit or gift card has this code"),
+        },
+        Command::Credit {
+            action: CreditCommand::List { customer, json },
+        } => {
+            let credits = central::credits_of(&data, &customer)?;
+            if json {
+                println!("{}", serde_json::to_string(&credits)?);
+            } else {
+                println!("{} credit(s)", credits.len());
+                for credit in &credits {
+                    print_credit(credit);
+                }
+            }
+        }
+        Command::Conflicts { json } => {
+            let conflicts = central::conflicts(&data)?;
+            if json {
+                println!("{}", serde_json::to_string(&conflicts)?);
+            } else {
+                println!("{} conflict(s)", conflicts.len());
+                for c in &conflicts {
+                    println!(
+                        "  #{} {} {}: {}",
+                        c.id,
+                        c.kind,
+                        c.subject,
+                        c.counters.join(", ")
+                    );
+                }
+            }
+        }
         Command::Quarantine { json } => {
             let entries = central::quarantine(&data)?;
             if json {
@@ -711,4 +781,24 @@ async fn shutdown_signal() {
         _ = terminate => {}
     }
     tracing::info!("shutting down: finishing the requests in flight");
+}
+
+fn print_credit(credit: &comptoir::sync::protocol::CreditAnswer) {
+    let euros = |cents: i64| format!("{}.{:02} €", cents / 100, (cents % 100).abs());
+    println!(
+        "  {} {}: {} left of {}{}",
+        if credit.kind == "gift_card" {
+            "gift card"
+        } else {
+            "store credit"
+        },
+        credit.code,
+        euros(credit.balance_cents),
+        euros(credit.issued_cents),
+        if credit.conflict {
+            " (spent twice at two counters)"
+        } else {
+            ""
+        }
+    );
 }

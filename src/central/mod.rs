@@ -563,6 +563,27 @@ pub fn promotions(data_dir: &Path) -> Result<Vec<promotion::PromotionRecord>, Ce
     Ok(Store::open(data_dir, false)?.promotions()?)
 }
 
+/// The store credit or gift card `code` and what is left on it.
+pub fn credit(
+    data_dir: &Path,
+    code: &str,
+) -> Result<Option<crate::sync::protocol::CreditAnswer>, CentralError> {
+    Ok(Store::open(data_dir, false)?.credit(code)?)
+}
+
+/// The credits of customer `id` (a chain id or a local id merged into one), newest first.
+pub fn credits_of(
+    data_dir: &Path,
+    id: &str,
+) -> Result<Vec<crate::sync::protocol::CreditAnswer>, CentralError> {
+    Ok(Store::open(data_dir, false)?.credits_of(id)?)
+}
+
+/// Every conflict between counters found so far (double returns, double spends), newest first.
+pub fn conflicts(data_dir: &Path) -> Result<Vec<credit::Conflict>, CentralError> {
+    Ok(Store::open(data_dir, false)?.conflicts()?)
+}
+
 /// Ends the promotion `id` now: its `ends` becomes this moment in store time (Europe/Paris), and
 /// terminals stop applying it after their next sync.
 pub fn end_promotion(

@@ -1041,6 +1041,8 @@ mod tests {
                     refund_cents: 3_990 * quantity,
                     credit_code: None,
                     customer: None,
+                    sale: None,
+                    refunds: Vec::new(),
                 }),
             )
         }

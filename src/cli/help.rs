@@ -19,8 +19,15 @@ pub const GROUPS: &[(&str, &[&str])] = &[
         &["customer", "customer-search", "customer-new", "loyalty"],
     ),
     (
-        "Pickup, returns, endless aisle",
-        &["pickup", "return", "order"],
+        "Pickup, returns, store credit, endless aisle",
+        &[
+            "pickup",
+            "return",
+            "return-sale",
+            "credit",
+            "conflicts",
+            "order",
+        ],
     ),
     ("Fiscal", &["journal", "close", "training"]),
     ("Cash drawer", &["drawer"]),

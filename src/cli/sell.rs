@@ -176,6 +176,9 @@ fn wrong_quantity(arg: &str, qty: &str) -> UsageError {
 #[derive(Debug, Serialize)]
 struct SellOutput {
     ticket: String,
+    /// What the receipt's code holds (`CPTR1:…`), to take the sale back; none in training.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    receipt_code: Option<String>,
     created_at: String,
     lines: Vec<LineOutput>,
     total_cents: i64,
@@ -267,9 +270,14 @@ struct PaymentOutput {
     amount_cents: i64,
 }
 
-fn output_of(sale: &CompletedSale, customer: Option<&str>) -> SellOutput {
+fn output_of(
+    sale: &CompletedSale,
+    customer: Option<&str>,
+    receipt_code: Option<&str>,
+) -> SellOutput {
     SellOutput {
         ticket: sale.recorded.ticket_number.clone(),
+        receipt_code: receipt_code.map(str::to_owned),
         created_at: rfc3339(sale.created_at),
         lines: sale.lines.iter().map(line_output).collect(),
         total_cents: sale.totals.total.get(),
@@ -616,7 +624,15 @@ pub fn run(
     {
         super::drawer::kick(config);
     }
-    let output = output_of(&sale, customer.as_deref());
+    let code = (!training).then(|| {
+        crate::domain::receipt_code::ReceiptCode::of(
+            &config.store_code,
+            &sale.recorded.ticket_number,
+            &sale.recorded.journal_hash,
+        )
+        .to_string()
+    });
+    let output = output_of(&sale, customer.as_deref(), code.as_deref());
     if json {
         print_json(&output)?;
     } else {
