@@ -7,6 +7,7 @@ pub mod checkout;
 pub mod closing;
 pub mod customer;
 pub mod doctor;
+pub mod drawer;
 pub mod login;
 pub mod network_stock;
 pub mod pickup;
