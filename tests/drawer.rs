@@ -228,3 +228,94 @@ fn a_pty_printer_receives_the_drawer_kick() {
     );
     drop(slave);
 }
+
+/// The payloads of the closing events in the outbox, oldest first.
+fn closing_events(db: &Path) -> Vec<Value> {
+    let conn = Connection::open(db).expect("open");
+    let mut stmt = conn
+        .prepare("SELECT payload FROM outbox WHERE kind = 'closing' ORDER BY seq")
+        .expect("prepare");
+    stmt.query_map([], |row| row.get::<_, String>(0))
+        .expect("query")
+        .map(|payload| serde_json::from_str(&payload.expect("payload")).expect("json"))
+        .collect()
+}
+
+#[test]
+fn the_closing_event_carries_the_count_only_when_one_was_made() {
+    let db = day_db();
+    let expected = report(&db.path)["expected_cash_cents"]
+        .as_i64()
+        .expect("expected");
+    // 20 cents over.
+    let counted = expected + 20;
+    let count = format!("5={},0.01={}", counted / 500, counted % 500);
+    run(&db.path, &["close", "day", "--counted", &count]);
+    run(&db.path, &["close", "day"]);
+    let events = closing_events(&db.path);
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["counted_cents"], counted);
+    assert_eq!(events[0]["expected_cash_cents"], expected);
+    assert_eq!(events[0]["difference_cents"], 20);
+    for absent in ["counted_cents", "expected_cash_cents", "difference_cents"] {
+        assert!(
+            events[1].get(absent).is_none(),
+            "{absent} in an uncounted closing: {}",
+            events[1]
+        );
+    }
+}
+
+/// Everything a pseudo-terminal printer receives until `done` says it has all it needs, or
+/// ten seconds.
+fn read_until(master: &mut TTYPort, done: impl Fn(&[u8]) -> bool) -> Vec<u8> {
+    let started = Instant::now();
+    let mut received = Vec::new();
+    let mut buf = [0u8; 256];
+    while !done(&received) && started.elapsed() < Duration::from_secs(10) {
+        if let Ok(n) = master.read(&mut buf) {
+            received.extend_from_slice(&buf[..n]);
+        }
+    }
+    received
+}
+
+#[test]
+fn the_x_ticket_prints_on_a_pty_printer_and_resets_nothing() {
+    let db = day_db();
+    let before = report(&db.path);
+    let journal_before = journal_len(&db.path);
+    let (mut master, slave) = TTYPort::pair().expect("pseudo-terminal pair");
+    master
+        .set_timeout(Duration::from_millis(20))
+        .expect("master timeout");
+    let path = slave.name().expect("a pair's slave has a name");
+    let output = comptoir(&db.path)
+        // The pair cannot answer a status request: the job alone is sent.
+        .env("COMPTOIR_PRINTER_CHECK_STATUS", "false")
+        .args(["drawer", "report", "--print", &path])
+        .output()
+        .expect("comptoir drawer report --print");
+    assert_success(&output);
+    let cut = [0x1D, b'V', 66, 0];
+    let received = read_until(&mut master, |r| r.windows(4).any(|w| w == cut));
+    let has = |needle: &[u8]| received.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"RAPPORT X"), "{}", String::from_utf8_lossy(&received));
+    // « Espèces attendues », è in the printer's code page PC858, and the amount.
+    assert!(has(b"Esp\x8Aces attendues"));
+    let expected = before["expected_cash_cents"].as_i64().expect("expected");
+    let amount = format!("{},{:02} \u{D5}", expected / 100, expected % 100);
+    let amount: Vec<u8> = amount
+        .chars()
+        .map(|c| if c == '\u{D5}' { 0xD5 } else { c as u8 })
+        .collect();
+    assert!(has(&amount), "{}", String::from_utf8_lossy(&received));
+    assert!(has(b"bank deposit"));
+    assert!(received.ends_with(&cut));
+    // An X report writes nothing and resets nothing.
+    assert_eq!(journal_len(&db.path), journal_before);
+    assert_eq!(report(&db.path), before);
+    // The text report is still there on standard output.
+    assert!(String::from_utf8_lossy(&output.stdout).contains("cash expected in the drawer"));
+    drop(slave);
+}

@@ -38,6 +38,7 @@ mod sync;
 mod ui;
 mod ui_central;
 mod ui_discount;
+mod ui_drawer;
 mod ui_kiosk;
 mod ui_manager;
 mod ui_park;

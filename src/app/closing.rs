@@ -5,8 +5,9 @@
 //! Nothing here writes before the PIN of a manager has been checked.
 
 use crate::app::login::{LoginError, log_in};
+use crate::domain::drawer::DrawerCount;
 use crate::domain::staff::{LockoutPolicy, StaffRole};
-use crate::store::{ClosingFigures, Store, StoreError};
+use crate::store::{ClosingFigures, CountResult, Store, StoreError};
 pub use crate::store::{ClosingPeriod, ClosingReport};
 
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +66,37 @@ pub fn close_with_pin(
     now: i64,
     policy: LockoutPolicy,
 ) -> Result<ClosingReport, ClosingError> {
-    let member = log_in(store, login, pin, now, policy)?;
+    let closed = close_counted_with_pin(
+        store,
+        ManagerPin { login, pin, policy },
+        period,
+        terminal,
+        now,
+        None,
+    )?;
+    Ok(closed.0)
+}
+
+/// Who confirms a closing: a manager's login and the PIN they typed, checked under `policy`.
+#[derive(Clone, Copy, Debug)]
+pub struct ManagerPin<'a> {
+    pub login: &'a str,
+    pub pin: &'a str,
+    pub policy: LockoutPolicy,
+}
+
+/// [`close_with_pin`] after a blind count of the drawer (a day closing on the screen): the
+/// count, the cash expected and the difference are journaled in the closing's transaction and
+/// come back for the page to show, now that the count can no longer change.
+pub fn close_counted_with_pin(
+    store: &mut Store,
+    manager: ManagerPin<'_>,
+    period: ClosingPeriod,
+    terminal: &str,
+    now: i64,
+    count: Option<&DrawerCount>,
+) -> Result<(ClosingReport, Option<CountResult>), ClosingError> {
+    let member = log_in(store, manager.login, manager.pin, now, manager.policy)?;
     if member.role != StaffRole::Manager {
         tracing::warn!(staff_id = member.id, "closing refused to a non-manager");
         return Err(ClosingError::NotManager {
@@ -78,7 +109,12 @@ pub fn close_with_pin(
         staff_id = member.id
     );
     let _guard = span.enter();
-    let report = store.close_period(period, terminal, Some(&member.login), now)?;
-    tracing::info!(sequence = report.entry_sequence, "period closed");
-    Ok(report)
+    let (report, counted) =
+        store.close_period_counted(period, terminal, Some(&member.login), now, count)?;
+    tracing::info!(
+        sequence = report.entry_sequence,
+        counted = counted.is_some(),
+        "period closed"
+    );
+    Ok((report, counted))
 }

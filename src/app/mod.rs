@@ -8,6 +8,7 @@ pub mod closing;
 pub mod credit;
 pub mod customer;
 pub mod doctor;
+pub mod drawer;
 pub mod login;
 pub mod network_stock;
 pub mod pickup;

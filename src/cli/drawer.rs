@@ -6,53 +6,62 @@ use std::process::ExitCode;
 use super::failure::{UsageError, refuse};
 use super::output::{money, print_json};
 use super::{CommandContext, DrawerAction};
+use crate::app::drawer::{self as use_case, MovementError, PrintReportError};
+use crate::domain::drawer::DrawerReport;
 use crate::domain::drawer::{Movement, MovementKind};
 use crate::domain::money::{Cents, parse_euros};
-use crate::store::DrawerReport;
 
 pub fn run(context: &CommandContext, action: &DrawerAction) -> anyhow::Result<ExitCode> {
     let (kind, euros, reason) = match action {
-        DrawerAction::Report { json } => return report(context, *json),
+        DrawerAction::Report { json, print } => return report(context, *json, print.as_deref()),
         DrawerAction::Float { euros } => (MovementKind::Float, euros, ""),
         DrawerAction::In { euros, reason } => (MovementKind::In, euros, reason.as_str()),
         DrawerAction::Out { euros, reason } => (MovementKind::Out, euros, reason.as_str()),
     };
     let amount = parse_euros(euros).map_err(|e| UsageError(e.to_string()))?;
-    let movement = match Movement::new(kind, amount, reason) {
-        Ok(movement) => movement,
-        Err(e) => return refuse(false, e),
-    };
+    // Checked before the store is opened, as before: a bad amount or reason touches nothing.
+    if let Err(e) = Movement::new(kind, amount, reason) {
+        return refuse(false, e);
+    }
     let mut store = context.open_store()?;
-    let terminal = &context.config.terminal_id;
     let locale = &context.config.locale;
-    let so_far = store.drawer_report(terminal)?;
-    if kind == MovementKind::Float && so_far.movements.iter().any(|m| m.kind == kind) {
-        return refuse(
-            false,
-            format!(
-                "the float of the day is already {} (until the day closing); put more cash in \
-                 with `comptoir drawer in EUROS --reason \"change top-up\"`",
-                money(Cents::new(so_far.float_cents), locale)
-            ),
-        );
-    }
-    if kind == MovementKind::Out && movement.amount_cents > so_far.expected_cash_cents {
-        return refuse(
-            false,
-            format!(
-                "the drawer should hold only {}: {} cannot be taken out",
-                money(Cents::new(so_far.expected_cash_cents), locale),
-                money(amount, locale)
-            ),
-        );
-    }
-    let sequence = store.record_drawer_movement(
-        terminal,
-        Some("cli"),
-        &movement,
+    let recorded = match use_case::record_movement(
+        &mut store,
+        &context.config,
+        "cli",
+        kind,
+        amount,
+        reason,
         chrono::Utc::now().timestamp(),
-    )?;
-    kick(&context.config);
+    ) {
+        Ok(recorded) => recorded,
+        Err(MovementError::Invalid(e)) => return refuse(false, e),
+        Err(MovementError::FloatAlreadySet { float_cents }) => {
+            return refuse(
+                false,
+                format!(
+                    "the float of the day is already {} (until the day closing); put more cash in \
+                     with `comptoir drawer in EUROS --reason \"change top-up\"`",
+                    money(Cents::new(float_cents), locale)
+                ),
+            );
+        }
+        Err(MovementError::NotEnoughCash { expected_cents }) => {
+            return refuse(
+                false,
+                format!(
+                    "the drawer should hold only {}: {} cannot be taken out",
+                    money(Cents::new(expected_cents), locale),
+                    money(amount, locale)
+                ),
+            );
+        }
+        Err(MovementError::Store(e)) => return Err(e.into()),
+    };
+    if let Some(error) = &recorded.kick_failed {
+        eprintln!("the cash drawer did not open: {error}");
+    }
+    let (movement, sequence) = (recorded.movement, recorded.sequence);
     let what = match kind {
         MovementKind::Float => "float".to_owned(),
         MovementKind::In => format!("cash in ({})", movement.reason),
@@ -65,9 +74,28 @@ pub fn run(context: &CommandContext, action: &DrawerAction) -> anyhow::Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-fn report(context: &CommandContext, json: bool) -> anyhow::Result<ExitCode> {
+fn report(context: &CommandContext, json: bool, print: Option<&str>) -> anyhow::Result<ExitCode> {
     let store = context.open_store()?;
-    let report = store.drawer_report(&context.config.terminal_id)?;
+    let report = match print {
+        None => use_case::report(&store, &context.config)?,
+        Some(port) => {
+            match use_case::print_report(
+                &store,
+                &context.config,
+                Some(port),
+                chrono::Utc::now().timestamp(),
+            ) {
+                Ok(report) => {
+                    eprintln!("X report printed on {port}");
+                    report
+                }
+                Err(PrintReportError::Store(e)) => return Err(e.into()),
+                Err(error) => {
+                    return refuse(json, format!("the X report was not printed: {error}"));
+                }
+            }
+        }
+    };
     if json {
         print_json(&report)?;
     } else {
@@ -98,12 +126,11 @@ fn print_x_report(r: &DrawerReport, locale: &str) {
     println!("  cash expected in the drawer {}", m(r.expected_cash_cents));
 }
 
-/// Opens the drawer through the receipt printer when one is configured. The cash is already
-/// journaled: a printer that does not answer is reported on standard error, never a failure.
+/// Opens the drawer through the receipt printer when one is configured ([`use_case::kick`]).
+/// The cash is already journaled: a printer that does not answer is reported on standard
+/// error, never a failure.
 pub fn kick(config: &crate::config::Config) {
-    if let Some(settings) = config.printer_settings()
-        && let Err(error) = crate::devices::printer::open_drawer(&settings)
-    {
+    if let Err(error) = use_case::kick(config) {
         eprintln!("the cash drawer did not open: {error}");
     }
 }

@@ -629,6 +629,9 @@ pub enum DrawerAction {
         /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
         #[arg(long)]
         json: bool,
+        /// Print the X ticket on the ESC/POS printer at this serial port as well.
+        #[arg(long, value_name = "PORT")]
+        print: Option<String>,
     },
 }
 
@@ -657,7 +660,7 @@ impl Command {
             | Command::Doctor { json }
             | Command::Search { json, .. } => *json,
             Command::Drawer { action } => match action {
-                DrawerAction::Report { json } => *json,
+                DrawerAction::Report { json, .. } => *json,
                 DrawerAction::Float { .. } | DrawerAction::In { .. } | DrawerAction::Out { .. } => {
                     false
                 }

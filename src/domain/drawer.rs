@@ -41,6 +41,47 @@ impl MovementKind {
     }
 }
 
+/// The reasons the screen offers for cash in and out, journaled as their [`CashReason::key`]
+/// (the words a shop would type at the command line, so both read alike in the journal).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CashReason {
+    /// « Apport de monnaie »: change brought to the drawer.
+    ChangeTopUp,
+    /// « Dépôt en banque »: cash taken to the bank.
+    BankDeposit,
+    /// « Sortie de caisse »: cash paid out of the drawer (a delivery, a small purchase).
+    PaidOut,
+}
+
+impl CashReason {
+    pub const ALL: [CashReason; 3] = [
+        CashReason::ChangeTopUp,
+        CashReason::BankDeposit,
+        CashReason::PaidOut,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            CashReason::ChangeTopUp => "change top-up",
+            CashReason::BankDeposit => "bank deposit",
+            CashReason::PaidOut => "paid-out",
+        }
+    }
+
+    /// Cash in or cash out.
+    pub fn kind(self) -> MovementKind {
+        match self {
+            CashReason::ChangeTopUp => MovementKind::In,
+            CashReason::BankDeposit | CashReason::PaidOut => MovementKind::Out,
+        }
+    }
+
+    /// The reason a journaled `reason` names, if it is one of these.
+    pub fn of_key(reason: &str) -> Option<CashReason> {
+        CashReason::ALL.into_iter().find(|r| r.key() == reason)
+    }
+}
+
 /// The prefix of a movement's journal `detail`.
 pub const DETAIL_PREFIX: &str = "drawer_";
 
@@ -147,6 +188,23 @@ impl Movement {
     }
 }
 
+/// The X report: what the terminal took since the last day closing, and the drawer's cash.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DrawerReport {
+    /// Journal entries covered: after `from_sequence` (the last day closing), up to `to_sequence`.
+    pub from_sequence: i64,
+    pub to_sequence: i64,
+    pub ticket_count: i64,
+    pub total_cents: i64,
+    pub vat: Vec<crate::domain::journal::VatAmount>,
+    pub payments: Vec<crate::domain::journal::PaymentAmount>,
+    pub float_cents: i64,
+    pub movements: Vec<Movement>,
+    /// What the tickets and returns kept in cash (change already given back).
+    pub cash_sales_cents: i64,
+    pub expected_cash_cents: i64,
+}
+
 /// Pieces of one denomination in a count.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct CountedPieces {
@@ -167,6 +225,41 @@ impl DrawerCount {
             .iter()
             .map(|p| p.denomination_cents * p.count)
             .sum()
+    }
+
+    /// A count from (denomination in cents, pieces) pairs as a screen keeps them: pieces of 0
+    /// dropped, largest denomination first; an unknown denomination, a repeated one or an
+    /// absurd number of pieces is refused as [`parse_count`] refuses it.
+    pub fn from_pieces(
+        pieces: impl IntoIterator<Item = (i64, i64)>,
+    ) -> Result<DrawerCount, DrawerError> {
+        let mut counted: Vec<CountedPieces> = Vec::new();
+        for (denomination_cents, count) in pieces {
+            let name = euros_text(denomination_cents);
+            if !DENOMINATIONS.contains(&denomination_cents) {
+                return Err(DrawerError::UnknownDenomination(name));
+            }
+            if !(0..=MAX_PIECES).contains(&count) {
+                return Err(DrawerError::AbsurdCount {
+                    denomination: name,
+                    count: count.to_string(),
+                });
+            }
+            if counted
+                .iter()
+                .any(|p| p.denomination_cents == denomination_cents)
+            {
+                return Err(DrawerError::Repeated(name));
+            }
+            if count > 0 {
+                counted.push(CountedPieces {
+                    denomination_cents,
+                    count,
+                });
+            }
+        }
+        counted.sort_by_key(|p| std::cmp::Reverse(p.denomination_cents));
+        Ok(DrawerCount { pieces: counted })
     }
 
     /// `50=2,20=5` with denominations in euros, as the journal keeps it.
@@ -243,6 +336,16 @@ pub fn parse_count(input: &str) -> Result<DrawerCount, DrawerError> {
     }
     pieces.sort_by_key(|p| std::cmp::Reverse(p.denomination_cents));
     Ok(DrawerCount { pieces })
+}
+
+/// What the period's payments took in cash (a ticket's `cash` is what it kept, change given
+/// back; a cash refund is negative).
+pub fn cash_payments(payments: &[crate::domain::journal::PaymentAmount]) -> i64 {
+    payments
+        .iter()
+        .filter(|p| p.method == "cash")
+        .map(|p| p.amount)
+        .sum()
 }
 
 /// The cash the drawer should hold: the float, plus the cash the tickets took net of the
@@ -348,5 +451,26 @@ mod tests {
             expected_cash(4230, &[float, top_up, out]),
             15000 + 4230 + 2000 - 5000
         );
+    }
+
+    #[test]
+    fn a_count_from_a_screen_drops_zeros_and_refuses_what_a_drawer_cannot_hold() {
+        let count =
+            DrawerCount::from_pieces([(1, 3), (5_000, 2), (200, 0), (50, 6)]).expect("count");
+        assert_eq!(count.canonical(), "50=2,0.50=6,0.01=3");
+        assert_eq!(count.total_cents(), 10_303);
+        assert_eq!(
+            DrawerCount::from_pieces([(300, 1)]),
+            Err(DrawerError::UnknownDenomination("3".into()))
+        );
+        assert!(matches!(
+            DrawerCount::from_pieces([(100, MAX_PIECES + 1)]),
+            Err(DrawerError::AbsurdCount { .. })
+        ));
+        assert_eq!(
+            DrawerCount::from_pieces([(100, 1), (100, 2)]),
+            Err(DrawerError::Repeated("1".into()))
+        );
+        assert_eq!(DrawerCount::from_pieces([]).map(|c| c.total_cents()), Ok(0));
     }
 }

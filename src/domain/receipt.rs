@@ -345,6 +345,113 @@ pub fn layout(receipt: &Receipt, width: usize) -> Vec<PrintLine> {
     sheet.lines
 }
 
+/// Lays out the X report (the drawer's figures since the last day closing, nothing reset) as
+/// a ticket of at most `width` columns: the shop, « RAPPORT X », when and which terminal, the
+/// tickets, the VAT per rate and the payments, then the float, each cash movement and the cash
+/// the drawer should hold. `at` is when it is printed (Unix seconds, UTC).
+pub fn layout_x_report(
+    report: &crate::domain::drawer::DrawerReport,
+    shop: &Shop,
+    terminal: &str,
+    at: i64,
+    width: usize,
+) -> Vec<PrintLine> {
+    use crate::domain::drawer::MovementKind;
+    if width == 0 {
+        return Vec::new();
+    }
+    let mut sheet = Sheet {
+        width,
+        lines: Vec::new(),
+    };
+    sheet.header(shop);
+    sheet.rule();
+    sheet.big("RAPPORT X");
+    sheet.text("Lecture sans remise à zéro", Style::CENTER);
+    sheet.text(&paris_time(at), Style::PLAIN);
+    sheet.columns(
+        &format!(
+            "Écritures {}–{}",
+            report.from_sequence + 1,
+            report.to_sequence
+        ),
+        &format!("Caisse {terminal}"),
+        Style::PLAIN,
+    );
+    sheet.rule();
+    sheet.columns("Tickets", &report.ticket_count.to_string(), Style::PLAIN);
+    for payment in &report.payments {
+        let label = match PaymentMethod::parse(&payment.method) {
+            Some(method) => payment_label(method),
+            None if payment.method == "credit" => "Avoir",
+            None => payment.method.as_str(),
+        };
+        sheet.columns(label, &money(Cents::new(payment.amount)), Style::PLAIN);
+    }
+    sheet.columns(
+        "TOTAL TTC",
+        &money(Cents::new(report.total_cents)),
+        Style::BOLD,
+    );
+    sheet.rule();
+    let vat: Vec<VatBreakdownLine> = report
+        .vat
+        .iter()
+        .filter_map(|v| {
+            Some(VatBreakdownLine {
+                rate: VatRate::from_basis_points(v.rate).ok()?,
+                base: Cents::new(v.base),
+                vat: Cents::new(v.vat),
+                total: Cents::new(v.total),
+            })
+        })
+        .collect();
+    if !vat.is_empty() {
+        sheet.vat_table(&vat);
+        sheet.rule();
+    }
+    sheet.columns(
+        "Fond de caisse",
+        &money(Cents::new(report.float_cents)),
+        Style::PLAIN,
+    );
+    sheet.columns(
+        "Espèces encaissées",
+        &money(Cents::new(report.cash_sales_cents)),
+        Style::PLAIN,
+    );
+    for movement in &report.movements {
+        let (label, sign) = match movement.kind {
+            MovementKind::Float => continue,
+            MovementKind::In => ("Entrée", ""),
+            MovementKind::Out => ("Sortie", "-"),
+        };
+        sheet.columns(
+            &format!("{label} : {}", movement.reason),
+            &format!("{sign}{}", money(Cents::new(movement.amount_cents))),
+            Style::PLAIN,
+        );
+    }
+    sheet.columns(
+        "Espèces attendues",
+        &money(Cents::new(report.expected_cash_cents)),
+        Style::BOLD,
+    );
+    sheet.rule();
+    sheet.lines
+}
+
+/// `at` in Paris time as the tickets print it.
+fn paris_time(at: i64) -> String {
+    DateTime::from_timestamp(at, 0)
+        .map(|utc| {
+            utc.with_timezone(&Paris)
+                .format("Le %d/%m/%Y à %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_else(|| format!("Horodatage UTC {at}"))
+}
+
 /// The lines as plain text, one per line, alignment applied within the widest line (the rules
 /// span the whole width) and double-size text spaced out so that it takes its two columns per
 /// character: what `comptoir receipt --text` shows and the golden files hold.
@@ -545,15 +652,9 @@ impl Sheet {
     }
 
     fn ticket_identity(&mut self, receipt: &Receipt) {
-        let when = DateTime::from_timestamp(receipt.created_at, 0).map(|utc| {
-            utc.with_timezone(&Paris)
-                .format("Le %d/%m/%Y à %H:%M:%S")
-                .to_string()
-        });
         // Out of chrono's range (year beyond ±262 143) only from a corrupt record: print what
         // was stored rather than nothing.
-        let when = when.unwrap_or_else(|| format!("Horodatage UTC {}", receipt.created_at));
-        self.text(&when, Style::PLAIN);
+        self.text(&paris_time(receipt.created_at), Style::PLAIN);
         self.columns(
             &format!("Ticket n° {}", receipt.ticket_number),
             &format!("Caisse {}", receipt.terminal_id),

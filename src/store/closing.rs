@@ -239,11 +239,7 @@ impl Store {
                 lines_digest: None,
             },
         )?;
-        super::outbox::enqueue(
-            &tx,
-            crate::sync::protocol::EventKind::Closing,
-            now,
-            &serde_json::json!({
+        let mut payload = serde_json::json!({
                 "terminal": terminal,
                 "period": period.as_str(),
                 "sequence": entry.sequence,
@@ -254,7 +250,22 @@ impl Store {
                 "vat": totals.vat,
                 "payments": totals.payments,
                 "discounts": discounts,
-            }),
+        });
+        // The drawer's blind count, when one was made: optional fields, absent otherwise, so
+        // a closing without a count sends the payload it always sent.
+        if let (Some(counted), Some(fields)) = (&counted, payload.as_object_mut()) {
+            fields.insert("counted_cents".into(), counted.counted_cents.into());
+            fields.insert(
+                "expected_cash_cents".into(),
+                counted.expected_cash_cents.into(),
+            );
+            fields.insert("difference_cents".into(), counted.difference_cents.into());
+        }
+        super::outbox::enqueue(
+            &tx,
+            crate::sync::protocol::EventKind::Closing,
+            now,
+            &payload,
         )?;
         tx.execute(
             "INSERT INTO closing (terminal_id, period, from_sequence, to_sequence, ticket_count,

@@ -7,25 +7,9 @@ use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 
 use super::journal::{EntryDraft, append};
 use super::{Result, Store, StoreError};
+pub use crate::domain::drawer::DrawerReport;
 use crate::domain::drawer::{COUNT_DETAIL, DETAIL_PREFIX, DrawerCount, Movement, expected_cash};
 use crate::domain::journal::{EntryKind, PaymentAmount, PeriodTotals, VatAmount};
-
-/// The X report: what the terminal took since the last day closing, and the drawer's cash.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct DrawerReport {
-    /// Journal entries covered: after `from_sequence` (the last day closing), up to `to_sequence`.
-    pub from_sequence: i64,
-    pub to_sequence: i64,
-    pub ticket_count: i64,
-    pub total_cents: i64,
-    pub vat: Vec<VatAmount>,
-    pub payments: Vec<PaymentAmount>,
-    pub float_cents: i64,
-    pub movements: Vec<Movement>,
-    /// What the tickets and returns kept in cash (change already given back).
-    pub cash_sales_cents: i64,
-    pub expected_cash_cents: i64,
-}
 
 /// What a blind count recorded.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -80,12 +64,7 @@ fn report(conn: &Connection, terminal: &str) -> Result<DrawerReport> {
             .map_err(|e| StoreError::Corrupt(format!("journal payments: {e}")))?;
         totals.add_parts(kind, row.get(2)?, total, &vat, &payments);
     }
-    let cash_sales_cents = totals
-        .payments
-        .iter()
-        .filter(|p| p.method == "cash")
-        .map(|p| p.amount)
-        .sum();
+    let cash_sales_cents = crate::domain::drawer::cash_payments(&totals.payments);
     let float_cents = movements
         .iter()
         .filter(|m| m.kind == crate::domain::drawer::MovementKind::Float)

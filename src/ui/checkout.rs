@@ -93,7 +93,7 @@ pub fn quick_cash_tiles(due: Cents, lang: Lang) -> Vec<QuickCash> {
 }
 
 /// "230 €" rather than "230,00 €" for a round amount (the digits a note shows); cents otherwise.
-fn whole_euros(amount: Cents, lang: Lang) -> SharedString {
+pub(super) fn whole_euros(amount: Cents, lang: Lang) -> SharedString {
     let text = format::money(amount, lang);
     if amount.get() % 100 != 0 {
         return text;
@@ -212,6 +212,15 @@ pub fn pay(session: &mut Session, payment: Payment, use_points: bool) -> PayOutc
                     .map(|(_, amount)| format::money(*amount, lang))
                     .unwrap_or_default()
             };
+            if sale
+                .settlement
+                .payments
+                .iter()
+                .any(|(method, _)| *method == PaymentMethod::Cash)
+            {
+                // The sale is recorded: a drawer that does not open is logged, not a refusal.
+                let _ = crate::app::drawer::kick(&session.config);
+            }
             let change = sale.settlement.change;
             session.product = None;
             // The sale ends the customer's session: nothing of them stays in memory.
@@ -272,7 +281,7 @@ pub fn apply(window: &AppWindow, outcome: PayOutcome) {
 }
 
 /// What the staff is told when the printer refuses (the sale is recorded either way).
-fn problem_of(error: &PrinterError) -> PrintProblem {
+pub(super) fn problem_of(error: &PrinterError) -> PrintProblem {
     match error {
         PrinterError::NotFound { .. } | PrinterError::Unavailable { .. } => PrintProblem::NotFound,
         PrinterError::Offline { .. } => PrintProblem::Offline,

@@ -6,11 +6,14 @@
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use crate::app::closing::{self as use_case, ClosingError};
-use crate::app::closing::{ClosingPeriod, ClosingReport};
+use crate::app::closing::{ClosingPeriod, ClosingReport, ManagerPin};
 use crate::app::login::LoginError;
+use crate::domain::drawer::DrawerCount;
+use crate::domain::journal::{PaymentAmount, VatAmount};
 use crate::domain::money::Cents;
 use crate::domain::staff::{LockoutPolicy, StaffRole};
 use crate::domain::vat::VatRate;
+use crate::store::CountResult;
 
 use super::format::{self, Lang};
 use super::session::{Session, now};
@@ -48,13 +51,15 @@ fn count(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-/// The preview as the page shows it: amounts in the user's language, one line per VAT rate and
-/// per means of payment.
-pub fn preview_view(preview: &use_case::ClosingPreview, lang: Lang) -> ClosingPreview {
+/// A period's lines as the pages show them: one per VAT rate, one per means of payment, amounts
+/// in the user's language (the closing's preview and the X report).
+pub fn period_lines(
+    vat: &[VatAmount],
+    payments: &[PaymentAmount],
+    lang: Lang,
+) -> (ModelRc<ClosingVatLine>, ModelRc<ClosingPaymentLine>) {
     let money = |cents: i64| format::money(Cents::new(cents), lang);
-    let totals = &preview.figures.totals;
-    let vat: Vec<ClosingVatLine> = totals
-        .vat
+    let vat: Vec<ClosingVatLine> = vat
         .iter()
         .map(|v| ClosingVatLine {
             // The journal only holds French rates; an unknown one is still shown, as a number.
@@ -67,19 +72,30 @@ pub fn preview_view(preview: &use_case::ClosingPreview, lang: Lang) -> ClosingPr
             total: money(v.total),
         })
         .collect();
-    let payments: Vec<ClosingPaymentLine> = totals
-        .payments
+    let payments: Vec<ClosingPaymentLine> = payments
         .iter()
         .map(|p| ClosingPaymentLine {
             method: p.method.as_str().into(),
             amount: money(p.amount),
         })
         .collect();
+    (
+        ModelRc::new(VecModel::from(vat)),
+        ModelRc::new(VecModel::from(payments)),
+    )
+}
+
+/// The preview as the page shows it: amounts in the user's language, one line per VAT rate and
+/// per means of payment.
+pub fn preview_view(preview: &use_case::ClosingPreview, lang: Lang) -> ClosingPreview {
+    let money = |cents: i64| format::money(Cents::new(cents), lang);
+    let totals = &preview.figures.totals;
+    let (vat, payments) = period_lines(&totals.vat, &totals.payments, lang);
     ClosingPreview {
         kind: kind_of(preview.period),
         tickets: count(totals.ticket_count),
-        vat: ModelRc::new(VecModel::from(vat)),
-        payments: ModelRc::new(VecModel::from(payments)),
+        vat,
+        payments,
         total: money(totals.total),
         grand_total: money(preview.figures.grand_total),
     }
@@ -97,15 +113,28 @@ fn preview(session: &mut Session, kind: ClosingKind) -> Result<use_case::Closing
     .map_err(|e| e.to_string())
 }
 
-fn done_view(report: &ClosingReport, lang: Lang) -> ClosingView {
-    ClosingView {
+/// The closing written, with the drawer's count, the cash expected and the difference when the
+/// count was made: now that it is written, they can be shown.
+pub fn done_view(report: &ClosingReport, counted: Option<&CountResult>, lang: Lang) -> ClosingView {
+    let money = |cents: i64| format::money(Cents::new(cents), lang);
+    let mut view = ClosingView {
         done: true,
         kind: kind_of(report.period),
         tickets: count(report.totals.ticket_count),
-        total: format::money(Cents::new(report.totals.total), lang),
-        grand_total: format::money(Cents::new(report.grand_total), lang),
+        total: money(report.totals.total),
+        grand_total: money(report.grand_total),
         sequence: count(report.entry_sequence),
+        ..ClosingView::default()
+    };
+    if let Some(c) = counted {
+        view.counted = true;
+        view.counted_total = money(c.counted_cents);
+        view.expected = money(c.expected_cash_cents);
+        // The sign is the page's to say (« il manque » / « en plus »).
+        view.difference = money(c.difference_cents.abs());
+        view.difference_sign = c.difference_cents.signum() as i32;
     }
+    view
 }
 
 /// What a confirmation with a PIN gives the page.
@@ -128,22 +157,32 @@ fn refused(problem: ClosingPinProblem) -> Confirmed {
     }
 }
 
-fn confirm(session: &mut Session, kind: ClosingKind, pin: &str) -> Confirmed {
+fn confirm(
+    session: &mut Session,
+    kind: ClosingKind,
+    pin: &str,
+    drawer_count: Option<&DrawerCount>,
+) -> Confirmed {
     let Some(login) = manager_login(session) else {
         return refused(ClosingPinProblem::NotManager);
     };
     let now = now();
-    let outcome = use_case::close_with_pin(
+    let outcome = use_case::close_counted_with_pin(
         &mut session.store,
-        &login,
-        pin,
+        ManagerPin {
+            login: &login,
+            pin,
+            policy: LockoutPolicy::default(),
+        },
         period_of(kind),
         &session.config.terminal_id,
         now,
-        LockoutPolicy::default(),
+        drawer_count,
     );
     match outcome {
-        Ok(report) => Confirmed::Closed(done_view(&report, session.lang)),
+        Ok((report, counted)) => {
+            Confirmed::Closed(done_view(&report, counted.as_ref(), session.lang))
+        }
         Err(ClosingError::Login(error)) => match *error {
             LoginError::WrongPin { remaining } => Confirmed::Refused {
                 problem: ClosingPinProblem::WrongPin,
@@ -209,6 +248,8 @@ fn apply_confirmed(window: &AppWindow, outcome: Confirmed) {
 pub fn clear(window: &AppWindow) {
     let a = window.global::<ManagerAdapter>();
     a.set_previewing(false);
+    a.set_counting(false);
+    a.set_counted(false);
     a.set_pin("".into());
     a.set_pin_problem(ClosingPinProblem::None);
 }
@@ -244,10 +285,17 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
     });
     let (weak, w) = (window.as_weak(), worker.clone());
     adapter.on_confirm_closing(move |kind, pin| {
+        // The day's blind count, as typed on the count page: read here, on the UI thread.
+        let count = weak
+            .upgrade()
+            .filter(|window| {
+                kind == ClosingKind::Day && window.global::<ManagerAdapter>().get_counted()
+            })
+            .and_then(|window| super::drawer::counted(&window));
         let weak = weak.clone();
         let pin = pin.to_string();
         w.run(move |session| {
-            let outcome = confirm(session, kind, &pin);
+            let outcome = confirm(session, kind, &pin, count.as_ref());
             let _ = weak.upgrade_in_event_loop(move |window| apply_confirmed(&window, outcome));
         });
     });

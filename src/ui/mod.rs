@@ -11,6 +11,7 @@ mod checkout;
 mod customer;
 mod customer_idle;
 mod discount;
+mod drawer;
 mod format;
 pub mod kiosk;
 mod login;
@@ -205,6 +206,7 @@ fn build(config: &Config, store: Store, central: Central) -> Result<(AppWindow, 
     basket::setup(&window, &worker);
     checkout::setup(&window, &worker, lang);
     manager::setup(&window, &worker);
+    drawer::setup(&window, &worker, lang);
     customer::setup(&window, &worker);
     pickup::setup(&window, &worker);
     returns::setup(&window, &worker);

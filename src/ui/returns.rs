@@ -193,6 +193,10 @@ fn confirm_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, metho
     let lang = session.lang;
     match outcome {
         Ok((recorded, _)) => {
+            if method == RefundMethod::Cash {
+                // The return is recorded: a drawer that does not open is logged, not a refusal.
+                let _ = crate::app::drawer::kick(&session.config);
+            }
             session.return_in_progress = None;
             let ticket: SharedString = recorded.number.as_str().into();
             let amount = format::money(Cents::new(recorded.refund_cents), lang);

@@ -51,6 +51,13 @@ pub enum ShotPage {
     Manager,
     /// The manager's day closing before it is written: its figures and the PIN pad.
     ManagerClosing,
+    /// The cash drawer: a bank deposit typed on the keypad, the float recorded before it.
+    Drawer,
+    /// The day closing's blind count by denomination, a few notes and coins counted.
+    DrawerCount,
+    /// The X report: the day so far per means of payment and VAT rate, the drawer's movements
+    /// and the cash it should hold.
+    DrawerReport,
     /// A product scanned past its expiry date: the manager's override asked for.
     Override,
     Customer,
@@ -207,7 +214,10 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
         return Ok(());
     }
     // The manager's page needs the manager; every other page is a seller's.
-    let staff = if matches!(page, ShotPage::Manager | ShotPage::ManagerClosing) {
+    let staff = if matches!(
+        page,
+        ShotPage::Manager | ShotPage::ManagerClosing | ShotPage::DrawerCount
+    ) {
         &demo::STAFF[2]
     } else {
         &demo::STAFF[0]
@@ -254,7 +264,51 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
                         session.lang,
                     ),
                     sequence: 1_207,
+                    counted: true,
+                    counted_total: super::format::money(
+                        crate::domain::money::Cents::new(87_130),
+                        session.lang,
+                    ),
+                    expected: super::format::money(
+                        crate::domain::money::Cents::new(87_150),
+                        session.lang,
+                    ),
+                    difference: super::format::money(
+                        crate::domain::money::Cents::new(20),
+                        session.lang,
+                    ),
+                    difference_sign: -1,
                 });
+            app.set_page(Page::Manager);
+        }
+        ShotPage::Drawer | ShotPage::DrawerReport => {
+            // Made-up figures shown by the page's code: a screenshot never writes a movement.
+            let report = demo_drawer_report(&demo_closing_preview(&session.config.terminal_id));
+            let a = window.global::<super::DrawerAdapter>();
+            a.set_report(super::drawer::report_view(&report, session.lang));
+            if page == ShotPage::Drawer {
+                a.set_recorded(true);
+                a.set_recorded_action(super::DrawerAction::Float);
+                a.set_recorded_amount(super::format::money(
+                    crate::domain::money::Cents::new(15_000),
+                    session.lang,
+                ));
+                a.set_recorded_sequence(1_165);
+                a.set_action(super::DrawerAction::BankDeposit);
+                a.set_amount("500".into());
+                a.set_view(super::DrawerView::Movement);
+            } else {
+                a.set_view(super::DrawerView::Report);
+            }
+            app.set_page(Page::Drawer);
+        }
+        ShotPage::DrawerCount => {
+            super::drawer::reset_count(window, session.lang);
+            // 2 × 50 €, 7 × 20 €, 12 × 2 €, 23 × 0,50 €, the last one being typed.
+            for (index, count) in [(3, 2), (4, 7), (7, 12), (9, 23)] {
+                super::drawer::set_count(window, session.lang, index, count);
+            }
+            window.global::<ManagerAdapter>().set_counting(true);
             app.set_page(Page::Manager);
         }
         ShotPage::Override => {
@@ -502,6 +556,38 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
 }
 
 /// A day of 42 tickets at three VAT rates, paid by card, in cash and with loyalty points.
+/// The X report of the demo day the closing's shot shows, with its float and movements.
+fn demo_drawer_report(
+    day: &crate::app::closing::ClosingPreview,
+) -> crate::app::drawer::DrawerReport {
+    use crate::domain::drawer::{Movement, MovementKind};
+    let totals = &day.figures.totals;
+    let movement = |kind, amount_cents, reason: &str| Movement {
+        kind,
+        amount_cents,
+        reason: reason.to_owned(),
+    };
+    let movements = vec![
+        movement(MovementKind::Float, 15_000, ""),
+        movement(MovementKind::In, 5_000, "change top-up"),
+        movement(MovementKind::Out, 50_000, "bank deposit"),
+        movement(MovementKind::Out, 4_500, "paid-out"),
+    ];
+    let cash_sales_cents = crate::domain::drawer::cash_payments(&totals.payments);
+    crate::app::drawer::DrawerReport {
+        from_sequence: day.figures.from_sequence,
+        to_sequence: day.figures.to_sequence,
+        ticket_count: totals.ticket_count,
+        total_cents: totals.total,
+        vat: totals.vat.clone(),
+        payments: totals.payments.clone(),
+        float_cents: 15_000,
+        expected_cash_cents: crate::domain::drawer::expected_cash(cash_sales_cents, &movements),
+        movements,
+        cash_sales_cents,
+    }
+}
+
 fn demo_closing_preview(terminal: &str) -> crate::app::closing::ClosingPreview {
     use crate::domain::journal::{PaymentAmount, PeriodTotals, VatAmount};
     use crate::domain::vat::VatRate;
