@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use comptoir::domain::demo;
 
+use crate::central::Served;
 use crate::personal_data::TEST_PEOPLE;
 use crate::sync::{central_dir, enrolled_terminal, sync};
 use crate::util::{
@@ -86,46 +87,22 @@ impl Drop for SmtpSink {
     }
 }
 
-/// `comptoir-central serve` relaying through 127.0.0.1:`smtp_port` without TLS, retrying after
-/// a second; killed on drop.
-struct Central {
-    child: Child,
-    url: String,
-}
-
-impl Central {
-    fn start(data: &Path, smtp_port: u16) -> Central {
-        let mut child = central_cli(data)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(["--smtp-url", &format!("smtp://127.0.0.1:{smtp_port}")])
-            .args(["--smtp-tls", "none", "--smtp-retry-secs", "1"])
-            .env(
-                "COMPTOIR_CENTRAL_SMTP_FROM",
-                "Comptoir <tickets@comptoir.example>",
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("the listening line");
-        let url = line
-            .split_whitespace()
-            .last()
-            .expect("an address")
-            .to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-        Central { child, url }
-    }
-}
-
-impl Drop for Central {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `comptoir-central serve` relaying through 127.0.0.1:`smtp_port` without TLS and retrying
+/// after a second, configured through its environment; killed on drop.
+fn serve_relaying_to(data: &Path, smtp_port: u16) -> Served {
+    let mut command = central_cli(data);
+    command
+        .env(
+            "COMPTOIR_CENTRAL_SMTP_URL",
+            format!("smtp://127.0.0.1:{smtp_port}"),
+        )
+        .env(
+            "COMPTOIR_CENTRAL_SMTP_FROM",
+            "Comptoir <tickets@comptoir.example>",
+        )
+        .env("COMPTOIR_CENTRAL_SMTP_TLS", "none")
+        .env("COMPTOIR_CENTRAL_SMTP_RETRY_SECS", "1");
+    Served::spawn(command, Stdio::null())
 }
 
 fn free_port() -> u16 {
@@ -141,6 +118,18 @@ fn deliveries(data: &Path) -> Vec<Value> {
         .as_array()
         .expect("an array")
         .clone()
+}
+
+/// `ereceipt list` as the operator reads it: never an address.
+fn listed(data: &Path) -> String {
+    let output = central_cli(data)
+        .args(["ereceipt", "list"])
+        .output()
+        .expect("list");
+    assert_success(&output);
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(!text.contains('@'), "{text}");
+    text
 }
 
 /// Polls `check` until it gives a value (30 s at most, `what` names it in the failure).
@@ -166,19 +155,27 @@ fn all_done(data: &Path, count: usize) -> Vec<Value> {
     })
 }
 
-/// `comptoir receipt TICKET --email [ADDR]`.
-fn email_receipt(db: &Path, ticket: &str, address: Option<&str>) {
+/// A sale of one unit to `customer` (by card when None), its receipt then queued for e-mail
+/// (`comptoir receipt TICKET --email [ADDR]`) to the customer's address or to `typed`: the
+/// ticket number.
+fn sale_with_emailed_receipt(db: &Path, customer: Option<&str>, typed: Option<&str>) -> String {
+    let gtin = unit_product_above(1000).gtin;
+    let sale = match customer {
+        Some(customer) => sell_to_customer(db, gtin.as_str(), customer),
+        None => sell_by_card(db, &[gtin.as_str()]),
+    };
+    assert_success(&sale);
+    let ticket = json_of(&sale)["ticket"]
+        .as_str()
+        .expect("ticket")
+        .to_owned();
     let mut command = comptoir(db);
-    command.args(["receipt", ticket, "--email"]);
-    if let Some(address) = address {
+    command.args(["receipt", &ticket, "--email"]);
+    if let Some(address) = typed {
         command.arg(address);
     }
     assert_success(&command.output().expect("receipt --email"));
-}
-
-fn ticket_of(sale: &std::process::Output) -> String {
-    assert_success(sale);
-    json_of(sale)["ticket"].as_str().expect("ticket").to_owned()
+    ticket
 }
 
 /// How many rows of `table` in the SQLite file `db` hold `needle` in `column`.
@@ -207,20 +204,13 @@ fn part<'m>(message: &'m Value, content_type: &str) -> &'m str {
 fn an_e_mailed_receipt_arrives_with_its_ticket_and_a_typed_address_is_then_forgotten() {
     let data = central_dir(120);
     let sink = SmtpSink::start(free_port(), "accept");
-    let central = Central::start(data.path(), sink.port);
-    let db = enrolled_terminal(data.path(), &central.url);
+    let central = serve_relaying_to(data.path(), sink.port);
+    let db = enrolled_terminal(data.path(), &central.1);
     let customer = demo::customer(4);
-    let product = unit_product_above(1000);
 
     // One to the customer's address the central holds, one to an address typed at the counter.
-    let to_customer = ticket_of(&sell_to_customer(
-        &db.path,
-        product.gtin.as_str(),
-        &customer.public_id,
-    ));
-    email_receipt(&db.path, &to_customer, None);
-    let to_typed = ticket_of(&sell_by_card(&db.path, &[product.gtin.as_str()]));
-    email_receipt(&db.path, &to_typed, Some(typed_address()));
+    let to_customer = sale_with_emailed_receipt(&db.path, Some(&customer.public_id), None);
+    let to_typed = sale_with_emailed_receipt(&db.path, None, Some(typed_address()));
     assert_success(&sync(&db.path, None));
 
     let done = all_done(data.path(), 2);
@@ -245,7 +235,7 @@ fn an_e_mailed_receipt_arrives_with_its_ticket_and_a_typed_address_is_then_forgo
         let ticket_line = format!("Ticket : {} {ticket}", demo::HERE_CODE);
         let text = part(message, "text/plain");
         assert!(text.contains(&ticket_line), "{text}");
-        assert!(text.contains(&product.name), "{text}");
+        assert!(text.contains(&unit_product_above(1000).name), "{text}");
         assert!(text.contains("Total TTC : "), "{text}");
         assert!(text.contains("TVA par taux"), "{text}");
         let html = part(message, "text/html");
@@ -272,16 +262,8 @@ fn an_e_mailed_receipt_arrives_with_its_ticket_and_a_typed_address_is_then_forgo
         rows_holding(&db.path, "outbox", "payload", typed_address()),
         0
     );
-    let listed = central_cli(data.path())
-        .args(["ereceipt", "list"])
-        .output()
-        .expect("list");
-    assert_success(&listed);
-    let listed = String::from_utf8_lossy(&listed.stdout);
-    assert!(
-        listed.contains(&to_typed) && !listed.contains('@'),
-        "{listed}"
-    );
+    let listed = listed(data.path());
+    assert!(listed.contains(&to_typed), "{listed}");
 
     // The same events pushed again (the terminal's outbox rewound): still one mail each.
     let conn = rusqlite::Connection::open(&db.path).expect("open");
@@ -298,11 +280,9 @@ fn an_e_mailed_receipt_arrives_with_its_ticket_and_a_typed_address_is_then_forgo
 fn a_relay_that_refuses_leaves_the_receipt_bounced_for_the_operator() {
     let data = central_dir(120);
     let sink = SmtpSink::start(free_port(), "refuse");
-    let central = Central::start(data.path(), sink.port);
-    let db = enrolled_terminal(data.path(), &central.url);
-    let product = unit_product_above(1000);
-    let ticket = ticket_of(&sell_by_card(&db.path, &[product.gtin.as_str()]));
-    email_receipt(&db.path, &ticket, Some(typed_address()));
+    let central = serve_relaying_to(data.path(), sink.port);
+    let db = enrolled_terminal(data.path(), &central.1);
+    let ticket = sale_with_emailed_receipt(&db.path, None, Some(typed_address()));
     assert_success(&sync(&db.path, None));
 
     let done = all_done(data.path(), 1);
@@ -315,14 +295,9 @@ fn a_relay_that_refuses_leaves_the_receipt_bounced_for_the_operator() {
     // The relay echoed the address; the operator never sees it.
     assert!(reply.contains("550") && !reply.contains('@'), "{reply}");
     assert!(sink.messages().is_empty());
-    let listed = central_cli(data.path())
-        .args(["ereceipt", "list"])
-        .output()
-        .expect("list");
-    assert_success(&listed);
-    let listed = String::from_utf8_lossy(&listed.stdout);
+    let listed = listed(data.path());
     assert!(
-        listed.contains("bounced") && listed.contains(&ticket) && !listed.contains('@'),
+        listed.contains("bounced") && listed.contains(&ticket),
         "{listed}"
     );
     assert_eq!(
@@ -340,16 +315,10 @@ fn a_relay_that_refuses_leaves_the_receipt_bounced_for_the_operator() {
 fn a_relay_down_is_tried_again_until_it_takes_the_mail() {
     let data = central_dir(120);
     let port = free_port();
-    let central = Central::start(data.path(), port);
-    let db = enrolled_terminal(data.path(), &central.url);
+    let central = serve_relaying_to(data.path(), port);
+    let db = enrolled_terminal(data.path(), &central.1);
     let customer = demo::customer(7);
-    let product = unit_product_above(1000);
-    let ticket = ticket_of(&sell_to_customer(
-        &db.path,
-        product.gtin.as_str(),
-        &customer.public_id,
-    ));
-    email_receipt(&db.path, &ticket, None);
+    sale_with_emailed_receipt(&db.path, Some(&customer.public_id), None);
     assert_success(&sync(&db.path, None));
 
     // Nothing listens: the try fails, the delivery stays pending with the reason.

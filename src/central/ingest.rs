@@ -733,6 +733,41 @@ mod tests {
         assert_eq!(refusal(event(1, EventKind::Sale, sale("PAR-01"))), None);
     }
 
+    /// Issue 16: an e-receipt asking for e-mail is queued, with the typed address kept out of
+    /// the payload the event log stores; the receipt every sale makes is only recorded.
+    #[test]
+    fn an_emailed_receipt_is_queued_without_its_address_in_the_log() {
+        let asked = json!({"ticket": "T01-000001", "terminal": "T01", "delivery": "email",
+                           "email": "zoe.testeuse@example.org", "code": "CPTR1:x"});
+        let checked = check_batch(
+            batch(vec![event(1, EventKind::EReceipt, asked)]),
+            "PAR-01",
+            "T01",
+        )
+        .expect("placeable");
+        assert!(matches!(&checked[0].fact, Fact::EReceipt(r)
+                if r.email.as_deref() == Some("zoe.testeuse@example.org")
+                    && r.code.as_deref() == Some("CPTR1:x")));
+        assert!(!checked[0].payload.contains('@'), "{}", checked[0].payload);
+        assert!(checked[0].payload.contains("T01-000001"));
+        let plain = json!({"ticket": "T01-000001", "terminal": "T01"});
+        let checked = check_batch(
+            batch(vec![event(1, EventKind::EReceipt, plain)]),
+            "PAR-01",
+            "T01",
+        )
+        .expect("placeable");
+        assert!(matches!(checked[0].fact, Fact::Recorded));
+        for bad in [
+            json!({"ticket": 42, "terminal": "T01", "delivery": "email"}),
+            json!({"ticket": "", "terminal": "T01", "delivery": "email"}),
+            json!({"ticket": "T1", "terminal": "T01", "delivery": "email",
+                   "email": format!("{}@example.org", "a".repeat(300))}),
+        ] {
+            assert!(refusal(event(1, EventKind::EReceipt, bad)).is_some());
+        }
+    }
+
     #[test]
     fn events_come_out_in_sequence_order() {
         let request = batch(vec![
