@@ -1000,7 +1000,8 @@ impl Served {
         Served::spawn(command, std::fs::File::create(log).expect("log file"))
     }
 
-    fn spawn(mut command: Command, stderr: impl Into<Stdio>) -> Served {
+    /// `command serve --listen 127.0.0.1:0`, once it has said where it listens.
+    pub(crate) fn spawn(mut command: Command, stderr: impl Into<Stdio>) -> Served {
         let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())

@@ -17,6 +17,7 @@ mod devices;
 mod discounts;
 mod doctor;
 mod drawer;
+mod ereceipt;
 mod hostile;
 mod journal;
 mod journal_breaks;

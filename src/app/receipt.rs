@@ -1,7 +1,8 @@
 //! Receipts: the one the customer asks for after a sale (French law since 2023: never printed
 //! unless asked), by e-mail when they have agreed to e-mails, and duplicates printed or shown
-//! again later, journaled as such. The customer's e-mail address never reaches this code: the
-//! central sends to the address it holds, and the logs name a ticket, never a person.
+//! again later, journaled as such. The central sends the mail, to the address it holds for the
+//! customer or to one typed at the counter (passed through, never logged): the logs name a
+//! ticket, never a person.
 
 use crate::config::Config;
 pub use crate::devices::printer::PrinterError;
@@ -9,14 +10,17 @@ use crate::devices::printer::print_receipt;
 use crate::domain::journal::EntryKind;
 use crate::domain::receipt::{Receipt, Shop};
 use crate::domain::receipt_code::ReceiptCode;
-use crate::store::{EmailReceipt, EntryDraft, Store, StoreError, StoredSale};
+use crate::store::{EmailReceipt, EntryDraft, Store, StoreError, StoredSale, TypedEmail};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiptError {
     #[error("no sale has the ticket number {0}")]
     UnknownTicket(String),
-    #[error("the sale {0} has no identified customer to e-mail its receipt to")]
+    #[error("the sale {0} has no identified customer to e-mail its receipt to: type their address")]
     NoCustomer(String),
+    // The address itself is never quoted: errors reach the logs.
+    #[error("the address typed is not an e-mail address")]
+    BadAddress,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -74,15 +78,23 @@ pub fn duplicate(
 }
 
 /// Queues the receipt of `ticket` for the central to e-mail to the sale's customer (the checkout
-/// offers it only to a customer who agreed to e-mails). The sale itself is untouched.
-pub fn send_by_email(store: &mut Store, ticket: &str, now: i64) -> Result<(), ReceiptError> {
-    match store.queue_email_receipt(ticket, now)? {
+/// offers it only to a customer who agreed to e-mails), or to the address `typed` at the
+/// counter, which the central forgets once the mail is sent or refused (unless the customer
+/// asks to keep it). The sale itself is untouched.
+pub fn send_by_email(
+    store: &mut Store,
+    ticket: &str,
+    typed: Option<TypedEmail<'_>>,
+    now: i64,
+) -> Result<(), ReceiptError> {
+    match store.queue_email_receipt(ticket, typed, now)? {
         EmailReceipt::Queued => {
             tracing::info!(ticket, "receipt queued for e-mail");
             Ok(())
         }
         EmailReceipt::UnknownTicket => Err(ReceiptError::UnknownTicket(ticket.to_owned())),
         EmailReceipt::NoCustomer => Err(ReceiptError::NoCustomer(ticket.to_owned())),
+        EmailReceipt::BadAddress => Err(ReceiptError::BadAddress),
     }
 }
 

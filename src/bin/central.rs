@@ -33,11 +33,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Serve terminals until Ctrl-C or SIGTERM.
+    /// Serve terminals until Ctrl-C or SIGTERM; with --smtp-url, also e-mail the e-receipts
+    /// customers ask for through the chain's SMTP relay.
     Serve {
         /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free one).
         #[arg(long, value_name = "ADDR")]
         listen: String,
+        #[command(flatten)]
+        smtp: SmtpArgs,
+    },
+    /// E-receipts e-mailed to customers: the delivery queue.
+    Ereceipt {
+        #[command(subcommand)]
+        action: EreceiptCommand,
     },
     /// Issue a one-time enrollment code for a store (valid 24 h); the code is the last line.
     Enroll {
@@ -153,6 +161,75 @@ enum Command {
         json: bool,
         #[command(subcommand)]
         action: Option<BreaksCommand>,
+    },
+}
+
+/// The chain's SMTP relay, for e-receipts. The user name and password come from the
+/// environment only (COMPTOIR_CENTRAL_SMTP_USER, COMPTOIR_CENTRAL_SMTP_PASSWORD): a flag would
+/// show the password to anyone listing the processes.
+#[derive(clap::Args)]
+struct SmtpArgs {
+    /// The relay, smtp://HOST[:PORT] (port 25 when not given); none: e-mailed receipts wait
+    /// in the queue.
+    #[arg(long, value_name = "URL", env = "COMPTOIR_CENTRAL_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender of the e-receipts, e.g. "Comptoir <tickets@example.fr>".
+    #[arg(long, value_name = "ADDRESS", env = "COMPTOIR_CENTRAL_SMTP_FROM")]
+    smtp_from: Option<String>,
+    /// STARTTLS: `required` (no mail goes in clear), `opportunistic` (when the relay offers
+    /// it), `none` (a relay on this machine, a test server).
+    #[arg(
+        long,
+        value_name = "MODE",
+        env = "COMPTOIR_CENTRAL_SMTP_TLS",
+        default_value = "required"
+    )]
+    smtp_tls: String,
+    /// Seconds before the first retry of a mail the relay did not take (doubling each time,
+    /// up to an hour).
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "COMPTOIR_CENTRAL_SMTP_RETRY_SECS",
+        default_value_t = 60
+    )]
+    smtp_retry_secs: u64,
+}
+
+impl SmtpArgs {
+    fn relay(self) -> anyhow::Result<Option<central::mail::RelaySettings>> {
+        let Some(url) = self.smtp_url else {
+            return Ok(None);
+        };
+        let from = self
+            .smtp_from
+            .context("--smtp-url needs the sender's address: --smtp-from ADDRESS")?;
+        let user = std::env::var("COMPTOIR_CENTRAL_SMTP_USER").ok();
+        let password = std::env::var("COMPTOIR_CENTRAL_SMTP_PASSWORD").ok();
+        let credentials = match (user, password) {
+            (Some(user), Some(password)) => Some((user, password)),
+            (None, None) => None,
+            _ => return Err(central::mail::MailConfigError::HalfCredentials.into()),
+        };
+        let tls = central::mail::TlsMode::parse(&self.smtp_tls)?;
+        let mut relay = central::mail::RelaySettings::new(&url, &from, tls, credentials)?;
+        relay.retry.first = std::time::Duration::from_secs(self.smtp_retry_secs.max(1));
+        relay.retry.max = relay.retry.max.max(relay.retry.first);
+        relay.poll = relay.poll.min(relay.retry.first);
+        Ok(Some(relay))
+    }
+}
+
+#[derive(Subcommand)]
+enum EreceiptCommand {
+    /// Every e-mail delivery, the latest first: ticket, status (pending, sent, bounced,
+    /// failed), tries and the relay's last reply, never the address (JSON: `id`, `store`,
+    /// `terminal`, `ticket`, `status`, `attempts`, `next_attempt_at`, `last_code`,
+    /// `last_reply`, `created_at`, `done_at`, Unix seconds UTC).
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -344,7 +421,8 @@ fn run(args: Args) -> anyhow::Result<()> {
                 );
             }
         }
-        Command::Serve { listen } => {
+        Command::Serve { listen, smtp } => {
+            let relay = smtp.relay()?;
             let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
             runtime.block_on(async {
                 let listener = tokio::net::TcpListener::bind(&listen)
@@ -353,7 +431,14 @@ fn run(args: Args) -> anyhow::Result<()> {
                 let address = listener.local_addr()?;
                 println!("comptoir-central listening on http://{address}");
                 std::io::stdout().flush()?;
-                central::serve(listener, &data, shutdown_signal()).await?;
+                central::serve_with(
+                    listener,
+                    &data,
+                    central::listener::Limits::default(),
+                    relay,
+                    shutdown_signal(),
+                )
+                .await?;
                 anyhow::Ok(())
             })?;
         }
@@ -422,6 +507,36 @@ fn run(args: Args) -> anyhow::Result<()> {
                     stats.duplicate_returns,
                     stats.unknown_orders
                 );
+            }
+        }
+        Command::Ereceipt {
+            action: EreceiptCommand::List { json },
+        } => {
+            let deliveries = central::ereceipt_deliveries(&data)?;
+            if json {
+                println!("{}", serde_json::to_string(&deliveries)?);
+            } else {
+                let pending = deliveries.iter().filter(|d| d.status == "pending").count();
+                println!(
+                    "{} e-receipt(s) to e-mail, {pending} pending",
+                    deliveries.len()
+                );
+                for d in &deliveries {
+                    let reply = match (d.last_code, &d.last_reply) {
+                        (_, Some(reply)) => format!("  {reply}"),
+                        (Some(code), None) => format!("  {code}"),
+                        (None, None) => String::new(),
+                    };
+                    println!(
+                        "{:>5}  {}  {} {}  {:<7}  {} attempt(s){reply}",
+                        d.id,
+                        day(d.created_at),
+                        d.store,
+                        d.ticket,
+                        d.status,
+                        d.attempts
+                    );
+                }
             }
         }
         Command::Sign {

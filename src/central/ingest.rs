@@ -14,9 +14,9 @@ use crate::domain::basket::MAX_QUANTITY;
 use crate::domain::gtin::Gtin;
 use crate::domain::vat::VatRate;
 use crate::sync::protocol::{
-    AccessPayload, AisleOrderPayload, ConsentPayload, CustomerCreatedPayload, EventKind,
-    HandoverPayload, JournalPayload, LoyaltyPayload, MAX_BATCH, NotePayload, OutboxEvent,
-    PrivacyRequestPayload, ReturnPayload, SaleLinePayload, SalePayload,
+    AccessPayload, AisleOrderPayload, ConsentPayload, CustomerCreatedPayload, EReceiptPayload,
+    EventKind, HandoverPayload, JournalPayload, LoyaltyPayload, MAX_BATCH, NotePayload,
+    OutboxEvent, PrivacyRequestPayload, ReturnPayload, SaleLinePayload, SalePayload,
 };
 
 /// A push request as the central reads it: each event parsed on its own, so that one event the
@@ -249,6 +249,10 @@ pub const QUARANTINE_EXCERPT_BYTES: usize = 4 * 1024;
 pub const MAX_TEXT_CHARS: usize = 200;
 /// Longest staff note about a customer.
 pub const MAX_NOTE_CHARS: usize = 2_000;
+/// Longest e-mail address (RFC 5321's 256-octet path less its angle brackets).
+pub const MAX_EMAIL_BYTES: usize = 254;
+/// Longest signed receipt code (`CPTR1:…`): its claims and a 64-byte signature in base64url.
+const MAX_CODE_CHARS: usize = 1_024;
 /// Longest canonical journal entry (the entry's JSON, lines digest included).
 const MAX_CANONICAL_BYTES: usize = 64 * 1024;
 
@@ -350,7 +354,12 @@ fn check_event(
             seq,
             kind,
             created_at,
-            payload: payload_text,
+            // An address typed at the counter lives in the delivery queue until the mail is
+            // sent, never in the event log, which keeps payloads for good.
+            payload: match &fact {
+                Fact::EReceipt(r) if r.email.is_some() => without_email(&payload_text),
+                _ => payload_text,
+            },
             fact,
         },
         Err(refusal) => IncomingEvent {
@@ -364,6 +373,18 @@ fn check_event(
                 reason: refusal.to_string(),
             },
         },
+    }
+}
+
+/// `payload` (a JSON object) without its `email` field.
+fn without_email(payload: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(payload) {
+        Ok(serde_json::Value::Object(mut fields)) => {
+            fields.remove("email");
+            serde_json::Value::Object(fields).to_string()
+        }
+        // Only an object parses as an e-receipt: nothing else reaches here.
+        _ => String::new(),
     }
 }
 
@@ -596,6 +617,34 @@ pub fn fact_of(
             }
             Fact::AisleOrder(o)
         }
+        EventKind::EReceipt
+            if event.payload.get("delivery").and_then(|d| d.as_str()) == Some("email") =>
+        {
+            let r: EReceiptPayload = payload(&event.payload, "e-receipt").map_err(malformed)?;
+            all_short([
+                (r.ticket.as_str(), "ticket"),
+                (&r.terminal, "terminal"),
+                (r.customer.as_deref().unwrap_or(""), "customer"),
+            ])
+            .map_err(malformed)?;
+            if r.ticket.trim().is_empty() {
+                return Err(malformed("the e-receipt names no ticket".into()));
+            }
+            // RFC 5321 § 4.5.3.1.3: a path is at most 256 octets, so an address at most 254.
+            // Whether it is one is the delivery's to say (a refusal there is kept and shown).
+            if r.email.as_ref().is_some_and(|e| e.len() > MAX_EMAIL_BYTES) {
+                return Err(malformed(format!(
+                    "the e-receipt's address is longer than {MAX_EMAIL_BYTES} bytes"
+                )));
+            }
+            short(
+                r.code.as_deref().unwrap_or(""),
+                MAX_CODE_CHARS,
+                "receipt code",
+            )
+            .map_err(malformed)?;
+            Fact::EReceipt(r)
+        }
         EventKind::Closing | EventKind::EReceipt | EventKind::StockCount => Fact::Recorded,
         EventKind::Other => return Err(Refusal::UnknownKind(String::new())),
     };
@@ -693,6 +742,41 @@ mod tests {
             );
         }
         assert_eq!(refusal(event(1, EventKind::Sale, sale("PAR-01"))), None);
+    }
+
+    /// Issue 16: an e-receipt asking for e-mail is queued, with the typed address kept out of
+    /// the payload the event log stores; the receipt every sale makes is only recorded.
+    #[test]
+    fn an_emailed_receipt_is_queued_without_its_address_in_the_log() {
+        let asked = json!({"ticket": "T01-000001", "terminal": "T01", "delivery": "email",
+                           "email": "zoe.testeuse@example.org", "code": "CPTR1:x"});
+        let checked = check_batch(
+            batch(vec![event(1, EventKind::EReceipt, asked)]),
+            "PAR-01",
+            "T01",
+        )
+        .expect("placeable");
+        assert!(matches!(&checked[0].fact, Fact::EReceipt(r)
+                if r.email.as_deref() == Some("zoe.testeuse@example.org")
+                    && r.code.as_deref() == Some("CPTR1:x")));
+        assert!(!checked[0].payload.contains('@'), "{}", checked[0].payload);
+        assert!(checked[0].payload.contains("T01-000001"));
+        let plain = json!({"ticket": "T01-000001", "terminal": "T01"});
+        let checked = check_batch(
+            batch(vec![event(1, EventKind::EReceipt, plain)]),
+            "PAR-01",
+            "T01",
+        )
+        .expect("placeable");
+        assert!(matches!(checked[0].fact, Fact::Recorded));
+        for bad in [
+            json!({"ticket": 42, "terminal": "T01", "delivery": "email"}),
+            json!({"ticket": "", "terminal": "T01", "delivery": "email"}),
+            json!({"ticket": "T1", "terminal": "T01", "delivery": "email",
+                   "email": format!("{}@example.org", "a".repeat(300))}),
+        ] {
+            assert!(refusal(event(1, EventKind::EReceipt, bad)).is_some());
+        }
     }
 
     #[test]

@@ -14,11 +14,13 @@ pub mod auth;
 pub mod credit;
 mod customer_stores;
 pub mod customers;
+pub mod ereceipt;
 mod handlers;
 pub mod ingest;
 pub mod journal_chain;
 pub mod keys;
 pub mod listener;
+pub mod mail;
 pub mod pickup;
 pub mod privacy;
 pub mod promotion;
@@ -133,20 +135,54 @@ pub async fn serve_with_limits(
     limits: listener::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), CentralError> {
+    serve_with(listener, data_dir, limits, None, shutdown).await
+}
+
+/// [`serve_with_limits`] that also e-mails the e-receipts customers ask for through `relay`
+/// ([`ereceipt`]); without a relay they wait in the queue (`comptoir-central ereceipt list`).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    data_dir: &Path,
+    limits: listener::Limits,
+    relay: Option<mail::RelaySettings>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), CentralError> {
     let dir = data_dir.to_owned();
     let (store, keys) = tokio::task::spawn_blocking(move || -> Result<_, CentralError> {
         Ok((Store::open(&dir, true)?, SigningKeys::load_or_create(&dir)?))
     })
     .await
     .map_err(|e| CentralError::Task(e.to_string()))??;
+    let store = Arc::new(store);
+    let (stop_deliveries, stop) = tokio::sync::watch::channel(false);
+    let deliveries = match relay {
+        Some(relay) => Some(tokio::spawn(ereceipt::deliver(
+            Arc::clone(&store),
+            relay,
+            stop,
+        ))),
+        None => {
+            tracing::info!(
+                "no SMTP relay configured: e-receipts asked for by e-mail wait in the queue"
+            );
+            None
+        }
+    };
     let state = handlers::AppState {
-        store: Arc::new(store),
+        store,
         public_key: keys.public_key().into(),
         gates: Arc::new(rate_limit::Gates::new(limits.quotas)),
     };
     let address = listener.local_addr()?;
     tracing::info!(%address, "central listening");
-    listener::serve(listener, handlers::router(state), limits, shutdown).await?;
+    let served = listener::serve(listener, handlers::router(state), limits, shutdown).await;
+    // A mail being handed to the relay is finished and recorded before the central stops.
+    let _ = stop_deliveries.send(true);
+    if let Some(task) = deliveries {
+        task.await
+            .map_err(|e| CentralError::Task(format!("e-receipt delivery: {e}")))?;
+    }
+    served?;
     tracing::info!("central stopped");
     Ok(())
 }
@@ -316,6 +352,12 @@ pub fn stats(data_dir: &Path) -> Result<Stats, CentralError> {
             promotion_cents: counters.discounts_promotion_cents,
         },
     })
+}
+
+/// Every e-receipt delivery, the latest first: ticket, status, tries and the relay's last reply,
+/// never the address.
+pub fn ereceipt_deliveries(data_dir: &Path) -> Result<Vec<ereceipt::Delivery>, CentralError> {
+    Ok(Store::open(data_dir, false)?.ereceipt_deliveries()?)
 }
 
 /// Every break found in a terminal's journal chain, oldest first.

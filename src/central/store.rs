@@ -29,10 +29,10 @@ use crate::domain::customer::{
 use crate::domain::gtin::Gtin;
 use crate::sync::protocol::{
     AccessPayload, AisleOrderPayload, Change, ConsentPayload, CustomerChange,
-    CustomerCreatedPayload, CustomerMergedChange, EventKind, HandoverPayload, JournalBreakKind,
-    JournalBreakNotice, JournalPayload, LocationChange, LoyaltyPayload, NotePayload,
-    PickupOrderChange, PrivacyRequestPayload, ProductChange, QuarantinedEvent, ReturnPayload,
-    SalePayload, StaffChange, StockChange, StockLevelChange,
+    CustomerCreatedPayload, CustomerMergedChange, EReceiptPayload, EventKind, HandoverPayload,
+    JournalBreakKind, JournalBreakNotice, JournalPayload, LocationChange, LoyaltyPayload,
+    NotePayload, PickupOrderChange, PrivacyRequestPayload, ProductChange, QuarantinedEvent,
+    ReturnPayload, SalePayload, StaffChange, StockChange, StockLevelChange,
 };
 
 /// The database file inside the data directory.
@@ -52,6 +52,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0010_promotions.sql")),
         M::up(include_str!("migrations/0011_sale_discounts.sql")),
         M::up(include_str!("migrations/0012_returns_and_credit.sql")),
+        M::up(include_str!("migrations/0013_ereceipt_delivery.sql")),
     ])
 });
 
@@ -159,6 +160,8 @@ pub enum Fact {
     Return(ReturnPayload),
     /// An order taken at a counter (`central::pickup`).
     AisleOrder(AisleOrderPayload),
+    /// A receipt the customer asked for by e-mail: queued for delivery (`central::ereceipt`).
+    EReceipt(EReceiptPayload),
     /// Kept and counted only.
     Recorded,
     /// Refused by `ingest` (its kind as received, and why): kept in the quarantine, not applied.
@@ -1158,6 +1161,7 @@ fn apply_event(
         Fact::Handover(h) => super::pickup::record_handover(tx, &event.id, device_id, h)?,
         Fact::Return(r) => super::pickup::record_return(tx, &event.id, device_id, r, now, touched)?,
         Fact::AisleOrder(o) => super::pickup::record_aisle_order(tx, &event.id, o, now, touched)?,
+        Fact::EReceipt(r) => super::ereceipt::queue(tx, &event.id, store, r, now)?,
         Fact::Recorded | Fact::Refused { .. } => {}
     }
     Ok(())

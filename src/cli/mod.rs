@@ -102,16 +102,25 @@ pub enum Command {
         #[arg(value_enum)]
         state: OnOff,
     },
-    /// Print or show a receipt again, marked DUPLICATA and journaled.
+    /// Print or show a receipt again, marked DUPLICATA and journaled; or, with --email, have
+    /// the central e-mail it.
     Receipt {
         /// The ticket number, as printed (e.g. T01-000042).
         ticket: String,
         /// Print on the ESC/POS printer at this serial port.
-        #[arg(long, value_name = "PORT")]
+        #[arg(long, value_name = "PORT", conflicts_with = "email")]
         print: Option<String>,
         /// Show the receipt as text (the default when not printing).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "email")]
         text: bool,
+        /// Queue the receipt for the central to e-mail (sent at the next sync): to the sale's
+        /// customer at the address the central holds, or to ADDR typed here, which the central
+        /// forgets once the mail is sent or refused.
+        #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "")]
+        email: Option<String>,
+        /// The customer asks that the address typed with --email be kept.
+        #[arg(long, requires = "email")]
+        keep_email: bool,
     },
     /// Enroll this terminal with a central, using a one-time code from `comptoir-central enroll
     /// --store STORE`.
@@ -782,8 +791,16 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
         Command::Training { state } => journal::training(context, *state == OnOff::On),
         Command::Receipt {
             ticket,
+            email: Some(address),
+            keep_email,
+            ..
+        } => receipt::email(context, ticket, address, *keep_email),
+        Command::Receipt {
+            ticket,
             print,
             text,
+            email: None,
+            ..
         } => receipt::run(context, ticket, print.as_deref(), *text),
         Command::Enroll { url, code } => sync::enroll(context, url, code),
         Command::Sync {

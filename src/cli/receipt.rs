@@ -1,12 +1,14 @@
 //! `comptoir receipt TICKET [--print PORT] [--text]`: a receipt again, marked « DUPLICATA » and
-//! journaled; printed on the ESC/POS printer at PORT, or shown as text.
+//! journaled; printed on the ESC/POS printer at PORT, or shown as text. `comptoir receipt
+//! TICKET --email [ADDR]`: the receipt queued for the central to e-mail.
 
 use std::process::ExitCode;
 
 use super::{CommandContext, EXIT_NOT_FOUND};
-use crate::app::receipt::{ReceiptError, duplicate};
+use crate::app::receipt::{ReceiptError, duplicate, send_by_email};
 use crate::devices::printer::{PrinterSettings, print_receipt};
 use crate::domain::receipt::{layout, to_text};
+use crate::store::TypedEmail;
 
 pub fn run(
     context: &CommandContext,
@@ -46,4 +48,29 @@ pub fn run(
         eprintln!("duplicate of {ticket} printed on {port}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Queues the receipt of `ticket` for the central to e-mail: to the sale's customer when
+/// `address` is empty, else to `address` (never printed nor logged here).
+pub fn email(
+    context: &CommandContext,
+    ticket: &str,
+    address: &str,
+    keep: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut store = context.open_store()?;
+    let typed = (!address.trim().is_empty()).then_some(TypedEmail { address, keep });
+    match send_by_email(&mut store, ticket, typed, chrono::Utc::now().timestamp()) {
+        Ok(()) => {
+            println!(
+                "receipt {ticket} queued for e-mail: the central sends it after the next sync"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ReceiptError::Store(e)) => Err(e.into()),
+        Err(error) => {
+            eprintln!("{error}");
+            Ok(ExitCode::from(EXIT_NOT_FOUND))
+        }
+    }
 }

@@ -47,7 +47,9 @@ pub use drawer::{CountResult, DrawerReport};
 pub use journal::{ChainTip, ClosingRow, EntryDraft, Verification, break_in_words};
 pub use outbox::Enrollment;
 pub use pickup::{NewReturn, PickupOrder, RecordedReturn};
-pub use sales::{EmailReceipt, NewSale, RecordedSale, SaleCustomer, StoredSale, ticket_number};
+pub use sales::{
+    EmailReceipt, NewSale, RecordedSale, SaleCustomer, StoredSale, TypedEmail, ticket_number,
+};
 pub use search::{SEARCH_SQL, SearchExpressions};
 pub use staff::StaffAccount;
 

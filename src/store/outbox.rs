@@ -97,6 +97,14 @@ impl Store {
                 WHERE o.acked = 0 AND o.seq <= ?1)",
             params![seq],
         )?;
+        // An address typed at the counter for an e-receipt is the central's now, for that
+        // one mail: the terminal keeps no copy of it.
+        tx.execute(
+            "UPDATE outbox SET payload = json_remove(payload, '$.email')
+             WHERE acked = 0 AND seq <= ?1 AND kind = 'e_receipt'
+               AND json_extract(payload, '$.email') IS NOT NULL",
+            params![seq],
+        )?;
         let acked = tx.execute(
             "UPDATE outbox SET acked = 1 WHERE acked = 0 AND seq <= ?1",
             params![seq],

@@ -73,8 +73,18 @@ pub struct RecordedSale {
 pub enum EmailReceipt {
     Queued,
     UnknownTicket,
-    /// The sale has no identified customer: nobody to send it to.
+    /// The sale has no identified customer and no address was typed: nobody to send it to.
     NoCustomer,
+    /// What was typed at the counter is not an e-mail address.
+    BadAddress,
+}
+
+/// An address typed at the counter for one e-receipt: the central uses it for this mail and
+/// forgets it afterwards, unless the customer asked to `keep` it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TypedEmail<'a> {
+    pub address: &'a str,
+    pub keep: bool,
 }
 
 /// The ticket number printed for a terminal's `seq`-th sale.
@@ -411,9 +421,25 @@ impl Store {
     }
 
     /// Queues the request that the central e-mails the receipt of `ticket` to the sale's
-    /// customer, at the address the central holds (the terminal never sends, nor logs, it).
-    /// Refused (`Ok` with the reason) when there is no such sale or it has no customer.
-    pub fn queue_email_receipt(&mut self, ticket: &str, now: i64) -> Result<EmailReceipt> {
+    /// customer, at the address the central holds, or to the address `typed` at the counter
+    /// (the terminal never sends, nor logs, it; it leaves the outbox once the central has it).
+    /// Refused (`Ok` with the reason) when there is no such sale, or it has no customer and no
+    /// address was typed, or what was typed is no address.
+    pub fn queue_email_receipt(
+        &mut self,
+        ticket: &str,
+        typed: Option<TypedEmail<'_>>,
+        now: i64,
+    ) -> Result<EmailReceipt> {
+        let typed = typed.map(|t| TypedEmail {
+            address: t.address.trim(),
+            keep: t.keep,
+        });
+        if typed
+            .is_some_and(|t| t.address.len() > 254 || t.address.parse::<lettre::Address>().is_err())
+        {
+            return Ok(EmailReceipt::BadAddress);
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -426,22 +452,26 @@ impl Store {
             .optional()?;
         let (terminal, customer) = match sale {
             None => return Ok(EmailReceipt::UnknownTicket),
-            Some((_, None)) => return Ok(EmailReceipt::NoCustomer),
-            Some((terminal, Some(customer))) => (terminal, customer),
+            Some((_, None)) if typed.is_none() => return Ok(EmailReceipt::NoCustomer),
+            Some((terminal, customer)) => (terminal, customer),
         };
         // The same kind as the receipt every sale makes available in the customer's account,
         // with the delivery asked for: a central that predates it keeps it as an e-receipt.
-        super::outbox::enqueue(
-            &tx,
-            OutboxKind::EReceipt,
-            now,
-            &serde_json::json!({
-                "ticket": ticket,
-                "terminal": terminal,
-                "customer": customer,
-                "delivery": "email",
-            }),
-        )?;
+        let mut payload = serde_json::json!({
+            "ticket": ticket,
+            "terminal": terminal,
+            "delivery": "email",
+        });
+        if let Some(customer) = customer {
+            payload["customer"] = customer.into();
+        }
+        if let Some(typed) = typed {
+            payload["email"] = typed.address.into();
+            if typed.keep {
+                payload["keep_email"] = true.into();
+            }
+        }
+        super::outbox::enqueue(&tx, OutboxKind::EReceipt, now, &payload)?;
         tx.commit()?;
         Ok(EmailReceipt::Queued)
     }

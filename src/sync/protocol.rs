@@ -195,6 +195,38 @@ pub struct PaymentPayload {
     pub code: Option<String>,
 }
 
+/// A receipt made available to the customer ([`EventKind::EReceipt`]): every sale queues one
+/// with only `ticket` and `terminal`; the checkout queues another with `"delivery": "email"`
+/// when the customer asks for it by e-mail, which the central then sends (`central::ereceipt`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EReceiptPayload {
+    pub ticket: String,
+    pub terminal: String,
+    /// The sale's customer: the central sends to the address it holds for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    /// `"email"` to have the central e-mail it; absent for the receipt every sale queues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<String>,
+    /// An address typed at the counter, used for this delivery only: the central keeps it in
+    /// its delivery queue until the mail is sent or finally refused, never in its event log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The customer asked that the typed address be kept.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_email: bool,
+    /// The ticket's signed receipt code (`CPTR1:…`), printed in the mail when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+impl EReceiptPayload {
+    /// Whether this receipt asks the central for an e-mail.
+    pub fn wants_email(&self) -> bool {
+        self.delivery.as_deref() == Some("email")
+    }
+}
+
 /// A customer created at a counter, possibly offline. `local_id` is the terminal's own id for
 /// them until the central answers with the chain's id ([`CustomerMergedChange`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -345,8 +345,12 @@ pub fn setup(window: &AppWindow, worker: &Worker, lang: Lang) {
         let ticket = checkout.get_ticket_number().to_string();
         let weak = weak.clone();
         w.run(move |session| {
-            let state = match crate::app::receipt::send_by_email(&mut session.store, &ticket, now())
-            {
+            let state = match crate::app::receipt::send_by_email(
+                &mut session.store,
+                &ticket,
+                None,
+                now(),
+            ) {
                 Ok(()) => EmailState::Sent,
                 Err(error) => {
                     tracing::warn!(%error, "e-mail receipt refused");
