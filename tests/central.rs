@@ -1141,7 +1141,7 @@ fn the_cli_contract() {
                          "e_receipts": 1, "stock_counts": 0, "customers_created": 0,
                          "consents": 0, "customer_notes": 0, "customer_accesses": 0,
                          "privacy_requests": 0, "loyalty_movements": 0, "handovers": 0,
-                         "aisle_orders": 0, "other": 0},
+                         "aisle_orders": 0, "gift_cards": 0, "other": 0},
             "duplicates_ignored": 3,
             "discounts": {"manual_cents": 0, "promotion_cents": 0},
             "devices": 1,

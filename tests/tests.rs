@@ -18,6 +18,7 @@ mod discounts;
 mod doctor;
 mod drawer;
 mod ereceipt;
+mod gift_cards;
 mod hostile;
 mod journal;
 mod journal_breaks;

@@ -9,6 +9,7 @@ pub mod credit;
 pub mod customer;
 pub mod doctor;
 pub mod drawer;
+pub mod gift_card;
 pub mod login;
 pub mod network_stock;
 pub mod pickup;

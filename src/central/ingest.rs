@@ -11,12 +11,13 @@
 
 use crate::central::store::{Fact, IncomingEvent};
 use crate::domain::basket::MAX_QUANTITY;
+use crate::domain::gift_card;
 use crate::domain::gtin::Gtin;
 use crate::domain::vat::VatRate;
 use crate::sync::protocol::{
     AccessPayload, AisleOrderPayload, ConsentPayload, CustomerCreatedPayload, EReceiptPayload,
-    EventKind, HandoverPayload, JournalPayload, LoyaltyPayload, MAX_BATCH, NotePayload,
-    OutboxEvent, PrivacyRequestPayload, ReturnPayload, SaleLinePayload, SalePayload,
+    EventKind, GiftCardPayload, HandoverPayload, JournalPayload, LoyaltyPayload, MAX_BATCH,
+    NotePayload, OutboxEvent, PrivacyRequestPayload, ReturnPayload, SaleLinePayload, SalePayload,
 };
 
 /// A push request as the central reads it: each event parsed on its own, so that one event the
@@ -644,6 +645,32 @@ pub fn fact_of(
             )
             .map_err(malformed)?;
             Fact::EReceipt(r)
+        }
+        EventKind::GiftCard => {
+            let g: GiftCardPayload = payload(&event.payload, "gift card").map_err(malformed)?;
+            all_short([
+                (g.code.as_str(), "gift card code"),
+                (&g.ticket, "ticket"),
+                (&g.terminal, "terminal"),
+            ])
+            .map_err(malformed)?;
+            if g.code.trim().is_empty() || g.ticket.trim().is_empty() {
+                return Err(malformed("a gift card names no code or no ticket".into()));
+            }
+            let paid: i64 = g.payments.iter().map(|p| p.amount_cents).sum();
+            if !(gift_card::MIN_CENTS..=gift_card::MAX_CENTS).contains(&g.amount_cents)
+                || paid != g.amount_cents
+                || g.payments
+                    .iter()
+                    .any(|p| p.amount_cents <= 0 || p.method == "credit")
+            {
+                return Err(malformed(format!(
+                    "a gift card is sold for {} to {} cents, paid in full by card or cash",
+                    gift_card::MIN_CENTS,
+                    gift_card::MAX_CENTS
+                )));
+            }
+            Fact::GiftCard(g)
         }
         EventKind::Closing | EventKind::EReceipt | EventKind::StockCount => Fact::Recorded,
         EventKind::Other => return Err(Refusal::UnknownKind(String::new())),

@@ -306,6 +306,7 @@ pub struct Received {
     pub loyalty_movements: i64,
     pub handovers: i64,
     pub aisle_orders: i64,
+    pub gift_cards: i64,
     pub other: i64,
 }
 
@@ -335,6 +336,7 @@ pub fn stats(data_dir: &Path) -> Result<Stats, CentralError> {
             loyalty_movements: count(EventKind::Loyalty),
             handovers: count(EventKind::Handover),
             aisle_orders: count(EventKind::AisleOrder),
+            gift_cards: count(EventKind::GiftCard),
             other: count(EventKind::Other),
         },
         duplicates_ignored: counters.duplicates_ignored,

@@ -162,6 +162,8 @@ pub enum Fact {
     AisleOrder(AisleOrderPayload),
     /// A receipt the customer asked for by e-mail: queued for delivery (`central::ereceipt`).
     EReceipt(EReceiptPayload),
+    /// A gift card sold: the central issues its balance.
+    GiftCard(crate::sync::protocol::GiftCardPayload),
     /// Kept and counted only.
     Recorded,
     /// Refused by `ingest` (its kind as received, and why): kept in the quarantine, not applied.
@@ -1162,6 +1164,18 @@ fn apply_event(
         Fact::Return(r) => super::pickup::record_return(tx, &event.id, device_id, r, now, touched)?,
         Fact::AisleOrder(o) => super::pickup::record_aisle_order(tx, &event.id, o, now, touched)?,
         Fact::EReceipt(r) => super::ereceipt::queue(tx, &event.id, store, r, now)?,
+        Fact::GiftCard(g) => super::credit::issue_credit(
+            tx,
+            &g.code,
+            "gift_card",
+            g.amount_cents,
+            store,
+            &g.terminal,
+            &g.ticket,
+            None,
+            g.at,
+            now,
+        )?,
         Fact::Recorded | Fact::Refused { .. } => {}
     }
     Ok(())
@@ -2044,6 +2058,7 @@ fn kind_name(kind: EventKind) -> &'static str {
         EventKind::Loyalty => "loyalty",
         EventKind::Handover => "handover",
         EventKind::AisleOrder => "aisle_order",
+        EventKind::GiftCard => "gift_card",
         EventKind::Other => "other",
     }
 }
@@ -2074,6 +2089,7 @@ mod tests {
             EventKind::Loyalty,
             EventKind::Handover,
             EventKind::AisleOrder,
+            EventKind::GiftCard,
             EventKind::Other,
         ] {
             assert_eq!(

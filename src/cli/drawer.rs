@@ -123,6 +123,13 @@ fn print_x_report(r: &DrawerReport, locale: &str) {
         }
     }
     println!("  cash sales (change given back) {}", m(r.cash_sales_cents));
+    if r.gift_cards_sold_cents != 0 {
+        println!(
+            "  gift cards sold (no VAT) {}, of which cash {}",
+            m(r.gift_cards_sold_cents),
+            m(r.gift_cards_cash_cents)
+        );
+    }
     println!("  cash expected in the drawer {}", m(r.expected_cash_cents));
 }
 

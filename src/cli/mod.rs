@@ -11,6 +11,7 @@ pub mod decode;
 pub mod doctor;
 pub mod drawer;
 pub mod failure;
+pub mod gift_card;
 pub mod help;
 mod journal;
 pub mod listen;
@@ -307,6 +308,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Gift cards: sell one at the till (a multi-purpose voucher: no VAT now, VAT on what it
+    /// buys).
+    GiftCard {
+        #[command(subcommand)]
+        action: GiftCardAction,
+    },
     /// Store credits (« avoirs ») and gift cards: what is left on one.
     Credit {
         #[command(subcommand)]
@@ -418,6 +425,23 @@ pub enum Command {
         /// Words to look for; accents and case do not matter.
         #[arg(required = true, num_args = 1..)]
         query: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GiftCardAction {
+    /// Sell a gift card of EUROS (5 to 1 500), paid in full by card or cash; prints its code
+    /// (KDO-…), spendable at once here and in every store after the next sync.
+    Sell {
+        /// The amount in euros, e.g. 50 or 25.50.
+        euros: String,
+        /// How the customer pays it.
+        #[arg(long, value_enum)]
+        pay: gift_card::GiftCardPay,
+        /// Print JSON (`code`, `ticket`, `amount_cents`, `method`, `journal_sequence`) instead
+        /// of text (a failure as `{"error": …}`).
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -661,6 +685,9 @@ impl Command {
             | Command::Conflicts { json }
             | Command::Credit {
                 action: CreditAction::Show { json, .. },
+            }
+            | Command::GiftCard {
+                action: GiftCardAction::Sell { json, .. },
             }
             | Command::Order { json, .. }
             | Command::Customer { json, .. }
@@ -916,6 +943,9 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
             action: CreditAction::Show { code, json },
         } => sale_return::credit_show(context, code, *json),
         Command::Conflicts { json } => sale_return::conflicts(context, *json),
+        Command::GiftCard {
+            action: GiftCardAction::Sell { euros, pay, json },
+        } => gift_card::sell(context, euros, *pay, *json),
         Command::Return {
             order_id,
             lines,

@@ -202,6 +202,9 @@ pub struct DrawerReport {
     pub movements: Vec<Movement>,
     /// What the tickets and returns kept in cash (change already given back).
     pub cash_sales_cents: i64,
+    /// Gift cards sold: not turnover (no VAT), but money taken, the cash part in the drawer.
+    pub gift_cards_sold_cents: i64,
+    pub gift_cards_cash_cents: i64,
     pub expected_cash_cents: i64,
 }
 

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod digital_link;
 pub mod discount;
 pub mod drawer;
+pub mod gift_card;
 pub mod gs1;
 pub mod gtin;
 pub mod in_store;

@@ -420,6 +420,18 @@ pub fn layout_x_report(
         &money(Cents::new(report.cash_sales_cents)),
         Style::PLAIN,
     );
+    if report.gift_cards_sold_cents != 0 {
+        sheet.columns(
+            "Cartes cadeaux (hors TVA)",
+            &money(Cents::new(report.gift_cards_sold_cents)),
+            Style::PLAIN,
+        );
+        sheet.columns(
+            "dont espèces",
+            &money(Cents::new(report.gift_cards_cash_cents)),
+            Style::PLAIN,
+        );
+    }
     for movement in &report.movements {
         let (label, sign) = match movement.kind {
             MovementKind::Float => continue,

@@ -110,12 +110,18 @@ fn known(conn: &rusqlite::Connection, code: &str) -> Result<Option<KnownCredit>>
 }
 
 /// A credit issued here (a return refunded as store credit): spendable here at once, offline too.
-pub(super) fn record_issue(tx: &Transaction<'_>, code: &str, cents: i64, at: i64) -> Result<()> {
+pub(super) fn record_issue(
+    tx: &Transaction<'_>,
+    code: &str,
+    kind: &str,
+    cents: i64,
+    at: i64,
+) -> Result<()> {
     tx.prepare_cached(
-        "INSERT INTO credit (code, kind, balance_cents, known_at) VALUES (?1, 'credit', ?2, ?3)
+        "INSERT INTO credit (code, kind, balance_cents, known_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (code) DO NOTHING",
     )?
-    .execute(params![code, cents, at])?;
+    .execute(params![code, kind, cents, at])?;
     Ok(())
 }
 

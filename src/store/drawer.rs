@@ -9,6 +9,7 @@ use super::journal::{EntryDraft, append};
 use super::{Result, Store, StoreError};
 pub use crate::domain::drawer::DrawerReport;
 use crate::domain::drawer::{COUNT_DETAIL, DETAIL_PREFIX, DrawerCount, Movement, expected_cash};
+use crate::domain::gift_card;
 use crate::domain::journal::{EntryKind, PaymentAmount, PeriodTotals, VatAmount};
 
 /// What a blind count recorded.
@@ -37,31 +38,37 @@ fn report(conn: &Connection, terminal: &str) -> Result<DrawerReport> {
         "SELECT sequence, kind, training, total_cents, vat_json, payments_json, detail
            FROM journal_entry
           WHERE terminal_id = ?1 AND sequence > ?2
-            AND (kind IN ('ticket', 'return') OR (kind = 'technical' AND detail LIKE ?3))
+            AND (kind IN ('ticket', 'return')
+                 OR (kind = 'technical' AND (detail LIKE ?3 OR detail LIKE ?4)))
           ORDER BY sequence",
     )?;
     let mut rows = stmt.query(params![
         terminal,
         from_sequence,
-        format!("{DETAIL_PREFIX}%")
+        format!("{DETAIL_PREFIX}%"),
+        format!("{}%", gift_card::DETAIL_PREFIX)
     ])?;
+    let (mut gift_cards_sold_cents, mut gift_cards_cash_cents) = (0, 0);
     while let Some(row) = rows.next()? {
         to_sequence = row.get(0)?;
         let kind: String = row.get(1)?;
         let kind = EntryKind::parse(&kind)
             .ok_or_else(|| StoreError::Corrupt(format!("journal kind {kind:?}")))?;
         let total: i64 = row.get(3)?;
+        let payments: Vec<PaymentAmount> = serde_json::from_str(&row.get::<_, String>(5)?)
+            .map_err(|e| StoreError::Corrupt(format!("journal payments: {e}")))?;
         if kind == EntryKind::Technical {
             let detail: String = row.get(6)?;
             if let Some(movement) = Movement::from_entry(&detail, total) {
                 movements.push(movement);
+            } else if gift_card::code_of_detail(&detail).is_some() && !row.get::<_, bool>(2)? {
+                gift_cards_sold_cents += total;
+                gift_cards_cash_cents += crate::domain::drawer::cash_payments(&payments);
             }
             continue;
         }
         let vat: Vec<VatAmount> = serde_json::from_str(&row.get::<_, String>(4)?)
             .map_err(|e| StoreError::Corrupt(format!("journal VAT: {e}")))?;
-        let payments: Vec<PaymentAmount> = serde_json::from_str(&row.get::<_, String>(5)?)
-            .map_err(|e| StoreError::Corrupt(format!("journal payments: {e}")))?;
         totals.add_parts(kind, row.get(2)?, total, &vat, &payments);
     }
     let cash_sales_cents = crate::domain::drawer::cash_payments(&totals.payments);
@@ -78,9 +85,11 @@ fn report(conn: &Connection, terminal: &str) -> Result<DrawerReport> {
         vat: totals.vat,
         payments: totals.payments,
         float_cents,
-        expected_cash_cents: expected_cash(cash_sales_cents, &movements),
+        expected_cash_cents: expected_cash(cash_sales_cents + gift_cards_cash_cents, &movements),
         movements,
         cash_sales_cents,
+        gift_cards_sold_cents,
+        gift_cards_cash_cents,
     })
 }
 

@@ -18,6 +18,7 @@ mod credit;
 mod customers;
 mod demo_load;
 mod drawer;
+mod gift_card;
 mod journal;
 mod outbox;
 mod pickup;
@@ -44,6 +45,7 @@ pub use credit::{Conflict, KnownCredit};
 pub use customers::CachedCustomer;
 pub use demo_load::DemoLoader;
 pub use drawer::{CountResult, DrawerReport};
+pub use gift_card::{NewGiftCard, SoldGiftCard};
 pub use journal::{ChainTip, ClosingRow, EntryDraft, Verification, break_in_words};
 pub use outbox::Enrollment;
 pub use pickup::{NewReturn, PickupOrder, RecordedReturn};
@@ -75,6 +77,7 @@ pub fn schema_migrations() -> Vec<M<'static>> {
         M::up(include_str!("migrations/0012_promotions.sql")),
         M::up(include_str!("migrations/0013_discounts.sql")),
         M::up(include_str!("migrations/0014_returns_and_credit.sql")),
+        M::up(include_str!("migrations/0015_gift_cards.sql")),
     ]
 }
 

@@ -348,7 +348,7 @@ impl Store {
             ],
         )?;
         if let (Some(code), false) = (&credit_code, r.training) {
-            super::credit::record_issue(&tx, code, credit_cents, r.at)?;
+            super::credit::record_issue(&tx, code, "credit", credit_cents, r.at)?;
         }
         let return_id = tx.last_insert_rowid();
         let mut per_rate: Vec<(i64, i64)> = Vec::new();

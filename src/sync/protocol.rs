@@ -111,6 +111,8 @@ pub enum EventKind {
     Handover,
     /// A product ordered from the store for delivery or pickup ([`AisleOrderPayload`]).
     AisleOrder,
+    /// A gift card sold at the till ([`GiftCardPayload`]): the central issues its balance.
+    GiftCard,
     #[serde(other)]
     Other,
 }
@@ -133,6 +135,7 @@ impl EventKind {
             EventKind::Loyalty => "loyalty_movements",
             EventKind::Handover => "handovers",
             EventKind::AisleOrder => "aisle_orders",
+            EventKind::GiftCard => "gift_cards",
             EventKind::Other => "other",
         }
     }
@@ -304,6 +307,21 @@ pub struct HandoverPayload {
     pub lines: Vec<PickupLineChange>,
     /// True when nothing of the order is left to hand over.
     pub complete: bool,
+}
+
+/// A gift card sold at the till (`EventKind::GiftCard`): a multi-purpose voucher, no VAT, its
+/// balance `amount_cents` spendable at any store once the central has it (or here at once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GiftCardPayload {
+    pub code: String,
+    /// The sale's number on this terminal (`T01-G000001`).
+    pub ticket: String,
+    pub store: String,
+    pub terminal: String,
+    pub amount_cents: i64,
+    pub payments: Vec<PaymentPayload>,
+    /// Unix seconds, UTC.
+    pub at: i64,
 }
 
 /// Goods of an online order (web delivery or click-and-collect) brought back to a store and

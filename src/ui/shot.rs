@@ -585,6 +585,8 @@ fn demo_drawer_report(
         expected_cash_cents: crate::domain::drawer::expected_cash(cash_sales_cents, &movements),
         movements,
         cash_sales_cents,
+        gift_cards_sold_cents: 0,
+        gift_cards_cash_cents: 0,
     }
 }
 
