@@ -506,3 +506,154 @@ fn a_return_without_a_receipt_needs_a_manager_and_gives_a_credit_at_the_lowest_p
     assert_success(&at_central);
     assert_eq!(json_of(&at_central)["balance_cents"], lowest);
 }
+
+fn sum_of(payments: &serde_json::Value, method: &str) -> i64 {
+    payments
+        .as_array()
+        .expect("payments")
+        .iter()
+        .filter(|p| p["method"] == method)
+        .map(|p| p["amount_cents"].as_i64().expect("amount"))
+        .sum()
+}
+
+fn journal_len(db: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(db).expect("open");
+    conn.query_row("SELECT count(*) FROM journal_entry", [], |row| row.get(0))
+        .expect("count")
+}
+
+#[test]
+fn an_exchange_pays_only_the_difference_and_its_figures_add_up() {
+    let db = crate::util::seeded_db(100);
+    let here = demo::HERE_CODE;
+    let (cheap, dear) = {
+        let (a, b) = (demo::product(5), demo::product(6));
+        if a.price.get() < b.price.get() {
+            (a, b)
+        } else {
+            (b, a)
+        }
+    };
+    let first = sold(
+        &db.path,
+        here,
+        &[&format!("{}*2", cheap.gtin.as_str()), "--pay", "card"],
+    );
+    let ticket = first["ticket"].as_str().expect("ticket").to_owned();
+
+    // An unknown product for the new goods: nothing is taken back, nothing written.
+    let before = journal_len(&db.path);
+    let refused = at(
+        &db.path,
+        here,
+        &[
+            "exchange",
+            &ticket,
+            &format!("{}*1", cheap.gtin.as_str()),
+            "--for",
+            "03760000099996",
+            "--pay",
+            "card",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(journal_len(&db.path), before);
+
+    // One cheap unit back for the dear one: the customer pays the difference by card.
+    let output = at(
+        &db.path,
+        here,
+        &[
+            "exchange",
+            &ticket,
+            &format!("{}*1", cheap.gtin.as_str()),
+            "--for",
+            dear.gtin.as_str(),
+            "--pay",
+            "card",
+            "--json",
+        ],
+    );
+    assert_success(&output);
+    let up = json_of(&output);
+    let difference = dear.price.get() - cheap.price.get();
+    assert_eq!(up["returned_cents"], cheap.price.get());
+    assert_eq!(up["total_cents"], dear.price.get());
+    assert_eq!(up["paid_cents"], difference);
+    assert_eq!(up["credit_left_cents"], 0);
+    let payments = &up["new_sale"]["payments"];
+    assert_eq!(sum_of(payments, "credit"), cheap.price.get());
+    assert_eq!(sum_of(payments, "card"), difference);
+    assert_eq!(
+        sum_of(payments, "credit") + sum_of(payments, "card"),
+        up["new_sale"]["total_cents"].as_i64().expect("total")
+    );
+
+    // The other cheap unit (everything still returnable by default) for the same product.
+    let same = json_of(&at(
+        &db.path,
+        here,
+        &[
+            "exchange",
+            &ticket,
+            "--for",
+            cheap.gtin.as_str(),
+            "--pay",
+            "card",
+            "--json",
+        ],
+    ));
+    assert_eq!(same["returned_cents"], cheap.price.get());
+    assert_eq!(same["paid_cents"], 0);
+    assert_eq!(same["credit_left_cents"], 0);
+    // Everything of the first sale has come back now.
+    let again = at(
+        &db.path,
+        here,
+        &[
+            "exchange",
+            &ticket,
+            "--for",
+            dear.gtin.as_str(),
+            "--pay",
+            "card",
+        ],
+    );
+    assert_eq!(again.status.code(), Some(1));
+
+    // The dear one back for a cheap one: the customer keeps the difference on the credit.
+    let dear_ticket = sold(&db.path, here, &[dear.gtin.as_str(), "--pay", "cash"])["ticket"]
+        .as_str()
+        .expect("ticket")
+        .to_owned();
+    let down = json_of(&at(
+        &db.path,
+        here,
+        &[
+            "exchange",
+            &dear_ticket,
+            "--for",
+            cheap.gtin.as_str(),
+            "--pay",
+            "card",
+            "--json",
+        ],
+    ));
+    assert_eq!(down["paid_cents"], 0);
+    assert_eq!(down["credit_left_cents"], difference);
+    let code = down["credit_code"].as_str().expect("credit code");
+    let left = json_of(&at(&db.path, here, &["credit", "show", code, "--json"]));
+    assert_eq!(left["balance_cents"], difference);
+
+    // The X report: what was sold, less what came back, tickets and returns alike.
+    let x = json_of(&at(&db.path, here, &["drawer", "report", "--json"]));
+    let sold_cents = 2 * cheap.price.get()
+        + dear.price.get()
+        + cheap.price.get()
+        + dear.price.get()
+        + cheap.price.get();
+    let back_cents = 2 * cheap.price.get() + dear.price.get();
+    assert_eq!(x["total_cents"], sold_cents - back_cents);
+    journal_verifies(&db.path);
+}

@@ -24,6 +24,7 @@ pub const GROUPS: &[(&str, &[&str])] = &[
             "pickup",
             "return",
             "return-sale",
+            "exchange",
             "gift-card",
             "credit",
             "conflicts",

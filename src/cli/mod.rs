@@ -10,6 +10,7 @@ mod customer;
 pub mod decode;
 pub mod doctor;
 pub mod drawer;
+pub mod exchange;
 pub mod failure;
 pub mod gift_card;
 pub mod help;
@@ -305,6 +306,33 @@ pub enum Command {
         #[arg(long, value_name = "PIN", requires = "staff")]
         pin: Option<String>,
         /// Print JSON on standard output instead of text (a failure as `{"error": …}`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Exchange goods of a sale for others on one go: the goods back go on a store credit that
+    /// pays the new ticket first; the customer pays only the difference (or keeps it on the
+    /// credit when the goods back were worth more).
+    Exchange {
+        /// The receipt's code (`CPTR1:…`, scanned) or the ticket number (e.g. T01-000042).
+        ticket: String,
+        /// The units going back (every unit still returnable by default).
+        #[arg(value_name = "GTIN*QTY")]
+        back: Vec<String>,
+        /// What the customer takes instead: any scan text, `*QTY` for a quantity.
+        #[arg(long = "for", value_name = "CODE[*QTY]", num_args = 1.., required = true)]
+        new: Vec<String>,
+        /// How the customer pays the difference, if there is one.
+        #[arg(long, value_enum)]
+        pay: exchange::ExchangePay,
+        /// A manager who approves taking back another store's ticket while the central cannot
+        /// be asked (their login).
+        #[arg(long, value_name = "LOGIN", requires = "pin")]
+        staff: Option<String>,
+        /// That manager's PIN.
+        #[arg(long, value_name = "PIN", requires = "staff")]
+        pin: Option<String>,
+        /// Print JSON (`return_ticket`, `ticket`, `sale`, `returned_cents`, `total_cents`,
+        /// `paid_cents`, `credit_code`, `credit_left_cents`, `new_sale`) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -682,6 +710,7 @@ impl Command {
             | Command::Sell { json, .. }
             | Command::Return { json, .. }
             | Command::ReturnSale { json, .. }
+            | Command::Exchange { json, .. }
             | Command::Conflicts { json }
             | Command::Credit {
                 action: CreditAction::Show { json, .. },
@@ -946,6 +975,25 @@ pub fn run(command: &Command, context: &CommandContext) -> anyhow::Result<ExitCo
         Command::GiftCard {
             action: GiftCardAction::Sell { euros, pay, json },
         } => gift_card::sell(context, euros, *pay, *json),
+        Command::Exchange {
+            ticket,
+            back,
+            new,
+            pay,
+            staff,
+            pin,
+            json,
+        } => exchange::run(
+            context,
+            &exchange::ExchangeRequest {
+                ticket,
+                back,
+                new,
+                pay: *pay,
+                manager: staff.as_deref().zip(pin.as_deref()),
+            },
+            *json,
+        ),
         Command::Return {
             order_id,
             lines,

@@ -132,15 +132,59 @@ pub fn run(
         RefundSale::Cash => RefundTo::Cash,
         RefundSale::Credit => RefundTo::Credit,
     };
+    match return_with_receipt(
+        context,
+        &mut store,
+        ticket,
+        request,
+        refund,
+        (training, counter, now),
+        json,
+    )? {
+        Ok(returned) => print_return(
+            context,
+            &returned.recorded,
+            &returned.lines,
+            returned.names,
+            returned.sale,
+            returned.source,
+            json,
+        ),
+        Err(status) => Ok(status),
+    }
+}
+
+/// A return of a sale found by its receipt, done: what `print_return` shows.
+pub struct Returned {
+    pub recorded: RecordedReturn,
+    pub lines: Vec<RefundLine>,
+    pub names: Vec<String>,
+    /// "PAR-01/T01-000042".
+    pub sale: String,
+    pub source: &'static str,
+}
+
+/// Finds the sale `ticket` names (here, at the central, or a manager's override offline) and
+/// returns the units asked; a refusal is said (with `json`, as JSON) and its exit status given.
+pub fn return_with_receipt(
+    context: &CommandContext,
+    store: &mut Store,
+    ticket: &str,
+    request: &Request<'_>,
+    refund: RefundTo,
+    (training, counter, now): (bool, crate::app::customer::Counter<'_>, i64),
+    json: bool,
+) -> anyhow::Result<Result<Returned, ExitCode>> {
+    let refused = |message: String| refuse(json, message).map(Err);
     let asked = parse_units(request.lines)?;
     let here = context.config.store_code.clone();
     let (which, code) = match which_sale(ticket, &here) {
         Ok(found) => found,
-        Err(error) => return refuse(json, format!("{error}; nothing was returned")),
+        Err(error) => return refused(format!("{error}; nothing was returned")),
     };
-    let found = find_sale(&store, &which, code.as_ref(), &here, |sale| {
+    let found = find_sale(store, &which, code.as_ref(), &here, |sale| {
         let (s, t) = (sale.store.clone(), sale.ticket.clone());
-        ask_central(&store, |client| async move { client.sale(&s, &t).await })
+        ask_central(store, |client| async move { client.sale(&s, &t).await })
     });
     let sale = match found {
         Ok(sale) => sale,
@@ -150,19 +194,19 @@ pub fn run(
             if request.manager.is_some() && !asked.is_empty() =>
         {
             let (login, pin) = request.manager.unwrap_or_default();
-            if let Err(error) = check_manager(&store, login, pin, now) {
-                return refuse(json, format!("{error}; nothing was returned"));
+            if let Err(error) = check_manager(store, login, pin, now) {
+                return refused(format!("{error}; nothing was returned"));
             }
-            match override_offline(&store, &which, &asked) {
+            match override_offline(store, &which, &asked) {
                 Ok(sale) => sale,
                 Err(SaleReturnError::Store(e)) => return Err(e.into()),
-                Err(error) => return refuse(json, format!("{error}; nothing was returned")),
+                Err(error) => return refused(format!("{error}; nothing was returned")),
             }
         }
         Err(SaleReturnError::Store(e)) => return Err(e.into()),
-        Err(error) => return refuse(json, format!("{error}; nothing was returned")),
+        Err(error) => return refused(format!("{error}; nothing was returned")),
     };
-    match use_case::return_sale(&mut store, &sale, &asked, refund, training, counter) {
+    match use_case::return_sale(store, &sale, &asked, refund, training, counter) {
         Ok((recorded, lines)) => {
             let names: Vec<String> = lines
                 .iter()
@@ -174,18 +218,16 @@ pub fn run(
                         .unwrap_or_default()
                 })
                 .collect();
-            print_return(
-                context,
-                &recorded,
-                &lines,
+            Ok(Ok(Returned {
+                recorded,
+                lines,
                 names,
-                use_case::return_id(&sale.sale),
-                sale.source,
-                json,
-            )
+                sale: use_case::return_id(&sale.sale),
+                source: sale.source,
+            }))
         }
         Err(SaleReturnError::Store(e)) => Err(e.into()),
-        Err(error) => refuse(json, format!("{error}; nothing was returned")),
+        Err(error) => refused(format!("{error}; nothing was returned")),
     }
 }
 

@@ -174,16 +174,16 @@ fn wrong_quantity(arg: &str, qty: &str) -> UsageError {
 }
 
 #[derive(Debug, Serialize)]
-struct SellOutput {
-    ticket: String,
+pub struct SellOutput {
+    pub ticket: String,
     /// What the receipt's code holds (`CPTR1:…`), to take the sale back; none in training.
     #[serde(skip_serializing_if = "Option::is_none")]
     receipt_code: Option<String>,
     created_at: String,
     lines: Vec<LineOutput>,
-    total_cents: i64,
+    pub total_cents: i64,
     vat: Vec<VatOutput>,
-    payments: Vec<PaymentOutput>,
+    pub payments: Vec<PaymentOutput>,
     change_cents: i64,
     /// What discounts took off the whole ticket.
     discount_cents: i64,
@@ -265,9 +265,9 @@ struct VatOutput {
 }
 
 #[derive(Debug, Serialize)]
-struct PaymentOutput {
-    method: &'static str,
-    amount_cents: i64,
+pub struct PaymentOutput {
+    pub method: &'static str,
+    pub amount_cents: i64,
 }
 
 fn output_of(
@@ -331,6 +331,31 @@ pub fn run(
     override_reason: Option<&str>,
     manager: Option<Manager>,
     json: bool,
+) -> anyhow::Result<ExitCode> {
+    sell(
+        context,
+        codes,
+        payment,
+        manual,
+        override_reason,
+        manager,
+        json,
+        None,
+    )
+}
+
+/// [`run`], with the ticket handed to `sold` instead of printed when it is given (an exchange
+/// prints it with its return); a refusal is said as `run` says it.
+#[allow(clippy::too_many_arguments)]
+pub fn sell(
+    context: &CommandContext,
+    codes: &[String],
+    payment: &Payment,
+    manual: &Manual,
+    override_reason: Option<&str>,
+    manager: Option<Manager>,
+    json: bool,
+    sold: Option<&mut Option<SellOutput>>,
 ) -> anyhow::Result<ExitCode> {
     let config = &context.config;
     let scan_config = config.scan_config();
@@ -633,15 +658,15 @@ pub fn run(
         .to_string()
     });
     let output = output_of(&sale, customer.as_deref(), code.as_deref());
-    if json {
-        print_json(&output)?;
-    } else {
-        print_ticket(&output, &config.locale);
+    match sold {
+        Some(sold) => *sold = Some(output),
+        None if json => print_json(&output)?,
+        None => print_ticket(&output, &config.locale),
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_ticket(ticket: &SellOutput, locale: &str) {
+pub fn print_ticket(ticket: &SellOutput, locale: &str) {
     let m = |cents: i64| money(Cents::new(cents), locale);
     println!("ticket {}  {}", ticket.ticket, ticket.created_at);
     for line in &ticket.lines {
