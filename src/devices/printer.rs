@@ -700,6 +700,42 @@ mod tests {
     }
 
     #[test]
+    fn a_receipt_code_is_a_centred_model_2_qr_after_the_text_and_before_the_cut() {
+        let code = "CPTR1:PAR-01:T01-000042:0123456789abcdef";
+        let job = encode_with_code(
+            &[line("Merci", Style::default())],
+            Some(code),
+            &EncodeOptions::default(),
+        );
+        let at = |needle: &[u8]| {
+            job.windows(needle.len())
+                .position(|w| w == needle)
+                .unwrap_or_else(|| panic!("{needle:?} not in {job:?}"))
+        };
+        let text = at(b"Merci\n");
+        let centre = at(&[ESC, b'a', 1]);
+        let model = at(&[GS, b'(', b'k', 4, 0, 49, 65, 50, 0]);
+        let level_m = at(&[GS, b'(', b'k', 3, 0, 49, 69, 49]);
+        // Store: pL pH count the data and the three bytes cn fn m.
+        let len = u8::try_from(code.len() + 3).expect("short");
+        let store = at(&[GS, b'(', b'k', len, 0, 49, 80, 48]);
+        let data = at(code.as_bytes());
+        let print = at(&[GS, b'(', b'k', 3, 0, 49, 81, 48]);
+        let cut = at(&[GS, b'V']);
+        assert!(text < centre && centre < model && model < level_m && level_m < store);
+        assert_eq!(data, store + 8);
+        assert!(data < print && print < cut);
+        // Without a code, no QR command at all; a code of control bytes only prints nothing.
+        let plain = encode(
+            &[line("Merci", Style::default())],
+            &EncodeOptions::default(),
+        );
+        assert!(!plain.windows(3).any(|w| w == [GS, b'(', b'k']));
+        let hostile = encode_with_code(&[], Some("\u{1B}\u{1D}\n"), &EncodeOptions::default());
+        assert!(!hostile.windows(3).any(|w| w == [GS, b'(', b'k']));
+    }
+
+    #[test]
     fn text_can_never_inject_a_command() {
         let hostile = line("\u{1B}@\u{1D}V\u{41}\u{10}\u{4}\u{1}x", Style::default());
         let job = encode(&[hostile], &EncodeOptions::default());
