@@ -398,7 +398,7 @@ fn a_refused_event_is_reported_by_the_terminal_and_holds_nothing_up() {
     rusqlite::Connection::open(&db.path)
         .expect("open")
         .execute(
-            "INSERT INTO outbox (id, kind, created_at, payload) VALUES (?1, 'gift_card', 1, '{}')",
+            "INSERT INTO outbox (id, kind, created_at, payload) VALUES (?1, 'parcel_locker', 1, '{}')",
             [uuid::Uuid::new_v4().to_string()],
         )
         .expect("a newer terminal's event");
@@ -426,7 +426,7 @@ fn a_refused_event_is_reported_by_the_terminal_and_holds_nothing_up() {
         .expect("status");
     assert_success(&status);
     let status = json_of(&status);
-    assert_eq!(status["refused"][0]["kind"], "gift_card", "{status}");
+    assert_eq!(status["refused"][0]["kind"], "parcel_locker", "{status}");
     assert!(
         status["refused"][0]["reason"]
             .as_str()

@@ -1044,12 +1044,12 @@ mod tests {
         // An unknown kind is refused, named, with its payload's head kept.
         let mut unknown =
             serde_json::to_value(event(1, EventKind::Other, json!({"x": 1}))).expect("json");
-        unknown["kind"] = json!("gift_card");
+        unknown["kind"] = json!("parcel_locker");
         let checked = check_batch(vec![unknown], "PAR-01", "T01").expect("placeable");
         match &checked[0].fact {
             Fact::Refused { kind, reason } => {
-                assert_eq!(kind, "gift_card");
-                assert!(reason.contains("gift_card"), "{reason}");
+                assert_eq!(kind, "parcel_locker");
+                assert!(reason.contains("parcel_locker"), "{reason}");
             }
             other => panic!("applied: {other:?}"),
         }

@@ -205,7 +205,7 @@ pub enum Command {
         #[arg(long, value_enum)]
         pay: Vec<sell::PayWith>,
         /// With `--pay credit`: the store credit or gift card code, and how much of it to use in
-        /// euros (`AV-T01-R000001=10`; as much as the sale needs by default).
+        /// euros (`AV-7K2M-Q9XD-4HPT=10`; as much as the sale needs by default).
         #[arg(long, value_name = "CODE[=EUROS]", value_parser = sell::credit_arg)]
         credit: Option<(String, Option<crate::domain::money::Cents>)>,
         /// Cash handed over, in euros (e.g. 50 or 20,50); the exact amount by default.

@@ -93,7 +93,7 @@ pub fn credit_arg(text: &str) -> Result<(String, Option<Cents>), String> {
     };
     if code.is_empty() {
         return Err(format!(
-            "{text:?}: write the credit's code, e.g. AV-T01-R000001=10"
+            "{text:?}: write the credit's code, e.g. AV-7K2M-Q9XD-4HPT=10"
         ));
     }
     let amount = euros

@@ -39,11 +39,21 @@ pub fn amount(input: &str) -> Result<Cents, GiftCardError> {
     }
 }
 
-/// A card's code from 60 random bits: `KDO-XXXX-XXXX-XXXX`. Not guessable from another card's
-/// code, unlike a ticket number: whoever holds the code holds the money.
+/// A gift card's code from 60 random bits: `KDO-XXXX-XXXX-XXXX`.
 pub fn code_from(random: [u8; 8]) -> String {
+    voucher_code("KDO", random)
+}
+
+/// A store credit's code (« avoir »): `AV-XXXX-XXXX-XXXX`.
+pub fn credit_code_from(random: [u8; 8]) -> String {
+    voucher_code("AV", random)
+}
+
+/// `PREFIX-XXXX-XXXX-XXXX` from 60 random bits. Not guessable from another code, unlike a
+/// ticket number: whoever holds the code holds the money.
+fn voucher_code(prefix: &str, random: [u8; 8]) -> String {
     let bits = u64::from_le_bytes(random);
-    let mut code = String::from("KDO");
+    let mut code = String::from(prefix);
     for i in 0..12 {
         if i % 4 == 0 {
             code.push('-');
@@ -79,6 +89,7 @@ mod tests {
         assert!(!letters.contains(['I', 'L', 'O', 'U']));
         assert_ne!(code, code_from([0; 8]));
         assert_eq!(code_from([0; 8]), "KDO-0000-0000-0000");
+        assert!(credit_code_from([7; 8]).starts_with("AV-"));
     }
 
     #[test]

@@ -324,7 +324,16 @@ impl Store {
                 .sum()
         };
         let credit_code = (credit_cents > 0 || (r.refunds.is_empty() && r.refund == "credit"))
-            .then(|| format!("AV-{number}"));
+            .then(|| {
+                // Random, not the return's number: whoever holds the code holds the money.
+                // A v4 UUID's bytes 0-5 and 10-15 are random (6 and 8 hold its version and
+                // variant); the system's random source either way, as every event id.
+                let random = *uuid::Uuid::new_v4().as_bytes();
+                let mut bits = [0u8; 8];
+                bits[..6].copy_from_slice(&random[..6]);
+                bits[6..].copy_from_slice(&random[10..12]);
+                crate::domain::gift_card::credit_code_from(bits)
+            });
         let refunds_json = if r.refunds.is_empty() {
             None
         } else {

@@ -856,7 +856,7 @@ mod tests {
             r#"{"type":"promotion","id":"SOLDES-H27","rule":{"id":"SOLDES-H27","name":"Soldes d'hiver"},"created_at":1764000000,"ended_at":1764100000}"#
         );
         let event: OutboxEvent = serde_json::from_str(
-            r#"{"id":"7c1c…","seq":3,"kind":"gift_card","created_at":1,"payload":{}}"#,
+            r#"{"id":"7c1c…","seq":3,"kind":"parcel_locker","created_at":1,"payload":{}}"#,
         )
         .expect("an unknown kind still parses");
         assert_eq!(event.kind, EventKind::Other);
