@@ -1915,3 +1915,53 @@ async fn a_web_order_returned_in_store_puts_the_stock_back_once() {
     assert_eq!(stats["duplicate_returns"], 1);
     assert_eq!(stats["duplicates_ignored"], 2);
 }
+
+/// Issue 18, item 5: what a load balancer and a chain's monitoring ask, with no token: the
+/// health of the database, and the Prometheus text of what terminals pushed (a push retried is
+/// counted as duplicates), the push latency and the terminals heard from in the last hour.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_metrics_say_what_the_central_received() {
+    let dir = seeded(20);
+    let central = Central::start(dir.path()).await;
+    let client = reqwest::Client::new();
+    let health = client
+        .get(format!("{}/healthz", central.url))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), StatusCode::OK);
+    assert_eq!(health.text().await.expect("body"), "ok\n");
+
+    let terminal = Terminal::enroll(&central, dir.path(), "PAR-01").await;
+    let batch = vec![sale(1, "PAR-01", 1, 1), sale(2, "PAR-01", 2, 3)];
+    terminal.push(&batch).await;
+    terminal.push(&batch).await;
+    let scrape = client
+        .get(format!("{}/metrics", central.url))
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(scrape.status(), StatusCode::OK);
+    assert!(
+        scrape
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/openmetrics-text"))
+    );
+    let text = scrape.text().await.expect("body");
+    for line in [
+        "comptoir_central_events_received_total{kind=\"sales\"} 2",
+        "comptoir_central_duplicates_ignored_total 2",
+        "comptoir_central_push_duration_seconds_count 2",
+        "comptoir_central_terminals_seen_last_hour 1",
+        "comptoir_central_devices 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");
+    }
+    assert!(
+        !text.contains(&terminal.device.device_id),
+        "no device named"
+    );
+    central.stop().await;
+}

@@ -47,6 +47,7 @@ pub(crate) struct AppState {
     pub store: Arc<Store>,
     pub public_key: Arc<str>,
     pub gates: Arc<Gates>,
+    pub metrics: Arc<crate::central::metrics::Metrics>,
 }
 
 pub(crate) fn router(state: AppState) -> Router {
@@ -62,6 +63,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/orders/{id}", get(order))
         .route("/v1/sales/{store}/{ticket}", get(sale))
         .route("/v1/credits/{code}", get(credit))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .fallback(not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -240,6 +243,7 @@ impl FromRequestParts<AppState> for AuthedDevice {
                 ApiError::unauthorized("unknown device token: enroll this terminal again")
             })?;
         tracing::Span::current().record("device", tracing::field::display(&device.id));
+        state.metrics.seen(&device.id, std::time::Instant::now());
         let claimed = parts
             .headers
             .get(DEVICE_HEADER)
@@ -340,6 +344,7 @@ async fn push(
     State(state): State<AppState>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<axum::Json<PushResponse>, ApiError> {
+    let started = std::time::Instant::now();
     let request: RawPush = json_body(body)?;
     let received = request.events.len();
     let events = check_batch(request.events, &device.store, &device.terminal).map_err(|e| {
@@ -359,7 +364,9 @@ async fn push(
     let store = state.store.clone();
     let now = chrono::Utc::now().timestamp();
     let id = device.id.clone();
-    match blocking(move || store.push(&id, &events, now)).await? {
+    let outcome = blocking(move || store.push(&id, &events, now)).await;
+    state.metrics.observe_push(started.elapsed());
+    match outcome? {
         PushOutcome::Applied {
             acked_seq,
             applied,
@@ -386,6 +393,35 @@ async fn push(
             "this device was revoked: enroll it again with a new code",
         )),
     }
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 otherwise (for a load balancer; no token).
+async fn healthz(State(state): State<AppState>) -> Response {
+    let store = state.store.clone();
+    match tokio::task::spawn_blocking(move || store.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ok\n").into_response(),
+        Ok(Err(error)) => {
+            tracing::error!(%error, "health check: the database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "health check failed\n").into_response(),
+    }
+}
+
+/// `GET /metrics`: Prometheus / OpenMetrics text (no token: it names no device nor store;
+/// restrict it at the load balancer if the chain wants to).
+async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let store = state.store.clone();
+    let counters = blocking(move || store.counters()).await?;
+    let text = state.metrics.render(&counters, std::time::Instant::now());
+    Ok((
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static(crate::central::metrics::CONTENT_TYPE),
+        )],
+        text,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

@@ -21,6 +21,7 @@ pub mod journal_chain;
 pub mod keys;
 pub mod listener;
 pub mod mail;
+pub mod metrics;
 pub mod pickup;
 pub mod privacy;
 pub mod promotion;
@@ -172,6 +173,7 @@ pub async fn serve_with(
         store,
         public_key: keys.public_key().into(),
         gates: Arc::new(rate_limit::Gates::new(limits.quotas)),
+        metrics: Arc::new(metrics::Metrics::default()),
     };
     let address = listener.local_addr()?;
     tracing::info!(%address, "central listening");

@@ -722,6 +722,12 @@ impl Store {
         })
     }
 
+    /// Whether the database answers (`GET /healthz`).
+    pub fn ping(&self) -> Result<()> {
+        self.read(|tx| Ok(tx.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?))
+            .map(|_| ())
+    }
+
     /// Counts of what terminals sent, and of devices.
     pub fn counters(&self) -> Result<Counters> {
         self.read(|tx| {
