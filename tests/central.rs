@@ -275,10 +275,27 @@ async fn an_enrollment_code_enrolls_one_terminal_once_and_not_after_it_expires()
     assert_eq!(expired.status(), StatusCode::GONE);
     assert!(error_of(expired).await.contains("expired"));
 
-    assert!(matches!(
-        central::enroll_code(dir.path(), "XXX-99"),
-        Err(central::CentralError::UnknownStore { .. })
-    ));
+    // The stores named are the chain's, from its database (one opened since the demo's seed).
+    rusqlite::Connection::open(dir.path().join("central.db"))
+        .expect("open")
+        .execute(
+            "INSERT INTO location (code, name, kind) VALUES ('NAN-01', 'Nantes', 'store')",
+            [],
+        )
+        .expect("a new store");
+    match central::enroll_code(dir.path(), "XXX-99") {
+        Err(central::CentralError::UnknownStore { known, .. }) => {
+            assert!(
+                known.contains("NAN-01") && known.contains("PAR-01"),
+                "{known}"
+            );
+            assert!(
+                !known.contains("ENT-ORL"),
+                "a warehouse is not a store: {known}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
     assert!(matches!(
         central::enroll_code(dir.path(), "ENT-ORL"),
         Err(central::CentralError::NotAStore { .. })

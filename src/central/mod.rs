@@ -212,17 +212,13 @@ pub fn enroll_code_issued_at(
     now: i64,
 ) -> Result<EnrollmentCode, CentralError> {
     let db = Store::open(data_dir, false)?;
-    let location = db
-        .location(store)?
-        .ok_or_else(|| CentralError::UnknownStore {
+    let Some(location) = db.location(store)? else {
+        // The chain's own stores, not the demo's: a chain seeded with its own locations.
+        return Err(CentralError::UnknownStore {
             store: store.to_owned(),
-            known: crate::domain::demo::LOCATIONS
-                .iter()
-                .filter(|l| l.kind == LocationKind::Store)
-                .map(|l| l.code)
-                .collect::<Vec<_>>()
-                .join(", "),
-        })?;
+            known: db.store_codes()?.join(", "),
+        });
+    };
     if location.kind != LocationKind::Store.as_str() {
         return Err(CentralError::NotAStore {
             store: store.to_owned(),

@@ -386,6 +386,16 @@ impl Store {
     }
 
     /// The location `code`, if the chain has it.
+    /// The codes of the chain's stores (warehouses left out), in order.
+    pub fn store_codes(&self) -> Result<Vec<String>> {
+        self.read(|tx| {
+            let mut stmt =
+                tx.prepare("SELECT code FROM location WHERE kind = 'store' ORDER BY code")?;
+            let codes = stmt.query_map([], |row| row.get(0))?;
+            Ok(codes.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
     pub fn location(&self, code: &str) -> Result<Option<Location>> {
         self.read(|tx| {
             Ok(tx
