@@ -27,6 +27,8 @@ mod search;
 mod session;
 pub mod shot;
 mod systemd;
+#[cfg(test)]
+mod theme_contrast;
 mod worker;
 
 use slint::ComponentHandle;
