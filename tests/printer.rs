@@ -205,6 +205,7 @@ fn sample_receipt() -> Receipt {
         training: false,
         duplicate: false,
         code: None,
+        exchange: None,
     }
 }
 

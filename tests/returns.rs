@@ -589,6 +589,18 @@ fn an_exchange_pays_only_the_difference_and_its_figures_add_up() {
         sum_of(payments, "credit") + sum_of(payments, "card"),
         up["new_sale"]["total_cents"].as_i64().expect("total")
     );
+    // One receipt: the new ticket's, with what came back above its articles.
+    let receipt = at(
+        &db.path,
+        here,
+        &["receipt", up["ticket"].as_str().expect("ticket"), "--text"],
+    );
+    assert_success(&receipt);
+    let text = String::from_utf8_lossy(&receipt.stdout);
+    let return_ticket = up["return_ticket"].as_str().expect("return ticket");
+    assert!(text.contains("ÉCHANGE"), "{text}");
+    assert!(text.contains(&format!("Reprise {return_ticket}")), "{text}");
+    assert!(text.contains(&cheap.name[..10]), "{text}");
 
     // The other cheap unit (everything still returnable by default) for the same product.
     let same = json_of(&at(

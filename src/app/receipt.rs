@@ -46,6 +46,7 @@ pub fn receipt_of(sale: &StoredSale, shop: Shop, duplicate: bool) -> Receipt {
         code: (!sale.training).then(|| {
             ReceiptCode::of(&sale.store_code, &sale.ticket_number, &sale.journal_hash).to_string()
         }),
+        exchange: sale.exchange.clone(),
     }
 }
 

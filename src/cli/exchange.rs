@@ -150,6 +150,10 @@ pub fn run(
         );
         return Ok(status);
     };
+    // The receipt of the new ticket prints what came back.
+    context
+        .open_store()?
+        .record_exchange(&new_sale.ticket, &returned.recorded.number, now)?;
     let credit_used: i64 = new_sale
         .payments
         .iter()

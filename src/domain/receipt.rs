@@ -138,6 +138,19 @@ fn luhn_sum(digits: &[u32]) -> u32 {
         .sum()
 }
 
+/// What an exchange took back, printed on the new ticket's receipt above its articles: the
+/// return's number, the sale it came from, and the units with what they were refunded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangeNote {
+    /// `T01-R000003`.
+    pub return_ticket: String,
+    /// "PAR-01/T01-000042".
+    pub sale: String,
+    /// (label, quantity, amount refunded).
+    pub lines: Vec<(String, i64, Cents)>,
+    pub total: Cents,
+}
+
 /// One article line of the receipt.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceiptLine {
@@ -246,6 +259,9 @@ pub struct Receipt {
     /// and in clear so that a return finds the sale; none on a training ticket.
     #[serde(default)]
     pub code: Option<String>,
+    /// An exchange: what came back, its value paying this ticket first (as a store credit).
+    #[serde(default)]
+    pub exchange: Option<ExchangeNote>,
 }
 
 /// Horizontal position of a printed line.
@@ -331,6 +347,9 @@ pub fn layout(receipt: &Receipt, width: usize) -> Vec<PrintLine> {
     sheet.rule();
     sheet.ticket_identity(receipt);
     sheet.rule();
+    if let Some(exchange) = &receipt.exchange {
+        sheet.exchange(exchange);
+    }
     for line in &receipt.lines {
         sheet.article(line);
     }
@@ -731,6 +750,33 @@ impl Sheet {
         }
     }
 
+    /// « ÉCHANGE »: the units taken back (negative), their total, then « Articles » for what
+    /// the customer takes instead.
+    fn exchange(&mut self, exchange: &ExchangeNote) {
+        self.text("ÉCHANGE", Style::BOLD);
+        self.text(
+            &format!(
+                "Reprise {} (ticket {})",
+                exchange.return_ticket, exchange.sale
+            ),
+            Style::PLAIN,
+        );
+        for (label, quantity, amount) in &exchange.lines {
+            self.columns(
+                &format!("{label} x{quantity}"),
+                &money(Cents::new(-amount.get())),
+                Style::PLAIN,
+            );
+        }
+        self.columns(
+            "Total repris (en avoir)",
+            &money(Cents::new(-exchange.total.get())),
+            Style::BOLD,
+        );
+        self.rule();
+        self.text("Articles", Style::BOLD);
+    }
+
     fn payments(&mut self, receipt: &Receipt) {
         for (method, amount) in &receipt.payments {
             self.columns(payment_label(*method), &money(*amount), Style::PLAIN);
@@ -1002,6 +1048,7 @@ mod tests {
             training: false,
             duplicate: false,
             code: None,
+            exchange: None,
         }
     }
 
@@ -1527,6 +1574,7 @@ mod tests {
                     training,
                     duplicate,
                     code: None,
+                    exchange: None,
                 },
             )
     }

@@ -78,6 +78,7 @@ pub fn schema_migrations() -> Vec<M<'static>> {
         M::up(include_str!("migrations/0013_discounts.sql")),
         M::up(include_str!("migrations/0014_returns_and_credit.sql")),
         M::up(include_str!("migrations/0015_gift_cards.sql")),
+        M::up(include_str!("migrations/0016_exchanges.sql")),
     ]
 }
 

@@ -13,7 +13,7 @@ use crate::domain::journal::{
 use crate::domain::money::Cents;
 use crate::domain::payment::PaymentMethod;
 use crate::domain::payment::Settlement;
-use crate::domain::receipt::{ReceiptDiscount, ReceiptLine};
+use crate::domain::receipt::{ExchangeNote, ReceiptDiscount, ReceiptLine};
 use crate::domain::vat::VatRate;
 use crate::sync::protocol::{
     EventKind as OutboxKind, PaymentPayload, SaleDiscountPayload, SaleLinePayload, SalePayload,
@@ -494,9 +494,75 @@ pub struct StoredSale {
     pub payments: Vec<(PaymentMethod, Cents)>,
     pub journal_sequence: i64,
     pub journal_hash: String,
+    /// When the sale is the new ticket of an exchange: what came back.
+    pub exchange: Option<ExchangeNote>,
 }
 
 impl Store {
+    /// Links the new ticket of an exchange to the return that paid it.
+    pub fn record_exchange(&self, sale_ticket: &str, return_number: &str, at: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO exchange (sale_ticket, return_number, at) VALUES (?1, ?2, ?3)",
+            params![sale_ticket, return_number, at],
+        )?;
+        Ok(())
+    }
+
+    /// What the exchange of `sale_ticket` took back, if the sale is one.
+    fn exchange_of(&self, sale_ticket: &str) -> Result<Option<ExchangeNote>> {
+        // The return's id, number, sale (store, ticket) and refund.
+        type Head = (i64, String, Option<String>, Option<String>, i64);
+        let head: Option<Head> = self
+            .conn
+            .prepare_cached(
+                "SELECT r.id, r.number, r.sale_store, r.sale_ticket, r.refund_cents
+                 FROM exchange x JOIN order_return r ON r.number = x.return_number
+                 WHERE x.sale_ticket = ?1",
+            )?
+            .query_row(params![sale_ticket], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            })
+            .optional()?;
+        let Some((id, number, store, ticket, total)) = head else {
+            return Ok(None);
+        };
+        let units: Vec<(String, i64, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT gtin, quantity, amount_cents FROM order_return_line WHERE return_id = ?1
+                 ORDER BY rowid",
+            )?
+            .query_map(params![id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut lines = Vec::with_capacity(units.len());
+        for (gtin, quantity, amount) in units {
+            let name = crate::domain::gtin::Gtin::parse(&gtin)
+                .ok()
+                .map(|g| self.product(&g))
+                .transpose()?
+                .flatten()
+                .map_or(gtin, |p| p.name);
+            lines.push((name, quantity, Cents::new(amount)));
+        }
+        Ok(Some(ExchangeNote {
+            return_ticket: number,
+            sale: match (store, ticket) {
+                (Some(store), Some(ticket)) => format!("{store}/{ticket}"),
+                _ => String::new(),
+            },
+            lines,
+            total: Cents::new(total),
+        }))
+    }
+
     /// The sale with this ticket number, with its journal entry's sequence and hash.
     pub fn stored_sale(&self, ticket_number: &str) -> Result<Option<StoredSale>> {
         let head = self
@@ -627,6 +693,7 @@ impl Store {
             payments,
             journal_sequence: seq,
             journal_hash: hash,
+            exchange: self.exchange_of(ticket_number)?,
         }))
     }
 }
