@@ -44,3 +44,4 @@ mod ui_drawer;
 mod ui_kiosk;
 mod ui_manager;
 mod ui_park;
+mod ui_returns;

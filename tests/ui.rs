@@ -346,6 +346,7 @@ fn a_sale_from_login_to_ticket() {
     crate::ui_park::a_parked_basket_survives_a_restart();
     crate::ui_discount::a_discount_past_the_limit_needs_a_manager();
     crate::ui_drawer::the_drawer_on_the_screen();
+    crate::ui_returns::a_receipt_returned_on_the_screen();
 }
 
 /// Issue 14: a sale paid in cash at the speed of the queue. The checkout shows the basket; the

@@ -6,8 +6,10 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use crate::app::customer::Counter;
 use crate::app::pickup::{self as use_case, ReturnableOrder};
+use crate::app::sale_return::{self, RefundTo, ReturnableSale, find_sale, which_sale};
 use crate::domain::money::Cents;
 use crate::domain::pickup::Units;
+use crate::domain::receipt_code::RECEIPT_PREFIX;
 use crate::domain::scan::PICKUP_PREFIX;
 
 use super::format;
@@ -15,14 +17,64 @@ use super::session::{Session, now};
 use super::worker::Worker;
 use super::{AppWindow, RefundMethod, ReturnAdapter, ReturnRow};
 
-/// The order being returned and how many units of each line go back.
+/// The order being returned and how many units of each line go back. For a sale of a store
+/// (a receipt's code, or a ticket number), `sale` holds it and `order` shows it.
 #[derive(Clone, Debug)]
 pub struct ReturnInProgress {
     pub order: ReturnableOrder,
+    pub sale: Option<ReturnableSale>,
     pub chosen: Vec<i64>,
 }
 
+/// Makes `sale` the return in progress, nothing chosen yet; what the page shows.
+pub fn start_sale(session: &mut Session, sale: ReturnableSale) -> ReturnView {
+    let order = ReturnableOrder {
+        id: sale_return::return_id(&sale.sale),
+        customer: sale.customer.clone().unwrap_or_default(),
+        // « Payée en ligne par … » is an online order's line: a sale's title says enough.
+        paid_with: String::new(),
+        lines: sale.lines.clone(),
+        source: sale.source,
+    };
+    let chosen = vec![0; order.lines.len()];
+    let current = ReturnInProgress {
+        order,
+        sale: Some(sale),
+        chosen,
+    };
+    let v = view(session, &current);
+    session.return_in_progress = Some(current);
+    v
+}
+
+/// A ticket number of a terminal (`T01-000042`), as a seller types it from a receipt.
+fn looks_like_ticket(input: &str) -> bool {
+    let Some((terminal, number)) = input.split_once('-') else {
+        return false;
+    };
+    terminal.len() >= 2
+        && terminal.starts_with('T')
+        && terminal[1..].chars().all(|c| c.is_ascii_alphanumeric())
+        && number.len() >= 6
+        && number.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The sale a receipt's code or ticket number names, found here or at the central.
+fn load_sale(session: &Session, input: &str) -> Result<ReturnableSale, SharedString> {
+    let here = session.config.store_code.clone();
+    let (which, code) = which_sale(input, &here).map_err(|e| SharedString::from(e.to_string()))?;
+    let store = &session.store;
+    find_sale(store, &which, code.as_ref(), &here, |sale| {
+        let (s, t) = (sale.store.clone(), sale.ticket.clone());
+        session
+            .central
+            .ask(store, |client| async move { client.sale(&s, &t).await })
+    })
+    .map_err(|e| SharedString::from(e.to_string()))
+}
+
 pub struct ReturnView {
+    is_sale: bool,
     title: SharedString,
     from_cache: bool,
     rows: Vec<ReturnRow>,
@@ -53,6 +105,7 @@ fn view(session: &Session, r: &ReturnInProgress) -> ReturnView {
         })
         .collect();
     ReturnView {
+        is_sale: r.sale.is_some(),
         title: r.order.id.as_str().into(),
         from_cache: r.order.source == "cache",
         rows,
@@ -64,6 +117,7 @@ fn view(session: &Session, r: &ReturnInProgress) -> ReturnView {
 pub fn apply(window: &AppWindow, v: ReturnView) {
     let a = window.global::<ReturnAdapter>();
     a.set_loaded(true);
+    a.set_is_sale(v.is_sale);
     a.set_order_title(v.title);
     a.set_from_cache(v.from_cache);
     a.set_lines(ModelRc::new(VecModel::from(v.rows)));
@@ -75,6 +129,7 @@ pub fn apply(window: &AppWindow, v: ReturnView) {
 pub fn clear(window: &AppWindow) {
     let a = window.global::<ReturnAdapter>();
     a.set_loaded(false);
+    a.set_is_sale(false);
     a.set_order_id("".into());
     a.set_order_title("".into());
     a.set_lines(ModelRc::new(VecModel::from(Vec::<ReturnRow>::new())));
@@ -89,6 +144,11 @@ pub fn clear(window: &AppWindow) {
 /// Finds the order named by `input` (a number or a pickup code) and makes it the return in
 /// progress; what the page shows, or why not.
 pub fn load(session: &mut Session, input: &str) -> Result<ReturnView, SharedString> {
+    let trimmed = input.trim();
+    if trimmed.starts_with(RECEIPT_PREFIX) || looks_like_ticket(trimmed) {
+        let sale = load_sale(session, trimmed)?;
+        return Ok(start_sale(session, sale));
+    }
     // A scanned pickup code names its order.
     let id = if input.contains(PICKUP_PREFIX) {
         use_case::verify_code(&session.store, input, &session.config.store_code, now())
@@ -101,7 +161,11 @@ pub fn load(session: &mut Session, input: &str) -> Result<ReturnView, SharedStri
     let order = use_case::returnable_everywhere(&session.central, &session.store, &id, now())
         .map_err(|e| SharedString::from(e.to_string()))?;
     let chosen = vec![0; order.lines.len()];
-    let current = ReturnInProgress { order, chosen };
+    let current = ReturnInProgress {
+        order,
+        sale: None,
+        chosen,
+    };
     let v = view(session, &current);
     session.return_in_progress = Some(current);
     Ok(v)
@@ -177,23 +241,39 @@ fn confirm_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, metho
         session.config.store_code.clone(),
     );
     let training = crate::app::terminal::training_mode(&session.store).unwrap_or(false);
-    let outcome = use_case::return_order(
-        &mut session.store,
-        &current.order,
-        &asked,
-        refund,
-        training,
-        Counter {
-            staff: &staff,
-            terminal: &terminal,
-            store_code: &store_code,
-            now: now(),
-        },
-    );
+    let counter = Counter {
+        staff: &staff,
+        terminal: &terminal,
+        store_code: &store_code,
+        now: now(),
+    };
+    let outcome = match &current.sale {
+        // A sale of a store: « Carte » gives back to the means it was paid with.
+        Some(sale) => {
+            let to = match method {
+                RefundMethod::Card => RefundTo::Original,
+                RefundMethod::Cash => RefundTo::Cash,
+                RefundMethod::Credit => RefundTo::Credit,
+            };
+            sale_return::return_sale(&mut session.store, sale, &asked, to, training, counter)
+                .map_err(|e| e.to_string())
+        }
+        None => use_case::return_order(
+            &mut session.store,
+            &current.order,
+            &asked,
+            refund,
+            training,
+            counter,
+        )
+        .map_err(|e| e.to_string()),
+    };
     let lang = session.lang;
     match outcome {
         Ok((recorded, _)) => {
-            if method == RefundMethod::Cash {
+            let cash = recorded.refund == "cash"
+                || recorded.refunds.iter().any(|(method, _)| method == "cash");
+            if cash {
                 // The return is recorded: a drawer that does not open is logged, not a refusal.
                 let _ = crate::app::drawer::kick(&session.config);
             }
@@ -210,7 +290,7 @@ fn confirm_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, metho
             });
         }
         Err(error) => {
-            let message: SharedString = error.to_string().into();
+            let message: SharedString = error.into();
             let _ = weak.upgrade_in_event_loop(move |w| {
                 w.global::<ReturnAdapter>().set_problem(message);
             });

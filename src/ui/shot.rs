@@ -67,6 +67,8 @@ pub enum ShotPage {
     PickupOrder,
     /// The return of an online order, one unit chosen.
     Return,
+    /// The return of a sale of the store from its receipt's code, one unit chosen, on credit.
+    ReturnSale,
     /// The kiosk's home screen.
     Kiosk,
     /// The kiosk's page for a product in stock here and elsewhere.
@@ -418,6 +420,44 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
             super::returns::load(session, &order.id).map_err(|e| demo_err(&e))?;
             let view = super::returns::choose(session, 0, 1)
                 .ok_or_else(|| ShotError::Demo("the order has no line".into()))?;
+            super::returns::apply(window, view);
+            window
+                .global::<super::ReturnAdapter>()
+                .set_method(super::RefundMethod::Credit);
+            app.set_page(Page::Returns);
+        }
+        ShotPage::ReturnSale => {
+            // A sale of last week as the receipt's code finds it: three articles, one of them
+            // returned already, one unit chosen now.
+            let line = |n: u64, quantity: i64, returned: i64| {
+                let product = crate::domain::demo::product(n);
+                (
+                    product.name.clone(),
+                    crate::domain::pickup::ReturnableLine {
+                        gtin: product.gtin.as_str().to_owned(),
+                        quantity,
+                        amount_cents: product.price.get() * quantity,
+                        vat_bp: product.vat_rate.basis_points(),
+                        returned,
+                    },
+                )
+            };
+            let sale = crate::app::sale_return::ReturnableSale {
+                sale: crate::sync::protocol::SaleRef {
+                    store: here_code.clone(),
+                    ticket: "T01-000042".into(),
+                },
+                customer: None,
+                lines: vec![line(5, 2, 0), line(6, 1, 1), line(12, 1, 0)],
+                payments: vec![("card".into(), 0)],
+                source: "here",
+            };
+            window
+                .global::<super::ReturnAdapter>()
+                .set_order_id(format!("CPTR1:{here_code}:T01-000042:…").into());
+            super::returns::start_sale(session, sale);
+            let view = super::returns::choose(session, 0, 1)
+                .ok_or_else(|| ShotError::Demo("the sale has no line".into()))?;
             super::returns::apply(window, view);
             window
                 .global::<super::ReturnAdapter>()
