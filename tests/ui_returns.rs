@@ -8,7 +8,7 @@ use comptoir::store::Store;
 use comptoir::ui::{AppAdapter, LoginAdapter, Page, RefundMethod, ReturnAdapter};
 use slint::{ComponentHandle, Model};
 
-use crate::ui::{log_in, tap, wait_for};
+use crate::ui::{log_in, press_enter, shows_text, tap, type_keys, wait_for};
 use crate::util::{assert_success, comptoir, json_of, seeded_db};
 
 pub fn a_receipt_returned_on_the_screen() {
@@ -34,6 +34,22 @@ pub fn a_receipt_returned_on_the_screen() {
     log_in(window, "Hugo Bernard", "5678");
     wait_for(window, "the seller logged in", |w| {
         w.global::<AppAdapter>().get_page() != Page::Login
+    });
+
+    // The receipt's code scanned on the scan page (a keyboard-wedge scanner) opens the returns
+    // page with its sale, not the basket.
+    tap(window, "Scanner");
+    type_keys(window, &code);
+    press_enter(window);
+    wait_for(window, "the sale on the returns page", |w| {
+        w.global::<AppAdapter>().get_page() == Page::Returns
+            && w.global::<ReturnAdapter>().get_loaded()
+    });
+    assert!(window.global::<ReturnAdapter>().get_is_sale());
+    assert!(shows_text(window, "Retour d'un achat en magasin"));
+    window.global::<ReturnAdapter>().invoke_new_return();
+    wait_for(window, "an empty page", |w| {
+        !w.global::<ReturnAdapter>().get_loaded()
     });
     tap(window, "Retours");
     assert_eq!(window.global::<AppAdapter>().get_page(), Page::Returns);

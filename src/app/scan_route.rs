@@ -4,6 +4,7 @@
 //! The serial scanner's thread already parsed its frames; the camera and a keyboard-wedge
 //! scanner give text, which [`parse`] turns into the same [`Scan`]. Pure: no I/O.
 
+use crate::domain::receipt_code::RECEIPT_PREFIX;
 use crate::domain::scan::{ScanKind, parse_scan};
 
 pub use crate::domain::scan::{Scan, ScanConfig};
@@ -37,6 +38,8 @@ pub enum ScanRoute {
     OpenCustomer,
     /// A pickup code: open the click-and-collect order.
     OpenPickupOrder,
+    /// A receipt's code (`CPTR1:`): open its sale on the returns page.
+    OpenReturn,
     /// Nothing: nobody is there to act on it.
     Ignore,
 }
@@ -62,6 +65,8 @@ pub fn route(scan: &Scan, screen: Screen) -> ScanRoute {
         // The kiosk has no pickup counter: the product look-up says this is not a product.
         (Screen::Kiosk, _) => ScanRoute::ShowProduct,
         (_, ScanKind::Pickup { .. }) => ScanRoute::OpenPickupOrder,
+        // A receipt brought back: the customer returns something.
+        _ if scan.raw.trim_start().starts_with(RECEIPT_PREFIX) => ScanRoute::OpenReturn,
         (Screen::CheckingOrder, _) => ScanRoute::CheckOrderItem,
         // Unknown and malformed codes too: adding them fails with the parser's reason, which
         // the screen shows where the seller is.
@@ -82,7 +87,12 @@ mod tests {
         let pickup = "CPTP1:anything";
         use ScanRoute::*;
         use Screen::*;
-        let cases: [(&str, Screen, ScanRoute); 16] = [
+        let receipt = "CPTR1:PAR-01:T01-000042:0123456789abcdef";
+        let cases: [(&str, Screen, ScanRoute); 20] = [
+            (receipt, Selling, OpenReturn),
+            (receipt, CheckingOrder, OpenReturn),
+            (receipt, LoggedOut, Ignore),
+            (receipt, Kiosk, ShowProduct),
             (product, Selling, AddToBasket),
             (gs1, Selling, AddToBasket),
             ("hello", Selling, AddToBasket),

@@ -183,6 +183,18 @@ pub fn choose(session: &mut Session, index: usize, quantity: i64) -> Option<Retu
     Some(v)
 }
 
+/// A receipt's code scanned on another page: the returns page opens with its sale.
+pub fn open_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, input: &str) {
+    let code: SharedString = input.trim().into();
+    let _ = weak.upgrade_in_event_loop(move |w| {
+        clear(&w);
+        w.global::<ReturnAdapter>().set_order_id(code);
+        w.global::<super::AppAdapter>()
+            .set_page(super::Page::Returns);
+    });
+    find_on_worker(session, weak, input);
+}
+
 fn find_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, input: &str) {
     match load(session, input) {
         Ok(v) => {

@@ -169,6 +169,7 @@ fn dispatch(
             super::customer::open_on_worker(session, weak, worker, &scan.raw)
         }
         ScanRoute::OpenPickupOrder => super::pickup::open_on_worker(session, weak, &scan.raw),
+        ScanRoute::OpenReturn => super::returns::open_on_worker(session, weak, &scan.raw),
         ScanRoute::CheckOrderItem => super::pickup::scan_item_on_worker(session, weak, scan),
         ScanRoute::ShowProduct => {
             let outcome = look_up(session, scan);
