@@ -5,7 +5,9 @@
 use comptoir::config::Config;
 use comptoir::domain::demo;
 use comptoir::store::Store;
-use comptoir::ui::{AppAdapter, LoginAdapter, Page, RefundMethod, ReturnAdapter};
+use comptoir::ui::{
+    AppAdapter, BasketAdapter, CheckoutAdapter, LoginAdapter, Page, RefundMethod, ReturnAdapter,
+};
 use slint::{ComponentHandle, Model};
 
 use crate::ui::{log_in, press_enter, shows_text, tap, type_keys, wait_for};
@@ -120,5 +122,51 @@ pub fn a_receipt_returned_on_the_screen() {
     let line = a.get_lines().row_data(0).expect("a line");
     assert_eq!((line.returned, line.chosen), (1, 0));
     assert_eq!(check.journal_len("T01").expect("journal"), journal);
+
+    // The credit pays part of the next sale at the checkout; the card pays the rest.
+    a.invoke_new_return();
+    tap(window, "Scanner");
+    let dear = demo::product(6);
+    let quantity = product.price.get() / dear.price.get() + 1;
+    for _ in 0..quantity {
+        type_keys(window, dear.gtin.as_str());
+        press_enter(window);
+    }
+    wait_for(window, "the basket", move |w| {
+        w.global::<BasketAdapter>()
+            .get_lines()
+            .row_data(0)
+            .is_some_and(|l| i64::from(l.quantity) == quantity)
+    });
+    tap(window, "Encaisser");
+    assert_eq!(window.global::<AppAdapter>().get_page(), Page::Checkout);
+    let checkout = window.global::<CheckoutAdapter>();
+    checkout.set_credit_code(credit.as_str().into());
+    tap(window, "Valider le paiement");
+    wait_for(window, "the sale paid", |w| {
+        w.global::<CheckoutAdapter>().get_completed()
+    });
+    assert_eq!(
+        checkout.get_paid_credit(),
+        comptoir::domain::money::Cents::new(product.price.get())
+            .format_fr()
+            .as_str()
+    );
+    let total = dear.price.get() * quantity;
+    let sale = check
+        .stored_sale(checkout.get_ticket_number().as_str())
+        .expect("read")
+        .expect("the sale");
+    let paid: i64 = sale.payments.iter().map(|(_, cents)| cents.get()).sum();
+    assert_eq!(paid, total);
+    assert!(
+        sale.payments
+            .iter()
+            .any(|(m, c)| m.as_str() == "credit" && c.get() == product.price.get())
+    );
+    let left = check.known_credit(&credit).expect("read").expect("known");
+    assert_eq!(left.balance_cents, 0);
+    assert!(checkout.get_credit_code().is_empty(), "spent, then cleared");
+    tap(window, "Client suivant");
     window.hide().expect("hide");
 }

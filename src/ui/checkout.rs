@@ -133,6 +133,7 @@ pub enum PayOutcome {
         card: SharedString,
         cash: SharedString,
         points: SharedString,
+        credit: SharedString,
         points_earned: i32,
         can_email: bool,
         basket: BasketView,
@@ -140,8 +141,35 @@ pub enum PayOutcome {
     Refused(SharedString),
 }
 
-pub fn pay(session: &mut Session, payment: Payment, use_points: bool) -> PayOutcome {
+/// A store credit or gift card handed over at the till: its balance, the central's when it
+/// answers, else what this terminal knows; `Err`: what the seller is told.
+fn credit_at_till(session: &mut Session, code: &str) -> Result<(String, Cents), SharedString> {
+    let code = code.trim().to_owned();
+    let asked = code.clone();
+    let fetched = session.central.ask(&session.store, |client| async move {
+        client.credit(&asked).await
+    });
+    match crate::app::credit::balance(&mut session.store, &code, move |_| fetched, now()) {
+        Ok(balance) if balance.balance_cents > 0 => Ok((code, Cents::new(balance.balance_cents))),
+        Ok(_) => Err(format!("{code}: nothing is left on it").into()),
+        Err(error) => Err(format!("{code}: {error}").into()),
+    }
+}
+
+pub fn pay(
+    session: &mut Session,
+    payment: Payment,
+    use_points: bool,
+    credit_code: Option<String>,
+) -> PayOutcome {
     let lang = session.lang;
+    let credit = match credit_code.as_deref().map(str::trim) {
+        Some(code) if !code.is_empty() => match credit_at_till(session, code) {
+            Ok(credit) => Some(credit),
+            Err(reason) => return PayOutcome::Refused(reason),
+        },
+        _ => None,
+    };
     let pricing = session.pricing(true);
     let total = match crate::app::basket::open_basket(&session.store) {
         Ok(open) => session
@@ -194,7 +222,13 @@ pub fn pay(session: &mut Session, payment: Payment, use_points: bool) -> PayOutc
         now: now(),
         pricing: &pricing,
         tier: tier.as_deref(),
-        credit: None,
+        credit: credit
+            .as_ref()
+            .map(|(code, balance)| crate::app::checkout::CreditAtTill {
+                code,
+                balance: *balance,
+                amount: None,
+            }),
     };
     let loyalty = customer.as_ref().map(|(id, balance)| LoyaltyAtTill {
         customer: id,
@@ -235,6 +269,7 @@ pub fn pay(session: &mut Session, payment: Payment, use_points: bool) -> PayOutc
                 card: paid(PaymentMethod::Card),
                 cash: paid(PaymentMethod::Cash),
                 points: paid(PaymentMethod::Loyalty),
+                credit: paid(PaymentMethod::Credit),
                 points_earned: i32::try_from(sale.points_earned).unwrap_or(i32::MAX),
                 can_email: email,
                 basket: basket::view(session),
@@ -256,10 +291,14 @@ pub fn apply(window: &AppWindow, outcome: PayOutcome) {
             card,
             cash,
             points,
+            credit,
             points_earned,
             can_email,
             basket: basket_view,
         } => {
+            a.set_paid_credit(credit);
+            // Spent: the next customer starts without it.
+            a.set_credit_code("".into());
             a.set_can_email(can_email);
             a.set_email_state(EmailState::Idle);
             a.set_receipt_choice(ReceiptChoice::Undecided);
@@ -308,8 +347,14 @@ pub fn install_preview(window: &AppWindow, lang: Lang) {
 
 fn run_payment(window: &AppWindow, worker: &Worker, payment: Payment, use_points: bool) {
     let weak = window.as_weak();
+    let credit_code = Some(
+        window
+            .global::<CheckoutAdapter>()
+            .get_credit_code()
+            .to_string(),
+    );
     worker.run(move |session| {
-        let outcome = pay(session, payment, use_points);
+        let outcome = pay(session, payment, use_points, credit_code);
         let _ = weak.upgrade_in_event_loop(move |window| apply(&window, outcome));
     });
 }
@@ -401,6 +446,8 @@ pub fn setup(window: &AppWindow, worker: &Worker, lang: Lang) {
                 let a = window.global::<CheckoutAdapter>();
                 a.set_completed(false);
                 a.set_paid_points("".into());
+                a.set_paid_credit("".into());
+                a.set_credit_code("".into());
                 a.set_points_earned(0);
                 a.set_print_state(PrintState::Idle);
                 a.set_email_state(EmailState::Idle);

@@ -44,6 +44,8 @@ pub enum ShotPage {
     Checkout,
     /// The checkout as it opens: the card tender chosen, the quick cash amounts beside it.
     CheckoutCard,
+    /// The card checkout with a store credit's code typed: the credit pays first.
+    CheckoutCredit,
     /// The checkout with the cash tender chosen and nothing typed: the quick amounts.
     CheckoutCash,
     /// After a cash payment: the change and the receipt choice (nothing is recorded).
@@ -549,6 +551,7 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
         ShotPage::Basket
         | ShotPage::Checkout
         | ShotPage::CheckoutCard
+        | ShotPage::CheckoutCredit
         | ShotPage::CheckoutCash
         | ShotPage::CheckoutDone => {
             for index in [1, 2, 7] {
@@ -580,6 +583,12 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
                 }
                 ShotPage::CheckoutCard => {
                     checkout.set_method(PayMethod::Card);
+                    app.set_page(Page::Checkout);
+                }
+                ShotPage::CheckoutCredit => {
+                    // A store credit scanned at the till: it pays first, the card the rest.
+                    checkout.set_method(PayMethod::Card);
+                    checkout.set_credit_code("AV-7K2M-Q9XD-4HPT".into());
                     app.set_page(Page::Checkout);
                 }
                 _ => {
