@@ -93,6 +93,22 @@ pub(crate) fn log_in(window: &AppWindow, name: &str, pin: &str) {
     tap(window, "Se connecter");
 }
 
+/// The staff screen on the database at `db`, shown, with the seller `name` logged in by `pin`.
+pub(crate) fn seller_screen(db: &std::path::Path, name: &str, pin: &str) -> comptoir::ui::Terminal {
+    let store = Store::open(db).expect("open");
+    let terminal = comptoir::ui::build_terminal(&Config::default(), store).expect("terminal");
+    let window = &terminal.window;
+    window.show().expect("show");
+    wait_for(window, "the staff list", |w| {
+        w.global::<LoginAdapter>().get_staff().row_count() == demo::STAFF.len()
+    });
+    log_in(window, name, pin);
+    wait_for(window, "the seller logged in", |w| {
+        w.global::<AppAdapter>().get_page() != Page::Login
+    });
+    terminal
+}
+
 pub(crate) fn shows_text(window: &AppWindow, text: &str) -> bool {
     ElementHandle::find_by_accessible_label(window, text)
         .next()
@@ -347,6 +363,7 @@ fn a_sale_from_login_to_ticket() {
     crate::ui_discount::a_discount_past_the_limit_needs_a_manager();
     crate::ui_drawer::the_drawer_on_the_screen();
     crate::ui_returns::a_receipt_returned_on_the_screen();
+    crate::ui_returns::an_exchange_without_a_receipt_on_the_screen();
 }
 
 /// Issue 14: a sale paid in cash at the speed of the queue. The checkout shows the basket; the

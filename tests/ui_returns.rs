@@ -2,15 +2,15 @@
 //! (not an online order), one unit goes back on a store credit whose code the page shows, and
 //! the same unit cannot be chosen again. Part of the UI journey in `ui.rs`.
 
-use comptoir::config::Config;
 use comptoir::domain::demo;
 use comptoir::store::Store;
 use comptoir::ui::{
-    AppAdapter, BasketAdapter, CheckoutAdapter, LoginAdapter, Page, RefundMethod, ReturnAdapter,
+    AppAdapter, ApprovalProblem, BasketAdapter, CheckoutAdapter, Page, RefundMethod, ReturnAdapter,
 };
+use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use slint::{ComponentHandle, Model};
 
-use crate::ui::{log_in, press_enter, shows_text, tap, type_keys, wait_for};
+use crate::ui::{press_enter, seller_screen, shows_text, tap, type_keys, wait_for};
 use crate::util::{assert_success, comptoir, json_of, seeded_db};
 
 pub fn a_receipt_returned_on_the_screen() {
@@ -26,17 +26,8 @@ pub fn a_receipt_returned_on_the_screen() {
         .expect("receipt code")
         .to_owned();
 
-    let store = Store::open(&db.path).expect("open");
-    let terminal = comptoir::ui::build_terminal(&Config::default(), store).expect("terminal");
+    let terminal = seller_screen(&db.path, "Hugo Bernard", "5678");
     let window = &terminal.window;
-    window.show().expect("show");
-    wait_for(window, "the staff list", |w| {
-        w.global::<LoginAdapter>().get_staff().row_count() == demo::STAFF.len()
-    });
-    log_in(window, "Hugo Bernard", "5678");
-    wait_for(window, "the seller logged in", |w| {
-        w.global::<AppAdapter>().get_page() != Page::Login
-    });
 
     // The receipt's code scanned on the scan page (a keyboard-wedge scanner) opens the returns
     // page with its sale, not the basket.
@@ -167,6 +158,121 @@ pub fn a_receipt_returned_on_the_screen() {
     let left = check.known_credit(&credit).expect("read").expect("known");
     assert_eq!(left.balance_cents, 0);
     assert!(checkout.get_credit_code().is_empty(), "spent, then cleared");
+    tap(window, "Client suivant");
+    window.hide().expect("hide");
+}
+
+/// A key of the keypad, not the text of a quantity that reads the same.
+fn press_key(window: &comptoir::ui::AppWindow, label: &str) {
+    let key = ElementHandle::find_by_accessible_label(window, label)
+        .find(|e| e.accessible_role() == Some(AccessibleRole::Button))
+        .unwrap_or_else(|| panic!("no key {label:?}"));
+    key.invoke_accessible_default_action();
+}
+
+/// Issue 16 on the screen: goods brought back without a receipt are scanned into the returns
+/// page, a manager approves with their PIN (a wrong one refused, nothing written), and the
+/// refund is a store credit at the lowest price of the last 30 days; « Échanger » then spends
+/// that credit on new goods, and the new ticket's receipt prints the exchange.
+pub fn an_exchange_without_a_receipt_on_the_screen() {
+    let db = seeded_db(300);
+    let back = demo::product(5);
+    let terminal = seller_screen(&db.path, "Hugo Bernard", "5678");
+    let window = &terminal.window;
+    tap(window, "Retours");
+    tap(window, "Sans ticket");
+    wait_for(window, "the return without a receipt", |w| {
+        w.global::<ReturnAdapter>().get_no_receipt()
+    });
+    assert!(shows_text(window, "Retour sans ticket"));
+    // Two units of one product, scanned by the keyboard-wedge scanner into the page's field.
+    for _ in 0..2 {
+        type_keys(window, back.gtin.as_str());
+        press_enter(window);
+    }
+    wait_for(window, "two units brought back", |w| {
+        w.global::<ReturnAdapter>()
+            .get_lines()
+            .row_data(0)
+            .is_some_and(|l| l.chosen == 2)
+    });
+    // A text that is no product says why and adds nothing.
+    let a = window.global::<ReturnAdapter>();
+    a.invoke_find("not a product".into());
+    wait_for(window, "the unknown code refused", |w| {
+        !w.global::<ReturnAdapter>().get_problem().is_empty()
+    });
+    assert_eq!(a.get_lines().row_count(), 1);
+
+    let check = Store::open(&db.path).expect("open");
+    let journal = check.journal_len("T01").expect("journal");
+    tap(window, "Valider le retour");
+    assert!(a.get_needs_manager(), "a manager approves first");
+    // A wrong PIN is refused, and nothing is written.
+    tap(window, "Amélie Dubois");
+    for digit in ["1", "1", "1", "1"] {
+        press_key(window, digit);
+    }
+    tap(window, "Autoriser");
+    wait_for(window, "the wrong PIN refused", |w| {
+        w.global::<ReturnAdapter>().get_approval_problem() == ApprovalProblem::WrongPin
+    });
+    assert!(a.get_done_ticket().is_empty());
+    assert_eq!(check.journal_len("T01").expect("journal"), journal);
+    for digit in ["2", "4", "6", "8"] {
+        press_key(window, digit);
+    }
+    tap(window, "Autoriser");
+    wait_for(window, "the return recorded", |w| {
+        !w.global::<ReturnAdapter>().get_done_ticket().is_empty()
+    });
+    assert_eq!(check.journal_len("T01").expect("journal"), journal + 1);
+    let credit = a.get_credit_code().to_string();
+    let known = check.known_credit(&credit).expect("read").expect("issued");
+    // Never sold here: the shelf price is the lowest of the last 30 days.
+    assert_eq!(known.balance_cents, back.price.get() * 2);
+
+    // « Échanger »: the credit pays the new goods first, the card the rest.
+    tap(window, "Échanger");
+    assert_eq!(window.global::<AppAdapter>().get_page(), Page::Scan);
+    let dear = demo::product(6);
+    let quantity = known.balance_cents / dear.price.get() + 1;
+    for _ in 0..quantity {
+        type_keys(window, dear.gtin.as_str());
+        press_enter(window);
+    }
+    wait_for(window, "the new goods", move |w| {
+        w.global::<BasketAdapter>()
+            .get_lines()
+            .row_data(0)
+            .is_some_and(|l| i64::from(l.quantity) == quantity)
+    });
+    tap(window, "Encaisser");
+    let checkout = window.global::<CheckoutAdapter>();
+    assert_eq!(checkout.get_credit_code(), credit.as_str());
+    tap(window, "Valider le paiement");
+    wait_for(window, "the exchange paid", |w| {
+        w.global::<CheckoutAdapter>().get_completed()
+    });
+    let ticket = checkout.get_ticket_number().to_string();
+    let sale = check.stored_sale(&ticket).expect("read").expect("the sale");
+    let paid = |method: &str| -> i64 {
+        sale.payments
+            .iter()
+            .filter(|(m, _)| m.as_str() == method)
+            .map(|(_, c)| c.get())
+            .sum()
+    };
+    assert_eq!(paid("credit"), back.price.get() * 2);
+    assert_eq!(paid("credit") + paid("card"), dear.price.get() * quantity);
+    let receipt = comptoir(&db.path)
+        .args(["receipt", &ticket, "--text"])
+        .output()
+        .expect("receipt");
+    assert_success(&receipt);
+    let text = String::from_utf8_lossy(&receipt.stdout);
+    assert!(text.contains("ÉCHANGE"), "{text}");
+    assert!(text.contains(&back.name[..10]), "{text}");
     tap(window, "Client suivant");
     window.hide().expect("hide");
 }

@@ -418,9 +418,35 @@ pub fn return_sale(
     Ok((recorded, refund_lines))
 }
 
-/// Takes back `asked` units with no receipt, on a manager's approval (their PIN is checked and a
-/// wrong one counts toward their lockout): refunded as a store credit only, each unit at the
+/// One unit of `gtin` taken back without a receipt, with the product's name: refunded at the
 /// lowest of its shelf price and what it sold for here over the last [`NO_RECEIPT_DAYS`] days.
+pub fn no_receipt_unit(
+    store: &Store,
+    gtin: &str,
+    now: i64,
+) -> Result<(String, RefundLine), SaleReturnError> {
+    let parsed = Gtin::parse(gtin).map_err(|_| SaleReturnError::UnknownProduct(gtin.to_owned()))?;
+    let product = store
+        .product(&parsed)?
+        .ok_or_else(|| SaleReturnError::UnknownProduct(gtin.to_owned()))?;
+    let since = now - NO_RECEIPT_DAYS * 86_400;
+    let lowest = store
+        .lowest_unit_price_since(&parsed, since)?
+        .map_or(product.price.get(), |sold| sold.min(product.price.get()));
+    Ok((
+        product.name,
+        RefundLine {
+            gtin: parsed.as_str().to_owned(),
+            quantity: 1,
+            amount_cents: lowest,
+            vat_bp: product.vat_rate.basis_points(),
+        },
+    ))
+}
+
+/// Takes back `asked` units with no receipt, on a manager's approval (their PIN is checked and a
+/// wrong one counts toward their lockout): refunded as a store credit only, each unit as
+/// [`no_receipt_unit`] prices it.
 pub fn return_without_receipt(
     store: &mut Store,
     asked: &[Units],
@@ -429,22 +455,13 @@ pub fn return_without_receipt(
     counter: Counter<'_>,
 ) -> Result<(RecordedReturn, Vec<RefundLine>, String), SaleReturnError> {
     let approver = check_manager(store, manager.0, manager.1, counter.now)?;
-    let since = counter.now - NO_RECEIPT_DAYS * 86_400;
     let mut lines = Vec::with_capacity(asked.len());
     for units in asked {
-        let gtin = Gtin::parse(&units.gtin)
-            .map_err(|_| SaleReturnError::UnknownProduct(units.gtin.clone()))?;
-        let product = store
-            .product(&gtin)?
-            .ok_or_else(|| SaleReturnError::UnknownProduct(units.gtin.clone()))?;
-        let lowest = store
-            .lowest_unit_price_since(&gtin, since)?
-            .map_or(product.price.get(), |sold| sold.min(product.price.get()));
+        let (_, unit) = no_receipt_unit(store, &units.gtin, counter.now)?;
         lines.push(RefundLine {
-            gtin: gtin.as_str().to_owned(),
             quantity: units.quantity,
-            amount_cents: lowest * units.quantity,
-            vat_bp: product.vat_rate.basis_points(),
+            amount_cents: unit.amount_cents * units.quantity,
+            ..unit
         });
     }
     if lines.is_empty() {

@@ -22,6 +22,9 @@ pub enum Screen {
     LoggedOut,
     /// The self-service kiosk: products are shown, never sold.
     Kiosk,
+    /// The returns page taking goods back without a receipt: a product scan is one more unit
+    /// brought back.
+    TakingBack,
 }
 
 /// What to do with a scan.
@@ -40,6 +43,8 @@ pub enum ScanRoute {
     OpenPickupOrder,
     /// A receipt's code (`CPTR1:`): open its sale on the returns page.
     OpenReturn,
+    /// One unit more of a return without a receipt.
+    AddToReturn,
     /// Nothing: nobody is there to act on it.
     Ignore,
 }
@@ -68,6 +73,7 @@ pub fn route(scan: &Scan, screen: Screen) -> ScanRoute {
         // A receipt brought back: the customer returns something.
         _ if scan.raw.trim_start().starts_with(RECEIPT_PREFIX) => ScanRoute::OpenReturn,
         (Screen::CheckingOrder, _) => ScanRoute::CheckOrderItem,
+        (Screen::TakingBack, _) => ScanRoute::AddToReturn,
         // Unknown and malformed codes too: adding them fails with the parser's reason, which
         // the screen shows where the seller is.
         (Screen::Selling, _) => ScanRoute::AddToBasket,
@@ -88,8 +94,12 @@ mod tests {
         use ScanRoute::*;
         use Screen::*;
         let receipt = "CPTR1:PAR-01:T01-000042:0123456789abcdef";
-        let cases: [(&str, Screen, ScanRoute); 20] = [
+        let cases: [(&str, Screen, ScanRoute); 24] = [
             (receipt, Selling, OpenReturn),
+            (receipt, TakingBack, OpenReturn),
+            (product, TakingBack, AddToReturn),
+            (&loyalty, TakingBack, OpenCustomer),
+            (pickup, TakingBack, OpenPickupOrder),
             (receipt, CheckingOrder, OpenReturn),
             (receipt, LoggedOut, Ignore),
             (receipt, Kiosk, ShowProduct),

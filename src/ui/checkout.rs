@@ -156,6 +156,36 @@ fn credit_at_till(session: &mut Session, code: &str) -> Result<(String, Cents), 
     }
 }
 
+/// A sale paid with the credit of the return just made is that return's exchange: the receipt
+/// prints what came back. A credit cleared from the field before paying is no exchange.
+fn link_exchange(
+    session: &mut Session,
+    sale: &crate::app::checkout::CompletedSale,
+    credit_code: Option<&str>,
+) {
+    let Some(exchange) = session.exchange.take() else {
+        return;
+    };
+    let spent = sale
+        .settlement
+        .payments
+        .iter()
+        .any(|(method, _)| *method == PaymentMethod::Credit);
+    let same_credit = credit_code == Some(exchange.credit_code.as_str());
+    if !(spent && same_credit) {
+        return;
+    }
+    let linked = session.store.record_exchange(
+        sale.recorded.ticket_number.as_str(),
+        &exchange.return_ticket,
+        now(),
+    );
+    if let Err(error) = linked {
+        // The sale and the return stand; only the receipt's « ÉCHANGE » part is missing.
+        tracing::error!(%error, "cannot link the exchange to its new ticket");
+    }
+}
+
 pub fn pay(
     session: &mut Session,
     payment: Payment,
@@ -255,6 +285,11 @@ pub fn pay(
                 // The sale is recorded: a drawer that does not open is logged, not a refusal.
                 let _ = crate::app::drawer::kick(&session.config);
             }
+            link_exchange(
+                session,
+                &sale,
+                credit.as_ref().map(|(code, _)| code.as_str()),
+            );
             let change = sale.settlement.change;
             session.product = None;
             // The sale ends the customer's session: nothing of them stays in memory.

@@ -1,12 +1,20 @@
-//! The returns page: find an online order (the central's account, or the cached one offline),
-//! choose the units going back, refund them. The refund, the stock and the journal entry are
-//! written by `app::pickup::return_order` in one transaction.
+//! The returns page: find an online order (the central's account, or the cached one offline)
+//! or a sale of the chain's stores (its receipt's code or ticket number), choose the units going
+//! back, refund them; or take goods back without a receipt, scanned one by one, on a manager's
+//! PIN, as a store credit. The refund, the stock and the journal entry are written by
+//! `app::pickup::return_order` and `app::sale_return` in one transaction each. A credit just
+//! issued can pay new goods at once: the exchange is linked to the new ticket when it is paid.
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use crate::app::customer::Counter;
+use crate::app::login::LoginError;
 use crate::app::pickup::{self as use_case, ReturnableOrder};
-use crate::app::sale_return::{self, RefundTo, ReturnableSale, find_sale, which_sale};
+use crate::app::product_card::card_for_scan;
+use crate::app::sale_guard::OverrideError;
+use crate::app::sale_return::{
+    self, NO_RECEIPT, RefundTo, ReturnableSale, SaleReturnError, find_sale, which_sale,
+};
 use crate::domain::money::Cents;
 use crate::domain::pickup::Units;
 use crate::domain::receipt_code::RECEIPT_PREFIX;
@@ -15,7 +23,10 @@ use crate::domain::scan::PICKUP_PREFIX;
 use super::format;
 use super::session::{Session, now};
 use super::worker::Worker;
-use super::{AppWindow, RefundMethod, ReturnAdapter, ReturnRow};
+use super::{
+    AppAdapter, AppWindow, ApprovalProblem, CheckoutAdapter, Page, RefundMethod, ReturnAdapter,
+    ReturnRow,
+};
 
 /// The order being returned and how many units of each line go back. For a sale of a store
 /// (a receipt's code, or a ticket number), `sale` holds it and `order` shows it.
@@ -24,6 +35,15 @@ pub struct ReturnInProgress {
     pub order: ReturnableOrder,
     pub sale: Option<ReturnableSale>,
     pub chosen: Vec<i64>,
+    /// Goods brought back without a receipt: each line's `amount_cents` is one unit's refund.
+    pub no_receipt: bool,
+}
+
+/// A return's credit spending on new goods: linked to the ticket that spends it.
+#[derive(Clone, Debug)]
+pub struct PendingExchange {
+    pub return_ticket: String,
+    pub credit_code: String,
 }
 
 /// Makes `sale` the return in progress, nothing chosen yet; what the page shows.
@@ -41,6 +61,7 @@ pub fn start_sale(session: &mut Session, sale: ReturnableSale) -> ReturnView {
         order,
         sale: Some(sale),
         chosen,
+        no_receipt: false,
     };
     let v = view(session, &current);
     session.return_in_progress = Some(current);
@@ -75,6 +96,7 @@ fn load_sale(session: &Session, input: &str) -> Result<ReturnableSale, SharedStr
 
 pub struct ReturnView {
     is_sale: bool,
+    no_receipt: bool,
     title: SharedString,
     from_cache: bool,
     rows: Vec<ReturnRow>,
@@ -93,11 +115,17 @@ fn view(session: &Session, r: &ReturnInProgress) -> ReturnView {
         .map(|((name, line), chosen)| {
             // The same pro-rata rule as the refund itself.
             let share = |n: i64| line.amount_cents * n / line.quantity.max(1);
-            let amount = share(line.returned + chosen) - share(line.returned);
+            let amount = match r.no_receipt {
+                true => line.amount_cents * chosen,
+                false => share(line.returned + chosen) - share(line.returned),
+            };
             total += amount;
             ReturnRow {
                 name: name.as_str().into(),
-                bought: i32::try_from(line.quantity).unwrap_or(i32::MAX),
+                bought: match r.no_receipt {
+                    true => 0,
+                    false => i32::try_from(line.quantity).unwrap_or(i32::MAX),
+                },
                 returned: i32::try_from(line.returned).unwrap_or(i32::MAX),
                 chosen: i32::try_from(*chosen).unwrap_or(i32::MAX),
                 amount: format::money(Cents::new(amount), lang),
@@ -106,7 +134,11 @@ fn view(session: &Session, r: &ReturnInProgress) -> ReturnView {
         .collect();
     ReturnView {
         is_sale: r.sale.is_some(),
-        title: r.order.id.as_str().into(),
+        no_receipt: r.no_receipt,
+        title: match r.no_receipt {
+            true => SharedString::new(),
+            false => r.order.id.as_str().into(),
+        },
         from_cache: r.order.source == "cache",
         rows,
         total: format::money(Cents::new(total), lang),
@@ -116,8 +148,9 @@ fn view(session: &Session, r: &ReturnInProgress) -> ReturnView {
 
 pub fn apply(window: &AppWindow, v: ReturnView) {
     let a = window.global::<ReturnAdapter>();
-    a.set_loaded(true);
+    a.set_loaded(!v.rows.is_empty() || !v.no_receipt);
     a.set_is_sale(v.is_sale);
+    a.set_no_receipt(v.no_receipt);
     a.set_order_title(v.title);
     a.set_from_cache(v.from_cache);
     a.set_lines(ModelRc::new(VecModel::from(v.rows)));
@@ -139,6 +172,92 @@ pub fn clear(window: &AppWindow) {
     a.set_done_ticket("".into());
     a.set_done_amount("".into());
     a.set_credit_code("".into());
+    a.set_no_receipt(false);
+    clear_approval(&a);
+}
+
+fn clear_approval(a: &ReturnAdapter<'_>) {
+    a.set_needs_manager(false);
+    a.set_manager_login("".into());
+    a.set_pin("".into());
+    a.set_approval_problem(ApprovalProblem::None);
+    a.set_attempts_left(0);
+}
+
+/// « Sans ticket »: an empty return the goods are scanned into.
+pub fn start_no_receipt(session: &mut Session) -> ReturnView {
+    let current = ReturnInProgress {
+        order: ReturnableOrder {
+            id: NO_RECEIPT.to_owned(),
+            customer: String::new(),
+            paid_with: String::new(),
+            lines: Vec::new(),
+            source: "here",
+        },
+        sale: None,
+        chosen: Vec::new(),
+        no_receipt: true,
+    };
+    let v = view(session, &current);
+    session.return_in_progress = Some(current);
+    v
+}
+
+/// One more unit of the product `input` names brought back without a receipt, priced as the
+/// refund will be.
+pub fn take_back(session: &mut Session, input: &str) -> Result<ReturnView, SharedString> {
+    let Some(mut current) = session.return_in_progress.take().filter(|r| r.no_receipt) else {
+        return Err(SharedString::new());
+    };
+    let scan = crate::app::scan_route::parse(input, &session.config.scan_config());
+    let today = chrono::Utc::now().date_naive();
+    let found = card_for_scan(&session.store, scan, &session.config.store_code, today)
+        .map_err(|e| SharedString::from(e.to_string()))
+        .and_then(|card| {
+            sale_return::no_receipt_unit(&session.store, card.product.gtin.as_str(), now())
+                .map_err(|e| SharedString::from(e.to_string()))
+        });
+    let outcome = found.map(|(name, unit)| {
+        match current
+            .order
+            .lines
+            .iter()
+            .position(|(_, l)| l.gtin == unit.gtin)
+        {
+            Some(index) => current.chosen[index] += 1,
+            None => {
+                current.order.lines.push((
+                    name,
+                    crate::domain::pickup::ReturnableLine {
+                        gtin: unit.gtin,
+                        quantity: 1,
+                        amount_cents: unit.amount_cents,
+                        vat_bp: unit.vat_bp,
+                        returned: 0,
+                    },
+                ));
+                current.chosen.push(1);
+            }
+        }
+        view(session, &current)
+    });
+    session.return_in_progress = Some(current);
+    outcome
+}
+
+/// A product scanned on the returns page without a receipt.
+pub fn take_back_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, input: &str) {
+    let outcome = take_back(session, input);
+    let _ = weak.upgrade_in_event_loop(move |w| {
+        let a = w.global::<ReturnAdapter>();
+        match outcome {
+            Ok(v) => {
+                a.set_problem("".into());
+                apply(&w, v);
+            }
+            Err(message) => a.set_problem(message),
+        }
+    });
 }
 
 /// Finds the order named by `input` (a number or a pickup code) and makes it the return in
@@ -165,6 +284,7 @@ pub fn load(session: &mut Session, input: &str) -> Result<ReturnView, SharedStri
         order,
         sale: None,
         chosen,
+        no_receipt: false,
     };
     let v = view(session, &current);
     session.return_in_progress = Some(current);
@@ -175,7 +295,11 @@ pub fn load(session: &mut Session, input: &str) -> Result<ReturnView, SharedStri
 pub fn choose(session: &mut Session, index: usize, quantity: i64) -> Option<ReturnView> {
     let mut current = session.return_in_progress.take()?;
     if let Some((_, line)) = current.order.lines.get(index) {
-        let most = (line.quantity - line.returned).max(0);
+        let most = match current.no_receipt {
+            // As many as are brought back: the manager sees them.
+            true => i64::from(i32::MAX),
+            false => (line.quantity - line.returned).max(0),
+        };
         current.chosen[index] = quantity.clamp(0, most);
     }
     let v = view(session, &current);
@@ -196,11 +320,22 @@ pub fn open_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, inpu
 }
 
 fn find_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, input: &str) {
+    let taking_back = session
+        .return_in_progress
+        .as_ref()
+        .is_some_and(|r| r.no_receipt);
+    // Without a receipt the field takes the goods, unless a receipt turns up after all.
+    if taking_back && !input.trim().starts_with(RECEIPT_PREFIX) {
+        take_back_on_worker(session, weak, input);
+        return;
+    }
     match load(session, input) {
         Ok(v) => {
             let _ = weak.upgrade_in_event_loop(move |w| {
-                w.global::<ReturnAdapter>().set_problem("".into());
-                w.global::<ReturnAdapter>().set_done_ticket("".into());
+                let a = w.global::<ReturnAdapter>();
+                a.set_problem("".into());
+                a.set_done_ticket("".into());
+                clear_approval(&a);
                 apply(&w, v);
             });
         }
@@ -214,7 +349,30 @@ fn find_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, input: &
     }
 }
 
-fn confirm_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, method: RefundMethod) {
+/// What the page says when a manager's approval is refused; `None`: not an approval problem.
+fn approval_problem(error: &SaleReturnError) -> Option<(ApprovalProblem, i64)> {
+    let SaleReturnError::Manager(error) = error else {
+        return None;
+    };
+    Some(match error {
+        OverrideError::Login(LoginError::WrongPin { remaining }) => {
+            (ApprovalProblem::WrongPin, *remaining)
+        }
+        OverrideError::Login(LoginError::MalformedPin | LoginError::UnknownStaff { .. }) => {
+            (ApprovalProblem::WrongPin, 0)
+        }
+        OverrideError::Login(LoginError::Locked { .. }) => (ApprovalProblem::Locked, 0),
+        OverrideError::NotAManager { .. } => (ApprovalProblem::NotAManager, 0),
+        _ => (ApprovalProblem::Failed, 0),
+    })
+}
+
+fn confirm_on_worker(
+    session: &mut Session,
+    weak: &slint::Weak<AppWindow>,
+    method: RefundMethod,
+    manager: (String, String),
+) {
     let Some(current) = session.return_in_progress.clone() else {
         return;
     };
@@ -260,6 +418,31 @@ fn confirm_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, metho
         now: now(),
     };
     let outcome = match &current.sale {
+        None if current.no_receipt => {
+            let manager = (manager.0.as_str(), manager.1.as_str());
+            match sale_return::return_without_receipt(
+                &mut session.store,
+                &asked,
+                manager,
+                training,
+                counter,
+            ) {
+                Ok((recorded, lines, _)) => Ok((recorded, lines)),
+                Err(error) => {
+                    if let Some((problem, left)) = approval_problem(&error) {
+                        tracing::info!(?problem, "return without a receipt not approved");
+                        let _ = weak.upgrade_in_event_loop(move |w| {
+                            let a = w.global::<ReturnAdapter>();
+                            a.set_pin("".into());
+                            a.set_approval_problem(problem);
+                            a.set_attempts_left(i32::try_from(left).unwrap_or(0));
+                        });
+                        return;
+                    }
+                    Err(error.to_string())
+                }
+            }
+        }
         // A sale of a store: « Carte » gives back to the means it was paid with.
         Some(sale) => {
             let to = match method {
@@ -296,6 +479,7 @@ fn confirm_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, metho
             let _ = weak.upgrade_in_event_loop(move |w| {
                 let a = w.global::<ReturnAdapter>();
                 a.set_problem("".into());
+                clear_approval(&a);
                 a.set_done_ticket(ticket);
                 a.set_done_amount(amount);
                 a.set_credit_code(credit);
@@ -335,8 +519,44 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
 
     let (weak, w) = (window.as_weak(), worker.clone());
     a.on_confirm(move |method| {
+        let Some(window) = weak.upgrade() else { return };
+        let a = window.global::<ReturnAdapter>();
+        let manager = (a.get_manager_login().to_string(), a.get_pin().to_string());
         let weak = weak.clone();
-        w.run(move |session| confirm_on_worker(session, &weak, method));
+        w.run(move |session| confirm_on_worker(session, &weak, method, manager));
+    });
+
+    let (weak, w) = (window.as_weak(), worker.clone());
+    a.on_start_no_receipt(move || {
+        let weak = weak.clone();
+        w.run(move |session| {
+            let v = start_no_receipt(session);
+            let _ = weak.upgrade_in_event_loop(move |w| {
+                clear(&w);
+                apply(&w, v);
+            });
+        });
+    });
+
+    // The credit just issued pays the new goods: the seller scans them, the checkout spends it
+    // first, and the new ticket names the return it was exchanged against.
+    let (weak, w) = (window.as_weak(), worker.clone());
+    a.on_exchange(move || {
+        let Some(window) = weak.upgrade() else { return };
+        let a = window.global::<ReturnAdapter>();
+        let exchange = PendingExchange {
+            return_ticket: a.get_done_ticket().to_string(),
+            credit_code: a.get_credit_code().to_string(),
+        };
+        window
+            .global::<CheckoutAdapter>()
+            .set_credit_code(exchange.credit_code.as_str().into());
+        clear(&window);
+        window.global::<AppAdapter>().set_page(Page::Scan);
+        w.run(move |session| {
+            session.return_in_progress = None;
+            session.exchange = Some(exchange);
+        });
     });
 
     let (weak, w) = (window.as_weak(), worker.clone());

@@ -19,7 +19,7 @@ use super::session::Session;
 use super::worker::Worker;
 use super::{
     AppAdapter, AppWindow, BasketAdapter, CheckoutAdapter, NoticeKind, Page, PickupAdapter,
-    ScanAdapter, ScanNotice, ScanPageAdapter, ScanProblem, StatusAdapter,
+    ReturnAdapter, ScanAdapter, ScanNotice, ScanPageAdapter, ScanProblem, StatusAdapter,
 };
 
 /// How long the notice of a scan stays over the page.
@@ -146,6 +146,7 @@ fn screen_for_scan(window: &AppWindow) -> Screen {
     match page {
         Page::Login => Screen::LoggedOut,
         Page::Pickup if window.global::<PickupAdapter>().get_order_shown() => Screen::CheckingOrder,
+        Page::Returns if window.global::<ReturnAdapter>().get_no_receipt() => Screen::TakingBack,
         _ => Screen::Selling,
     }
 }
@@ -170,6 +171,7 @@ fn dispatch(
         }
         ScanRoute::OpenPickupOrder => super::pickup::open_on_worker(session, weak, &scan.raw),
         ScanRoute::OpenReturn => super::returns::open_on_worker(session, weak, &scan.raw),
+        ScanRoute::AddToReturn => super::returns::take_back_on_worker(session, weak, &scan.raw),
         ScanRoute::CheckOrderItem => super::pickup::scan_item_on_worker(session, weak, scan),
         ScanRoute::ShowProduct => {
             let outcome = look_up(session, scan);

@@ -37,6 +37,8 @@ pub struct Session {
     pub counter_order: Option<super::pickup::CounterOrder>,
     /// The return of an online order being prepared.
     pub return_in_progress: Option<super::returns::ReturnInProgress>,
+    /// A return's credit to be spent on new goods (an exchange), until the next payment.
+    pub exchange: Option<super::returns::PendingExchange>,
     /// The promotions last read from the database, and when: read again after
     /// [`PRICING_FRESH_FOR`] (a sync may have brought new ones) and at every payment.
     pricing: Mutex<Option<(Instant, Arc<Pricing>)>>,
@@ -60,6 +62,7 @@ impl Session {
             customer: None,
             counter_order: None,
             return_in_progress: None,
+            exchange: None,
             pricing: Mutex::new(None),
         }
     }
@@ -125,6 +128,7 @@ impl Session {
         self.customer = None;
         self.counter_order = None;
         self.return_in_progress = None;
+        self.exchange = None;
     }
 }
 

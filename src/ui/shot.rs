@@ -71,6 +71,10 @@ pub enum ShotPage {
     Return,
     /// The return of a sale of the store from its receipt's code, one unit chosen, on credit.
     ReturnSale,
+    /// Goods brought back without a receipt, scanned in: the manager's PIN asked.
+    ReturnNoReceipt,
+    /// A return just refunded on a store credit: « Échanger » spends it on new goods.
+    ReturnExchange,
     /// The kiosk's home screen.
     Kiosk,
     /// The kiosk's page for a product in stock here and elsewhere.
@@ -464,6 +468,47 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
             window
                 .global::<super::ReturnAdapter>()
                 .set_method(super::RefundMethod::Credit);
+            app.set_page(Page::Returns);
+        }
+        ShotPage::ReturnNoReceipt => {
+            super::returns::start_no_receipt(session);
+            let mut shown = None;
+            for n in [5, 12, 5] {
+                let gtin = demo::product(n).gtin;
+                shown = Some(
+                    super::returns::take_back(session, gtin.as_str())
+                        .map_err(|e| ShotError::Demo(e.to_string()))?,
+                );
+            }
+            if let Some(view) = shown {
+                super::returns::apply(window, view);
+            }
+            let a = window.global::<super::ReturnAdapter>();
+            a.set_needs_manager(true);
+            a.set_manager_login(demo::STAFF[2].login.into());
+            a.set_pin("12".into());
+            app.set_page(Page::Returns);
+        }
+        ShotPage::ReturnExchange => {
+            // What the page shows once a unit of last week's sale is back on a credit.
+            let product = demo::product(5);
+            let a = window.global::<super::ReturnAdapter>();
+            a.set_order_id(format!("CPTR1:{here_code}:T01-000042:…").into());
+            a.set_is_sale(true);
+            a.set_loaded(true);
+            a.set_order_title(format!("{here_code}/T01-000042").into());
+            a.set_lines(slint::ModelRc::new(slint::VecModel::from(vec![
+                super::ReturnRow {
+                    name: product.name.as_str().into(),
+                    bought: 2,
+                    returned: 1,
+                    chosen: 0,
+                    amount: super::format::money(crate::domain::money::Cents::new(0), session.lang),
+                },
+            ])));
+            a.set_done_ticket("T01-R000003".into());
+            a.set_done_amount(super::format::money(product.price, session.lang));
+            a.set_credit_code("AV-7K2M-Q9XD-4HPT".into());
             app.set_page(Page::Returns);
         }
         ShotPage::Customer => {
