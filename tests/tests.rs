@@ -43,5 +43,6 @@ mod ui_discount;
 mod ui_drawer;
 mod ui_kiosk;
 mod ui_manager;
+mod ui_narrow;
 mod ui_park;
 mod ui_returns;

@@ -364,6 +364,7 @@ fn a_sale_from_login_to_ticket() {
     crate::ui_drawer::the_drawer_on_the_screen();
     crate::ui_returns::a_receipt_returned_on_the_screen();
     crate::ui_returns::an_exchange_without_a_receipt_on_the_screen();
+    crate::ui_narrow::the_tabs_that_do_not_fit_are_under_more();
 }
 
 /// Issue 14: a sale paid in cash at the speed of the queue. The checkout shows the basket; the
