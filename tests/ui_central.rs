@@ -6,11 +6,11 @@
 use comptoir::config::Config;
 use comptoir::domain::demo;
 use comptoir::store::Store;
-use comptoir::ui::{AppAdapter, CustomerAdapter, Page, ProductAdapter, ViewSource};
+use comptoir::ui::{AppAdapter, CustomerAdapter, Page, ProductAdapter, StatusAdapter, ViewSource};
 use slint::{ComponentHandle, Model};
 
 use crate::sync::{RunningCentral, central_dir, enrolled_terminal};
-use crate::ui::{log_in, press_enter, tap, type_keys, wait_for};
+use crate::ui::{log_in, press_enter, shows_text, tap, type_keys, wait_for};
 use crate::util::central_sign;
 
 /// What a stale cache says of a store's stock: the central's answer must replace it.
@@ -75,6 +75,16 @@ pub fn the_screen_asks_the_central_through_one_runtime() {
         let page = w.global::<CustomerAdapter>();
         page.get_shown() && page.get_source() == ViewSource::Central
     });
+    // The central's view says « à jour » only while the status bar says the line is up.
+    let status = window.global::<StatusAdapter>();
+    status.set_online(true);
+    assert!(shows_text(&window, "Fiche du siège, à jour"));
+    status.set_online(false);
+    assert!(!shows_text(&window, "Fiche du siège, à jour"));
+    assert!(shows_text(
+        &window,
+        "Hors ligne : fiche du siège lue avant la coupure"
+    ));
 
     // The search asks the central first.
     let page = window.global::<CustomerAdapter>();
