@@ -5,7 +5,8 @@
 use comptoir::domain::demo;
 use comptoir::store::Store;
 use comptoir::ui::{
-    AppAdapter, ApprovalProblem, BasketAdapter, CheckoutAdapter, Page, RefundMethod, ReturnAdapter,
+    AppAdapter, ApprovalProblem, BasketAdapter, CheckoutAdapter, CreditProblem, Page, RefundMethod,
+    ReturnAdapter,
 };
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use slint::{ComponentHandle, Model};
@@ -132,6 +133,18 @@ pub fn a_receipt_returned_on_the_screen() {
     tap(window, "Encaisser");
     assert_eq!(window.global::<AppAdapter>().get_page(), Page::Checkout);
     let checkout = window.global::<CheckoutAdapter>();
+    // A code this terminal never heard of, with no central to ask: refused in French words,
+    // nothing paid.
+    checkout.set_credit_code("AV-0000-0000-0000".into());
+    tap(window, "Valider le paiement");
+    wait_for(window, "the unknown credit refused", |w| {
+        w.global::<CheckoutAdapter>().get_credit_problem() == CreditProblem::UnknownOffline
+    });
+    assert!(shows_text(
+        window,
+        "Avoir inconnu ici et le siège ne répond pas : réessayez en ligne, ou payez autrement"
+    ));
+    assert!(!checkout.get_completed());
     checkout.set_credit_code(credit.as_str().into());
     tap(window, "Valider le paiement");
     wait_for(window, "the sale paid", |w| {

@@ -5,6 +5,7 @@
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use crate::app::checkout::{LoyaltyAtTill, SaleContext, checkout_open_basket};
+use crate::app::credit::CreditError;
 use crate::domain::customer::{Channel, CustomerView};
 use crate::domain::money::{Cents, parse_euros};
 use crate::domain::payment::{PaymentMethod, Tender};
@@ -17,8 +18,8 @@ use super::worker::Worker;
 use crate::app::receipt::{PrintError, PrinterError, print_original};
 
 use super::{
-    AppAdapter, AppWindow, CheckoutAdapter, EmailState, Page, PayMethod, Preview, PreviewKind,
-    PrintProblem, PrintState, QuickCash, ReceiptChoice, ScanPageAdapter, ScanProblem,
+    AppAdapter, AppWindow, CheckoutAdapter, CreditProblem, EmailState, Page, PayMethod, Preview,
+    PreviewKind, PrintProblem, PrintState, QuickCash, ReceiptChoice, ScanPageAdapter, ScanProblem,
 };
 
 /// The tender for what the keypad typed: for cash the amount handed over, for split the card
@@ -139,11 +140,12 @@ pub enum PayOutcome {
         basket: BasketView,
     },
     Refused(SharedString),
+    CreditRefused(CreditProblem),
 }
 
 /// A store credit or gift card handed over at the till: its balance, the central's when it
 /// answers, else what this terminal knows; `Err`: what the seller is told.
-fn credit_at_till(session: &mut Session, code: &str) -> Result<(String, Cents), SharedString> {
+fn credit_at_till(session: &mut Session, code: &str) -> Result<(String, Cents), CreditProblem> {
     let code = code.trim().to_owned();
     let asked = code.clone();
     let fetched = session.central.ask(&session.store, |client| async move {
@@ -151,8 +153,13 @@ fn credit_at_till(session: &mut Session, code: &str) -> Result<(String, Cents), 
     });
     match crate::app::credit::balance(&mut session.store, &code, move |_| fetched, now()) {
         Ok(balance) if balance.balance_cents > 0 => Ok((code, Cents::new(balance.balance_cents))),
-        Ok(_) => Err(format!("{code}: nothing is left on it").into()),
-        Err(error) => Err(format!("{code}: {error}").into()),
+        Ok(_) => Err(CreditProblem::Empty),
+        Err(CreditError::Unknown) => Err(CreditProblem::Unknown),
+        Err(CreditError::UnknownOffline) => Err(CreditProblem::UnknownOffline),
+        Err(CreditError::Store(error)) => {
+            tracing::error!(%error, "cannot read a credit's balance");
+            Err(CreditProblem::Failed)
+        }
     }
 }
 
@@ -196,7 +203,7 @@ pub fn pay(
     let credit = match credit_code.as_deref().map(str::trim) {
         Some(code) if !code.is_empty() => match credit_at_till(session, code) {
             Ok(credit) => Some(credit),
-            Err(reason) => return PayOutcome::Refused(reason),
+            Err(problem) => return PayOutcome::CreditRefused(problem),
         },
         _ => None,
     };
@@ -347,10 +354,18 @@ pub fn apply(window: &AppWindow, outcome: PayOutcome) {
             a.set_paid_card(card);
             a.set_paid_cash(cash);
             a.set_problem("".into());
+            a.set_credit_problem(CreditProblem::None);
             a.set_completed(true);
             basket::apply(window, basket_view);
         }
-        PayOutcome::Refused(reason) => a.set_problem(reason),
+        PayOutcome::Refused(reason) => {
+            a.set_credit_problem(CreditProblem::None);
+            a.set_problem(reason);
+        }
+        PayOutcome::CreditRefused(problem) => {
+            a.set_problem("".into());
+            a.set_credit_problem(problem);
+        }
     }
 }
 
@@ -415,6 +430,7 @@ pub fn setup(window: &AppWindow, worker: &Worker, lang: Lang) {
         let checkout = window.global::<CheckoutAdapter>();
         checkout.set_amount_text("".into());
         checkout.set_problem("".into());
+        checkout.set_credit_problem(CreditProblem::None);
         window.global::<AppAdapter>().set_page(Page::Basket);
     });
     let (weak, w) = (window.as_weak(), worker.clone());
