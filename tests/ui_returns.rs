@@ -5,7 +5,7 @@
 use comptoir::domain::demo;
 use comptoir::store::Store;
 use comptoir::ui::{
-    AppAdapter, ApprovalProblem, BasketAdapter, CheckoutAdapter, CreditProblem, Page, RefundMethod,
+    AppAdapter, BasketAdapter, CheckoutAdapter, CreditProblem, OverrideProblem, Page, RefundMethod,
     ReturnAdapter,
 };
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
@@ -228,7 +228,7 @@ pub fn an_exchange_without_a_receipt_on_the_screen() {
     }
     tap(window, "Autoriser");
     wait_for(window, "the wrong PIN refused", |w| {
-        w.global::<ReturnAdapter>().get_approval_problem() == ApprovalProblem::WrongPin
+        w.global::<ReturnAdapter>().get_approval_problem() == OverrideProblem::WrongPin
     });
     assert!(a.get_done_ticket().is_empty());
     assert_eq!(check.journal_len("T01").expect("journal"), journal);

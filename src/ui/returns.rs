@@ -8,10 +8,8 @@
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use crate::app::customer::Counter;
-use crate::app::login::LoginError;
 use crate::app::pickup::{self as use_case, ReturnableOrder};
 use crate::app::product_card::card_for_scan;
-use crate::app::sale_guard::OverrideError;
 use crate::app::sale_return::{
     self, NO_RECEIPT, RefundTo, ReturnableSale, SaleReturnError, find_sale, which_sale,
 };
@@ -24,7 +22,7 @@ use super::format;
 use super::session::{Session, now};
 use super::worker::Worker;
 use super::{
-    AppAdapter, AppWindow, ApprovalProblem, CheckoutAdapter, Page, RefundMethod, ReturnAdapter,
+    AppAdapter, AppWindow, CheckoutAdapter, OverrideProblem, Page, RefundMethod, ReturnAdapter,
     ReturnRow,
 };
 
@@ -180,7 +178,7 @@ fn clear_approval(a: &ReturnAdapter<'_>) {
     a.set_needs_manager(false);
     a.set_manager_login("".into());
     a.set_pin("".into());
-    a.set_approval_problem(ApprovalProblem::None);
+    a.set_approval_problem(OverrideProblem::None);
     a.set_attempts_left(0);
 }
 
@@ -349,24 +347,6 @@ fn find_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, input: &
     }
 }
 
-/// What the page says when a manager's approval is refused; `None`: not an approval problem.
-fn approval_problem(error: &SaleReturnError) -> Option<(ApprovalProblem, i64)> {
-    let SaleReturnError::Manager(error) = error else {
-        return None;
-    };
-    Some(match error {
-        OverrideError::Login(LoginError::WrongPin { remaining }) => {
-            (ApprovalProblem::WrongPin, *remaining)
-        }
-        OverrideError::Login(LoginError::MalformedPin | LoginError::UnknownStaff { .. }) => {
-            (ApprovalProblem::WrongPin, 0)
-        }
-        OverrideError::Login(LoginError::Locked { .. }) => (ApprovalProblem::Locked, 0),
-        OverrideError::NotAManager { .. } => (ApprovalProblem::NotAManager, 0),
-        _ => (ApprovalProblem::Failed, 0),
-    })
-}
-
 fn confirm_on_worker(
     session: &mut Session,
     weak: &slint::Weak<AppWindow>,
@@ -428,19 +408,18 @@ fn confirm_on_worker(
                 counter,
             ) {
                 Ok((recorded, lines, _)) => Ok((recorded, lines)),
-                Err(error) => {
-                    if let Some((problem, left)) = approval_problem(&error) {
-                        tracing::info!(?problem, "return without a receipt not approved");
-                        let _ = weak.upgrade_in_event_loop(move |w| {
-                            let a = w.global::<ReturnAdapter>();
-                            a.set_pin("".into());
-                            a.set_approval_problem(problem);
-                            a.set_attempts_left(i32::try_from(left).unwrap_or(0));
-                        });
-                        return;
-                    }
-                    Err(error.to_string())
+                Err(SaleReturnError::Manager(error)) => {
+                    let (problem, left) = super::sale_override::problem_of(&error);
+                    tracing::info!(?problem, "return without a receipt not approved");
+                    let _ = weak.upgrade_in_event_loop(move |w| {
+                        let a = w.global::<ReturnAdapter>();
+                        a.set_pin("".into());
+                        a.set_approval_problem(problem);
+                        a.set_attempts_left(left);
+                    });
+                    return;
                 }
+                Err(error) => Err(error.to_string()),
             }
         }
         // A sale of a store: « Carte » gives back to the means it was paid with.

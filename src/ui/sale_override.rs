@@ -63,7 +63,8 @@ pub fn show(window: &AppWindow, view: OverrideView) {
     a.set_shown(true);
 }
 
-fn problem_of(error: &OverrideError) -> (OverrideProblem, i32) {
+/// What a manager's refused approval shows, and the PIN tries left (the returns page's too).
+pub(super) fn problem_of(error: &OverrideError) -> (OverrideProblem, i32) {
     match error {
         OverrideError::Login(LoginError::WrongPin { remaining }) => (
             OverrideProblem::WrongPin,
