@@ -22,6 +22,7 @@ mod gift_cards;
 mod hostile;
 mod journal;
 mod journal_breaks;
+mod layout;
 mod limits;
 mod minimisation;
 mod operator;

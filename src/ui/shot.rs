@@ -133,7 +133,40 @@ pub fn shot(
     slint::platform::set_platform(Box::new(ShotPlatform(surface.clone())))
         .map_err(|e| ShotError::SetPlatform(e.to_string()))?;
     surface.set_size(PhysicalSize::new(width, height));
+    let staged = stage(config, store, page, lang, (width, height))?;
+    staged.window().show()?;
+    render(&surface, (width, height), out)
+}
 
+/// A page put in the state a user would see it in, in its window (not shown yet).
+pub enum Staged {
+    Staff {
+        window: AppWindow,
+        /// The page's session: the window's callbacks may reach it while it is on show.
+        session: Box<Session>,
+    },
+    Kiosk(KioskWindow),
+}
+
+impl Staged {
+    pub fn window(&self) -> &slint::Window {
+        match self {
+            Staged::Staff { window, .. } => window.window(),
+            Staged::Kiosk(window) => window.window(),
+        }
+    }
+}
+
+/// Creates `page`'s window on the current platform (the shot's software renderer, or Slint's
+/// testing backend for the layout check) and fills it as it would be at `width`×`height` in
+/// `lang`. `store` should hold the demo catalogue.
+pub fn stage(
+    config: &Config,
+    store: Store,
+    page: ShotPage,
+    lang: Lang,
+    (width, height): (u32, u32),
+) -> Result<Staged, ShotError> {
     let mut config = config.clone();
     config.locale = match lang {
         Lang::Fr => "fr".into(),
@@ -141,36 +174,34 @@ pub fn shot(
     };
     if let Some(kiosk_page) = page.kiosk() {
         let window = KioskWindow::new()?;
+        resize(window.window(), (width, height));
         select_language(lang);
         super::kiosk::shot::fill(
             &window,
             KioskSession::new(store, config, central()?),
             kiosk_page,
         )?;
-        window.show()?;
-        return render(&surface, (width, height), out);
+        return Ok(Staged::Kiosk(window));
     }
     let window = AppWindow::new()?;
-    // What the window's width handler sets once an event loop runs, which a shot has not.
-    window
-        .global::<super::AppAdapter>()
-        .set_narrow(width < NARROW_BELOW_PX);
-    window
-        .global::<super::AppAdapter>()
-        .set_wide(width >= WIDE_FROM_PX);
+    resize(window.window(), (width, height));
     select_language(lang);
-    let mut session = Session::new(store, config, central()?);
+    let mut session = Box::new(Session::new(store, config, central()?));
     checkout::install_preview(&window, lang);
     fill(&window, &mut session, page)?;
-    window.show()?;
-    render(&surface, (width, height), out)
+    Ok(Staged::Staff { window, session })
 }
 
-/// Below this width the staff window takes compact buttons (`AppAdapter.narrow` in app.slint).
-const NARROW_BELOW_PX: u32 = 1100;
-
-/// From this width the basket stays beside the selling pages (`AppAdapter.wide`).
-const WIDE_FROM_PX: u32 = 1024;
+/// Gives `window` its size the way a screen does, so that its size handlers (`changed width`:
+/// the narrow and wide staff layouts, the counter monitor's type, the kiosk's compact theme)
+/// run as under an event loop. They run on a change only: the platform may have given the
+/// window this very size already, so it first takes another.
+fn resize(window: &slint::Window, (width, height): (u32, u32)) {
+    window.set_size(PhysicalSize::new(width + 1, height + 1));
+    slint::platform::update_timers_and_animations();
+    window.set_size(PhysicalSize::new(width, height));
+    slint::platform::update_timers_and_animations();
+}
 
 /// Draws the window shown on `surface` into the PNG file `out`.
 fn render(
