@@ -24,6 +24,8 @@ const STAFF_PAIRS: &[(&str, &str)] = &[
     ("danger", "surface-alt"),
     ("danger", "danger-bg"),
     ("on-status-bar", "status-bar"),
+    ("primary", "selected-bg"),
+    ("on-training", "training"),
 ];
 
 const KIOSK_PAIRS: &[(&str, &str)] = &[
