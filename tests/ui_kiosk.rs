@@ -162,6 +162,7 @@ fn assert_wiped(window: &KioskWindow) {
     let a = window.global::<KioskAdapter>();
     assert_eq!(a.get_page(), KioskPage::Home);
     assert_eq!(a.get_problem(), KioskProblem::None);
+    assert!(!a.get_english(), "the store's French is back");
     assert_eq!(a.get_first_name(), "");
     assert_eq!(a.get_tier(), "");
     assert_eq!(a.get_points(), 0);
@@ -278,6 +279,40 @@ pub fn kiosk_for_customers() {
     assert!(shows_text(window, "Disponible ailleurs"));
     assert!(shows_text(window, &shown.price));
     assert_no_staff_function(window, "product");
+    // Issue 17: the customer reads it in English — the words and the price change at once —
+    // and « Home » brings the store's French back for the next customer.
+    tap(window, "English");
+    wait_for(window, "the price in English", |w| {
+        w.global::<KioskAdapter>()
+            .get_product()
+            .price
+            .starts_with('€')
+    });
+    assert!(shows_text(
+        window,
+        if here > 0 {
+            "In stock here"
+        } else {
+            "Not in stock here"
+        }
+    ));
+    assert!(shows_text(window, "Available elsewhere"));
+    assert!(shows_text(window, "Français"));
+    tap(window, "Home");
+    assert_wiped(window);
+    assert!(shows_text(window, "Bienvenue !"));
+    assert!(shows_text(window, "English"));
+    wedge_scan(window, product.gtin.as_str());
+    wait_for(window, "the product page in French again", |w| {
+        w.global::<KioskAdapter>().get_page() == KioskPage::Product
+    });
+    assert!(
+        window
+            .global::<KioskAdapter>()
+            .get_product()
+            .price
+            .ends_with('€')
+    );
     tap(window, "Accueil");
     assert_wiped(window);
 

@@ -176,6 +176,9 @@ pub fn stage(
         let window = KioskWindow::new()?;
         resize(window.window(), (width, height));
         select_language(lang);
+        window
+            .global::<super::KioskAdapter>()
+            .set_english(lang == Lang::En);
         super::kiosk::shot::fill(
             &window,
             KioskSession::new(store, config, central()?),

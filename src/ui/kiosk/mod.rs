@@ -32,7 +32,7 @@ use crate::store::Store;
 
 use super::format::Lang;
 use super::worker::Worker;
-use super::{DeviceState, KioskAdapter, KioskWindow, UiError};
+use super::{DeviceState, KioskAdapter, KioskPage, KioskWindow, UiError};
 
 pub use idle::{COUNTDOWN, IdleClock, IdleState};
 pub use session::KioskSession;
@@ -78,6 +78,8 @@ struct KioskLink {
     started: Instant,
     /// The latest search query's number: older searches skip their work.
     query_number: Arc<AtomicU64>,
+    /// The store's language, which the wipe brings back.
+    store_lang: Lang,
 }
 
 impl KioskLink {
@@ -144,12 +146,13 @@ impl KioskLink {
     /// On the worker: a product found (or not); `from_search` when opened from the results.
     fn show_product(
         &self,
-        session: &KioskSession,
+        session: &mut KioskSession,
         found: Result<product::ProductView, crate::ui::KioskProblem>,
         from_search: bool,
         visit_at: u64,
     ) {
         let gtin = found.as_ref().ok().map(|view| view.gtin().to_owned());
+        session.shown_product.clone_from(&gtin);
         let visit = self.visit.clone();
         let _ = self.weak.upgrade_in_event_loop(move |window| {
             if !visit.is(visit_at) {
@@ -231,12 +234,79 @@ impl KioskLink {
         });
     }
 
+    /// On the UI thread: « English » or « Français ». The screen's words change at once; what
+    /// the worker formats (prices) is done again for the page on show.
+    fn switch_language(&self, window: &KioskWindow, english: bool) {
+        self.activity();
+        let lang = if english { Lang::En } else { Lang::Fr };
+        super::select_language(lang);
+        let adapter = window.global::<KioskAdapter>();
+        adapter.set_english(english);
+        let (page, query) = (adapter.get_page(), adapter.get_query().to_string());
+        let visit_at = self.visit.current();
+        let link = self.clone();
+        self.worker.run(move |session| {
+            session.lang = lang;
+            link.redraw(session, page, &query, visit_at);
+        });
+    }
+
+    /// On the worker: the page on show again, in the session's language.
+    fn redraw(&self, session: &KioskSession, page: KioskPage, query: &str, visit_at: u64) {
+        let visit = self.visit.clone();
+        match page {
+            KioskPage::Home => {}
+            KioskPage::Product => {
+                let Some(Ok(view)) = session
+                    .shown_product
+                    .as_deref()
+                    .map(|gtin| product::look_up(session, gtin))
+                else {
+                    return;
+                };
+                let _ = self.weak.upgrade_in_event_loop(move |window| {
+                    if visit.is(visit_at) {
+                        product::refresh(&window, view);
+                    }
+                });
+            }
+            KioskPage::Customer => {
+                let Some(shown) = &session.customer else {
+                    return;
+                };
+                let page = customer::page(session, &shown.view);
+                let _ = self.weak.upgrade_in_event_loop(move |window| {
+                    if visit.is(visit_at) {
+                        customer::apply(&window, page);
+                    }
+                });
+            }
+            KioskPage::Search => {
+                let searched = !query.trim().is_empty();
+                let rows = if searched {
+                    search::results(session, query)
+                } else {
+                    Vec::new()
+                };
+                let _ = self.weak.upgrade_in_event_loop(move |window| {
+                    if visit.is(visit_at) {
+                        search::apply(&window, rows, searched);
+                    }
+                });
+            }
+        }
+    }
+
     /// On the UI thread: the customer is done (idle timeout or "Accueil"). Everything about them
     /// goes from the screen now and from the worker next; answers still on their way are for an
     /// older visit and will be dropped.
     fn wipe(&self, window: &KioskWindow) {
         self.visit.next();
         wipe::clear(window);
+        super::select_language(self.store_lang);
+        window
+            .global::<KioskAdapter>()
+            .set_english(self.store_lang == Lang::En);
         self.worker.run(KioskSession::forget_customer);
         self.activity();
         tracing::info!("kiosk wiped");
@@ -245,7 +315,7 @@ impl KioskLink {
     /// On the UI thread, every `IDLE_TICK`: the countdown, then the wipe.
     fn tick(&self, window: &KioskWindow) {
         window.invoke_keep_focus();
-        let resting = wipe::is_clean(window);
+        let resting = wipe::is_clean(window, self.store_lang == Lang::En);
         let state = match self.clock.lock() {
             Ok(mut clock) => clock.tick(self.now(), resting),
             // A poisoned clock cannot say the customer is still there: forget them.
@@ -276,7 +346,11 @@ fn build(
     central: Central,
 ) -> Result<(KioskWindow, KioskLink, slint::Timer), UiError> {
     let window = KioskWindow::new()?;
-    super::select_language(Lang::of(&config.locale));
+    let store_lang = Lang::of(&config.locale);
+    super::select_language(store_lang);
+    window
+        .global::<KioskAdapter>()
+        .set_english(store_lang == Lang::En);
     // A kiosk is not closed by its users (Alt+F4, a window manager's close button): only the
     // system that runs it stops it.
     window
@@ -293,6 +367,7 @@ fn build(
         clock: Arc::new(Mutex::new(IdleClock::new(timeout, Duration::ZERO))),
         started,
         query_number: Arc::new(AtomicU64::new(0)),
+        store_lang,
     };
 
     let adapter = window.global::<KioskAdapter>();
@@ -305,6 +380,12 @@ fn build(
     adapter.on_query_changed(move |query| l.search(query.to_string()));
     let l = link.clone();
     adapter.on_open(move |gtin| l.open_product(gtin.to_string()));
+    let l = link.clone();
+    adapter.on_switch_language(move |english| {
+        if let Some(window) = l.weak.upgrade() {
+            l.switch_language(&window, english);
+        }
+    });
     let l = link.clone();
     adapter.on_go_home(move || {
         if let Some(window) = l.weak.upgrade() {

@@ -15,6 +15,8 @@ pub struct KioskSession {
     pub lang: Lang,
     /// The customer whose card was scanned, until the idle wipe or "Accueil".
     pub customer: Option<ShownCustomer>,
+    /// The GTIN of the product on show, to show it again in the other language.
+    pub shown_product: Option<String>,
 }
 
 /// The customer on show: their id (to match a fresher view from the central) and what the
@@ -33,12 +35,16 @@ impl KioskSession {
             config,
             lang,
             customer: None,
+            shown_product: None,
         }
     }
 
-    /// The wipe's Rust half: nothing about the customer stays in memory.
+    /// The wipe's Rust half: nothing about the customer stays in memory, and the next one reads
+    /// the store's language.
     pub fn forget_customer(&mut self) {
         self.customer = None;
+        self.shown_product = None;
+        self.lang = Lang::of(&self.config.locale);
     }
 
     /// The name of the store this kiosk stands in (its code when the name is not known).

@@ -28,10 +28,12 @@ pub fn clear(window: &KioskWindow) {
     a.set_page(KioskPage::Home);
 }
 
-/// The clean home screen: nothing about anyone on it, so nothing to count down to.
-pub fn is_clean(window: &KioskWindow) -> bool {
+/// The clean home screen in the store's language: nothing about anyone on it, so nothing to
+/// count down to.
+pub fn is_clean(window: &KioskWindow, english_by_default: bool) -> bool {
     let a = window.global::<KioskAdapter>();
     a.get_page() == KioskPage::Home
+        && a.get_english() == english_by_default
         && a.get_problem() == KioskProblem::None
         && a.get_first_name().is_empty()
         && a.get_cart().row_count() == 0
