@@ -146,6 +146,82 @@ pub fn check(window: &slint::Window) -> Vec<Problem> {
     problems
 }
 
+/// Every text the window shows (its visible text items).
+pub fn texts(window: &slint::Window) -> Vec<String> {
+    let root = ItemRc::new_root(WindowInner::from_pub(window).component());
+    let mut found = Vec::new();
+    root.visit_descendants(|item| {
+        if item.is_visible()
+            && let Some(text) = text_of(item)
+            && !text.text.trim().is_empty()
+        {
+            found.push(text.text);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    found
+}
+
+/// Words of the English translation that no French string uses (« the », « twice », « order »):
+/// one of them on a French screen is an English sentence that reached it.
+fn english_only_words() -> std::collections::BTreeSet<String> {
+    let po = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/translations/en/LC_MESSAGES/comptoir.po"
+    ))
+    .expect("read the English translation");
+    let (mut french, mut english) = (Vec::new(), Vec::new());
+    let mut last_is_english = false;
+    for line in po.lines() {
+        let line = line.trim();
+        let (english_line, quoted) = if let Some(rest) = line.strip_prefix("msgid") {
+            (false, rest.trim_start_matches("_plural").trim())
+        } else if let Some(rest) = line.strip_prefix("msgstr") {
+            (true, rest.trim_start_matches(|c| c != '"'))
+        } else if line.starts_with('"') {
+            (last_is_english, line)
+        } else {
+            continue;
+        };
+        last_is_english = english_line;
+        let side = if english_line {
+            &mut english
+        } else {
+            &mut french
+        };
+        side.push(quoted.trim_matches('"').to_owned());
+    }
+    let words = |texts: &[String]| -> std::collections::BTreeSet<String> {
+        texts
+            .iter()
+            .flat_map(|t| t.split(|c: char| !c.is_alphabetic()))
+            .filter(|w| w.chars().count() >= 4)
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let french = words(&french);
+    words(&english)
+        .into_iter()
+        .chain(ENGLISH_GLUE.iter().map(|w| (*w).to_owned()))
+        .filter(|w| !french.contains(w))
+        .collect()
+}
+
+/// Short English words the translation's long ones miss, none of them a French word: what an
+/// English sentence from the central or an error message is held together by.
+const ENGLISH_GLUE: &[&str] = &[
+    "the", "and", "twice", "with", "over", "not", "was", "were", "is", "are", "of", "to", "for",
+    "this", "that", "from", "at", "has", "have", "cannot", "unknown", "failed", "error",
+];
+
+/// The first word of `text` that is English only, if any.
+fn english_word(text: &str, english: &std::collections::BTreeSet<String>) -> Option<String> {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphabetic())
+        .find(|w| english.contains(*w))
+        .map(str::to_owned)
+}
+
 struct TextItem {
     text: String,
     overflow: TextOverflow,
@@ -326,6 +402,11 @@ fn every_page_fits_every_screen() {
     on_testing_backend(|| {
         let db = seeded_db(300);
         let config = Config::default();
+        let english = english_only_words();
+        assert!(
+            english.contains("twice") || english.contains("payment"),
+            "{english:?}"
+        );
         let mut report = Vec::new();
         let mut checked = 0;
         for &page in <ShotPage as clap::ValueEnum>::value_variants() {
@@ -342,6 +423,17 @@ fn every_page_fits_every_screen() {
                             "{page:?} {}x{} {lang:?}: {:?} « {} » {}",
                             size.0, size.1, problem.kind, problem.what, problem.detail
                         ));
+                    }
+                    // Item 4 of issue 17: no English sentence on a French screen.
+                    if lang == Lang::Fr {
+                        for text in texts(staged.window()) {
+                            if let Some(word) = english_word(&text, &english) {
+                                report.push(format!(
+                                    "{page:?} {}x{} Fr: English « {word} » in « {text} »",
+                                    size.0, size.1
+                                ));
+                            }
+                        }
                     }
                     staged.window().hide().expect("hide");
                     checked += 1;
@@ -404,6 +496,29 @@ slint::slint! {
                 }
             }
         }
+    }
+}
+
+/// The English check is a real one: the central's sentence pasted into a French one is caught,
+/// the screen's own wording of it is not.
+#[test]
+fn the_english_check_catches_the_centrals_sentence() {
+    let english = english_only_words();
+    assert_eq!(
+        english_word(
+            "Conflit signalé par le siège : handed over twice: T01 and T02.",
+            &english
+        )
+        .as_deref(),
+        Some("handed")
+    );
+    assert!(english_word("Code PIN incorrect: 2 tries left", &english).is_some());
+    for french in [
+        "Conflit signalé par le siège : Remise deux fois (T01, T02). Le siège le lève une fois vérifié.",
+        "Scannez ou saisissez un code, puis Entrée",
+        "Offres par e-mail",
+    ] {
+        assert_eq!(english_word(french, &english), None, "{french}");
     }
 }
 

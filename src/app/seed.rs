@@ -97,6 +97,8 @@ pub fn seed_demo(
             customer_first_name: Some(customer.first_name.to_owned()),
             handed: Vec::new(),
             conflict: None,
+            conflict_kind: None,
+            conflict_counters: Vec::new(),
         })?;
     }
     for rule in demo::promotions() {

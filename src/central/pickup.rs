@@ -148,7 +148,8 @@ impl Store {
                 "online_order"
             };
             tx.prepare_cached(&format!(
-                "UPDATE {table} SET status = ?2, conflict = NULL WHERE id = ?1"
+                "UPDATE {table} SET status = ?2, conflict = NULL, conflict_kind = NULL,
+                     conflict_counters = NULL WHERE id = ?1"
             ))?
             .execute(params![id, status])?;
             tx.prepare_cached(
@@ -198,10 +199,12 @@ pub(super) fn pickup_order_change(
 ) -> Result<Option<PickupOrderChange>> {
     let order = tx
         .prepare_cached(
-            "SELECT o.id, o.store, o.customer, o.status, o.created_at, c.first_name, o.conflict
+            "SELECT o.id, o.store, o.customer, o.status, o.created_at, c.first_name, o.conflict,
+                    o.conflict_kind, o.conflict_counters
              FROM pickup_order o LEFT JOIN customer c ON c.id = o.customer WHERE o.id = ?1",
         )?
         .query_row(params![id], |row| {
+            let counters: Option<String> = row.get(8)?;
             Ok(PickupOrderChange {
                 id: row.get(0)?,
                 store: row.get(1)?,
@@ -212,6 +215,11 @@ pub(super) fn pickup_order_change(
                 customer_first_name: row.get(5)?,
                 handed: Vec::new(),
                 conflict: row.get(6)?,
+                conflict_kind: row.get(7)?,
+                // Written by `set_conflict` from a list of names: unreadable means none.
+                conflict_counters: counters
+                    .and_then(|json| serde_json::from_str(&json).ok())
+                    .unwrap_or_default(),
             })
         })
         .optional()?;
@@ -266,13 +274,18 @@ fn per_product<'a>(lines: impl Iterator<Item = (&'a str, i64)>) -> BTreeMap<Stri
     sums
 }
 
-/// What staff read on an order done twice: "handed over twice: T01 and T02", or "… twice at T01"
-/// when the same counter did it again (`earlier` are the terminals that did it before, in order).
-fn twice(what: &str, mut earlier: Vec<String>, terminal: &str) -> String {
+/// The counters that did it, in order: `earlier`, then `terminal` unless it is one of them.
+fn counters_of(mut earlier: Vec<String>, terminal: &str) -> Vec<String> {
     if !earlier.iter().any(|t| t == terminal) {
         earlier.push(terminal.to_owned());
     }
-    match earlier.as_slice() {
+    earlier
+}
+
+/// What the CLI says of an order done twice by `counters`: "handed over twice: T01 and T02", or
+/// "… twice at T01" when the same counter did it again.
+fn twice(what: &str, counters: &[String]) -> String {
+    match counters {
         [] => format!("{what} twice"),
         [one] => format!("{what} twice at {one}"),
         [init @ .., last] => format!("{what} twice: {} and {last}", init.join(", ")),
@@ -355,7 +368,11 @@ pub(super) fn record_handover(
             tx,
             "pickup_order",
             &h.order_id,
-            &format!("handed over products not in the order at {}", h.terminal),
+            &Conflict {
+                text: format!("handed over products not in the order at {}", h.terminal),
+                kind: "handed_not_in_order",
+                counters: vec![h.terminal.clone()],
+            },
         )?;
         insert("not_in_order")?;
         return log_pickup_order(tx, &h.order_id);
@@ -383,18 +400,25 @@ pub(super) fn record_handover(
             )?
             .query_map(params![h.order_id], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        let text = if cancelled {
-            format!("handed over at {} although cancelled", h.terminal)
+        let conflict = if cancelled {
+            Conflict {
+                text: format!("handed over at {} although cancelled", h.terminal),
+                kind: "handed_after_cancel",
+                counters: vec![h.terminal.clone()],
+            }
         } else if terminals.is_empty() {
-            format!("handed over more than ordered at {}", h.terminal)
+            Conflict {
+                text: format!("handed over more than ordered at {}", h.terminal),
+                kind: "handed_more",
+                counters: vec![h.terminal.clone()],
+            }
         } else {
-            twice("handed over", terminals, &h.terminal)
+            Conflict::twice("handed over", "handed_twice", terminals, &h.terminal)
         };
         tracing::warn!(order = %h.order_id, "a pickup order was handed over twice");
-        tx.prepare_cached(
-            "UPDATE pickup_order SET status = 'conflict', conflict = ?2 WHERE id = ?1",
-        )?
-        .execute(params![h.order_id, text])?;
+        tx.prepare_cached("UPDATE pickup_order SET status = 'conflict' WHERE id = ?1")?
+            .execute(params![h.order_id])?;
+        set_conflict(tx, "pickup_order", &h.order_id, &conflict)?;
         bump(tx, PICKUP_CONFLICTS, 1)?;
         insert("conflict")?;
     } else {
@@ -409,11 +433,35 @@ pub(super) fn record_handover(
     log_pickup_order(tx, &h.order_id)
 }
 
-/// Sets an order's conflict text; `table` is `pickup_order` or `online_order`.
-fn set_conflict(tx: &Transaction<'_>, table: &str, id: &str, text: &str) -> Result<()> {
+/// What went wrong with an order: the English text for the CLI and the settlements, and the
+/// kind and counters the terminals' screens word in their language.
+struct Conflict {
+    text: String,
+    kind: &'static str,
+    counters: Vec<String>,
+}
+
+impl Conflict {
+    /// Done twice: `earlier` are the terminals that did it before, in order.
+    fn twice(what: &str, kind: &'static str, earlier: Vec<String>, terminal: &str) -> Conflict {
+        let counters = counters_of(earlier, terminal);
+        Conflict {
+            text: twice(what, &counters),
+            kind,
+            counters,
+        }
+    }
+}
+
+/// Sets an order's conflict; `table` is `pickup_order` or `online_order`.
+fn set_conflict(tx: &Transaction<'_>, table: &str, id: &str, conflict: &Conflict) -> Result<()> {
     debug_assert!(matches!(table, "pickup_order" | "online_order"));
-    tx.prepare_cached(&format!("UPDATE {table} SET conflict = ?2 WHERE id = ?1"))?
-        .execute(params![id, text])?;
+    let counters = serde_json::to_string(&conflict.counters)
+        .map_err(|e| StoreError::Corrupt(format!("conflict counters: {e}")))?;
+    tx.prepare_cached(&format!(
+        "UPDATE {table} SET conflict = ?2, conflict_kind = ?3, conflict_counters = ?4 WHERE id = ?1"
+    ))?
+    .execute(params![id, conflict.text, conflict.kind, counters])?;
     Ok(())
 }
 
@@ -573,15 +621,23 @@ pub(super) fn record_return(
             )?
             .query_map(params![r.order_id], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        let text = if foreign {
-            format!("returned a product not in the order at {}", r.terminal)
+        let conflict = if foreign {
+            Conflict {
+                text: format!("returned a product not in the order at {}", r.terminal),
+                kind: "returned_not_in_order",
+                counters: vec![r.terminal.clone()],
+            }
         } else if terminals.is_empty() {
-            format!("returned more than was {limit} at {}", r.terminal)
+            Conflict {
+                text: format!("returned more than was {limit} at {}", r.terminal),
+                kind: "returned_more",
+                counters: vec![r.terminal.clone()],
+            }
         } else {
-            twice("returned", terminals, &r.terminal)
+            Conflict::twice("returned", "returned_twice", terminals, &r.terminal)
         };
         tracing::warn!(order = %r.order_id, "an order line was returned more than it was sold");
-        set_conflict(tx, table, &r.order_id, &text)?;
+        set_conflict(tx, table, &r.order_id, &conflict)?;
         bump(tx, DUPLICATE_RETURNS, 1)?;
     }
     let customer = match (&r.customer, &order) {
@@ -936,6 +992,8 @@ mod tests {
                     customer_first_name: None,
                     handed: Vec::new(),
                     conflict: None,
+                    conflict_kind: None,
+                    conflict_counters: Vec::new(),
                 })?;
                 w.online_order(&OnlineOrder {
                     id: "W1".into(),
@@ -1109,7 +1167,10 @@ mod tests {
             ),
         ];
         for (earlier, terminal, expected) in cases {
-            assert_eq!(twice("handed over", earlier, terminal), expected);
+            assert_eq!(
+                twice("handed over", &counters_of(earlier, terminal)),
+                expected
+            );
         }
     }
 
@@ -1152,6 +1213,8 @@ mod tests {
         chain.handover("D1", "T01", &[(SHIRT, 2), (SCARF, 1)]);
         chain.handover("D2", "T02", &[(SHIRT, 2), (SCARF, 1)]);
         let order = chain.latest();
+        assert_eq!(order.conflict_kind.as_deref(), Some("handed_twice"));
+        assert_eq!(order.conflict_counters, ["T01", "T02"]);
         assert_eq!(order.status, "conflict");
         assert_eq!(
             order.conflict.as_deref(),

@@ -199,6 +199,8 @@ impl Plan {
                         customer_first_name: None,
                         handed: Vec::new(),
                         conflict: None,
+                        conflict_kind: None,
+                        conflict_counters: Vec::new(),
                     });
                 }
             }

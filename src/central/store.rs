@@ -53,6 +53,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0011_sale_discounts.sql")),
         M::up(include_str!("migrations/0012_returns_and_credit.sql")),
         M::up(include_str!("migrations/0013_ereceipt_delivery.sql")),
+        M::up(include_str!("migrations/0014_conflict_kinds.sql")),
     ])
 });
 

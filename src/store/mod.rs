@@ -79,6 +79,7 @@ pub fn schema_migrations() -> Vec<M<'static>> {
         M::up(include_str!("migrations/0014_returns_and_credit.sql")),
         M::up(include_str!("migrations/0015_gift_cards.sql")),
         M::up(include_str!("migrations/0016_exchanges.sql")),
+        M::up(include_str!("migrations/0017_pickup_conflict_kinds.sql")),
     ]
 }
 

@@ -31,8 +31,13 @@ pub struct PickupOrder {
     pub handed_central: Vec<Units>,
     /// Handed over at this terminal.
     pub handed_here: Vec<Units>,
-    /// The central's account of a conflict (handed over at two counters…).
+    /// The central's account of a conflict (handed over at two counters…), in English for the
+    /// CLI.
     pub conflict: Option<String>,
+    /// The same as the central's kind ("handed_twice"…) and the counters involved, for the
+    /// screen to word. None from a central older than the kinds.
+    pub conflict_kind: Option<String>,
+    pub conflict_counters: Vec<String>,
 }
 
 impl PickupOrder {
@@ -73,12 +78,15 @@ pub(super) fn apply_order(tx: &Transaction<'_>, o: &PickupOrderChange) -> Result
     let handed = to_json(&units(&o.handed), "handed lines")?;
     tx.prepare_cached(
         "INSERT INTO pickup_order (id, store, customer, status, created_at, lines_json,
-                                   customer_first_name, handed_json, conflict)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                                   customer_first_name, handed_json, conflict, conflict_kind,
+                                   conflict_counters)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status,
              lines_json = excluded.lines_json, customer = excluded.customer,
              customer_first_name = excluded.customer_first_name,
-             handed_json = excluded.handed_json, conflict = excluded.conflict",
+             handed_json = excluded.handed_json, conflict = excluded.conflict,
+             conflict_kind = excluded.conflict_kind,
+             conflict_counters = excluded.conflict_counters",
     )?
     .execute(params![
         o.id,
@@ -89,13 +97,15 @@ pub(super) fn apply_order(tx: &Transaction<'_>, o: &PickupOrderChange) -> Result
         lines,
         o.customer_first_name,
         handed,
-        o.conflict
+        o.conflict,
+        o.conflict_kind,
+        to_json(&o.conflict_counters, "conflict counters")?
     ])?;
     Ok(())
 }
 
 const ORDER_COLUMNS: &str = "id, store, customer, customer_first_name, status, created_at,
-    lines_json, handed_json, conflict";
+    lines_json, handed_json, conflict, conflict_kind, conflict_counters";
 
 fn read_order(conn: &Connection, row: &rusqlite::Row<'_>) -> Result<PickupOrder> {
     let id: String = row.get(0)?;
@@ -112,6 +122,12 @@ fn read_order(conn: &Connection, row: &rusqlite::Row<'_>) -> Result<PickupOrder>
         lines: parse_units(&lines, "pickup lines")?,
         handed_central: parse_units(&handed, "handed lines")?,
         conflict: row.get(8)?,
+        conflict_kind: row.get(9)?,
+        conflict_counters: match row.get::<_, Option<String>>(10)? {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("conflict counters: {e}")))?,
+            None => Vec::new(),
+        },
     })
 }
 

@@ -619,9 +619,17 @@ pub struct PickupOrderChange {
     #[serde(default)]
     pub handed: Vec<PickupLineChange>,
     /// Set by the central when two counters handed the order over (or returned a line twice):
-    /// what happened, for the staff.
+    /// what happened, in English, for the CLI and the logs.
     #[serde(default)]
     pub conflict: Option<String>,
+    /// The same as a kind for the screens to word: "handed_twice", "returned_twice",
+    /// "handed_more", "returned_more", "handed_not_in_order", "returned_not_in_order",
+    /// "handed_after_cancel". None from a central older than the kinds.
+    #[serde(default)]
+    pub conflict_kind: Option<String>,
+    /// The counters involved, in the order they did it ("T01").
+    #[serde(default)]
+    pub conflict_counters: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

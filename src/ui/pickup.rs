@@ -14,8 +14,8 @@ use super::format;
 use super::session::{Session, now};
 use super::worker::Worker;
 use super::{
-    AppAdapter, AppWindow, Handed, ItemVerdict, Page, PickupAdapter, PickupLineRow, PickupProblem,
-    PickupRow, PickupStatus,
+    AppAdapter, AppWindow, Handed, ItemVerdict, Page, PickupAdapter, PickupConflict, PickupLineRow,
+    PickupProblem, PickupRow, PickupStatus,
 };
 
 /// The order being checked at the counter, and what was scanned of it.
@@ -26,7 +26,7 @@ pub struct CounterOrder {
 }
 
 fn status_of(order: &PickupOrder) -> PickupStatus {
-    if order.conflict.is_some() {
+    if order.conflict.is_some() || order.conflict_kind.is_some() {
         PickupStatus::Conflict
     } else if order.left().is_empty() {
         PickupStatus::HandedOver
@@ -49,7 +49,8 @@ pub fn rows(session: &Session, query: &str) -> Vec<PickupRow> {
                 left: count(&o.left()),
                 items: count(&o.lines),
                 age: format::age(o.created_at, now),
-                conflict: o.conflict.as_deref().unwrap_or("").into(),
+                conflict: conflict_of(o),
+                conflict_counters: o.conflict_counters.join(", ").into(),
             })
             .collect(),
         Err(error) => {
@@ -67,12 +68,35 @@ fn name_of(session: &Session, gtin: &str) -> String {
     use_case::product_name(&session.store, gtin)
 }
 
+/// The central's conflict kind, for the screen to word; `Other` for one it does not know (a
+/// newer central) or none sent (an older one) while there is a conflict.
+fn conflict_of(order: &PickupOrder) -> PickupConflict {
+    let Some(kind) = order.conflict_kind.as_deref() else {
+        return if order.conflict.is_some() {
+            PickupConflict::Other
+        } else {
+            PickupConflict::None
+        };
+    };
+    match kind {
+        "handed_twice" => PickupConflict::HandedTwice,
+        "returned_twice" => PickupConflict::ReturnedTwice,
+        "handed_more" => PickupConflict::HandedMore,
+        "returned_more" => PickupConflict::ReturnedMore,
+        "handed_not_in_order" => PickupConflict::HandedNotInOrder,
+        "returned_not_in_order" => PickupConflict::ReturnedNotInOrder,
+        "handed_after_cancel" => PickupConflict::HandedAfterCancel,
+        _ => PickupConflict::Other,
+    }
+}
+
 /// What the order page shows.
 pub struct OrderView {
     id: SharedString,
     customer: SharedString,
     status: PickupStatus,
-    conflict: SharedString,
+    conflict: PickupConflict,
+    conflict_counters: SharedString,
     lines: Vec<PickupLineRow>,
     checked: i32,
     left: i32,
@@ -107,7 +131,8 @@ pub fn order_view(session: &Session, current: &CounterOrder) -> OrderView {
             .unwrap_or("")
             .into(),
         status: status_of(&current.order),
-        conflict: current.order.conflict.as_deref().unwrap_or("").into(),
+        conflict: conflict_of(&current.order),
+        conflict_counters: current.order.conflict_counters.join(", ").into(),
         lines,
         checked: count(&current.check.as_lines()),
         left: count(&left),
@@ -121,6 +146,7 @@ pub fn apply_order(window: &AppWindow, view: OrderView) {
     a.set_order_customer(view.customer);
     a.set_order_status(view.status);
     a.set_order_conflict(view.conflict);
+    a.set_order_conflict_counters(view.conflict_counters);
     a.set_order_lines(ModelRc::new(VecModel::from(view.lines)));
     a.set_checked_count(view.checked);
     a.set_left_count(view.left);

@@ -67,6 +67,8 @@ pub enum ShotPage {
     Pickup,
     /// An order at the pickup counter, one item checked by scanning.
     PickupOrder,
+    /// An order the central found handed over at two counters, worded by the screen.
+    PickupConflict,
     /// The return of an online order, one unit chosen.
     Return,
     /// The return of a sale of the store from its receipt's code, one unit chosen, on credit.
@@ -415,6 +417,27 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
                 .set_orders(slint::ModelRc::new(slint::VecModel::from(
                     super::pickup::rows(session, ""),
                 )));
+            app.set_page(Page::Pickup);
+        }
+        ShotPage::PickupConflict => {
+            // As the central's pull says it; a screenshot writes no order.
+            let mut order = session
+                .store
+                .pickup_orders(&here_code)
+                .map_err(|e| demo_err(&e))?
+                .into_iter()
+                .next()
+                .ok_or_else(|| ShotError::Demo("no pickup order in the demo store".into()))?;
+            order.status = "conflict".into();
+            order.conflict = Some("handed over twice: T01 and T02".into());
+            order.conflict_kind = Some("handed_twice".into());
+            order.conflict_counters = vec!["T01".into(), "T02".into()];
+            let current = super::pickup::CounterOrder {
+                check: crate::domain::pickup::ItemCheck::default(),
+                order,
+            };
+            let view = super::pickup::order_view(session, &current);
+            super::pickup::apply_order(window, view);
             app.set_page(Page::Pickup);
         }
         ShotPage::PickupOrder => {
