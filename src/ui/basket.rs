@@ -430,7 +430,7 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
         let checkout = window.global::<CheckoutAdapter>();
         checkout.set_method(PayMethod::Card);
         checkout.set_amount_text("".into());
-        checkout.set_problem("".into());
+        checkout.set_problem(super::PayProblem::None);
         checkout.set_completed(false);
         window.global::<AppAdapter>().set_page(Page::Checkout);
     });

@@ -4,7 +4,7 @@
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
-use crate::app::checkout::{LoyaltyAtTill, SaleContext, checkout_open_basket};
+use crate::app::checkout::{CheckoutError, LoyaltyAtTill, SaleContext, checkout_open_basket};
 use crate::app::credit::CreditError;
 use crate::domain::customer::{Channel, CustomerView};
 use crate::domain::money::{Cents, parse_euros};
@@ -18,17 +18,22 @@ use super::worker::Worker;
 use crate::app::receipt::{PrintError, PrinterError, print_original};
 
 use super::{
-    AppAdapter, AppWindow, CheckoutAdapter, CreditProblem, EmailState, Page, PayMethod, Preview,
-    PreviewKind, PrintProblem, PrintState, QuickCash, ReceiptChoice, ScanPageAdapter, ScanProblem,
+    AppAdapter, AppWindow, CheckoutAdapter, CreditProblem, EmailState, Page, PayMethod, PayProblem,
+    Preview, PreviewKind, PrintProblem, PrintState, QuickCash, ReceiptChoice, ScanPageAdapter,
+    ScanProblem,
 };
 
 /// The tender for what the keypad typed: for cash the amount handed over, for split the card
 /// part (empty: exact cash, or half by card).
-pub fn tender(method: PayMethod, typed: &str, total: Cents) -> Result<Tender, String> {
+pub fn tender(
+    method: PayMethod,
+    typed: &str,
+    total: Cents,
+) -> Result<Tender, crate::domain::money::MoneyError> {
     let amount = if typed.trim().is_empty() {
         None
     } else {
-        Some(parse_euros(typed).map_err(|e| e.to_string())?)
+        Some(parse_euros(typed)?)
     };
     Ok(match method {
         PayMethod::Card => Tender::Card,
@@ -139,7 +144,8 @@ pub enum PayOutcome {
         can_email: bool,
         basket: BasketView,
     },
-    Refused(SharedString),
+    /// Not paid: why, and the amount it names ("" when none).
+    Refused(PayProblem, SharedString),
     CreditRefused(CreditProblem),
 }
 
@@ -214,7 +220,7 @@ pub fn pay(
             .totals()
             .map(|t| t.total)
             .unwrap_or(Cents::ZERO),
-        Err(error) => return PayOutcome::Refused(error.to_string().into()),
+        Err(error) => return refused(&CheckoutError::Store(error), lang),
     };
     let rule = session.config.loyalty_rule();
     let customer = session
@@ -234,7 +240,7 @@ pub fn pay(
         match payment {
             Payment::Typed { method, typed } => match tender(method, &typed, due) {
                 Ok(tender) => Some(tender),
-                Err(reason) => return PayOutcome::Refused(reason.into()),
+                Err(error) => return refused(&CheckoutError::Money(error), lang),
             },
             Payment::Cash { given } => Some(Tender::Cash { given: Some(given) }),
         }
@@ -242,7 +248,7 @@ pub fn pay(
     let email = session.customer.as_ref().is_some_and(can_email);
     let training = match crate::app::terminal::training_mode(&session.store) {
         Ok(training) => training,
-        Err(error) => return PayOutcome::Refused(error.to_string().into()),
+        Err(error) => return refused(&CheckoutError::Store(error), lang),
     };
     let tier = session.tier().map(str::to_owned);
     let operator = session
@@ -317,11 +323,42 @@ pub fn pay(
                 basket: basket::view(session),
             }
         }
-        Err(error) => {
-            tracing::warn!(%error, "checkout refused");
-            PayOutcome::Refused(error.to_string().into())
-        }
+        Err(error) => refused(&error, lang),
     }
+}
+
+/// A refused payment as the screen words it: a kind, and the amount it names if any.
+fn refused(error: &CheckoutError, lang: Lang) -> PayOutcome {
+    use crate::domain::money::MoneyError;
+    use crate::domain::payment::PaymentError as P;
+    let (problem, amount) = match error {
+        CheckoutError::Money(MoneyError::Malformed { .. } | MoneyError::Empty) => {
+            (PayProblem::AmountUnreadable, None)
+        }
+        CheckoutError::EmptyBasket => (PayProblem::EmptyBasket, None),
+        CheckoutError::Payment(P::CashShort { missing, .. }) => {
+            (PayProblem::CashShort, Some(*missing))
+        }
+        CheckoutError::Payment(P::SplitOutOfRange { total, .. }) => {
+            (PayProblem::SplitOutOfRange, Some(*total))
+        }
+        CheckoutError::Payment(P::Negative) => (PayProblem::AmountUnreadable, None),
+        CheckoutError::Payment(P::RestUnpaid { rest } | P::RestUnpaidAfterCredit { rest }) => {
+            (PayProblem::RestUnpaid, Some(*rest))
+        }
+        CheckoutError::Payment(P::PointsOverTotal { .. } | P::CreditOverTotal { .. }) => {
+            (PayProblem::TooMuchOff, None)
+        }
+        CheckoutError::CreditShort { balance, .. } => (PayProblem::CreditShort, Some(*balance)),
+        _ => {
+            tracing::warn!(%error, "checkout refused");
+            (PayProblem::Failed, None)
+        }
+    };
+    PayOutcome::Refused(
+        problem,
+        amount.map(|a| format::money(a, lang)).unwrap_or_default(),
+    )
 }
 
 pub fn apply(window: &AppWindow, outcome: PayOutcome) {
@@ -353,17 +390,18 @@ pub fn apply(window: &AppWindow, outcome: PayOutcome) {
             a.set_change(change);
             a.set_paid_card(card);
             a.set_paid_cash(cash);
-            a.set_problem("".into());
+            a.set_problem(PayProblem::None);
             a.set_credit_problem(CreditProblem::None);
             a.set_completed(true);
             basket::apply(window, basket_view);
         }
-        PayOutcome::Refused(reason) => {
+        PayOutcome::Refused(problem, amount) => {
             a.set_credit_problem(CreditProblem::None);
-            a.set_problem(reason);
+            a.set_problem(problem);
+            a.set_problem_amount(amount);
         }
         PayOutcome::CreditRefused(problem) => {
-            a.set_problem("".into());
+            a.set_problem(PayProblem::None);
             a.set_credit_problem(problem);
         }
     }
@@ -429,7 +467,7 @@ pub fn setup(window: &AppWindow, worker: &Worker, lang: Lang) {
         let Some(window) = weak.upgrade() else { return };
         let checkout = window.global::<CheckoutAdapter>();
         checkout.set_amount_text("".into());
-        checkout.set_problem("".into());
+        checkout.set_problem(PayProblem::None);
         checkout.set_credit_problem(CreditProblem::None);
         window.global::<AppAdapter>().set_page(Page::Basket);
     });
