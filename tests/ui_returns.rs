@@ -6,7 +6,7 @@ use comptoir::domain::demo;
 use comptoir::store::Store;
 use comptoir::ui::{
     AppAdapter, BasketAdapter, CheckoutAdapter, CreditProblem, OverrideProblem, Page, RefundMethod,
-    ReturnAdapter,
+    ReturnAdapter, ReturnProblem,
 };
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use slint::{ComponentHandle, Model};
@@ -52,8 +52,12 @@ pub fn a_receipt_returned_on_the_screen() {
     let forged = format!("{}0000000000000000", &code[..code.len() - 16]);
     window.global::<ReturnAdapter>().invoke_find(forged.into());
     wait_for(window, "the forged code refused", |w| {
-        !w.global::<ReturnAdapter>().get_problem().is_empty()
+        w.global::<ReturnAdapter>().get_problem() != ReturnProblem::None
     });
+    assert_eq!(
+        window.global::<ReturnAdapter>().get_problem(),
+        ReturnProblem::Forged
+    );
     assert!(!window.global::<ReturnAdapter>().get_loaded());
 
     // The genuine code opens the sale: its one line, nothing returned yet.
@@ -109,8 +113,9 @@ pub fn a_receipt_returned_on_the_screen() {
     a.invoke_choose(0, 1);
     a.invoke_confirm(RefundMethod::Cash);
     wait_for(window, "nothing to return", |w| {
-        !w.global::<ReturnAdapter>().get_problem().is_empty()
+        w.global::<ReturnAdapter>().get_problem() != ReturnProblem::None
     });
+    assert_eq!(a.get_problem(), ReturnProblem::NothingChosen);
     let line = a.get_lines().row_data(0).expect("a line");
     assert_eq!((line.returned, line.chosen), (1, 0));
     assert_eq!(check.journal_len("T01").expect("journal"), journal);
@@ -213,8 +218,9 @@ pub fn an_exchange_without_a_receipt_on_the_screen() {
     let a = window.global::<ReturnAdapter>();
     a.invoke_find("not a product".into());
     wait_for(window, "the unknown code refused", |w| {
-        !w.global::<ReturnAdapter>().get_problem().is_empty()
+        w.global::<ReturnAdapter>().get_problem() != ReturnProblem::None
     });
+    assert_eq!(a.get_problem(), ReturnProblem::NotAProduct);
     assert_eq!(a.get_lines().row_count(), 1);
 
     let check = Store::open(&db.path).expect("open");

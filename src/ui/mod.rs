@@ -19,6 +19,7 @@ mod manager;
 mod network_stock;
 mod pickup;
 mod product;
+mod return_problem;
 mod returns;
 mod sale_override;
 mod scan;

@@ -19,6 +19,7 @@ use crate::domain::receipt_code::RECEIPT_PREFIX;
 use crate::domain::scan::PICKUP_PREFIX;
 
 use super::format;
+use super::return_problem::{self as refusal, Refusal};
 use super::session::{Session, now};
 use super::worker::Worker;
 use super::{
@@ -79,9 +80,9 @@ fn looks_like_ticket(input: &str) -> bool {
 }
 
 /// The sale a receipt's code or ticket number names, found here or at the central.
-fn load_sale(session: &Session, input: &str) -> Result<ReturnableSale, SharedString> {
+fn load_sale(session: &Session, input: &str) -> Result<ReturnableSale, Refusal> {
     let here = session.config.store_code.clone();
-    let (which, code) = which_sale(input, &here).map_err(|e| SharedString::from(e.to_string()))?;
+    let (which, code) = which_sale(input, &here).map_err(|e| refusal::of_sale(&e))?;
     let store = &session.store;
     find_sale(store, &which, code.as_ref(), &here, |sale| {
         let (s, t) = (sale.store.clone(), sale.ticket.clone());
@@ -89,7 +90,7 @@ fn load_sale(session: &Session, input: &str) -> Result<ReturnableSale, SharedStr
             .central
             .ask(store, |client| async move { client.sale(&s, &t).await })
     })
-    .map_err(|e| SharedString::from(e.to_string()))
+    .map_err(|e| refusal::of_sale(&e))
 }
 
 pub struct ReturnView {
@@ -166,7 +167,7 @@ pub fn clear(window: &AppWindow) {
     a.set_lines(ModelRc::new(VecModel::from(Vec::<ReturnRow>::new())));
     a.set_refund_total("".into());
     a.set_paid_with("".into());
-    a.set_problem("".into());
+    show_problem(&a, refusal::silent());
     a.set_done_ticket("".into());
     a.set_done_amount("".into());
     a.set_credit_code("".into());
@@ -203,17 +204,17 @@ pub fn start_no_receipt(session: &mut Session) -> ReturnView {
 
 /// One more unit of the product `input` names brought back without a receipt, priced as the
 /// refund will be.
-pub fn take_back(session: &mut Session, input: &str) -> Result<ReturnView, SharedString> {
+pub fn take_back(session: &mut Session, input: &str) -> Result<ReturnView, Refusal> {
     let Some(mut current) = session.return_in_progress.take().filter(|r| r.no_receipt) else {
-        return Err(SharedString::new());
+        return Err(refusal::silent());
     };
     let scan = crate::app::scan_route::parse(input, &session.config.scan_config());
     let today = chrono::Utc::now().date_naive();
     let found = card_for_scan(&session.store, scan, &session.config.store_code, today)
-        .map_err(|e| SharedString::from(e.to_string()))
+        .map_err(|e| refusal::of_card(&e))
         .and_then(|card| {
             sale_return::no_receipt_unit(&session.store, card.product.gtin.as_str(), now())
-                .map_err(|e| SharedString::from(e.to_string()))
+                .map_err(|e| refusal::of_sale(&e))
         });
     let outcome = found.map(|(name, unit)| {
         match current
@@ -250,17 +251,17 @@ pub fn take_back_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>,
         let a = w.global::<ReturnAdapter>();
         match outcome {
             Ok(v) => {
-                a.set_problem("".into());
+                show_problem(&a, refusal::silent());
                 apply(&w, v);
             }
-            Err(message) => a.set_problem(message),
+            Err(refused) => show_problem(&a, refused),
         }
     });
 }
 
 /// Finds the order named by `input` (a number or a pickup code) and makes it the return in
 /// progress; what the page shows, or why not.
-pub fn load(session: &mut Session, input: &str) -> Result<ReturnView, SharedString> {
+pub fn load(session: &mut Session, input: &str) -> Result<ReturnView, Refusal> {
     let trimmed = input.trim();
     if trimmed.starts_with(RECEIPT_PREFIX) || looks_like_ticket(trimmed) {
         let sale = load_sale(session, trimmed)?;
@@ -269,14 +270,14 @@ pub fn load(session: &mut Session, input: &str) -> Result<ReturnView, SharedStri
     // A scanned pickup code names its order.
     let id = if input.contains(PICKUP_PREFIX) {
         use_case::verify_code(&session.store, input, &session.config.store_code, now())
-            .map_err(|e| SharedString::from(e.to_string()))?
+            .map_err(|e| refusal::of_order(&e))?
             .order
             .id
     } else {
         input.trim().to_owned()
     };
     let order = use_case::returnable_everywhere(&session.central, &session.store, &id, now())
-        .map_err(|e| SharedString::from(e.to_string()))?;
+        .map_err(|e| refusal::of_order(&e))?;
     let chosen = vec![0; order.lines.len()];
     let current = ReturnInProgress {
         order,
@@ -331,16 +332,16 @@ fn find_on_worker(session: &mut Session, weak: &slint::Weak<AppWindow>, input: &
         Ok(v) => {
             let _ = weak.upgrade_in_event_loop(move |w| {
                 let a = w.global::<ReturnAdapter>();
-                a.set_problem("".into());
+                show_problem(&a, refusal::silent());
                 a.set_done_ticket("".into());
                 clear_approval(&a);
                 apply(&w, v);
             });
         }
-        Err(message) => {
+        Err(refused) => {
             let _ = weak.upgrade_in_event_loop(move |w| {
                 let a = w.global::<ReturnAdapter>();
-                a.set_problem(message);
+                show_problem(&a, refused);
                 a.set_loaded(false);
             });
         }
@@ -369,10 +370,9 @@ fn confirm_on_worker(
         .collect();
     if asked.is_empty() {
         let _ = weak.upgrade_in_event_loop(|w| {
-            w.global::<ReturnAdapter>().set_problem(
-                crate::domain::pickup::ReturnError::Nothing
-                    .to_string()
-                    .into(),
+            show_problem(
+                &w.global::<ReturnAdapter>(),
+                refusal::of_return(&crate::domain::pickup::ReturnError::Nothing),
             );
         });
         return;
@@ -419,7 +419,7 @@ fn confirm_on_worker(
                     });
                     return;
                 }
-                Err(error) => Err(error.to_string()),
+                Err(error) => Err(refusal::of_sale(&error)),
             }
         }
         // A sale of a store: « Carte » gives back to the means it was paid with.
@@ -430,7 +430,7 @@ fn confirm_on_worker(
                 RefundMethod::Credit => RefundTo::Credit,
             };
             sale_return::return_sale(&mut session.store, sale, &asked, to, training, counter)
-                .map_err(|e| e.to_string())
+                .map_err(|e| refusal::of_sale(&e))
         }
         None => use_case::return_order(
             &mut session.store,
@@ -440,7 +440,7 @@ fn confirm_on_worker(
             training,
             counter,
         )
-        .map_err(|e| e.to_string()),
+        .map_err(|e| refusal::of_order(&e)),
     };
     let lang = session.lang;
     match outcome {
@@ -457,20 +457,24 @@ fn confirm_on_worker(
             let credit: SharedString = recorded.credit_code.as_deref().unwrap_or("").into();
             let _ = weak.upgrade_in_event_loop(move |w| {
                 let a = w.global::<ReturnAdapter>();
-                a.set_problem("".into());
+                show_problem(&a, refusal::silent());
                 clear_approval(&a);
                 a.set_done_ticket(ticket);
                 a.set_done_amount(amount);
                 a.set_credit_code(credit);
             });
         }
-        Err(error) => {
-            let message: SharedString = error.into();
+        Err(refused) => {
             let _ = weak.upgrade_in_event_loop(move |w| {
-                w.global::<ReturnAdapter>().set_problem(message);
+                show_problem(&w.global::<ReturnAdapter>(), refused);
             });
         }
     }
+}
+
+fn show_problem(a: &ReturnAdapter<'_>, (problem, detail): Refusal) {
+    a.set_problem(problem);
+    a.set_problem_detail(detail);
 }
 
 pub fn setup(window: &AppWindow, worker: &Worker) {

@@ -480,7 +480,7 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
             window
                 .global::<super::ReturnAdapter>()
                 .set_order_id(order.id.as_str().into());
-            super::returns::load(session, &order.id).map_err(|e| demo_err(&e))?;
+            super::returns::load(session, &order.id).map_err(|e| demo_err(&format!("{e:?}")))?;
             let view = super::returns::choose(session, 0, 1)
                 .ok_or_else(|| ShotError::Demo("the order has no line".into()))?;
             super::returns::apply(window, view);
@@ -534,7 +534,7 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
                 let gtin = demo::product(n).gtin;
                 shown = Some(
                     super::returns::take_back(session, gtin.as_str())
-                        .map_err(|e| ShotError::Demo(e.to_string()))?,
+                        .map_err(|e| ShotError::Demo(format!("{e:?}")))?,
                 );
             }
             if let Some(view) = shown {
