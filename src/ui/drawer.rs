@@ -74,29 +74,21 @@ enum Recorded {
     Refused {
         problem: DrawerProblem,
         amount: SharedString,
-        detail: SharedString,
     },
 }
 
-fn refused(problem: DrawerProblem, amount: SharedString, detail: String) -> Recorded {
-    Recorded::Refused {
-        problem,
-        amount,
-        detail: detail.into(),
-    }
+fn refused(problem: DrawerProblem, amount: SharedString) -> Recorded {
+    Recorded::Refused { problem, amount }
 }
 
 fn record(session: &mut Session, action: DrawerAction, typed: &str) -> Recorded {
     let lang = session.lang;
     let Ok(amount) = parse_euros(typed) else {
-        return refused(DrawerProblem::Unreadable, "".into(), String::new());
+        return refused(DrawerProblem::Unreadable, "".into());
     };
     let Some(operator) = session.staff.as_ref().map(|s| s.login.clone()) else {
-        return refused(
-            DrawerProblem::Failed,
-            "".into(),
-            "nobody is logged in".into(),
-        );
+        tracing::warn!("a drawer movement with nobody logged in");
+        return refused(DrawerProblem::Failed, "".into());
     };
     let (kind, reason) = match reason_of(action) {
         Some(reason) => (reason.kind(), reason.key()),
@@ -121,24 +113,20 @@ fn record(session: &mut Session, action: DrawerAction, typed: &str) -> Recorded 
             report: use_case::report(&session.store, &session.config).ok(),
         },
         Err(MovementError::Invalid(DrawerError::NotPositive)) => {
-            refused(DrawerProblem::Zero, "".into(), String::new())
+            refused(DrawerProblem::Zero, "".into())
         }
         Err(MovementError::Invalid(DrawerError::TooLarge(_))) => {
-            refused(DrawerProblem::TooLarge, "".into(), String::new())
+            refused(DrawerProblem::TooLarge, "".into())
         }
-        Err(MovementError::FloatAlreadySet { float_cents }) => refused(
-            DrawerProblem::FloatAlreadySet,
-            money(float_cents),
-            String::new(),
-        ),
-        Err(MovementError::NotEnoughCash { expected_cents }) => refused(
-            DrawerProblem::NotEnoughCash,
-            money(expected_cents),
-            String::new(),
-        ),
+        Err(MovementError::FloatAlreadySet { float_cents }) => {
+            refused(DrawerProblem::FloatAlreadySet, money(float_cents))
+        }
+        Err(MovementError::NotEnoughCash { expected_cents }) => {
+            refused(DrawerProblem::NotEnoughCash, money(expected_cents))
+        }
         Err(error) => {
             tracing::error!(%error, "drawer movement failed");
-            refused(DrawerProblem::Failed, "".into(), error.to_string())
+            refused(DrawerProblem::Failed, "".into())
         }
     }
 }
@@ -164,13 +152,8 @@ fn apply_recorded(window: &AppWindow, outcome: Recorded, lang: Lang) {
                 a.set_report(report_view(&report, lang));
             }
         }
-        Recorded::Refused {
-            problem,
-            amount,
-            detail,
-        } => {
+        Recorded::Refused { problem, amount } => {
             a.set_problem_amount(amount);
-            a.set_problem_detail(detail);
             a.set_problem(problem);
         }
     }
@@ -279,7 +262,6 @@ pub fn setup(window: &AppWindow, worker: &Worker, lang: Lang) {
                     Ok(report) => a.set_report(report_view(&report, lang)),
                     Err(error) => {
                         tracing::error!(%error, "X report failed");
-                        a.set_problem_detail(error.to_string().into());
                         a.set_problem(DrawerProblem::Failed);
                     }
                 }

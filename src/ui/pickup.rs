@@ -7,7 +7,7 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use crate::app::customer::Counter;
 use crate::app::pickup::PickupOrder;
 use crate::app::pickup::{self as use_case, PickupAppError};
-use crate::domain::pickup::{ItemCheck, ScanVerdict, Units};
+use crate::domain::pickup::{HandoverError, ItemCheck, ScanVerdict, Units};
 use crate::domain::signed_code::PickupCodeError;
 
 use super::format;
@@ -164,13 +164,20 @@ fn problem_of(error: &PickupAppError) -> (PickupProblem, SharedString) {
         PickupAppError::UnknownOrder { id } => {
             return (PickupProblem::UnknownOrder, id.as_str().into());
         }
-        PickupAppError::Handover(_) => PickupProblem::Refused,
+        PickupAppError::Handover(HandoverError::AlreadyHandedOver) => PickupProblem::AlreadyHanded,
+        PickupAppError::Handover(HandoverError::NotInOrder { gtin }) => {
+            return (PickupProblem::NotInOrder, gtin.as_str().into());
+        }
+        PickupAppError::Handover(HandoverError::TooMany { left, .. }) => {
+            return (PickupProblem::TooMany, left.to_string().into());
+        }
+        PickupAppError::Handover(HandoverError::Nothing) => PickupProblem::NothingChosen,
         _ => {
             tracing::error!(%error, "pickup counter");
             PickupProblem::Failed
         }
     };
-    (problem, error.to_string().into())
+    (problem, SharedString::new())
 }
 
 fn show_problem(window: &AppWindow, problem: (PickupProblem, SharedString)) {

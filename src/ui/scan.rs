@@ -55,6 +55,16 @@ fn problem_of_card(error: &ProductCardError) -> ScanProblem {
     }
 }
 
+/// The code a refused scan names, shown under the problem (the error's own sentence is English
+/// and says what the problem's words say already).
+fn code_of_card(error: &ProductCardError) -> SharedString {
+    match error {
+        ProductCardError::UnknownGtin { gtin } => gtin.as_str().into(),
+        ProductCardError::UnknownItemCode { item_code } => item_code.as_str().into(),
+        _ => SharedString::new(),
+    }
+}
+
 fn here_name(session: &Session) -> String {
     crate::app::terminal::store_name(&session.store, &session.config.store_code)
 }
@@ -68,7 +78,7 @@ pub fn look_up(session: &mut Session, scan: Scan) -> ScanOutcome {
             session.product = Some(card);
             ScanOutcome::Product(Box::new(view))
         }
-        Err(error) => ScanOutcome::Problem(problem_of_card(&error), error.to_string().into()),
+        Err(error) => ScanOutcome::Problem(problem_of_card(&error), code_of_card(&error)),
     }
 }
 
@@ -236,7 +246,7 @@ pub fn notify(
             notice
         }
         Err(CheckoutError::Product(error)) => {
-            Notice::Problem(problem_of_card(&error), error.to_string().into())
+            Notice::Problem(problem_of_card(&error), code_of_card(&error))
         }
         Err(CheckoutError::NeedsWeight { name }) => {
             Notice::Problem(ScanProblem::NeedsWeight, name.into())
@@ -251,7 +261,7 @@ pub fn notify(
         }
         Err(error) => {
             tracing::error!(%error, "scan into the basket failed");
-            Notice::Problem(ScanProblem::Failed, error.to_string().into())
+            Notice::Problem(ScanProblem::Failed, SharedString::new())
         }
     };
     let _ = weak.upgrade_in_event_loop(move |window| show_notice(&window, notice));
