@@ -244,22 +244,30 @@ fn counter(session: &Session) -> (String, String, String) {
 
 /// Why opening failed, for the page.
 fn problem_of(error: &CustomerAppError) -> (CustomerProblem, SharedString) {
+    use crate::domain::customer::CustomerError as Invalid;
     let problem = match error {
-        CustomerAppError::Code(_) => CustomerProblem::RefusedCode,
+        CustomerAppError::Code(code) => {
+            // The screen says it in one sentence; the log keeps which check failed.
+            tracing::info!(reason = code.reason(), "loyalty code refused");
+            CustomerProblem::RefusedCode
+        }
         CustomerAppError::Unknown { .. } => CustomerProblem::Unknown,
         CustomerAppError::UnknownAtCentral { .. } => CustomerProblem::NotFound,
         CustomerAppError::QueryTooShort => CustomerProblem::QueryTooShort,
-        CustomerAppError::Invalid(_) => CustomerProblem::Invalid,
+        CustomerAppError::Invalid(Invalid::NameMissing) => CustomerProblem::NameMissing,
+        CustomerAppError::Invalid(Invalid::ContactMissing) => CustomerProblem::ContactMissing,
+        CustomerAppError::Invalid(Invalid::BadEmail(typed)) => {
+            return (CustomerProblem::BadEmail, typed.as_str().into());
+        }
+        CustomerAppError::Invalid(Invalid::BadPhone(typed)) => {
+            return (CustomerProblem::BadPhone, typed.as_str().into());
+        }
         _ => {
             tracing::error!(%error, "customer page");
             CustomerProblem::Failed
         }
     };
-    let detail = match error {
-        CustomerAppError::Code(code) => code.to_string(),
-        other => other.to_string(),
-    };
-    (problem, detail.into())
+    (problem, SharedString::new())
 }
 
 /// Answers from the cache (the central is asked afterwards): never waits on the network.
