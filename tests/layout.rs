@@ -314,17 +314,17 @@ fn is_interactive(role: AccessibleRole) -> bool {
 
 /// A touch area of its own (not a button's): it takes the taps on what lies under it.
 fn is_blocker(item: &ItemRc) -> bool {
-    if item.downcast::<TouchArea>().is_none() || is_interactive(item.accessible_role()) {
-        return false;
-    }
-    let mut parent = item.parent_item(ParentItemTraversalMode::StopAtPopups);
-    while let Some(p) = parent {
-        if is_interactive(p.accessible_role()) {
-            return false;
-        }
-        parent = p.parent_item(ParentItemTraversalMode::StopAtPopups);
-    }
-    true
+    item.downcast::<TouchArea>().is_some()
+        && !is_interactive(item.accessible_role())
+        && !ancestors(item).any(|p| is_interactive(p.accessible_role()))
+}
+
+/// `item`'s parent, its parent's parent, up to the window (or the popup it is in).
+fn ancestors(item: &ItemRc) -> impl Iterator<Item = ItemRc> {
+    std::iter::successors(
+        item.parent_item(ParentItemTraversalMode::StopAtPopups),
+        |p| p.parent_item(ParentItemTraversalMode::StopAtPopups),
+    )
 }
 
 fn label_of(item: &ItemRc) -> String {
@@ -345,28 +345,19 @@ fn absolute_rect(item: &ItemRc) -> LogicalRect {
 /// its content. None inside a scrolling area, where an element out of view is one swipe away.
 fn visible_box(item: &ItemRc, window: LogicalRect) -> Option<LogicalRect> {
     let mut view = window;
-    let mut parent = item.parent_item(ParentItemTraversalMode::StopAtPopups);
-    while let Some(p) = parent {
+    for p in ancestors(item) {
         if p.downcast::<Flickable>().is_some() {
             return None;
         }
         if p.borrow().as_ref().clips_children() {
             view = view.intersection(&absolute_rect(&p)).unwrap_or_default();
         }
-        parent = p.parent_item(ParentItemTraversalMode::StopAtPopups);
     }
     Some(view)
 }
 
 fn is_ancestor(ancestor: &ItemRc, item: &ItemRc) -> bool {
-    let mut parent = item.parent_item(ParentItemTraversalMode::StopAtPopups);
-    while let Some(p) = parent {
-        if &p == ancestor {
-            return true;
-        }
-        parent = p.parent_item(ParentItemTraversalMode::StopAtPopups);
-    }
-    false
+    ancestors(item).any(|p| &p == ancestor)
 }
 
 fn contains(outer: &LogicalRect, inner: &LogicalRect) -> bool {

@@ -177,10 +177,7 @@ pub fn stage(
     if let Some(kiosk_page) = page.kiosk() {
         let window = KioskWindow::new()?;
         resize(window.window(), (width, height));
-        select_language(lang);
-        window
-            .global::<super::KioskAdapter>()
-            .set_english(lang == Lang::En);
+        super::kiosk::show_language(&window, lang);
         super::kiosk::shot::fill(
             &window,
             KioskSession::new(store, config, central()?),

@@ -127,18 +127,12 @@ impl KioskLink {
                 visit_at,
             );
         }
-        let visit = self.visit.clone();
-        let _ = self.weak.upgrade_in_event_loop(move |window| {
-            if !visit.is(visit_at) {
-                return;
-            }
-            match outcome {
-                Ok(page) => customer::apply(&window, page),
-                Err(problem) => {
-                    // Nothing of a previous customer stays next to a refused card.
-                    wipe::clear(&window);
-                    product::apply_problem(&window, problem);
-                }
+        self.show(visit_at, move |window| match outcome {
+            Ok(page) => customer::apply(window, page),
+            Err(problem) => {
+                // Nothing of a previous customer stays next to a refused card.
+                wipe::clear(window);
+                product::apply_problem(window, problem);
             }
         });
     }
@@ -153,15 +147,9 @@ impl KioskLink {
     ) {
         let gtin = found.as_ref().ok().map(|view| view.gtin().to_owned());
         session.shown_product.clone_from(&gtin);
-        let visit = self.visit.clone();
-        let _ = self.weak.upgrade_in_event_loop(move |window| {
-            if !visit.is(visit_at) {
-                return;
-            }
-            match found {
-                Ok(view) => product::apply(&window, view, from_search),
-                Err(problem) => product::apply_problem(&window, problem),
-            }
+        self.show(visit_at, move |window| match found {
+            Ok(view) => product::apply(window, view, from_search),
+            Err(problem) => product::apply_problem(window, problem),
         });
         // Fresh network stock when the terminal is enrolled, as on the staff product page.
         if let Some(gtin) = gtin {
@@ -186,12 +174,7 @@ impl KioskLink {
                         let Ok(view) = product::look_up(session, &gtin) else {
                             return;
                         };
-                        let visit = link.visit.clone();
-                        let _ = link.weak.upgrade_in_event_loop(move |window| {
-                            if visit.is(visit_at) {
-                                product::refresh(&window, view);
-                            }
-                        });
+                        link.show(visit_at, move |window| product::refresh(window, view));
                     });
                 },
             );
@@ -219,17 +202,9 @@ impl KioskLink {
             if link.query_number.load(Ordering::SeqCst) != mine || !link.visit.is(visit_at) {
                 return;
             }
-            let searched = !query.trim().is_empty();
-            let rows = if searched {
-                search::results(session, &query)
-            } else {
-                Vec::new()
-            };
-            let visit = link.visit.clone();
-            let _ = link.weak.upgrade_in_event_loop(move |window| {
-                if visit.is(visit_at) {
-                    search::apply(&window, rows, searched);
-                }
+            let (rows, searched) = search::found(session, &query);
+            link.show(visit_at, move |window| {
+                search::apply(window, rows, searched)
             });
         });
     }
@@ -239,9 +214,8 @@ impl KioskLink {
     fn switch_language(&self, window: &KioskWindow, english: bool) {
         self.activity();
         let lang = if english { Lang::En } else { Lang::Fr };
-        super::select_language(lang);
+        show_language(window, lang);
         let adapter = window.global::<KioskAdapter>();
-        adapter.set_english(english);
         let (page, query) = (adapter.get_page(), adapter.get_query().to_string());
         let visit_at = self.visit.current();
         let link = self.clone();
@@ -253,7 +227,6 @@ impl KioskLink {
 
     /// On the worker: the page on show again, in the session's language.
     fn redraw(&self, session: &KioskSession, page: KioskPage, query: &str, visit_at: u64) {
-        let visit = self.visit.clone();
         match page {
             KioskPage::Home => {}
             KioskPage::Product => {
@@ -264,37 +237,32 @@ impl KioskLink {
                 else {
                     return;
                 };
-                let _ = self.weak.upgrade_in_event_loop(move |window| {
-                    if visit.is(visit_at) {
-                        product::refresh(&window, view);
-                    }
-                });
+                self.show(visit_at, move |window| product::refresh(window, view));
             }
             KioskPage::Customer => {
                 let Some(shown) = &session.customer else {
                     return;
                 };
                 let page = customer::page(session, &shown.view);
-                let _ = self.weak.upgrade_in_event_loop(move |window| {
-                    if visit.is(visit_at) {
-                        customer::apply(&window, page);
-                    }
-                });
+                self.show(visit_at, move |window| customer::apply(window, page));
             }
             KioskPage::Search => {
-                let searched = !query.trim().is_empty();
-                let rows = if searched {
-                    search::results(session, query)
-                } else {
-                    Vec::new()
-                };
-                let _ = self.weak.upgrade_in_event_loop(move |window| {
-                    if visit.is(visit_at) {
-                        search::apply(&window, rows, searched);
-                    }
+                let (rows, searched) = search::found(session, query);
+                self.show(visit_at, move |window| {
+                    search::apply(window, rows, searched)
                 });
             }
         }
+    }
+
+    /// From the worker: `update` on the UI thread, unless the visit it was for has ended.
+    fn show(&self, visit_at: u64, update: impl FnOnce(&KioskWindow) + Send + 'static) {
+        let visit = self.visit.clone();
+        let _ = self.weak.upgrade_in_event_loop(move |window| {
+            if visit.is(visit_at) {
+                update(&window);
+            }
+        });
     }
 
     /// On the UI thread: the customer is done (idle timeout or "Accueil"). Everything about them
@@ -303,10 +271,7 @@ impl KioskLink {
     fn wipe(&self, window: &KioskWindow) {
         self.visit.next();
         wipe::clear(window);
-        super::select_language(self.store_lang);
-        window
-            .global::<KioskAdapter>()
-            .set_english(self.store_lang == Lang::En);
+        show_language(window, self.store_lang);
         self.worker.run(KioskSession::forget_customer);
         self.activity();
         tracing::info!("kiosk wiped");
@@ -339,6 +304,14 @@ impl KioskLink {
     }
 }
 
+/// The kiosk's words in `lang`, and the language button offering the other one.
+pub(crate) fn show_language(window: &KioskWindow, lang: Lang) {
+    super::select_language(lang);
+    window
+        .global::<KioskAdapter>()
+        .set_english(lang == Lang::En);
+}
+
 /// Builds the kiosk window with its worker and idle timer, without devices (screenshots).
 fn build(
     config: &Config,
@@ -347,10 +320,7 @@ fn build(
 ) -> Result<(KioskWindow, KioskLink, slint::Timer), UiError> {
     let window = KioskWindow::new()?;
     let store_lang = Lang::of(&config.locale);
-    super::select_language(store_lang);
-    window
-        .global::<KioskAdapter>()
-        .set_english(store_lang == Lang::En);
+    show_language(&window, store_lang);
     // A kiosk is not closed by its users (Alt+F4, a window manager's close button): only the
     // system that runs it stops it.
     window

@@ -35,6 +35,18 @@ pub fn results(session: &KioskSession, query: &str) -> Vec<KioskSearchRow> {
     }
 }
 
+/// The rows for `query` and whether anything was searched (an empty query shows no result and
+/// no « nothing found »).
+pub fn found(session: &KioskSession, query: &str) -> (Vec<KioskSearchRow>, bool) {
+    let searched = !query.trim().is_empty();
+    let rows = if searched {
+        results(session, query)
+    } else {
+        Vec::new()
+    };
+    (rows, searched)
+}
+
 pub fn apply(window: &KioskWindow, rows: Vec<KioskSearchRow>, searched: bool) {
     let a = window.global::<KioskAdapter>();
     a.set_results(ModelRc::new(VecModel::from(rows)));
