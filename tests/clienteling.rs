@@ -173,6 +173,39 @@ fn the_online_cart_goes_into_the_basket_with_prices_and_stock() {
         added
     );
     assert!(added > 0);
+
+    // A line the store does not sell stays out of the basket, with a kind a screen can word.
+    let foreign = "4006381333931";
+    assert!(
+        store
+            .product(&comptoir::domain::gtin::Gtin::parse(foreign).expect("gtin"))
+            .expect("read")
+            .is_none()
+    );
+    let mut unknown = view.clone();
+    unknown.online_cart.truncate(1);
+    unknown.online_cart[0].gtin = foreign.to_owned();
+    let mut other_basket = comptoir::domain::basket::Basket::new();
+    let outcomes = comptoir::app::customer::cart_to_basket(
+        &store,
+        &unknown,
+        &mut other_basket,
+        demo::HERE_CODE,
+        today,
+    )
+    .expect("cart to basket");
+    assert!(!outcomes[0].added);
+    assert_eq!(
+        outcomes[0].refusal,
+        Some(comptoir::app::customer::CartLineRefusal::NotInCatalogue)
+    );
+    assert!(
+        outcomes[0]
+            .problem
+            .as_deref()
+            .is_some_and(|p| p.contains(foreign))
+    );
+    assert!(other_basket.lines().is_empty());
 }
 
 #[test]

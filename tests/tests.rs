@@ -35,6 +35,7 @@ mod readme;
 mod recall;
 mod returns;
 mod sell;
+mod staff_calls;
 mod store;
 mod store_file;
 mod sync;

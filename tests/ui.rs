@@ -12,9 +12,9 @@ use comptoir::store::Store;
 use comptoir::ui::{
     AppAdapter, AppWindow, BasketAdapter, CheckoutAdapter, CustomerAdapter, CustomerProblem,
     DeviceState, Handed, ItemVerdict, LoginAdapter, LoginProblem, ManagerAdapter, NoticeKind,
-    OverrideAdapter, OverrideProblem, Page, PayProblem, PickupAdapter, PickupStatus, PrintProblem,
-    PrintState, ProductAdapter, ScanNotice, ScanPageAdapter, ScanProblem, StatusAdapter,
-    ViewSource,
+    OrderProblem, OverrideAdapter, OverrideProblem, Page, PayProblem, PickupAdapter, PickupStatus,
+    PrintProblem, PrintState, ProductAdapter, ScanNotice, ScanPageAdapter, ScanProblem,
+    StatusAdapter, ViewSource,
 };
 use i_slint_backend_testing::ElementHandle;
 use serialport::SerialPort;
@@ -302,6 +302,15 @@ fn a_sale_from_login_to_ticket() {
         window,
         "Impression impossible : imprimante débranchée ou introuvable"
     ));
+    // The printer's port is named under it, in the page's words (not the error's English).
+    let port = window.global::<CheckoutAdapter>().get_print_port();
+    assert!(!port.is_empty());
+    assert!(shows_text(
+        window,
+        &format!(
+            "La vente est enregistrée ; le ticket peut être réimprimé plus tard (imprimante {port})."
+        )
+    ));
 
     // The sale is in the database, whole, and its journal entry keeps the line cancelled
     // before payment (French cash-register law: cancellations stay visible).
@@ -565,7 +574,7 @@ fn customer_at_the_counter(window: &AppWindow, db_path: &std::path::Path) {
     wait_for(window, "the order number", |w| {
         !w.global::<ProductAdapter>().get_ordered_number().is_empty()
     });
-    assert!(product_page.get_order_problem().is_empty());
+    assert_eq!(product_page.get_order_problem(), OrderProblem::None);
     let ordered = store
         .pending_events(1_000)
         .expect("outbox")

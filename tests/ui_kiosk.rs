@@ -11,7 +11,7 @@ use comptoir::domain::demo;
 use comptoir::domain::signed_code::{LoyaltyClaims, issue_loyalty};
 use comptoir::store::Store;
 use comptoir::ui::kiosk::build_kiosk;
-use comptoir::ui::{KioskAdapter, KioskPage, KioskProblem, KioskWindow, UiError};
+use comptoir::ui::{KioskAdapter, KioskCall, KioskPage, KioskProblem, KioskWindow, UiError};
 use i_slint_backend_testing::{ElementHandle, ElementQuery};
 use slint::platform::{Key, WindowEvent};
 use slint::{ComponentHandle, Model, SharedString};
@@ -162,6 +162,7 @@ fn assert_wiped(window: &KioskWindow) {
     let a = window.global::<KioskAdapter>();
     assert_eq!(a.get_page(), KioskPage::Home);
     assert_eq!(a.get_problem(), KioskProblem::None);
+    assert_eq!(a.get_call(), KioskCall::None);
     assert!(!a.get_english(), "the store's French is back");
     assert_eq!(a.get_first_name(), "");
     assert_eq!(a.get_tier(), "");
@@ -279,6 +280,16 @@ pub fn kiosk_for_customers() {
     assert!(shows_text(window, "Disponible ailleurs"));
     assert!(shows_text(window, &shown.price));
     assert_no_staff_function(window, "product");
+    // Issue 17: « Appeler un vendeur » on a kiosk that cannot reach its central sends the
+    // customer to the desk at once, rather than leaving them waiting for no one.
+    tap(window, "Appeler un vendeur");
+    wait_for(window, "the call's outcome", |w| {
+        w.global::<KioskAdapter>().get_call() == KioskCall::Offline
+    });
+    assert!(shows_text(
+        window,
+        "Pas de réseau : adressez-vous à l'accueil"
+    ));
     // Issue 17: the customer reads it in English — the words and the price change at once —
     // and « Home » brings the store's French back for the next customer.
     tap(window, "English");

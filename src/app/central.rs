@@ -131,6 +131,26 @@ impl Central {
         Ok(())
     }
 
+    /// [`Central::ask_later`] for a question whose failure must be told too: `then` always gets
+    /// an answer, `Err(NotEnrolled)` at once when there is no one to ask.
+    pub fn ask_and_tell<T, F>(
+        &self,
+        store: &Store,
+        ask: impl FnOnce(CentralClient) -> F,
+        then: impl FnOnce(Result<T, SyncError>) + Send + 'static,
+    ) where
+        T: Send + 'static,
+        F: Future<Output = Result<T, SyncError>> + Send + 'static,
+    {
+        match self.client(store) {
+            Ok(client) => {
+                let question = ask(client);
+                self.handle().spawn(async move { then(question.await) });
+            }
+            Err(error) => then(Err(error)),
+        }
+    }
+
     /// Starts the background sync rounds on `db_path` (its own connection) on this runtime.
     pub fn start_sync(
         &self,

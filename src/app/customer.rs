@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use crate::app::central::Central;
 use crate::app::checkout::{CheckoutError, line_for_card};
 use crate::app::product_card::{ProductCardError, card_for_scan};
-use crate::domain::basket::Basket;
+use crate::domain::basket::{Basket, BasketError};
 use crate::domain::catalog::{LocationKind, StockLevel};
 use crate::domain::customer::{
     Channel, Consent, CustomerError, CustomerHit, CustomerView, NewCustomer, PrivacyRequestKind,
@@ -449,8 +449,48 @@ pub struct CartLineOutcome {
     /// before warehouses).
     pub available_at: Option<Availability>,
     pub added: bool,
-    /// Why it was not added.
+    /// Why it was not added, in words for the CLI.
     pub problem: Option<String>,
+    /// Why it was not added, as a kind a screen words in its language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<CartLineRefusal>,
+}
+
+/// Why a line of the online cart is not in the basket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CartLineRefusal {
+    /// The store's catalogue has no product with this code.
+    NotInCatalogue,
+    /// Sold by weight: the weighed item's label is to be scanned.
+    NeedsWeight,
+    /// Priced by its own label: each item is to be scanned.
+    LabelPriced,
+    /// Anything else (logged).
+    Other,
+}
+
+impl CartLineRefusal {
+    fn of_card(error: &ProductCardError) -> Self {
+        match error {
+            ProductCardError::Unreadable(_)
+            | ProductCardError::NotAProduct { .. }
+            | ProductCardError::UnknownGtin { .. }
+            | ProductCardError::UnknownItemCode { .. } => CartLineRefusal::NotInCatalogue,
+            ProductCardError::Pricing(_) | ProductCardError::Store(_) => CartLineRefusal::Other,
+        }
+    }
+
+    fn of_checkout(error: &CheckoutError) -> Self {
+        match error {
+            CheckoutError::Product(card) => Self::of_card(card),
+            CheckoutError::NeedsWeight { .. } => CartLineRefusal::NeedsWeight,
+            CheckoutError::Basket(BasketError::LabelPricedQuantity { .. }) => {
+                CartLineRefusal::LabelPriced
+            }
+            _ => CartLineRefusal::Other,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -505,6 +545,7 @@ fn cart_lines(
             available_at: None,
             added: false,
             problem: None,
+            refusal: None,
         };
         let scan = parse_scan(&item.gtin, &ScanConfig::default());
         match card_for_scan(store, scan, here, today) {
@@ -520,20 +561,25 @@ fn cart_lines(
                 match (line, basket.as_deref_mut()) {
                     (Ok(line), Some(basket)) => match basket.add(line) {
                         Ok(_) => outcome.added = true,
-                        Err(error) => {
-                            outcome.problem = Some(CheckoutError::from(error).to_string())
-                        }
+                        Err(error) => outcome.refuse(&CheckoutError::from(error)),
                     },
                     (Ok(_), None) => {}
-                    (Err(error), _) => outcome.problem = Some(error.to_string()),
+                    (Err(error), _) => outcome.refuse(&error),
                 }
             }
             Err(ProductCardError::Store(error)) => return Err(error.into()),
-            Err(error) => outcome.problem = Some(error.to_string()),
+            Err(error) => outcome.refuse(&CheckoutError::Product(error)),
         }
         outcomes.push(outcome);
     }
     Ok(outcomes)
+}
+
+impl CartLineOutcome {
+    fn refuse(&mut self, error: &CheckoutError) {
+        self.refusal = Some(CartLineRefusal::of_checkout(error));
+        self.problem = Some(error.to_string());
+    }
 }
 
 /// Where else `wanted` units are: stores before warehouses, then the most stock.

@@ -20,4 +20,5 @@ pub mod sale_guard;
 pub mod sale_return;
 pub mod scan_route;
 pub mod seed;
+pub mod staff_call;
 pub mod terminal;

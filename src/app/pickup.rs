@@ -39,6 +39,10 @@ pub enum PickupAppError {
     Product(#[from] ProductCardError),
     #[error("{0}")]
     Order(String),
+    #[error("the quantity must be at least 1")]
+    ZeroQuantity,
+    #[error("no store has enough of it: order it for home delivery")]
+    NoStoreHasEnough,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -376,9 +380,7 @@ pub fn order_for_customer(
     today: NaiveDate,
 ) -> Result<AisleOrdered, PickupAppError> {
     if quantity <= 0 {
-        return Err(PickupAppError::Order(
-            "the quantity must be at least 1".into(),
-        ));
+        return Err(PickupAppError::ZeroQuantity);
     }
     let card = card_for_scan(
         store,
@@ -399,11 +401,9 @@ pub fn order_for_customer(
         Delivery::Pickup => {
             let at = match pickup_store {
                 Some(code) => code.to_owned(),
-                None => enough(Some(LocationKind::Store)).ok_or_else(|| {
-                    PickupAppError::Order(
-                        "no store has enough of it: order it for home delivery".into(),
-                    )
-                })?,
+                None => {
+                    enough(Some(LocationKind::Store)).ok_or(PickupAppError::NoStoreHasEnough)?
+                }
             };
             (Some(at.clone()), Some(at))
         }

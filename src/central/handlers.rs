@@ -27,12 +27,14 @@ use crate::central::auth;
 use crate::central::customers::{CustomerQuery, search_limit};
 use crate::central::ingest::{BatchError, RawPush, check_batch};
 use crate::central::rate_limit::{Gates, Slowdown};
+use crate::central::staff_call::{AnswerOutcome, CallOutcome, Caller};
 use crate::central::store::{EnrollOutcome, PageOutcome, PushOutcome, Store, StoreError};
 use crate::domain::customer::CustomerView;
 use crate::domain::gtin::Gtin;
 use crate::sync::protocol::{
     CreditAnswer, CustomerSearchAnswer, DEVICE_HEADER, EnrollRequest, EnrollResponse, ErrorBody,
-    JournalTip, MAX_PAGE, OrderAnswer, OrdersAnswer, PushResponse, SaleAnswer, StockAnswer,
+    JournalTip, MAX_PAGE, OrderAnswer, OrdersAnswer, PushResponse, SaleAnswer,
+    StaffCallAnswerRequest, StaffCallChange, StaffCallRequest, StockAnswer,
 };
 
 /// The largest request body, once decompressed: a full push batch of large sales fits many
@@ -63,6 +65,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/orders/{id}", get(order))
         .route("/v1/sales/{store}/{ticket}", get(sale))
         .route("/v1/credits/{code}", get(credit))
+        .route("/v1/staff-calls", post(call_staff))
+        .route("/v1/staff-calls/{id}/answer", post(answer_staff_call))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
@@ -645,6 +649,86 @@ async fn credit(
             )
         })?;
     Ok(axum::Json(credit))
+}
+
+/// A call's id: chosen by the kiosk, so held to a short safe alphabet.
+fn check_call_id(id: &str) -> Result<(), ApiError> {
+    let fits = !id.is_empty()
+        && id.len() <= TERMINAL_ID_MAX
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if fits {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "a staff call's id is 1 to {TERMINAL_ID_MAX} letters, digits or hyphens"
+        )))
+    }
+}
+
+/// `POST /v1/staff-calls`: a kiosk's customer asks for a seller. Recorded for the device's
+/// store and terminal; the store's terminals see it with their next pull.
+async fn call_staff(
+    device: AuthedDevice,
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<axum::Json<StaffCallChange>, ApiError> {
+    let request: StaffCallRequest = json_body(body)?;
+    check_call_id(&request.id)?;
+    let gtin = match request.gtin.as_deref() {
+        Some(text) => Some(
+            Gtin::parse(text)
+                .map_err(|e| ApiError::bad_request(format!("the call's product: {e}")))?
+                .as_str()
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let store = state.store.clone();
+    let now = chrono::Utc::now().timestamp();
+    let outcome = blocking(move || {
+        let caller = Caller {
+            device: &device.id,
+            store: &device.store,
+            terminal: &device.terminal,
+        };
+        store.call_staff(&caller, &request.id, gtin.as_deref(), now)
+    })
+    .await?;
+    match outcome {
+        CallOutcome::Recorded(call) => Ok(axum::Json(call)),
+        CallOutcome::IdTaken => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "another device already made a staff call with this id",
+        )),
+    }
+}
+
+/// `POST /v1/staff-calls/{id}/answer`: a seller of the same store goes; the first answer counts.
+async fn answer_staff_call(
+    device: AuthedDevice,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<axum::Json<StaffCallChange>, ApiError> {
+    check_call_id(&id)?;
+    let request: StaffCallAnswerRequest = json_body(body)?;
+    let staff = request.staff.trim().to_owned();
+    if staff.is_empty() || staff.chars().count() > TERMINAL_ID_MAX {
+        return Err(ApiError::bad_request(format!(
+            "the answering seller's login is 1 to {TERMINAL_ID_MAX} characters"
+        )));
+    }
+    let store = state.store.clone();
+    let now = chrono::Utc::now().timestamp();
+    let outcome =
+        blocking(move || store.answer_staff_call(&device.store, &id, &staff, now)).await?;
+    match outcome {
+        AnswerOutcome::Answered(call) => Ok(axum::Json(call)),
+        AnswerOutcome::Unknown => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "this store has no staff call with this id",
+        )),
+    }
 }
 
 #[derive(Deserialize)]

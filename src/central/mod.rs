@@ -28,6 +28,7 @@ pub mod promotion;
 pub mod rate_limit;
 pub mod recall;
 pub mod seed;
+pub mod staff_call;
 pub mod store;
 
 use std::future::Future;

@@ -54,6 +54,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0012_returns_and_credit.sql")),
         M::up(include_str!("migrations/0013_ereceipt_delivery.sql")),
         M::up(include_str!("migrations/0014_conflict_kinds.sql")),
+        M::up(include_str!("migrations/0015_staff_calls.sql")),
     ])
 });
 

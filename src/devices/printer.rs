@@ -351,6 +351,24 @@ pub enum PrinterError {
     WriteFailed { port: String, reason: String },
 }
 
+impl PrinterError {
+    /// The port the printer is configured on, when the error is about it: a name a screen may
+    /// show beside its own words for the kind.
+    pub fn port(&self) -> Option<&str> {
+        match self {
+            PrinterError::Settings(_) => None,
+            PrinterError::NotFound { port }
+            | PrinterError::Unavailable { port, .. }
+            | PrinterError::Offline { port }
+            | PrinterError::PaperOut { port }
+            | PrinterError::CoverOpen { port }
+            | PrinterError::Fault { port }
+            | PrinterError::UnexpectedAnswer { port, .. }
+            | PrinterError::WriteFailed { port, .. } => Some(port),
+        }
+    }
+}
+
 /// Lays `receipt` out for the printer's width, encodes it and prints it (see [`print`]).
 pub fn print_receipt(settings: &PrinterSettings, receipt: &Receipt) -> Result<(), PrinterError> {
     let job = encode_with_code(

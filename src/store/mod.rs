@@ -28,6 +28,7 @@ mod recall;
 mod sales;
 mod search;
 mod staff;
+mod staff_call;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -80,6 +81,7 @@ pub fn schema_migrations() -> Vec<M<'static>> {
         M::up(include_str!("migrations/0015_gift_cards.sql")),
         M::up(include_str!("migrations/0016_exchanges.sql")),
         M::up(include_str!("migrations/0017_pickup_conflict_kinds.sql")),
+        M::up(include_str!("migrations/0018_staff_calls.sql")),
     ]
 }
 

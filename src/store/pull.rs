@@ -92,6 +92,7 @@ impl Store {
                 Change::Recall(r) => super::recall::apply_recall(&tx, r)?,
                 Change::Promotion(p) => super::promotions::apply_promotion(&tx, p)?,
                 Change::Conflict(c) => super::credit::apply_conflict(&tx, c)?,
+                Change::StaffCall(c) => super::staff_call::apply_staff_call(&tx, c)?,
                 // A newer central's change this terminal does not know: skipped.
                 Change::Unknown => {}
             }

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use super::protocol::{
     ChangesPage, CreditAnswer, CustomerSearchAnswer, DEVICE_HEADER, EnrollRequest, EnrollResponse,
     ErrorBody, JournalTip, MAX_PAGE, OrderAnswer, PushRequest, PushResponse, SaleAnswer,
-    StockAnswer,
+    StaffCallAnswerRequest, StaffCallChange, StaffCallRequest, StockAnswer,
 };
 use crate::domain::customer::CustomerView;
 
@@ -330,6 +330,47 @@ impl CentralClient {
             percent_encoding::utf8_percent_encode(code, percent_encoding::NON_ALPHANUMERIC)
         );
         self.get_or_none(&url, "credit").await
+    }
+
+    /// A kiosk's customer asks for a seller: the call as the central recorded it (this kiosk's
+    /// call still waiting, when there is one).
+    pub async fn call_staff(
+        &self,
+        request: &StaffCallRequest,
+    ) -> Result<StaffCallChange, SyncError> {
+        let url = format!("{}/v1/staff-calls", self.base);
+        self.post_json(&url, request, "staff call").await
+    }
+
+    /// `staff` goes to the kiosk that made call `id`: the call, with whoever answered first.
+    pub async fn answer_staff_call(
+        &self,
+        id: &str,
+        staff: &str,
+    ) -> Result<StaffCallChange, SyncError> {
+        let url = format!(
+            "{}/v1/staff-calls/{}/answer",
+            self.base,
+            percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+        );
+        let request = StaffCallAnswerRequest {
+            staff: staff.to_owned(),
+        };
+        self.post_json(&url, &request, "staff call answer").await
+    }
+
+    async fn post_json<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        body: &impl serde::Serialize,
+        what: &'static str,
+    ) -> Result<T, SyncError> {
+        let response = self
+            .authed(self.http.post(url).json(body))
+            .send()
+            .await
+            .map_err(|e| unreachable(url, e))?;
+        read(response, url, what).await
     }
 
     async fn get_or_none<T: DeserializeOwned>(

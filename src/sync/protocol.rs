@@ -469,9 +469,50 @@ pub enum Change {
     /// returned twice, a credit spent beyond its balance), sent to every store involved. A
     /// terminal older than it skips it as [`Change::Unknown`].
     Conflict(ConflictChange),
+    /// A kiosk's « Appeler un vendeur », or its answer by a seller: sent again whole when it is
+    /// answered, and applied by its id. A terminal older than it skips it as
+    /// [`Change::Unknown`].
+    StaffCall(StaffCallChange),
     /// A change from a newer central: skipped, never fatal.
     #[serde(other)]
     Unknown,
+}
+
+/// A customer at a kiosk asks for a seller (`POST /v1/staff-calls`). The central records the
+/// call for the device's store and terminal and answers with the [`StaffCallChange`] every
+/// terminal of the store will pull. A call is live, not a fact: a kiosk that cannot reach the
+/// central sends the customer to the desk instead of keeping it for later.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffCallRequest {
+    /// Chosen by the kiosk (a UUID), so that a retried call is the same call.
+    pub id: String,
+    /// The product on show when the customer called, if any.
+    #[serde(default)]
+    pub gtin: Option<String>,
+}
+
+/// A seller goes to the kiosk (`POST /v1/staff-calls/{id}/answer`): the first answer counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffCallAnswerRequest {
+    /// The seller's login.
+    pub staff: String,
+}
+
+/// A call for a seller, as the store's terminals pull it (and as both endpoints answer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffCallChange {
+    pub id: String,
+    /// The kiosk that called ("B01").
+    pub terminal: String,
+    /// When it called, by the central's clock (Unix seconds, UTC).
+    pub at: i64,
+    #[serde(default)]
+    pub gtin: Option<String>,
+    /// The seller who went (their login), once one did.
+    #[serde(default)]
+    pub answered_by: Option<String>,
+    #[serde(default)]
+    pub answered_at: Option<i64>,
 }
 
 /// A conflict the central found: a kind and its fields, worded by the screen that shows it.

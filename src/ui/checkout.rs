@@ -410,11 +410,27 @@ pub fn apply(window: &AppWindow, outcome: PayOutcome) {
 /// What the staff is told when the printer refuses (the sale is recorded either way).
 pub(super) fn problem_of(error: &PrinterError) -> PrintProblem {
     match error {
-        PrinterError::NotFound { .. } | PrinterError::Unavailable { .. } => PrintProblem::NotFound,
+        PrinterError::NotFound { .. } => PrintProblem::NotFound,
+        PrinterError::Unavailable { .. } => PrintProblem::Busy,
         PrinterError::Offline { .. } => PrintProblem::Offline,
         PrinterError::PaperOut { .. } => PrintProblem::PaperOut,
         PrinterError::CoverOpen { .. } => PrintProblem::CoverOpen,
-        _ => PrintProblem::Other,
+        PrinterError::Fault { .. } => PrintProblem::Jammed,
+        PrinterError::Settings(_) | PrinterError::UnexpectedAnswer { .. } => PrintProblem::Settings,
+        PrinterError::WriteFailed { .. } => PrintProblem::Other,
+    }
+}
+
+/// A failed print in kinds for the screen: the problem, and the printer's port when the error
+/// names it. The error's own text goes to the log (it is English, and for the support).
+pub(super) fn print_failure(error: &PrintError) -> (PrintProblem, SharedString) {
+    tracing::warn!(%error, "printing the receipt failed");
+    match error {
+        PrintError::Printer(printer) => (
+            problem_of(printer),
+            printer.port().unwrap_or_default().into(),
+        ),
+        PrintError::Receipt(_) => (PrintProblem::Other, SharedString::new()),
     }
 }
 
@@ -505,20 +521,14 @@ pub fn setup(window: &AppWindow, worker: &Worker, lang: Lang) {
         let weak = weak.clone();
         w.run(move |session| {
             print_original(&session.store, &ticket, &session.config, move |outcome| {
-                let outcome = outcome.map_err(|error| {
-                    let problem = match &error {
-                        PrintError::Printer(printer) => problem_of(printer),
-                        PrintError::Receipt(_) => PrintProblem::Other,
-                    };
-                    (problem, error.to_string())
-                });
+                let outcome = outcome.map_err(|error| print_failure(&error));
                 let _ = weak.upgrade_in_event_loop(move |window| {
                     let checkout = window.global::<CheckoutAdapter>();
                     match outcome {
                         Ok(()) => checkout.set_print_state(PrintState::Printed),
                         Err((problem, detail)) => {
                             checkout.set_print_problem(problem);
-                            checkout.set_print_detail(detail.into());
+                            checkout.set_print_port(detail);
                             checkout.set_print_state(PrintState::Failed);
                         }
                     }

@@ -10,7 +10,7 @@ use chrono::DateTime;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use crate::app::customer::{
-    self as use_case, CartLineOutcome, Counter, CustomerAppError, Identified,
+    self as use_case, CartLineOutcome, CartLineRefusal, Counter, CustomerAppError, Identified,
 };
 use crate::domain::customer::{Channel, CustomerView, NewCustomer, PrivacyRequestKind, Purchase};
 use crate::domain::money::Cents;
@@ -20,8 +20,8 @@ use super::format::{self, Lang};
 use super::session::{Session, now};
 use super::worker::Worker;
 use super::{
-    AppAdapter, AppWindow, CartRow, CustomerAdapter, CustomerProblem, CustomerRow, NoteRow, Page,
-    PurchaseRow, RequestKind, ViewSource,
+    AppAdapter, AppWindow, CartLineProblem, CartRow, CustomerAdapter, CustomerProblem, CustomerRow,
+    NoteRow, Page, PurchaseRow, RequestKind, ViewSource,
 };
 
 /// Everything the page shows of one customer, built on the worker.
@@ -109,7 +109,13 @@ pub fn cart_outcome_rows(outcomes: &[CartLineOutcome], lang: Lang) -> Vec<CartRo
                     .as_ref()
                     .map_or(0, |a| i32::try_from(a.qty).unwrap_or(i32::MAX)),
                 added: o.added,
-                problem: o.problem.as_deref().unwrap_or("").into(),
+                problem: match o.refusal {
+                    None => CartLineProblem::None,
+                    Some(CartLineRefusal::NotInCatalogue) => CartLineProblem::NotInCatalogue,
+                    Some(CartLineRefusal::NeedsWeight) => CartLineProblem::NeedsWeight,
+                    Some(CartLineRefusal::LabelPriced) => CartLineProblem::LabelPriced,
+                    Some(CartLineRefusal::Other) => CartLineProblem::Other,
+                },
             }
         })
         .collect()

@@ -226,13 +226,12 @@ pub fn reset_count(window: &AppWindow, lang: Lang) {
     show_total(window, lang);
 }
 
-fn print_problem(error: &PrintReportError) -> (super::PrintProblem, SharedString) {
+/// The kind the page words; the error's text goes to the log.
+fn print_problem(error: &PrintReportError) -> super::PrintProblem {
+    tracing::warn!(%error, "printing the X report failed");
     match error {
-        PrintReportError::Printer(printer) => (
-            super::checkout::problem_of(printer),
-            printer.to_string().into(),
-        ),
-        other => (super::PrintProblem::Other, other.to_string().into()),
+        PrintReportError::Printer(printer) => super::checkout::problem_of(printer),
+        _ => super::PrintProblem::Other,
     }
 }
 
@@ -287,9 +286,7 @@ pub fn setup(window: &AppWindow, worker: &Worker, lang: Lang) {
                         a.set_print_state(PrintState::Printed);
                     }
                     Err(error) => {
-                        let (problem, detail) = print_problem(&error);
-                        a.set_print_problem(problem);
-                        a.set_print_detail(detail);
+                        a.set_print_problem(print_problem(&error));
                         a.set_print_state(PrintState::Failed);
                     }
                 }

@@ -20,7 +20,7 @@ use super::session::{Session, now};
 use super::worker::Worker;
 use super::{
     AppWindow, ClosingKind, ClosingPaymentLine, ClosingPinProblem, ClosingPreview, ClosingVatLine,
-    ClosingView, ManagerAdapter, StatusAdapter,
+    ClosingView, ManagerAdapter, ManagerProblem, StatusAdapter,
 };
 
 fn manager_login(session: &Session) -> Option<String> {
@@ -102,15 +102,21 @@ pub fn preview_view(preview: &use_case::ClosingPreview, lang: Lang) -> ClosingPr
 }
 
 /// The figures a closing of `kind` would record now (nothing is written).
-fn preview(session: &mut Session, kind: ClosingKind) -> Result<use_case::ClosingPreview, String> {
-    manager_login(session).ok_or("only a manager can close a period")?;
+fn preview(
+    session: &mut Session,
+    kind: ClosingKind,
+) -> Result<use_case::ClosingPreview, ManagerProblem> {
+    manager_login(session).ok_or(ManagerProblem::NotManager)?;
     use_case::preview(
         &mut session.store,
         period_of(kind),
         &session.config.terminal_id,
         now(),
     )
-    .map_err(|e| e.to_string())
+    .map_err(|error| {
+        tracing::error!(%error, "the closing's figures cannot be read");
+        ManagerProblem::ClosingFailed
+    })
 }
 
 /// The closing written, with the drawer's count, the cash expected and the difference when the
@@ -146,7 +152,8 @@ enum Confirmed {
         attempts_left: i32,
         locked_minutes: i32,
     },
-    Failed(String),
+    /// Nothing was written; the error is logged.
+    Failed,
 }
 
 fn refused(problem: ClosingPinProblem) -> Confirmed {
@@ -196,12 +203,15 @@ fn confirm(
             },
             LoginError::MalformedPin => refused(ClosingPinProblem::Malformed),
             LoginError::UnknownStaff { .. } => refused(ClosingPinProblem::NotManager),
-            other => Confirmed::Failed(other.to_string()),
+            other => {
+                tracing::error!(error = %other, "closing failed at the PIN check");
+                Confirmed::Failed
+            }
         },
         Err(ClosingError::NotManager { .. }) => refused(ClosingPinProblem::NotManager),
         Err(error @ ClosingError::Store(_)) => {
             tracing::error!(%error, "closing failed");
-            Confirmed::Failed(error.to_string())
+            Confirmed::Failed
         }
     }
 }
@@ -209,7 +219,7 @@ fn confirm(
 /// Shows `preview` with an empty PIN pad.
 pub fn show_preview(window: &AppWindow, preview: ClosingPreview) {
     let a = window.global::<ManagerAdapter>();
-    a.set_problem("".into());
+    a.set_problem(ManagerProblem::None);
     a.set_pin("".into());
     a.set_pin_problem(ClosingPinProblem::None);
     a.set_preview(preview);
@@ -223,7 +233,7 @@ fn apply_confirmed(window: &AppWindow, outcome: Confirmed) {
             a.set_previewing(false);
             a.set_pin("".into());
             a.set_pin_problem(ClosingPinProblem::None);
-            a.set_problem("".into());
+            a.set_problem(ManagerProblem::None);
             a.set_last_closing(view);
         }
         Confirmed::Refused {
@@ -236,10 +246,10 @@ fn apply_confirmed(window: &AppWindow, outcome: Confirmed) {
             a.set_attempts_left(attempts_left);
             a.set_locked_minutes(locked_minutes);
         }
-        Confirmed::Failed(problem) => {
+        Confirmed::Failed => {
             a.set_previewing(false);
             a.set_pin("".into());
-            a.set_problem(problem.into());
+            a.set_problem(ManagerProblem::ClosingFailed);
         }
     }
 }
@@ -254,8 +264,8 @@ pub fn clear(window: &AppWindow) {
     a.set_pin_problem(ClosingPinProblem::None);
 }
 
-fn set_training(session: &mut Session, on: bool) -> Result<bool, String> {
-    let operator = manager_login(session).ok_or("only a manager can switch training mode")?;
+fn set_training(session: &mut Session, on: bool) -> Result<bool, ManagerProblem> {
+    let operator = manager_login(session).ok_or(ManagerProblem::NotManager)?;
     crate::app::terminal::set_training_mode(
         &mut session.store,
         on,
@@ -263,7 +273,10 @@ fn set_training(session: &mut Session, on: bool) -> Result<bool, String> {
         &operator,
         now(),
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|error| {
+        tracing::error!(%error, "training mode cannot be switched");
+        ManagerProblem::TrainingFailed
+    })?;
     Ok(on)
 }
 
@@ -277,9 +290,7 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
             let lang = session.lang;
             let _ = weak.upgrade_in_event_loop(move |window| match outcome {
                 Ok(preview) => show_preview(&window, preview_view(&preview, lang)),
-                Err(problem) => window
-                    .global::<ManagerAdapter>()
-                    .set_problem(problem.into()),
+                Err(problem) => window.global::<ManagerAdapter>().set_problem(problem),
             });
         });
     });
@@ -306,12 +317,12 @@ pub fn setup(window: &AppWindow, worker: &Worker) {
             let outcome = set_training(session, on);
             let _ = weak.upgrade_in_event_loop(move |window| match outcome {
                 Ok(on) => {
-                    window.global::<ManagerAdapter>().set_problem("".into());
+                    window
+                        .global::<ManagerAdapter>()
+                        .set_problem(ManagerProblem::None);
                     window.global::<StatusAdapter>().set_training(on);
                 }
-                Err(problem) => window
-                    .global::<ManagerAdapter>()
-                    .set_problem(problem.into()),
+                Err(problem) => window.global::<ManagerAdapter>().set_problem(problem),
             });
         });
     });

@@ -27,6 +27,7 @@ mod scanner;
 mod search;
 mod session;
 pub mod shot;
+mod staff_calls;
 mod systemd;
 #[cfg(test)]
 mod theme_contrast;
@@ -134,8 +135,10 @@ pub fn build_terminal(config: &Config, store: Store) -> Result<Terminal, UiError
         let now = session::now();
         let list_worker = list_worker.clone();
         let _ = weak.upgrade_in_event_loop(move |window| {
-            // A sync may have brought orders, handovers or conflicts for the counter.
+            // A sync may have brought orders, handovers or conflicts for the counter, and
+            // calls from the store's kiosks.
             pickup::refresh_list(&window, &list_worker);
+            staff_calls::refresh(&window, &list_worker);
             let bar = window.global::<StatusAdapter>();
             bar.set_online(status.online);
             bar.set_pending_events(i32::try_from(status.waiting).unwrap_or(i32::MAX));
@@ -215,6 +218,7 @@ fn build(config: &Config, store: Store, central: Central) -> Result<(AppWindow, 
     returns::setup(&window, &worker);
     sale_override::setup(&window, &worker);
     discount::setup(&window, &worker, &config.discount_reasons);
+    staff_calls::setup(&window, &worker);
 
     let weak = window.as_weak();
     worker.run(move |session| {

@@ -2,7 +2,7 @@
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
-use crate::app::pickup::Delivery;
+use crate::app::pickup::{Delivery, PickupAppError};
 use crate::app::product_card::ProductCard;
 use crate::domain::catalog::{LocationKind, PriceUnit};
 
@@ -10,7 +10,7 @@ use super::format::{self, Lang};
 use super::session::Session;
 use super::session::now;
 use super::worker::Worker;
-use super::{Age, AppAdapter, AppWindow, Page, ProductAdapter, StockRow};
+use super::{Age, AppAdapter, AppWindow, OrderProblem, Page, ProductAdapter, StockRow};
 
 /// Everything the product page shows, built off the UI thread.
 pub struct ProductView {
@@ -100,7 +100,7 @@ pub fn apply(window: &AppWindow, view: ProductView) {
     a.set_stock_here_age(view.stock_here_age);
     a.set_others(ModelRc::new(VecModel::from(view.others)));
     a.set_ordered_number("".into());
-    a.set_order_problem("".into());
+    a.set_order_problem(OrderProblem::None);
     window.global::<AppAdapter>().set_page(Page::Product);
 }
 
@@ -110,17 +110,17 @@ fn order_for_customer(
     quantity: i64,
     delivery: Delivery,
     pickup_store: Option<&str>,
-) -> Result<String, String> {
+) -> Result<String, OrderProblem> {
     let customer = session
         .customer
         .as_ref()
         .map(|c| c.id.clone())
-        .ok_or_else(|| "identify the customer first".to_owned())?;
+        .ok_or(OrderProblem::NoCustomer)?;
     let gtin = session
         .product
         .as_ref()
         .map(|card| card.product.gtin.as_str().to_owned())
-        .ok_or_else(|| "no product on show".to_owned())?;
+        .ok_or(OrderProblem::Failed)?;
     let staff = session
         .staff
         .as_ref()
@@ -145,7 +145,19 @@ fn order_for_customer(
         chrono::Utc::now().date_naive(),
     )
     .map(|ordered| ordered.order_number)
-    .map_err(|e| e.to_string())
+    .map_err(|error| order_problem(&error))
+}
+
+/// The kind the page words for a refused order; what it cannot word is logged.
+fn order_problem(error: &PickupAppError) -> OrderProblem {
+    match error {
+        PickupAppError::ZeroQuantity => OrderProblem::Quantity,
+        PickupAppError::NoStoreHasEnough => OrderProblem::NoStoreHasEnough,
+        other => {
+            tracing::error!(error = %other, "the order for the customer failed");
+            OrderProblem::Failed
+        }
+    }
 }
 
 pub fn setup(window: &AppWindow, worker: &Worker) {
@@ -198,9 +210,9 @@ fn order_and_show(
             match outcome {
                 Ok(number) => {
                     a.set_ordered_number(number.into());
-                    a.set_order_problem("".into());
+                    a.set_order_problem(OrderProblem::None);
                 }
-                Err(problem) => a.set_order_problem(problem.into()),
+                Err(problem) => a.set_order_problem(problem),
             }
         });
     });

@@ -85,6 +85,10 @@ pub enum ShotPage {
     KioskCustomer,
     /// The kiosk's search on its on-screen keyboard.
     KioskSearch,
+    /// The kiosk's product page after « Appeler un vendeur »: the store's tablets are told.
+    KioskCall,
+    /// The scan page of a staff tablet while a kiosk's customer waits for a seller.
+    StaffCall,
 }
 
 impl ShotPage {
@@ -96,6 +100,7 @@ impl ShotPage {
             ShotPage::KioskProduct => Some(KioskShot::Product),
             ShotPage::KioskCustomer => Some(KioskShot::Customer),
             ShotPage::KioskSearch => Some(KioskShot::Search),
+            ShotPage::KioskCall => Some(KioskShot::Call),
             _ => None,
         }
     }
@@ -287,7 +292,8 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
         | ShotPage::Kiosk
         | ShotPage::KioskProduct
         | ShotPage::KioskCustomer
-        | ShotPage::KioskSearch => {}
+        | ShotPage::KioskSearch
+        | ShotPage::KioskCall => {}
         ShotPage::Manager => {
             // What the page shows after a day closing; a screenshot never writes a closing.
             window
@@ -406,6 +412,19 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
             notice.set_total(window.global::<super::BasketAdapter>().get_total());
             notice.set_kind(super::NoticeKind::Added);
             window.global::<super::BasketAdapter>().set_last_line(2);
+            app.set_page(Page::Scan);
+        }
+        ShotPage::StaffCall => {
+            // As a sync brings it: kiosk B01's customer, two minutes ago, about a product.
+            let row = super::StaffCallRow {
+                id: "demo-call".into(),
+                terminal: "B01".into(),
+                age: super::format::age(0, 120),
+                product: demo::product(3).name.into(),
+            };
+            window
+                .global::<super::CallsAdapter>()
+                .set_waiting(slint::ModelRc::new(slint::VecModel::from(vec![row])));
             app.set_page(Page::Scan);
         }
         ShotPage::Pickup => {

@@ -32,7 +32,7 @@ use crate::store::Store;
 
 use super::format::Lang;
 use super::worker::Worker;
-use super::{DeviceState, KioskAdapter, KioskPage, KioskWindow, UiError};
+use super::{DeviceState, KioskAdapter, KioskCall, KioskPage, KioskWindow, UiError};
 
 pub use idle::{COUNTDOWN, IdleClock, IdleState};
 pub use session::KioskSession;
@@ -209,6 +209,79 @@ impl KioskLink {
         });
     }
 
+    /// On the UI thread: « Appeler un vendeur ». The call goes to the central at once; without
+    /// it, the customer is sent to the desk rather than left waiting for no one.
+    fn call_staff(&self, window: &KioskWindow) {
+        self.activity();
+        let adapter = window.global::<KioskAdapter>();
+        if matches!(
+            adapter.get_call(),
+            KioskCall::Calling | KioskCall::Called | KioskCall::Coming
+        ) {
+            return;
+        }
+        adapter.set_call(KioskCall::Calling);
+        let visit_at = self.visit.current();
+        let link = self.clone();
+        self.worker.run(move |session| {
+            let gtin = session.shown_product.clone();
+            let answered = link.clone();
+            crate::app::staff_call::call(
+                &session.central,
+                &session.store,
+                gtin.as_deref(),
+                move |answer| {
+                    let link = answered.clone();
+                    answered.worker.run(move |session| {
+                        let state = match answer {
+                            Ok(call) => {
+                                if let Err(error) = session.store.keep_staff_call(&call) {
+                                    tracing::warn!(%error, "the staff call cannot be kept");
+                                }
+                                let coming = call.answered_at.is_some();
+                                if link.visit.is(visit_at) {
+                                    session.call = Some(call.id);
+                                }
+                                if coming {
+                                    KioskCall::Coming
+                                } else {
+                                    KioskCall::Called
+                                }
+                            }
+                            Err(error) => {
+                                tracing::warn!(%error, "a call for a seller did not reach the central");
+                                KioskCall::Offline
+                            }
+                        };
+                        link.show(visit_at, move |window| {
+                            window.global::<KioskAdapter>().set_call(state);
+                        });
+                    });
+                },
+            );
+        });
+    }
+
+    /// After a sync round: whether a seller answered this visit's call.
+    fn check_call(&self) {
+        let visit_at = self.visit.current();
+        let link = self.clone();
+        self.worker.run(move |session| {
+            let Some(id) = session.call.as_deref() else {
+                return;
+            };
+            match session.store.staff_call(id) {
+                Ok(Some(call)) if call.answered_at.is_some() => {
+                    link.show(visit_at, |window| {
+                        window.global::<KioskAdapter>().set_call(KioskCall::Coming);
+                    });
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "the staff call cannot be read"),
+            }
+        });
+    }
+
     /// On the UI thread: « English » or « Français ». The screen's words change at once; what
     /// the worker formats (prices) is done again for the page on show.
     fn switch_language(&self, window: &KioskWindow, english: bool) {
@@ -357,6 +430,12 @@ fn build(
         }
     });
     let l = link.clone();
+    adapter.on_call_staff(move || {
+        if let Some(window) = l.weak.upgrade() {
+            l.call_staff(&window);
+        }
+    });
+    let l = link.clone();
     adapter.on_go_home(move || {
         if let Some(window) = l.weak.upgrade() {
             l.wipe(&window);
@@ -389,9 +468,16 @@ pub fn build_kiosk(config: &Config, store: Store) -> Result<KioskTerminal, UiErr
     let db_path = store.path().to_owned();
     let central = Central::start().map_err(UiError::Worker)?;
     let (window, link, idle) = build(config, store, central.clone())?;
-    // The kiosk shows no sync status: a customer has no use for it; the logs have it.
+    // The kiosk shows no sync status: a customer has no use for it; the logs have it. A round
+    // may bring a seller's answer to the customer's call.
+    let answers = link.clone();
     let sync = central
-        .start_sync(db_path, SYNC_INTERVAL, |_status| {}, |_done, _total| {})
+        .start_sync(
+            db_path,
+            SYNC_INTERVAL,
+            move |_status| answers.check_call(),
+            |_done, _total| {},
+        )
         .map_err(UiError::Worker)?;
     let scans = link.clone();
     let scanner = super::scanner::start(config, move |scan| scans.scan(scan.raw), |_state| {});

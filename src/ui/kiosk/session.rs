@@ -17,6 +17,9 @@ pub struct KioskSession {
     pub customer: Option<ShownCustomer>,
     /// The GTIN of the product on show, to show it again in the other language.
     pub shown_product: Option<String>,
+    /// The id of the call for a seller made during this visit, to tell the customer when a
+    /// seller answers it.
+    pub call: Option<String>,
 }
 
 /// The customer on show: their id (to match a fresher view from the central) and what the
@@ -36,6 +39,7 @@ impl KioskSession {
             lang,
             customer: None,
             shown_product: None,
+            call: None,
         }
     }
 
@@ -44,6 +48,7 @@ impl KioskSession {
     pub fn forget_customer(&mut self) {
         self.customer = None;
         self.shown_product = None;
+        self.call = None;
         self.lang = Lang::of(&self.config.locale);
     }
 

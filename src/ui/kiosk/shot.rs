@@ -17,6 +17,8 @@ pub enum KioskShot {
     Product,
     Customer,
     Search,
+    /// The product page with the customer's call for a seller made.
+    Call,
 }
 
 pub fn fill(window: &KioskWindow, session: KioskSession, page: KioskShot) -> Result<(), ShotError> {
@@ -34,7 +36,7 @@ pub fn fill(window: &KioskWindow, session: KioskSession, page: KioskShot) -> Res
             search::apply(window, search::results(&session, query), true);
             adapter.set_page(crate::ui::KioskPage::Search);
         }
-        KioskShot::Product => {
+        KioskShot::Product | KioskShot::Call => {
             // A product this store has, that several other places have too.
             let view = (0..200)
                 .filter(|&i| in_stock_here(i) && sold_by_piece(i))
@@ -47,6 +49,11 @@ pub fn fill(window: &KioskWindow, session: KioskSession, page: KioskShot) -> Res
                     ShotError::Demo("no demo product in stock here and elsewhere".into())
                 })?;
             product::apply(window, view, false);
+            if page == KioskShot::Call {
+                window
+                    .global::<crate::ui::KioskAdapter>()
+                    .set_call(crate::ui::KioskCall::Called);
+            }
         }
         KioskShot::Customer => {
             let who = demo::customer(0);

@@ -5,7 +5,7 @@
 use slint::{ComponentHandle, Model, ModelRc, VecModel};
 
 use crate::ui::format;
-use crate::ui::{KioskAdapter, KioskPage, KioskProblem, KioskProduct, KioskWindow};
+use crate::ui::{KioskAdapter, KioskCall, KioskPage, KioskProblem, KioskProduct, KioskWindow};
 
 pub fn clear(window: &KioskWindow) {
     let a = window.global::<KioskAdapter>();
@@ -24,6 +24,7 @@ pub fn clear(window: &KioskWindow) {
     a.set_results(ModelRc::new(VecModel::default()));
     a.set_searched(false);
     a.set_problem(KioskProblem::None);
+    a.set_call(KioskCall::None);
     a.set_countdown(0);
     a.set_page(KioskPage::Home);
 }
@@ -35,6 +36,7 @@ pub fn is_clean(window: &KioskWindow, english_by_default: bool) -> bool {
     a.get_page() == KioskPage::Home
         && a.get_english() == english_by_default
         && a.get_problem() == KioskProblem::None
+        && a.get_call() == KioskCall::None
         && a.get_first_name().is_empty()
         && a.get_cart().row_count() == 0
         && a.get_product().name.is_empty()
