@@ -163,6 +163,8 @@ fn assert_wiped(window: &KioskWindow) {
     assert_eq!(a.get_page(), KioskPage::Home);
     assert_eq!(a.get_problem(), KioskProblem::None);
     assert_eq!(a.get_call(), KioskCall::None);
+    assert_eq!(a.get_reserved_number(), "");
+    assert!(!a.get_can_reserve());
     assert!(!a.get_english(), "the store's French is back");
     assert_eq!(a.get_first_name(), "");
     assert_eq!(a.get_tier(), "");
@@ -496,4 +498,59 @@ pub fn kiosk_for_customers() {
         resting.elapsed() > Duration::from_millis(600)
     });
     assert_eq!(window.global::<KioskAdapter>().get_countdown(), 0);
+
+    // Issue 17: without a card the product page says how to reserve; with it, « Réserver » in
+    // another store that has it takes the endless aisle's order, to collect and pay there.
+    let (there, there_name) = (1..demo::LOCATIONS.len())
+        .filter(|&l| demo::LOCATIONS[l].kind == comptoir::domain::catalog::LocationKind::Store)
+        .find(|&l| demo::stock(9, l).0 > 0)
+        .map(|l| (demo::LOCATIONS[l].code, demo::LOCATIONS[l].name))
+        .expect("another store has the product");
+    wedge_scan(window, product.gtin.as_str());
+    wait_for(window, "the product page", |w| {
+        w.global::<KioskAdapter>().get_page() == KioskPage::Product
+    });
+    let reserve_buttons = |window: &KioskWindow| {
+        labels_and_types(window)
+            .0
+            .iter()
+            .filter(|label| label.starts_with("Réserver à "))
+            .count()
+    };
+    assert!(window.global::<KioskAdapter>().get_reserve_hint());
+    assert_eq!(reserve_buttons(window), 0);
+    wedge_scan(window, &format!("]Q1{genuine}"));
+    wait_for(window, "the customer page", |w| {
+        w.global::<KioskAdapter>().get_page() == KioskPage::Customer
+    });
+    wedge_scan(window, product.gtin.as_str());
+    wait_for(window, "the product page for the customer", |w| {
+        w.global::<KioskAdapter>().get_page() == KioskPage::Product
+            && w.global::<KioskAdapter>().get_can_reserve()
+    });
+    tap(window, &format!("Réserver à {there_name}"));
+    wait_for(window, "the reservation", |w| {
+        !w.global::<KioskAdapter>().get_reserved_number().is_empty()
+    });
+    let number = window.global::<KioskAdapter>().get_reserved_number();
+    assert!(shows_text(
+        window,
+        &format!("Réservé à {there_name} : commande n° {number}. Vous paierez au retrait.")
+    ));
+    let ordered = Store::open(&db.path)
+        .expect("open")
+        .pending_events(1_000)
+        .expect("outbox")
+        .into_iter()
+        .find(|e| e.kind == comptoir::sync::protocol::EventKind::AisleOrder)
+        .expect("the reservation is queued for the central");
+    assert_eq!(ordered.payload["order_number"], number.as_str());
+    assert_eq!(ordered.payload["pickup_store"], there);
+    assert_eq!(ordered.payload["delivery"], "pickup");
+    assert_eq!(ordered.payload["customer"], cached.id.as_str());
+    assert_eq!(ordered.payload["staff"], "kiosk");
+    // Reserved once: no second « Réserver » for this visit's product.
+    assert_eq!(reserve_buttons(window), 0);
+    tap(window, "Accueil");
+    assert_wiped(window);
 }

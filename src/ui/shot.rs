@@ -87,6 +87,8 @@ pub enum ShotPage {
     KioskSearch,
     /// The kiosk's product page after « Appeler un vendeur »: the store's tablets are told.
     KioskCall,
+    /// The kiosk's product page once a loyalty card is scanned: « Réserver » in the other stores.
+    KioskReserve,
     /// The scan page of a staff tablet while a kiosk's customer waits for a seller.
     StaffCall,
 }
@@ -101,6 +103,7 @@ impl ShotPage {
             ShotPage::KioskCustomer => Some(KioskShot::Customer),
             ShotPage::KioskSearch => Some(KioskShot::Search),
             ShotPage::KioskCall => Some(KioskShot::Call),
+            ShotPage::KioskReserve => Some(KioskShot::Reserve),
             _ => None,
         }
     }
@@ -293,7 +296,8 @@ fn fill(window: &AppWindow, session: &mut Session, page: ShotPage) -> Result<(),
         | ShotPage::KioskProduct
         | ShotPage::KioskCustomer
         | ShotPage::KioskSearch
-        | ShotPage::KioskCall => {}
+        | ShotPage::KioskCall
+        | ShotPage::KioskReserve => {}
         ShotPage::Manager => {
             // What the page shows after a day closing; a screenshot never writes a closing.
             window

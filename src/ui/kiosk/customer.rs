@@ -25,7 +25,7 @@ use super::session::{KioskSession, ShownCustomer};
 use super::visit::Visit;
 
 /// The access log's name for a customer looking themselves up at a kiosk.
-const KIOSK_STAFF: &str = "kiosk";
+pub(super) const KIOSK_STAFF: &str = "kiosk";
 
 /// What the customer page shows.
 pub struct CustomerPage {

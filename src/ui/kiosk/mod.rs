@@ -11,6 +11,7 @@
 mod customer;
 mod idle;
 mod product;
+mod reserve;
 mod route;
 mod search;
 mod session;
@@ -262,6 +263,27 @@ impl KioskLink {
         });
     }
 
+    /// On the UI thread: « Réserver » at the store `code` for the customer on show.
+    fn reserve(&self, code: String) {
+        self.activity();
+        let visit_at = self.visit.current();
+        let link = self.clone();
+        self.worker.run(move |session| {
+            let outcome = reserve::reserve(session, &code);
+            link.show(visit_at, move |window| {
+                let a = window.global::<KioskAdapter>();
+                match outcome {
+                    Ok(reserved) => {
+                        a.set_reserved_number(reserved.number.into());
+                        a.set_reserved_store(reserved.store_name.into());
+                        a.set_reserve_problem(crate::ui::KioskReserveProblem::None);
+                    }
+                    Err(problem) => a.set_reserve_problem(problem),
+                }
+            });
+        });
+    }
+
     /// After a sync round: whether a seller answered this visit's call.
     fn check_call(&self) {
         let visit_at = self.visit.current();
@@ -435,6 +457,8 @@ fn build(
             l.call_staff(&window);
         }
     });
+    let l = link.clone();
+    adapter.on_reserve(move |code| l.reserve(code.to_string()));
     let l = link.clone();
     adapter.on_go_home(move || {
         if let Some(window) = l.weak.upgrade() {

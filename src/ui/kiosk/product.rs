@@ -8,7 +8,10 @@ use crate::domain::catalog::{LocationKind, PriceUnit};
 use crate::ui::format;
 use crate::ui::format::Lang;
 use crate::ui::session::now;
-use crate::ui::{KioskAdapter, KioskPage, KioskProblem, KioskProduct, KioskStockRow, KioskWindow};
+use crate::ui::{
+    KioskAdapter, KioskPage, KioskProblem, KioskProduct, KioskReserveProblem, KioskStockRow,
+    KioskWindow,
+};
 
 use super::session::KioskSession;
 
@@ -17,6 +20,10 @@ pub struct ProductView {
     gtin: String,
     pub(super) product: KioskProduct,
     pub(super) elsewhere: Vec<KioskStockRow>,
+    /// A customer is identified: « Réserver » in the other stores that have it.
+    can_reserve: bool,
+    /// Another store has it.
+    in_another_store: bool,
 }
 
 /// Looks `raw` up; a problem is said in the customer's words on the home screen.
@@ -30,7 +37,11 @@ pub fn look_up(session: &KioskSession, raw: &str) -> Result<ProductView, KioskPr
         &config.store_code,
         today,
     ) {
-        Ok(card) => Ok(view(&card, session.lang)),
+        Ok(card) => {
+            let mut view = view(&card, session.lang);
+            view.can_reserve = session.customer.is_some();
+            Ok(view)
+        }
         Err(error) => Err(match &error {
             ProductCardError::Unreadable(_) => KioskProblem::Unreadable,
             ProductCardError::UnknownGtin { .. } | ProductCardError::UnknownItemCode { .. } => {
@@ -49,12 +60,11 @@ pub fn view(card: &ProductCard, lang: Lang) -> ProductView {
     let now = now();
     let p = &card.product;
     // A customer asks "where can I get it": places that have none are noise to them.
-    let elsewhere = card
-        .stock
-        .others
-        .iter()
-        .filter(|level| level.qty > 0)
+    let having = || card.stock.others.iter().filter(|level| level.qty > 0);
+    let in_another_store = having().any(|level| level.kind == LocationKind::Store);
+    let elsewhere = having()
         .map(|level| KioskStockRow {
+            code: level.location_code.as_str().into(),
             location: level.location_name.as_str().into(),
             warehouse: level.kind == LocationKind::Warehouse,
             qty: qty(level.qty),
@@ -76,6 +86,8 @@ pub fn view(card: &ProductCard, lang: Lang) -> ProductView {
                 .map_or_else(format::never, |l| format::age(l.as_of, now)),
         },
         elsewhere,
+        can_reserve: false,
+        in_another_store,
     }
 }
 
@@ -95,6 +107,11 @@ pub fn apply(window: &KioskWindow, view: ProductView, from_search: bool) {
     a.set_product(view.product);
     a.set_elsewhere(ModelRc::new(VecModel::from(view.elsewhere)));
     a.set_from_search(from_search);
+    a.set_can_reserve(view.can_reserve);
+    a.set_reserve_hint(!view.can_reserve && view.in_another_store);
+    a.set_reserved_number("".into());
+    a.set_reserved_store("".into());
+    a.set_reserve_problem(KioskReserveProblem::None);
     a.set_problem(KioskProblem::None);
     a.set_page(KioskPage::Product);
 }

@@ -19,6 +19,8 @@ pub enum KioskShot {
     Search,
     /// The product page with the customer's call for a seller made.
     Call,
+    /// The product page for a customer whose card was scanned: « Réserver » elsewhere.
+    Reserve,
 }
 
 pub fn fill(window: &KioskWindow, session: KioskSession, page: KioskShot) -> Result<(), ShotError> {
@@ -36,7 +38,7 @@ pub fn fill(window: &KioskWindow, session: KioskSession, page: KioskShot) -> Res
             search::apply(window, search::results(&session, query), true);
             adapter.set_page(crate::ui::KioskPage::Search);
         }
-        KioskShot::Product | KioskShot::Call => {
+        KioskShot::Product | KioskShot::Call | KioskShot::Reserve => {
             // A product this store has, that several other places have too.
             let view = (0..200)
                 .filter(|&i| in_stock_here(i) && sold_by_piece(i))
@@ -49,10 +51,15 @@ pub fn fill(window: &KioskWindow, session: KioskSession, page: KioskShot) -> Res
                     ShotError::Demo("no demo product in stock here and elsewhere".into())
                 })?;
             product::apply(window, view, false);
-            if page == KioskShot::Call {
-                window
-                    .global::<crate::ui::KioskAdapter>()
-                    .set_call(crate::ui::KioskCall::Called);
+            let adapter = window.global::<crate::ui::KioskAdapter>();
+            match page {
+                KioskShot::Call => adapter.set_call(crate::ui::KioskCall::Called),
+                KioskShot::Reserve => {
+                    // As after a card scan; a screenshot opens no customer (no access log).
+                    adapter.set_can_reserve(true);
+                    adapter.set_reserve_hint(false);
+                }
+                _ => {}
             }
         }
         KioskShot::Customer => {

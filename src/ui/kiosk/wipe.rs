@@ -5,7 +5,10 @@
 use slint::{ComponentHandle, Model, ModelRc, VecModel};
 
 use crate::ui::format;
-use crate::ui::{KioskAdapter, KioskCall, KioskPage, KioskProblem, KioskProduct, KioskWindow};
+use crate::ui::{
+    KioskAdapter, KioskCall, KioskPage, KioskProblem, KioskProduct, KioskReserveProblem,
+    KioskWindow,
+};
 
 pub fn clear(window: &KioskWindow) {
     let a = window.global::<KioskAdapter>();
@@ -20,6 +23,11 @@ pub fn clear(window: &KioskWindow) {
     });
     a.set_elsewhere(ModelRc::new(VecModel::default()));
     a.set_from_search(false);
+    a.set_can_reserve(false);
+    a.set_reserve_hint(false);
+    a.set_reserved_number("".into());
+    a.set_reserved_store("".into());
+    a.set_reserve_problem(KioskReserveProblem::None);
     a.set_query("".into());
     a.set_results(ModelRc::new(VecModel::default()));
     a.set_searched(false);
@@ -40,6 +48,7 @@ pub fn is_clean(window: &KioskWindow, english_by_default: bool) -> bool {
         && a.get_first_name().is_empty()
         && a.get_cart().row_count() == 0
         && a.get_product().name.is_empty()
+        && a.get_reserved_number().is_empty()
         && a.get_query().is_empty()
         && a.get_results().row_count() == 0
 }
