@@ -16,12 +16,12 @@ use std::io::Read;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use comptoir::central;
 use comptoir::domain::demo;
 use comptoir::sync::protocol::{
     ChangesPage, DEVICE_HEADER, EnrollResponse, EventKind, MAX_PAGE, OutboxEvent, PaymentPayload,
     PushRequest, PushResponse, SaleLinePayload, SalePayload,
 };
+use comptoir_central as central;
 
 const BATCH: usize = 500;
 

@@ -11,12 +11,12 @@ use std::time::Instant;
 
 use comptoir::app::checkout::{SaleContext, checkout};
 use comptoir::app::pricing::Pricing;
-use comptoir::central;
 use comptoir::domain::basket::{Basket, BasketLine};
 use comptoir::domain::demo;
 use comptoir::domain::payment::Tender;
 use comptoir::store::{Enrollment, Store};
 use comptoir::sync::{client, engine};
+use comptoir_central as central;
 
 const SALES: i64 = 10_000;
 

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use comptoir::central;
 use comptoir::domain::customer::{
     Channel, CustomerHit, CustomerView, PrivacyRequestKind, ViewSource,
 };
@@ -20,6 +19,7 @@ use comptoir::sync::protocol::{
     PrivacyRequestPayload, PushRequest, PushResponse, ReturnLinePayload, ReturnPayload,
     SaleLinePayload, SalePayload, StockAnswer,
 };
+use comptoir_central as central;
 use reqwest::StatusCode;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -982,7 +982,7 @@ fn seeding_again_is_harmless_and_a_different_size_is_refused() {
 // --- The binary's CLI contract ---
 
 fn cli(data: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_comptoir-central"));
+    let mut command = Command::new(crate::util::central_bin());
     command.arg("--data").arg(data);
     // Its log joins the run's (debug level), which `personal_data` checks after the suite.
     crate::util::log_into_the_run(&mut command);

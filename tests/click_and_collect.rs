@@ -6,9 +6,9 @@
 
 use std::path::Path;
 
-use comptoir::central;
 use comptoir::domain::demo;
 use comptoir::domain::signed_code::{PickupClaims, issue_pickup};
+use comptoir_central as central;
 
 use crate::sync::{RunningCentral, enrolled_terminal, enrolled_terminal_at, sync};
 use crate::util::{assert_success, central_cli, central_json, central_sign, comptoir, json_of};

@@ -7,10 +7,10 @@
 use std::path::Path;
 use std::process::Output;
 
-use comptoir::central;
 use comptoir::domain::catalog::PriceUnit;
 use comptoir::domain::demo::{self, DemoProduct, STAFF};
 use comptoir::domain::staff::StaffRole;
+use comptoir_central as central;
 use serde_json::{Value, json};
 
 use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sync};

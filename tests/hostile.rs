@@ -4,11 +4,11 @@
 //! its own later events still go through, and the other terminal of its store gets its honest
 //! sales through, with the central's stock moved by them only.
 
-use comptoir::central;
 use comptoir::domain::demo;
 use comptoir::store::Store;
 use comptoir::sync::client::CentralClient;
 use comptoir::sync::protocol::{EventKind, OutboxEvent, PushRequest};
+use comptoir_central as central;
 use serde_json::json;
 
 use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sync};

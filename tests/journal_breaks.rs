@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use comptoir::central;
+use comptoir_central as central;
 use serde_json::Value;
 
 use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sell, sync};

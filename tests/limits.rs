@@ -7,11 +7,11 @@ use std::io::{Read, Write};
 use std::net::{IpAddr, TcpStream};
 use std::time::Duration;
 
-use comptoir::central;
-use comptoir::central::rate_limit::{Quotas, Rate};
 use comptoir::domain::demo;
 use comptoir::sync::client::SyncError;
 use comptoir::sync::protocol::{EventKind, OutboxEvent, PushRequest};
+use comptoir_central as central;
+use comptoir_central::rate_limit::{Quotas, Rate};
 
 use crate::central::Served;
 use crate::hostile::device_client;

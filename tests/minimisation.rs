@@ -2,9 +2,9 @@
 //! phone. A terminal now holds the customers of its own store and those its store has served;
 //! any other customer it reads on demand (and the read is in the access log).
 
-use comptoir::central::seed::home_store;
 use comptoir::domain::demo;
 use comptoir::store::Store;
+use comptoir_central::seed::home_store;
 
 use crate::sync::{RunningCentral, central_dir, enrolled_terminal, enrolled_terminal_at, sync};
 use crate::util::{assert_success, comptoir, json_of, sell_to_customer, unit_product_above};

@@ -140,7 +140,7 @@ fn basket_line(label: &str, unit: i64, quantity: i64, rate: VatRate) -> BasketLi
     BasketLine::new("3760000000000", label, c(unit), quantity, rate)
 }
 
-/// The demo store's sale of the layout golden file (`tests/data/receipt.txt`): four VAT rates,
+/// The demo store's sale of the layout golden file (`crates/domain/tests/data/receipt.txt`): four VAT rates,
 /// a weighed item, cash with change.
 fn sample_receipt() -> Receipt {
     let almonds = price_for_weight(c(2490), 250).expect("weighing");
@@ -233,7 +233,7 @@ fn shown(byte: u8) -> char {
 /// readable diff.
 fn hex_dump(bytes: &[u8]) -> String {
     let mut dump = String::from(
-        "# ESC/POS job of tests/data/receipt.txt (80 mm, PC858): hex bytes, then `|` and the text.\n",
+        "# ESC/POS job of crates/domain/tests/data/receipt.txt (80 mm, PC858): hex bytes, then `|` and the text.\n",
     );
     for segment in bytes.split_inclusive(|&b| b == b'\n') {
         for row in segment.chunks(16) {

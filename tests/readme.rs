@@ -240,7 +240,7 @@ fn the_readme_names_every_command_of_both_programs_and_their_variables() {
             }
         }
     }
-    let help = Command::new(env!("CARGO_BIN_EXE_comptoir-central"))
+    let help = Command::new(crate::util::central_bin())
         .arg("--help")
         .env("COLUMNS", "200")
         .output()

@@ -19,7 +19,7 @@ use crate::util::{TempDb, assert_success, comptoir, temp_db};
 
 fn enrolled_as(central_data: &Path, url: &str, store: &str, terminal: &str) -> TempDb {
     let db = temp_db();
-    let code = comptoir::central::enroll_code(central_data, store)
+    let code = comptoir_central::enroll_code(central_data, store)
         .expect("code")
         .code;
     assert_success(

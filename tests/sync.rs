@@ -9,9 +9,9 @@ use std::process::Output;
 use std::thread;
 use std::time::Duration;
 
-use comptoir::central;
 use comptoir::domain::demo;
 use comptoir::store::Store;
+use comptoir_central as central;
 
 use crate::proxy::FaultyProxy;
 use crate::util::{

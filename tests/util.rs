@@ -138,9 +138,23 @@ pub fn kill_at_random_instants(
     }
 }
 
+/// The `comptoir-central` binary of this test run. It belongs to the `comptoir-central` package,
+/// so Cargo names it to that package's tests only; the README's test command (`cargo test
+/// --workspace`) builds it into the same folder as `comptoir`.
+pub fn central_bin() -> PathBuf {
+    let comptoir = Path::new(env!("CARGO_BIN_EXE_comptoir"));
+    let bin = comptoir.with_file_name(format!("comptoir-central{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: run the tests with `cargo test --workspace`, which builds it",
+        bin.display()
+    );
+    bin
+}
+
 /// The `comptoir-central` binary on the data directory `data`, logging into the run's logs.
 pub fn central_cli(data: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_comptoir-central"));
+    let mut command = Command::new(central_bin());
     command.arg("--data").arg(data);
     log_into_the_run(&mut command);
     command
