@@ -139,17 +139,67 @@ pub fn kill_at_random_instants(
 }
 
 /// The `comptoir-central` binary of this test run. It belongs to the `comptoir-central` package,
-/// so Cargo names it to that package's tests only; the README's test command (`cargo test
-/// --workspace`) builds it into the same folder as `comptoir`.
+/// so Cargo names it to that package's tests only: the README's test command (`cargo test
+/// --workspace`) builds it into the same folder as `comptoir`. A run of this target alone
+/// (`--test tests`) does not, so a binary older than the central's sources is refused rather
+/// than tested.
 pub fn central_bin() -> PathBuf {
-    let comptoir = Path::new(env!("CARGO_BIN_EXE_comptoir"));
-    let bin = comptoir.with_file_name(format!("comptoir-central{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} is missing: run the tests with `cargo test --workspace`, which builds it",
-        bin.display()
-    );
-    bin
+    static CHECKED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    CHECKED
+        .get_or_init(|| {
+            let comptoir = Path::new(env!("CARGO_BIN_EXE_comptoir"));
+            let bin = comptoir.with_file_name(format!(
+                "comptoir-central{}",
+                std::env::consts::EXE_SUFFIX
+            ));
+            let built = std::fs::metadata(&bin)
+                .and_then(|m| m.modified())
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "{} is missing: run the tests with `cargo test --workspace`, which builds it",
+                        bin.display()
+                    )
+                });
+            // The sources it is built from (not the crates' test data, which it does not read).
+            let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates");
+            let newest = ["central", "protocol", "domain", "host"]
+                .iter()
+                .filter_map(|krate| newest_source(&crates.join(krate).join("src")))
+                .max();
+            if let Some(newer) = newest.filter(|(at, _)| *at > built) {
+                panic!(
+                    "{} is older than {}: run `cargo build -p comptoir-central` (or the whole \
+                     `cargo test --workspace`) first",
+                    bin.display(),
+                    newer.1.display()
+                );
+            }
+            bin
+        })
+        .clone()
+}
+
+/// The most recently modified file under `dir`, and when.
+fn newest_source(dir: &Path) -> Option<(std::time::SystemTime, PathBuf)> {
+    let mut newest: Option<(std::time::SystemTime, PathBuf)> = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let found = if path.is_dir() {
+            newest_source(&path)
+        } else {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .map(|at| (at, path))
+        };
+        if let Some(found) = found
+            && newest.as_ref().is_none_or(|(at, _)| found.0 > *at)
+        {
+            newest = Some(found);
+        }
+    }
+    newest
 }
 
 /// The `comptoir-central` binary on the data directory `data`, logging into the run's logs.

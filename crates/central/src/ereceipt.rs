@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use super::mail::{self, MailLine, ReceiptMail, RelaySettings};
 use super::store::{Result, Store, resolve_customer};
+use crate::storage::Storage;
 use comptoir_domain::receipt_code::ReceiptCode;
 use comptoir_protocol::{EReceiptPayload, SalePayload};
 
@@ -367,7 +368,7 @@ const ROUND: u32 = 50;
 /// Sends the deliveries due, round after round, until `stop` turns true; a mail being sent is
 /// finished first. Store errors are logged and the round tried again later.
 pub async fn deliver(
-    store: Arc<Store>,
+    store: Arc<dyn Storage>,
     relay: RelaySettings,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -414,7 +415,7 @@ pub async fn deliver(
 }
 
 async fn deliver_one(
-    store: &Arc<Store>,
+    store: &Arc<dyn Storage>,
     relay: &RelaySettings,
     transport: &lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
     id: i64,

@@ -28,7 +28,8 @@ use crate::customers::{CustomerQuery, search_limit};
 use crate::ingest::{BatchError, RawPush, check_batch};
 use crate::rate_limit::{Gates, Slowdown};
 use crate::staff_call::{AnswerOutcome, CallOutcome, Caller};
-use crate::store::{EnrollOutcome, PageOutcome, PushOutcome, Store, StoreError};
+use crate::storage::Storage;
+use crate::store::{EnrollOutcome, PageOutcome, PushOutcome, StoreError};
 use comptoir_domain::customer::CustomerView;
 use comptoir_domain::gtin::Gtin;
 use comptoir_protocol::{
@@ -46,7 +47,7 @@ const TERMINAL_ID_MAX: usize = 64;
 
 #[derive(Clone)]
 pub(crate) struct AppState {
-    pub store: Arc<Store>,
+    pub store: Arc<dyn Storage>,
     pub public_key: Arc<str>,
     pub gates: Arc<Gates>,
     pub metrics: Arc<crate::metrics::Metrics>,

@@ -22,6 +22,7 @@ pub mod keys;
 pub mod listener;
 pub mod mail;
 pub mod metrics;
+pub mod pg;
 pub mod pickup;
 pub mod privacy;
 pub mod promotion;
@@ -29,6 +30,7 @@ pub mod rate_limit;
 pub mod recall;
 pub mod seed;
 pub mod staff_call;
+pub mod storage;
 pub mod store;
 
 use std::future::Future;
@@ -43,6 +45,7 @@ pub use seed::{DEFAULT_PRODUCTS, PickupOrderRef, SeedSummary, seed};
 use comptoir_domain::catalog::LocationKind;
 use comptoir_protocol::EventKind;
 use keys::{KeyError, SigningKeys};
+use storage::Storage;
 use store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -155,7 +158,7 @@ pub async fn serve_with(
     })
     .await
     .map_err(|e| CentralError::Task(e.to_string()))??;
-    let store = Arc::new(store);
+    let store: Arc<dyn Storage> = Arc::new(store);
     let (stop_deliveries, stop) = tokio::sync::watch::channel(false);
     let deliveries = match relay {
         Some(relay) => Some(tokio::spawn(ereceipt::deliver(

@@ -47,6 +47,16 @@ enum Command {
         #[command(subcommand)]
         action: EreceiptCommand,
     },
+    /// Copy this (SQLite) central into an empty PostgreSQL database, then verify it: every
+    /// table's rows and each terminal's last journal entry. Writes nothing here.
+    CopyTo {
+        /// The target database, e.g. postgres://comptoir@db.example/central (never logged).
+        #[arg(value_name = "POSTGRES_URL")]
+        url: String,
+        /// Print what was copied and checked as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Issue a one-time enrollment code for a store (valid 24 h); the code is the last line.
     Enroll {
         /// The store the terminal stands in (e.g. PAR-01).
@@ -458,6 +468,21 @@ fn run(args: Args) -> anyhow::Result<()> {
                 anyhow::bail!("no device {device} is enrolled here");
             }
             println!("device {device} revoked");
+        }
+        Command::CopyTo { url, json } => {
+            let now = chrono::Utc::now().timestamp();
+            let report = central::pg::copy::copy_to(&data, &url, now)?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!(
+                    "copied {} rows of {} tables into PostgreSQL (schema version {}); checked: every table's count, and the last journal entry of {} terminals",
+                    report.rows,
+                    report.tables.len(),
+                    report.schema_version,
+                    report.journals.len()
+                );
+            }
         }
         Command::Stats { json } => {
             let stats = central::stats(&data)?;

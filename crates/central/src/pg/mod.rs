@@ -1,0 +1,21 @@
+//! The central on PostgreSQL (issue 18), so far: its schema as versioned migrations
+//! ([`schema`]) and `copy-to`, which moves an embedded SQLite central into an empty PostgreSQL
+//! database and verifies it ([`copy`]). Serving terminals from PostgreSQL (a second
+//! implementation of [`crate::storage::Storage`]) is the next step.
+
+pub mod copy;
+pub mod schema;
+
+/// What can go wrong on the PostgreSQL side. A connection URL is never part of a message: it
+/// may hold a password.
+#[derive(Debug, thiserror::Error)]
+pub enum PgError {
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] postgres::Error),
+    #[error("PostgreSQL schema migration {version} failed: {source}")]
+    Migration {
+        version: i64,
+        #[source]
+        source: postgres::Error,
+    },
+}

@@ -1,0 +1,99 @@
+//! `comptoir-central copy-to` (issue 18, moving up): a SQLite central that served a terminal is
+//! copied into a throw-away PostgreSQL cluster and verified there; a database that is not empty
+//! is refused and left as it was.
+
+use crate::pg::PgCluster;
+use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sell, sync};
+use crate::util::{assert_success, central_cli, json_of, stderr_of};
+
+#[test]
+fn a_sqlite_central_moves_to_postgresql_with_its_history_and_is_verified() {
+    let data = central_dir(300);
+    let central = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let terminal = enrolled_terminal(data.path(), &central.url());
+    sell(&terminal.path, &[1, 2, 8]);
+    assert_success(&sync(&terminal.path, None));
+    drop(central);
+    // The terminal's own last journal entry, which the central received and must keep.
+    let (sequence, hash): (i64, String) = rusqlite::Connection::open(&terminal.path)
+        .expect("terminal database")
+        .query_row(
+            "SELECT sequence, hash FROM journal_entry ORDER BY sequence DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .expect("the terminal's journal");
+
+    let cluster = PgCluster::start();
+    let url = cluster.database("central");
+    let copied = central_cli(data.path())
+        .args(["copy-to", &url, "--json"])
+        .output()
+        .expect("copy-to");
+    assert_success(&copied);
+    let report = json_of(&copied);
+    assert_eq!(report["schema_version"], 1);
+    assert!(report["rows"].as_u64().expect("rows") > 300, "{report}");
+    let journals = report["journals"].as_array().expect("journals");
+    assert_eq!(journals.len(), 1, "{report}");
+    assert_eq!(journals[0]["sequence"], sequence);
+    assert_eq!(journals[0]["hash"], hash.as_str());
+
+    // Read back from PostgreSQL itself: the three tickets, the catalogue, the terminal.
+    let mut pg = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let count =
+        |pg: &mut postgres::Client, sql: &str| -> i64 { pg.query_one(sql, &[]).expect(sql).get(0) };
+    assert_eq!(count(&mut pg, "SELECT count(*) FROM sale"), 3);
+    assert_eq!(count(&mut pg, "SELECT count(*) FROM product"), 300);
+    assert_eq!(count(&mut pg, "SELECT count(*) FROM device"), 1);
+    let table_rows = |name: &str| {
+        report["tables"]
+            .as_array()
+            .expect("tables")
+            .iter()
+            .find(|t| t["table"] == name)
+            .and_then(|t| t["rows"].as_i64())
+            .unwrap_or_else(|| panic!("{name} in {report}"))
+    };
+    assert_eq!(
+        table_rows("event"),
+        count(&mut pg, "SELECT count(*) FROM event")
+    );
+    // A new row after the copy takes an id after the copied ones (the identities went on).
+    let settled: i64 = pg
+        .query_one(
+            "INSERT INTO conflict_settlement (order_id, kind, conflict, note, status, at)
+             VALUES ('X', 'web', 'c', 'n', 'settled', 0) RETURNING id",
+            &[],
+        )
+        .expect("insert")
+        .get(0);
+    assert!(settled >= 1);
+    pg.execute("DELETE FROM conflict_settlement WHERE order_id = 'X'", &[])
+        .expect("clean");
+
+    // A second copy into the same database is refused, and the database keeps what it had.
+    let again = central_cli(data.path())
+        .args(["copy-to", &url])
+        .output()
+        .expect("copy-to again");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr_of(&again).contains("not empty"),
+        "{}",
+        stderr_of(&again)
+    );
+    assert_eq!(count(&mut pg, "SELECT count(*) FROM sale"), 3);
+
+    // A database that does not exist is named as a connection failure, not a panic.
+    let missing = central_cli(data.path())
+        .args(["copy-to", &cluster.url("nowhere")])
+        .output()
+        .expect("copy-to nowhere");
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr_of(&missing).contains("cannot connect to the PostgreSQL database"),
+        "{}",
+        stderr_of(&missing)
+    );
+}
