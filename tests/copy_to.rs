@@ -97,3 +97,58 @@ fn a_sqlite_central_moves_to_postgresql_with_its_history_and_is_verified() {
         stderr_of(&missing)
     );
 }
+
+#[test]
+fn the_postgresql_schema_has_every_table_and_column_of_the_sqlite_central() {
+    // A new SQLite migration needs its PostgreSQL twin: this names what is missing on either side.
+    let data = tempfile::tempdir().expect("data");
+    comptoir_central::seed(data.path(), 1, |_, _| {}).expect("seed");
+    let sqlite =
+        rusqlite::Connection::open(data.path().join("central.db")).expect("SQLite central");
+    let mut in_sqlite: Vec<(String, String)> = sqlite
+        .prepare(
+            "SELECT t.name, c.name FROM sqlite_schema AS t, pragma_table_info(t.name) AS c
+             WHERE t.type = 'table' AND t.name NOT LIKE 'sqlite_%'",
+        )
+        .expect("prepare")
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    in_sqlite.sort();
+
+    let cluster = PgCluster::start();
+    let mut pg =
+        postgres::Client::connect(&cluster.database("schema"), postgres::NoTls).expect("connect");
+    let applied = comptoir_central::pg::schema::migrate(&mut pg, 0).expect("migrate");
+    assert_eq!(applied, [comptoir_central::pg::schema::latest()]);
+    // Applied once: a second run changes nothing.
+    assert!(
+        comptoir_central::pg::schema::migrate(&mut pg, 0)
+            .expect("again")
+            .is_empty()
+    );
+    let mut in_pg: Vec<(String, String)> = pg
+        .query(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns
+             WHERE table_schema = 'public' AND table_name <> 'schema_migrations'",
+            &[],
+        )
+        .expect("columns")
+        .into_iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    in_pg.sort();
+    let only = |a: &[(String, String)], b: &[(String, String)]| {
+        a.iter()
+            .filter(|x| !b.contains(x))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        in_sqlite == in_pg,
+        "only in SQLite: {:?}; only in PostgreSQL: {:?}",
+        only(&in_sqlite, &in_pg),
+        only(&in_pg, &in_sqlite)
+    );
+}
