@@ -22,11 +22,11 @@ use crate::store::{DB_FILE, Store, StoreError};
 pub enum CopyError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("the SQLite central cannot be read: {0}")]
+    #[error("the SQLite central cannot be read")]
     Sqlite(#[from] rusqlite::Error),
     #[error(transparent)]
     Pg(#[from] PgError),
-    #[error("cannot connect to the PostgreSQL database: {0}")]
+    #[error("cannot connect to the PostgreSQL database")]
     Connect(#[source] postgres::Error),
     #[error(
         "the PostgreSQL database is not empty (it has the central's schema, version {version}): copy into a new, empty database"

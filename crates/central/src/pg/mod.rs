@@ -7,12 +7,13 @@ pub mod copy;
 pub mod schema;
 
 /// What can go wrong on the PostgreSQL side. A connection URL is never part of a message: it
-/// may hold a password.
+/// may hold a password. The driver's own error is the source, printed after the message by the
+/// binary's error chain, not in it.
 #[derive(Debug, thiserror::Error)]
 pub enum PgError {
-    #[error("PostgreSQL: {0}")]
+    #[error("PostgreSQL")]
     Postgres(#[from] postgres::Error),
-    #[error("PostgreSQL schema migration {version} failed: {source}")]
+    #[error("PostgreSQL schema migration {version} failed")]
     Migration {
         version: i64,
         #[source]
