@@ -17,7 +17,7 @@ use comptoir::sync::protocol::StaffCallChange;
 use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sync};
 use crate::util::{TempDb, assert_success, comptoir, temp_db};
 
-fn enrolled_as(central_data: &Path, url: &str, store: &str, terminal: &str) -> TempDb {
+pub(crate) fn enrolled_as(central_data: &Path, url: &str, store: &str, terminal: &str) -> TempDb {
     let db = temp_db();
     let code = comptoir_central::enroll_code(central_data, store)
         .expect("code")
@@ -35,7 +35,7 @@ fn enrolled_as(central_data: &Path, url: &str, store: &str, terminal: &str) -> T
 }
 
 /// Waits for a call's outcome the way the screens get it: on the central's runtime.
-fn wait(
+pub(crate) fn wait(
     ask: impl FnOnce(mpsc::Sender<Result<StaffCallChange, SyncError>>),
 ) -> Result<StaffCallChange, SyncError> {
     let (tell, told) = mpsc::channel();

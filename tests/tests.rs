@@ -50,3 +50,4 @@ mod ui_manager;
 mod ui_narrow;
 mod ui_park;
 mod ui_returns;
+mod ui_staff_call;

@@ -385,6 +385,7 @@ fn a_sale_from_login_to_ticket() {
     crate::ui_manager::what_cannot_be_undone_is_asked_first();
     crate::ui_kiosk::kiosk_for_customers();
     crate::ui_central::the_screen_asks_the_central_through_one_runtime();
+    crate::ui_staff_call::a_kiosks_call_on_the_staff_screen();
     crate::ui_park::a_parked_basket_survives_a_restart();
     crate::ui_discount::a_discount_past_the_limit_needs_a_manager();
     crate::ui_drawer::the_drawer_on_the_screen();
