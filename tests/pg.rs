@@ -91,16 +91,21 @@ impl PgCluster {
         self.dir.path().join("data")
     }
 
-    fn run(&self, program: &str, args: &[&str]) {
+    /// One of the server's tools, run as the cluster's unprivileged owner.
+    fn tool(&self, program: &str) -> Command {
         let tool = self.bin.join(program);
-        let mut command = if self.as_root {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "nobody", "--"]).arg(&tool);
-            c
+        if self.as_root {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "nobody", "--"]).arg(tool);
+            command
         } else {
-            Command::new(&tool)
-        };
-        let output = command
+            Command::new(tool)
+        }
+    }
+
+    fn run(&self, program: &str, args: &[&str]) {
+        let output = self
+            .tool(program)
             .args(args)
             .current_dir(self.dir.path())
             .output()
@@ -131,16 +136,9 @@ impl PgCluster {
 impl Drop for PgCluster {
     fn drop(&mut self) {
         let data = self.data();
-        let tool = self.bin.join("pg_ctl");
-        let mut command = if self.as_root {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "nobody", "--"]).arg(&tool);
-            c
-        } else {
-            Command::new(&tool)
-        };
         // Stopped at once: the cluster and its folder are thrown away.
-        let _ = command
+        let _ = self
+            .tool("pg_ctl")
             .args([
                 "-D",
                 data.to_str().unwrap_or_default(),

@@ -3,7 +3,6 @@
 //! store's does not), a seller answers, and the kiosk reads the answer with its own next sync.
 //! Without the central the call fails at once: nothing is kept to ring later.
 
-use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -14,34 +13,44 @@ use comptoir::store::Store;
 use comptoir::sync::client::SyncError;
 use comptoir::sync::protocol::StaffCallChange;
 
-use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sync};
-use crate::util::{TempDb, assert_success, comptoir, temp_db};
-
-pub(crate) fn enrolled_as(central_data: &Path, url: &str, store: &str, terminal: &str) -> TempDb {
-    let db = temp_db();
-    let code = comptoir_central::enroll_code(central_data, store)
-        .expect("code")
-        .code;
-    assert_success(
-        &comptoir(&db.path)
-            .env("COMPTOIR_STORE_CODE", store)
-            .env("COMPTOIR_TERMINAL_ID", terminal)
-            .args(["enroll", url, &code])
-            .output()
-            .expect("enroll"),
-    );
-    assert_success(&sync(&db.path, None));
-    db
-}
+use crate::sync::{RunningCentral, central_dir, enrolled_as, enrolled_terminal, sync};
+use crate::util::{assert_success, temp_db};
 
 /// Waits for a call's outcome the way the screens get it: on the central's runtime.
-pub(crate) fn wait(
+fn wait(
     ask: impl FnOnce(mpsc::Sender<Result<StaffCallChange, SyncError>>),
 ) -> Result<StaffCallChange, SyncError> {
     let (tell, told) = mpsc::channel();
     ask(tell);
     told.recv_timeout(Duration::from_secs(30))
         .expect("the outcome is always told")
+}
+
+/// The kiosk on `store` calls a seller, about `gtin` when given: the call, or why not.
+pub(crate) fn call_seller(
+    line: &Central,
+    store: &Store,
+    gtin: Option<&str>,
+) -> Result<StaffCallChange, SyncError> {
+    wait(|tell| {
+        staff_call::call(line, store, gtin, move |answer| {
+            let _ = tell.send(answer);
+        })
+    })
+}
+
+/// The seller `staff` of the terminal on `store` answers call `id`.
+fn answer_call(
+    line: &Central,
+    store: &Store,
+    id: &str,
+    staff: &str,
+) -> Result<StaffCallChange, SyncError> {
+    wait(|tell| {
+        staff_call::answer(line, store, id, staff, move |answer| {
+            let _ = tell.send(answer);
+        })
+    })
 }
 
 #[test]
@@ -55,26 +64,12 @@ fn a_kiosks_call_reaches_the_stores_tablets_and_their_answer_reaches_the_kiosk()
     let line = Central::start().expect("runtime");
     let kiosk_store = Store::open(&kiosk.path).expect("kiosk store");
     let product = demo::product(3);
-    let call = wait(|tell| {
-        staff_call::call(
-            &line,
-            &kiosk_store,
-            Some(product.gtin.as_str()),
-            move |answer| {
-                let _ = tell.send(answer);
-            },
-        )
-    })
-    .expect("the call reaches the central");
+    let call = call_seller(&line, &kiosk_store, Some(product.gtin.as_str()))
+        .expect("the call reaches the central");
     assert_eq!(call.terminal, "B01");
     assert!(call.answered_at.is_none());
     // A second tap while the first waits rings no second time.
-    let again = wait(|tell| {
-        staff_call::call(&line, &kiosk_store, None, move |answer| {
-            let _ = tell.send(answer);
-        })
-    })
-    .expect("again");
+    let again = call_seller(&line, &kiosk_store, None).expect("again");
     assert_eq!(again.id, call.id);
 
     // The store's tablet sees it with its next sync, with the product's name; the other
@@ -96,12 +91,8 @@ fn a_kiosks_call_reaches_the_stores_tablets_and_their_answer_reaches_the_kiosk()
     );
 
     // « J'y vais »: the first answer counts, and the tablet stops showing the call.
-    let answered = wait(|tell| {
-        staff_call::answer(&line, &tablet_store, &call.id, "camille", move |answer| {
-            let _ = tell.send(answer);
-        })
-    })
-    .expect("the answer reaches the central");
+    let answered = answer_call(&line, &tablet_store, &call.id, "camille")
+        .expect("the answer reaches the central");
     assert_eq!(answered.answered_by.as_deref(), Some("camille"));
     tablet_store.keep_staff_call(&answered).expect("keep");
     assert!(
@@ -126,12 +117,7 @@ fn a_kiosks_call_reaches_the_stores_tablets_and_their_answer_reaches_the_kiosk()
     assert_eq!(seen.answered_by.as_deref(), Some("camille"));
 
     // Once answered, the kiosk's next customer rings again.
-    let next = wait(|tell| {
-        staff_call::call(&line, &kiosk_store, None, move |answer| {
-            let _ = tell.send(answer);
-        })
-    })
-    .expect("next call");
+    let next = call_seller(&line, &kiosk_store, None).expect("next call");
     assert_ne!(next.id, call.id);
 }
 
@@ -144,11 +130,7 @@ fn without_the_central_a_call_fails_at_once_and_nothing_waits_to_ring_later() {
     let line = Central::start().expect("runtime");
     let store = Store::open(&kiosk.path).expect("kiosk store");
     let waiting_before = store.waiting_events().expect("outbox");
-    let outcome = wait(|tell| {
-        staff_call::call(&line, &store, None, move |answer| {
-            let _ = tell.send(answer);
-        })
-    });
+    let outcome = call_seller(&line, &store, None);
     assert!(
         matches!(outcome, Err(SyncError::Unreachable { .. })),
         "{outcome:?}"
@@ -158,11 +140,7 @@ fn without_the_central_a_call_fails_at_once_and_nothing_waits_to_ring_later() {
     // A terminal never enrolled is told too (it has no one to ask).
     let alone = temp_db();
     let alone = Store::open(&alone.path).expect("store");
-    let outcome = wait(|tell| {
-        staff_call::call(&line, &alone, None, move |answer| {
-            let _ = tell.send(answer);
-        })
-    });
+    let outcome = call_seller(&line, &alone, None);
     assert!(
         matches!(outcome, Err(SyncError::NotEnrolled)),
         "{outcome:?}"

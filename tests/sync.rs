@@ -92,6 +92,11 @@ pub(crate) fn enrolled_terminal(central_data: &Path, url: &str) -> TempDb {
 /// A fresh terminal database enrolled with the central for `store` and synced once (its
 /// commands need `COMPTOIR_STORE_CODE` set to `store` for the store they count as here).
 pub(crate) fn enrolled_terminal_at(central_data: &Path, url: &str, store: &str) -> TempDb {
+    enrolled_as(central_data, url, store, "T01")
+}
+
+/// [`enrolled_terminal_at`] for the terminal `terminal` of `store` (a kiosk "B01").
+pub(crate) fn enrolled_as(central_data: &Path, url: &str, store: &str, terminal: &str) -> TempDb {
     let db = temp_db();
     let code = central::enroll_code(central_data, store)
         .expect("code")
@@ -99,6 +104,7 @@ pub(crate) fn enrolled_terminal_at(central_data: &Path, url: &str, store: &str) 
     assert_success(
         &comptoir(&db.path)
             .env("COMPTOIR_STORE_CODE", store)
+            .env("COMPTOIR_TERMINAL_ID", terminal)
             .args(["enroll", url, &code])
             .output()
             .expect("enroll"),

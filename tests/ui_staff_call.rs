@@ -4,14 +4,13 @@
 //! Part of the UI journey in `ui.rs` (Slint's platform is set once per process).
 
 use comptoir::app::central::Central;
-use comptoir::app::staff_call;
 use comptoir::domain::demo;
 use comptoir::store::Store;
 use comptoir::ui::CallsAdapter;
 use slint::{ComponentHandle, Model};
 
-use crate::staff_calls::{enrolled_as, wait};
-use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sync};
+use crate::staff_calls::call_seller;
+use crate::sync::{RunningCentral, central_dir, enrolled_as, enrolled_terminal, sync};
 use crate::ui::{seller_screen, shows_text, tap, wait_for};
 use crate::util::assert_success;
 
@@ -29,17 +28,8 @@ pub fn a_kiosks_call_on_the_staff_screen() {
     let product = demo::product(3);
     let line = Central::start().expect("runtime");
     let kiosk_store = Store::open(&kiosk.path).expect("kiosk store");
-    let call = wait(|tell| {
-        staff_call::call(
-            &line,
-            &kiosk_store,
-            Some(product.gtin.as_str()),
-            move |answer| {
-                let _ = tell.send(answer);
-            },
-        )
-    })
-    .expect("the call reaches the central");
+    let call = call_seller(&line, &kiosk_store, Some(product.gtin.as_str()))
+        .expect("the call reaches the central");
 
     // The tablet's next sync (every 10 s) brings it across the page.
     wait_for(window, "the kiosk's call on the screen", |w| {
