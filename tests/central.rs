@@ -28,8 +28,8 @@ use tokio::task::JoinHandle;
 const PRODUCTS: u64 = 300;
 
 /// A seeded data directory.
-fn seeded(products: u64) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
+fn seeded(products: u64) -> crate::pg::CentralDir {
+    let dir = crate::pg::CentralDir::new();
     central::seed(dir.path(), products, |_, _| {}).expect("seed");
     dir
 }
@@ -276,13 +276,7 @@ async fn an_enrollment_code_enrolls_one_terminal_once_and_not_after_it_expires()
     assert!(error_of(expired).await.contains("expired"));
 
     // The stores named are the chain's, from its database (one opened since the demo's seed).
-    rusqlite::Connection::open(dir.path().join("central.db"))
-        .expect("open")
-        .execute(
-            "INSERT INTO location (code, name, kind) VALUES ('NAN-01', 'Nantes', 'store')",
-            [],
-        )
-        .expect("a new store");
+    dir.execute("INSERT INTO location (code, name, kind) VALUES ('NAN-01', 'Nantes', 'store')");
     match central::enroll_code(dir.path(), "XXX-99") {
         Err(central::CentralError::UnknownStore { known, .. }) => {
             assert!(
@@ -526,7 +520,7 @@ async fn refused_requests_apply_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_first_pull_brings_the_catalogue_staff_customers_and_this_stores_orders() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::pg::CentralDir::new();
     let summary = central::seed(dir.path(), PRODUCTS, |_, _| {}).expect("seed");
     let central = Central::start(dir.path()).await;
     let terminal = Terminal::enroll(&central, dir.path(), "PAR-01").await;
@@ -1060,7 +1054,7 @@ impl Drop for Served {
 
 #[test]
 fn the_cli_contract() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::pg::CentralDir::new();
     let data: PathBuf = dir.path().join("central");
 
     let seeded = run_ok(cli(&data).args(["seed", "--products", "120", "--json"]));
@@ -1648,6 +1642,26 @@ fn latest_order(changes: &[Change], id: &str) -> Option<PickupOrderChange> {
     })
 }
 
+/// Counters T01 and T02 of PAR-01, enrolled through `through[0]` and `through[1]`, the store's
+/// first click-and-collect order as T01 pulled it, and the cursor after that pull.
+async fn two_paris_counters_and_an_order(
+    dir: &Path,
+    summary: &central::SeedSummary,
+    through: [&Central; 2],
+) -> (Terminal, Terminal, PickupOrderChange, i64) {
+    let first = Terminal::enroll(through[0], dir, "PAR-01").await;
+    let second = Terminal::enroll_as(through[1], dir, "PAR-01", "T02").await;
+    let id = &summary
+        .pickup_orders
+        .iter()
+        .find(|o| o.store == "PAR-01")
+        .expect("a Paris order")
+        .id;
+    let (changes, cursor, _) = first.pull(0, 10_000).await;
+    let order = latest_order(&changes, id).expect("pulled");
+    (first, second, order, cursor)
+}
+
 fn handover(seq: i64, order: &PickupOrderChange, terminal: &str) -> OutboxEvent {
     fact(
         seq,
@@ -1683,7 +1697,7 @@ impl Terminal {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pickup_code_signed_by_the_cli_verifies_with_the_enrollment_key() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::pg::CentralDir::new();
     let summary = central::seed(dir.path(), 20, |_, _| {}).expect("seed");
     let order = summary.pickup_orders[0].clone();
     let central = Central::start(dir.path()).await;
@@ -1741,20 +1755,12 @@ async fn a_pickup_code_signed_by_the_cli_verifies_with_the_enrollment_key() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_handed_over_at_two_offline_counters_is_flagged_to_both() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::pg::CentralDir::new();
     let summary = central::seed(dir.path(), PRODUCTS, |_, _| {}).expect("seed");
     let central = Central::start(dir.path()).await;
-    let first = Terminal::enroll(&central, dir.path(), "PAR-01").await;
-    let second = Terminal::enroll_as(&central, dir.path(), "PAR-01", "T02").await;
-    let id = summary
-        .pickup_orders
-        .iter()
-        .find(|o| o.store == "PAR-01")
-        .expect("a Paris order")
-        .id
-        .clone();
-    let (changes, cursor, _) = first.pull(0, 10_000).await;
-    let order = latest_order(&changes, &id).expect("pulled");
+    let (first, second, order, cursor) =
+        two_paris_counters_and_an_order(dir.path(), &summary, [&central, &central]).await;
+    let id = order.id.clone();
     assert!(order.customer_first_name.is_some());
     assert!(order.handed.is_empty() && order.conflict.is_none());
 
@@ -1981,4 +1987,73 @@ async fn health_and_metrics_say_what_the_central_received() {
         "no device named"
     );
     central.stop().await;
+}
+
+/// Several instances on one database (issue 18): on PostgreSQL the chain's instances, on SQLite
+/// two processes on one file. Eight terminals race one enrollment code through both: one enrolls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_enrollment_code_raced_through_two_instances_enrolls_one_terminal() {
+    let dir = seeded(20);
+    let a = Central::start(dir.path()).await;
+    let b = Central::start(dir.path()).await;
+    let code = central::enroll_code(dir.path(), "PAR-01").expect("code");
+    let client = reqwest::Client::new();
+    let mut racing = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let url = if i % 2 == 0 { &a.url } else { &b.url };
+        let request = client
+            .post(format!("{url}/v1/enroll"))
+            .json(&serde_json::json!({"code": code.code, "terminal_id": format!("T{i:02}")}));
+        racing.spawn(async move { request.send().await.expect("enroll sent").status() });
+    }
+    let statuses = racing.join_all().await;
+    let enrolled = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(enrolled, 1, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::OK || *s == StatusCode::GONE),
+        "{statuses:?}"
+    );
+    a.stop().await;
+    b.stop().await;
+    assert_eq!(central::stats(dir.path()).expect("stats").devices, 1);
+}
+
+/// Two counters hand the same order over, each through another instance, at the same moment:
+/// the double handover is caught whichever instance applied which push.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_handed_over_through_two_instances_at_once_is_flagged() {
+    let dir = crate::pg::CentralDir::new();
+    let summary = central::seed(dir.path(), 20, |_, _| {}).expect("seed");
+    let a = Central::start(dir.path()).await;
+    let b = Central::start(dir.path()).await;
+    let (first, second, order, cursor) =
+        two_paris_counters_and_an_order(dir.path(), &summary, [&a, &b]).await;
+    let id = order.id.clone();
+
+    let at_first = [handover(1, &order, "T01")];
+    let at_second = [handover(1, &order, "T02")];
+    let (one, two) = tokio::join!(first.push(&at_first), second.push(&at_second));
+    assert_eq!((one.applied, two.applied), (1, 1));
+
+    for terminal in [&first, &second] {
+        let (changes, _, _) = terminal.pull(cursor, 10_000).await;
+        let flagged = latest_order(&changes, &id).expect("the order changed");
+        assert_eq!(flagged.status, "conflict");
+        // In the order the two pushes were applied, which the race decides.
+        let conflict = flagged.conflict.as_deref().unwrap_or_default();
+        assert!(
+            [
+                "handed over twice: T01 and T02",
+                "handed over twice: T02 and T01"
+            ]
+            .contains(&conflict),
+            "{conflict}"
+        );
+    }
+    a.stop().await;
+    b.stop().await;
+    let stats = central::stats(dir.path()).expect("stats");
+    assert_eq!(stats.pickup_conflicts, 1, "{stats:?}");
 }

@@ -2,13 +2,17 @@
 //! copied into a throw-away PostgreSQL cluster and verified there; a database that is not empty
 //! is refused and left as it was.
 
-use crate::pg::PgCluster;
-use crate::sync::{RunningCentral, central_dir, enrolled_terminal, sell, sync};
+use comptoir::domain::signed_code::verify_loyalty;
+
+use crate::pg::{CentralDir, PgCluster};
+use crate::sync::{RunningCentral, enrolled_terminal, sell, sync};
 use crate::util::{assert_success, central_cli, json_of, stderr_of};
 
 #[test]
 fn a_sqlite_central_moves_to_postgresql_with_its_history_and_is_verified() {
-    let data = central_dir(300);
+    // What moves is an SQLite central, whichever backend the run tests.
+    let data = CentralDir::sqlite();
+    comptoir_central::seed(data.path(), 300, |_, _| {}).expect("seed");
     let central = RunningCentral::start(data.path(), "127.0.0.1:0");
     let terminal = enrolled_terminal(data.path(), &central.url());
     sell(&terminal.path, &[1, 2, 8]);
@@ -32,7 +36,11 @@ fn a_sqlite_central_moves_to_postgresql_with_its_history_and_is_verified() {
         .expect("copy-to");
     assert_success(&copied);
     let report = json_of(&copied);
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(
+        report["schema_version"],
+        comptoir_central::pg::schema::latest()
+    );
+    assert_eq!(report["signing_key"], true);
     assert!(report["rows"].as_u64().expect("rows") > 300, "{report}");
     let journals = report["journals"].as_array().expect("journals");
     assert_eq!(journals.len(), 1, "{report}");
@@ -72,6 +80,33 @@ fn a_sqlite_central_moves_to_postgresql_with_its_history_and_is_verified() {
     pg.execute("DELETE FROM conflict_settlement WHERE order_id = 'X'", &[])
         .expect("clean");
 
+    // The moved central serves the same terminal from PostgreSQL: its next sale arrives, and a
+    // code it signs verifies with the key the terminal got when it enrolled with SQLite.
+    let moved = tempfile::tempdir().expect("moved");
+    std::fs::write(
+        moved.path().join(comptoir_central::database::URL_FILE),
+        &url,
+    )
+    .expect("url");
+    let central = RunningCentral::start(moved.path(), "127.0.0.1:0");
+    sell(&terminal.path, &[4]);
+    assert_success(&sync(&terminal.path, Some(&central.url())));
+    drop(central);
+    assert_eq!(count(&mut pg, "SELECT count(*) FROM sale"), 4);
+    let customer = comptoir::domain::demo::customer(1).public_id;
+    let signed = central_cli(moved.path())
+        .args(["sign", "loyalty", &customer])
+        .output()
+        .expect("sign");
+    assert_success(&signed);
+    let code = String::from_utf8_lossy(&signed.stdout);
+    let public_key = comptoir_central::keys::SigningKeys::load_or_create(data.path())
+        .expect("the SQLite central's key")
+        .public_key();
+    let claims = verify_loyalty(code.lines().last().expect("code").trim(), &public_key)
+        .expect("signed with the moved key");
+    assert_eq!(claims.customer_id, customer);
+
     // A second copy into the same database is refused, and the database keeps what it had.
     let again = central_cli(data.path())
         .args(["copy-to", &url])
@@ -83,7 +118,7 @@ fn a_sqlite_central_moves_to_postgresql_with_its_history_and_is_verified() {
         "{}",
         stderr_of(&again)
     );
-    assert_eq!(count(&mut pg, "SELECT count(*) FROM sale"), 3);
+    assert_eq!(count(&mut pg, "SELECT count(*) FROM sale"), 4);
 
     // A database that does not exist is named as a connection failure, not a panic.
     let missing = central_cli(data.path())
@@ -121,7 +156,10 @@ fn the_postgresql_schema_has_every_table_and_column_of_the_sqlite_central() {
     let mut pg =
         postgres::Client::connect(&cluster.database("schema"), postgres::NoTls).expect("connect");
     let applied = comptoir_central::pg::schema::migrate(&mut pg, 0).expect("migrate");
-    assert_eq!(applied, [comptoir_central::pg::schema::latest()]);
+    assert_eq!(
+        applied,
+        (1..=comptoir_central::pg::schema::latest()).collect::<Vec<_>>()
+    );
     // Applied once: a second run changes nothing.
     assert!(
         comptoir_central::pg::schema::migrate(&mut pg, 0)
@@ -130,8 +168,12 @@ fn the_postgresql_schema_has_every_table_and_column_of_the_sqlite_central() {
     );
     let mut in_pg: Vec<(String, String)> = pg
         .query(
+            // The signing key is a file beside an SQLite central, and `rowid` is SQLite's
+            // implicit column spelled out.
             "SELECT table_name::text, column_name::text FROM information_schema.columns
-             WHERE table_schema = 'public' AND table_name <> 'schema_migrations'",
+             WHERE table_schema = 'public'
+               AND table_name NOT IN ('schema_migrations', 'signing_key')
+               AND column_name <> 'rowid'",
             &[],
         )
         .expect("columns")

@@ -66,16 +66,22 @@ impl PgCluster {
                 "--no-sync",
             ],
         );
+        cluster.start_server();
+        cluster
+    }
+
+    fn start_server(&self) {
         let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            cluster.dir.path().display()
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.dir.path().display()
         );
-        let log = cluster.dir.path().join("server.log");
-        cluster.run(
+        let log = self.dir.path().join("server.log");
+        self.run(
             "pg_ctl",
             &[
                 "-D",
-                data.to_str().expect("path"),
+                self.data().to_str().expect("path"),
                 "-o",
                 &options,
                 "-l",
@@ -84,7 +90,26 @@ impl PgCluster {
                 "start",
             ],
         );
-        cluster
+    }
+
+    /// Stops the server at once, as a crash would (recovery runs at the next start).
+    pub(crate) fn crash(&self) {
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                self.data().to_str().expect("path"),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+        );
+    }
+
+    /// Starts the server again after [`PgCluster::crash`], on the same port.
+    pub(crate) fn restart(&self) {
+        self.start_server();
     }
 
     fn data(&self) -> PathBuf {
@@ -120,11 +145,17 @@ impl PgCluster {
 
     /// A new, empty database `name`, and its URL.
     pub(crate) fn database(&self, name: &str) -> String {
-        let mut admin = postgres::Client::connect(&self.url("postgres"), postgres::NoTls)
-            .expect("connect to the cluster");
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("create database");
+        // On a thread of its own: the driver blocks on a runtime, which tokio forbids on an
+        // async test's thread.
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let mut admin = postgres::Client::connect(&self.url("postgres"), postgres::NoTls)
+                    .expect("connect to the cluster");
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create database");
+            });
+        });
         self.url(name)
     }
 
@@ -147,5 +178,102 @@ impl Drop for PgCluster {
                 "stop",
             ])
             .output();
+    }
+}
+
+/// Set to `postgres` to run the central's tests on PostgreSQL instead of SQLite.
+pub(crate) const BACKEND_VAR: &str = "COMPTOIR_TEST_CENTRAL";
+
+/// Whether this run tests the central on PostgreSQL.
+pub(crate) fn on_postgres() -> bool {
+    std::env::var(BACKEND_VAR).is_ok_and(|v| v == "postgres")
+}
+
+/// A central's data directory. On SQLite (the default) it holds `central.db`; when the run is
+/// on PostgreSQL ([`BACKEND_VAR`]), its `database.url` names a fresh database of a throw-away
+/// cluster, so the same tests drive both backends, through the library and the binary alike.
+pub(crate) struct CentralDir {
+    dir: tempfile::TempDir,
+    // Dropped after the folder: the cluster outlives every use of the URL.
+    _cluster: Option<PgCluster>,
+}
+
+impl CentralDir {
+    /// A data directory for an SQLite central, whatever the run tests.
+    pub(crate) fn sqlite() -> CentralDir {
+        CentralDir {
+            dir: tempfile::tempdir().expect("central dir"),
+            _cluster: None,
+        }
+    }
+
+    pub(crate) fn new() -> CentralDir {
+        let dir = tempfile::tempdir().expect("central dir");
+        let cluster = on_postgres().then(|| {
+            let cluster = PgCluster::start();
+            let url = cluster.database("central");
+            std::fs::write(dir.path().join(comptoir_central::database::URL_FILE), url)
+                .expect("database.url");
+            cluster
+        });
+        CentralDir {
+            dir,
+            _cluster: cluster,
+        }
+    }
+}
+
+impl CentralDir {
+    /// Runs `sql` on the central's database, whichever backend it is on (what an operator's
+    /// own tools would do beside the central).
+    pub(crate) fn execute(&self, sql: &str) {
+        let url_file = self.dir.path().join(comptoir_central::database::URL_FILE);
+        match std::fs::read_to_string(url_file) {
+            Ok(url) => std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    postgres::Client::connect(url.trim(), postgres::NoTls)
+                        .expect("connect")
+                        .batch_execute(sql)
+                        .expect("statement on PostgreSQL");
+                });
+            }),
+            Err(_) => rusqlite::Connection::open(self.dir.path().join("central.db"))
+                .expect("open central.db")
+                .execute_batch(sql)
+                .expect("statement on SQLite"),
+        }
+    }
+}
+
+impl CentralDir {
+    /// The count a `SELECT count(*) …` reads, whichever backend the central is on.
+    pub(crate) fn count(&self, sql: &str) -> i64 {
+        let url_file = self.dir.path().join(comptoir_central::database::URL_FILE);
+        match std::fs::read_to_string(url_file) {
+            Ok(url) => std::thread::scope(|scope| {
+                scope
+                    .spawn(|| {
+                        postgres::Client::connect(url.trim(), postgres::NoTls)
+                            .expect("connect")
+                            .query_one(sql, &[])
+                            .expect("count on PostgreSQL")
+                            .get(0)
+                    })
+                    .join()
+                    .expect("count thread")
+            }),
+            Err(_) => rusqlite::Connection::open(self.dir.path().join("central.db"))
+                .expect("open central.db")
+                .query_row(sql, [], |row| row.get(0))
+                .expect("count on SQLite"),
+        }
+    }
+}
+
+impl std::ops::Deref for CentralDir {
+    type Target = tempfile::TempDir;
+
+    fn deref(&self) -> &tempfile::TempDir {
+        &self.dir
     }
 }

@@ -31,8 +31,15 @@ pub struct FaultyProxy {
 impl FaultyProxy {
     /// Proxies to `upstream`; `fault_percent` of the requests get a fault, chosen from `seed`.
     pub fn start(upstream: SocketAddr, fault_percent: u64, seed: u64) -> FaultyProxy {
+        FaultyProxy::balancing(&[upstream], fault_percent, seed)
+    }
+
+    /// A load balancer in front of several central instances: request `n` goes to instance
+    /// `n % len`, so a terminal's retry reaches another instance than its first try, and a
+    /// duplicated request is sent again to the next instance.
+    pub fn balancing(upstreams: &[SocketAddr], fault_percent: u64, seed: u64) -> FaultyProxy {
         let mut state = seed | 1;
-        FaultyProxy::with_faults(upstream, move |_| {
+        FaultyProxy::with_faults(upstreams, move |_| {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
@@ -53,7 +60,7 @@ impl FaultyProxy {
     /// Forwards the first `passed` requests and drops every later one unanswered: a network
     /// that goes away at a known point of a sync round.
     pub fn drop_after(upstream: SocketAddr, passed: u64) -> FaultyProxy {
-        FaultyProxy::with_faults(upstream, move |n| {
+        FaultyProxy::with_faults(&[upstream], move |n| {
             if n < passed {
                 Fault::Pass
             } else {
@@ -62,11 +69,12 @@ impl FaultyProxy {
         })
     }
 
-    /// Proxies to `upstream`, doing `fault_of(n)` to the `n`th request (from 0).
+    /// Proxies to `upstreams` in turn, doing `fault_of(n)` to the `n`th request (from 0).
     fn with_faults(
-        upstream: SocketAddr,
+        upstreams: &[SocketAddr],
         mut fault_of: impl FnMut(u64) -> Fault + Send + 'static,
     ) -> FaultyProxy {
+        let upstreams = upstreams.to_vec();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let addr = listener.local_addr().expect("proxy address");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -79,12 +87,17 @@ impl FaultyProxy {
                 match listener.accept() {
                     Ok((client, _)) => {
                         let fault = fault_of(requests);
+                        let n = requests as usize;
+                        let (upstream, next) = (
+                            upstreams[n % upstreams.len()],
+                            upstreams[(n + 1) % upstreams.len()],
+                        );
                         requests += 1;
                         if fault != Fault::Pass {
                             counting.fetch_add(1, Ordering::SeqCst);
                         }
                         thread::spawn(move || {
-                            let _ = handle(client, upstream, fault);
+                            let _ = handle(client, upstream, next, fault);
                         });
                     }
                     Err(_) => thread::sleep(Duration::from_millis(2)),
@@ -164,7 +177,14 @@ fn forward(request: &[u8], upstream: SocketAddr) -> std::io::Result<Vec<u8>> {
     read_message(&mut server)
 }
 
-fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault) -> std::io::Result<()> {
+/// `next` is where a duplicate goes: the same instance behind one proxy, the next one behind a
+/// balancer.
+fn handle(
+    mut client: TcpStream,
+    upstream: SocketAddr,
+    next: SocketAddr,
+    fault: Fault,
+) -> std::io::Result<()> {
     let request = rewrite(&read_message(&mut client)?);
     match fault {
         Fault::DropRequest => {}
@@ -173,7 +193,7 @@ fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault) -> std::io:
         }
         Fault::Duplicate => {
             forward(&request, upstream)?;
-            client.write_all(&forward(&request, upstream)?)?;
+            client.write_all(&forward(&request, next)?)?;
         }
         Fault::Delay => {
             thread::sleep(Duration::from_millis(150));

@@ -20,7 +20,7 @@ use crate::util::{
 
 /// The central serving `dir` on `addr` from its own thread and runtime, until dropped.
 pub(crate) struct RunningCentral {
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<thread::JoinHandle<()>>,
 }
@@ -78,8 +78,8 @@ impl Drop for RunningCentral {
     }
 }
 
-pub(crate) fn central_dir(products: u64) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("central dir");
+pub(crate) fn central_dir(products: u64) -> crate::pg::CentralDir {
+    let dir = crate::pg::CentralDir::new();
     central::seed(dir.path(), products, |_, _| {}).expect("seed the central");
     dir
 }
@@ -121,6 +121,19 @@ pub(crate) fn sync(db: &Path, central: Option<&str>) -> Output {
         command.args(["--central", url]);
     }
     command.output().expect("sync once")
+}
+
+/// Syncs through `url` until the outbox is empty, in at most 80 rounds; `before(n)` runs before
+/// round `n` (from 1).
+fn sync_until_sent(db: &Path, url: &str, mut before: impl FnMut(u32)) {
+    for round in 1..=80 {
+        before(round);
+        let output = sync(db, Some(url));
+        if output.status.success() && waiting(db) == 0 {
+            return;
+        }
+    }
+    panic!("the outbox never emptied");
 }
 
 fn waiting(db: &Path) -> i64 {
@@ -174,7 +187,7 @@ fn the_first_sync_brings_the_catalogue_stock_and_staff() {
 #[test]
 fn offline_sales_arrive_exactly_once_through_a_faulty_network_and_a_restart() {
     let data = central_dir(120);
-    let mut server = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let server = RunningCentral::start(data.path(), "127.0.0.1:0");
     let db = enrolled_terminal(data.path(), &server.url());
     let before = central::stats(data.path()).expect("stats").received.sales;
 
@@ -190,19 +203,14 @@ fn offline_sales_arrive_exactly_once_through_a_faulty_network_and_a_restart() {
     // the central restarts once in the middle.
     let addr = server.addr;
     let proxy = FaultyProxy::start(addr, 40, 0x5eed);
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        assert!(attempts <= 80, "the outbox never emptied");
-        if attempts == 3 {
-            drop(server);
-            server = RunningCentral::start(data.path(), &addr.to_string());
+    let mut server = Some(server);
+    sync_until_sent(&db.path, &proxy.url(), |round| {
+        if round == 3 {
+            // Stopped before it starts again on its port.
+            drop(server.take());
+            server = Some(RunningCentral::start(data.path(), &addr.to_string()));
         }
-        let output = sync(&db.path, Some(&proxy.url()));
-        if output.status.success() && waiting(&db.path) == 0 {
-            break;
-        }
-    }
+    });
     assert!(proxy.faults.load(std::sync::atomic::Ordering::SeqCst) > 0);
     let stats = central::stats(data.path()).expect("stats");
     assert_eq!(
@@ -511,4 +519,85 @@ fn an_interrupted_sync_reports_what_the_central_acknowledged() {
     assert_success(&next);
     assert_eq!(json_of(&next)["pushed"], 0);
     drop(central);
+}
+
+/// Issue 18: two central instances on one database behind a balancer that drops, duplicates,
+/// delays and cuts 40 % of the requests, and sends each retry to the other instance (a
+/// duplicate too): every offline sale arrives exactly once. On PostgreSQL these are the chain's
+/// instances; on SQLite, two processes on one file.
+#[test]
+fn offline_sales_arrive_exactly_once_through_two_instances_behind_a_cutting_balancer() {
+    let data = central_dir(120);
+    let a = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let b = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let db = enrolled_terminal(data.path(), &a.url());
+    let before = central::stats(data.path()).expect("stats").received.sales;
+    // Products 3, 100… are sold by weight: not through `sell`.
+    let sales: Vec<u64> = (0..32)
+        .map(|i| 1 + (i * 11) % 100)
+        .filter(|i| i % 97 != 3)
+        .collect();
+    sell(&db.path, &sales);
+
+    let proxy = FaultyProxy::balancing(&[a.addr, b.addr], 40, 0xba1a_2ce5);
+    sync_until_sent(&db.path, &proxy.url(), |_| {});
+    assert!(proxy.faults.load(std::sync::atomic::Ordering::SeqCst) > 0);
+    let stats = central::stats(data.path()).expect("stats");
+    assert_eq!(
+        stats.received.sales - before,
+        sales.len() as i64,
+        "{stats:?}"
+    );
+}
+
+/// Issue 18: the PostgreSQL server crashes between a terminal's pushes and comes back. While it
+/// is down the central answers « busy, retry » and `/healthz` says so, the terminal keeps its
+/// sales; once it is back every sale arrives, once. PostgreSQL whatever the run tests: a
+/// server that goes away is its own failure.
+#[test]
+fn a_postgresql_crash_between_pushes_loses_nothing() {
+    let cluster = crate::pg::PgCluster::start();
+    let url = cluster.database("chain");
+    let data = tempfile::tempdir().expect("data");
+    std::fs::write(data.path().join(central::database::URL_FILE), &url).expect("url");
+    central::seed(data.path(), 120, |_, _| {}).expect("seed");
+    let server = RunningCentral::start(data.path(), "127.0.0.1:0");
+    let db = enrolled_terminal(data.path(), &server.url());
+    let before = central::stats(data.path()).expect("stats").received.sales;
+
+    sell(&db.path, &[1, 2, 4, 5, 6]);
+    assert_success(&sync(&db.path, None));
+    sell(&db.path, &[7, 8, 9, 10, 11]);
+    cluster.crash();
+    let refused = sync(&db.path, None);
+    assert!(!refused.status.success());
+    assert!(waiting(&db.path) >= 5);
+    let health = reqwest_status(&format!("{}/healthz", server.url()));
+    assert_eq!(health, 503);
+
+    cluster.restart();
+    let mut attempts = 0;
+    while !(sync(&db.path, None).status.success() && waiting(&db.path) == 0) {
+        attempts += 1;
+        assert!(attempts <= 20, "the outbox never emptied after the restart");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(reqwest_status(&format!("{}/healthz", server.url())), 200);
+    drop(server);
+    let stats = central::stats(data.path()).expect("stats");
+    assert_eq!(stats.received.sales - before, 10, "{stats:?}");
+}
+
+/// The status of a GET to `url` (0 when nothing answers).
+fn reqwest_status(url: &str) -> u16 {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        reqwest::get(url)
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
+    })
 }

@@ -10,7 +10,7 @@
 //!
 //! Never logged: credit codes, customers, payloads.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use crate::sql::{OptionalExtension, Tx, params};
 
 use super::store::{Result, Store, StoreError, bump, log_change};
 use comptoir_domain::gtin::Gtin;
@@ -51,7 +51,7 @@ impl Store {
                      ORDER BY issued_at DESC, code LIMIT ?2",
                 )?
                 .query_map(params![customer, CUSTOMER_CREDITS], |row| row.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<crate::sql::Result<_>>()?;
             let mut credits = Vec::with_capacity(codes.len());
             for code in codes {
                 credits.extend(credit_answer(tx, &code)?);
@@ -66,7 +66,7 @@ impl Store {
             tx.prepare_cached(
                 "SELECT id, kind, subject, counters, at FROM conflict ORDER BY at DESC, id DESC",
             )?
-            .query_map([], |row| {
+            .query_map(params![], |row| {
                 Ok((
                     row.get::<_, i64>(0)?,
                     row.get::<_, String>(1)?,
@@ -93,7 +93,7 @@ impl Store {
 
 /// The sale `ticket` of `store` (the first one recorded, should a ticket number have been
 /// reused), or `None`.
-fn sale_answer(tx: &Transaction<'_>, store: &str, ticket: &str) -> Result<Option<SaleAnswer>> {
+fn sale_answer(tx: &Tx<'_>, store: &str, ticket: &str) -> Result<Option<SaleAnswer>> {
     let head = tx
         .prepare_cached(
             "SELECT id, terminal, created_at, training, check_code, customer FROM sale
@@ -130,7 +130,7 @@ fn sale_answer(tx: &Transaction<'_>, store: &str, ticket: &str) -> Result<Option
                 returned: row.get(5)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::sql::Result<_>>()?;
     let payments = tx
         .prepare_cached(
             "SELECT method, amount_cents, credit_code FROM sale_payment WHERE sale_id = ?1
@@ -143,7 +143,7 @@ fn sale_answer(tx: &Transaction<'_>, store: &str, ticket: &str) -> Result<Option
                 code: row.get(2)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::sql::Result<_>>()?;
     Ok(Some(SaleAnswer {
         store: store.to_owned(),
         ticket: ticket.to_owned(),
@@ -157,7 +157,7 @@ fn sale_answer(tx: &Transaction<'_>, store: &str, ticket: &str) -> Result<Option
     }))
 }
 
-fn credit_answer(tx: &Transaction<'_>, code: &str) -> Result<Option<CreditAnswer>> {
+fn credit_answer(tx: &Tx<'_>, code: &str) -> Result<Option<CreditAnswer>> {
     let row = tx
         .prepare_cached(
             "SELECT kind, issued_cents, customer, issued_at FROM credit WHERE code = ?1",
@@ -189,7 +189,7 @@ fn credit_answer(tx: &Transaction<'_>, code: &str) -> Result<Option<CreditAnswer
     }))
 }
 
-fn spent(tx: &Transaction<'_>, code: &str) -> Result<i64> {
+fn spent(tx: &Tx<'_>, code: &str) -> Result<i64> {
     Ok(tx
         .prepare_cached("SELECT coalesce(sum(amount_cents), 0) FROM credit_use WHERE code = ?1")?
         .query_row(params![code], |row| row.get(0))?)
@@ -198,7 +198,7 @@ fn spent(tx: &Transaction<'_>, code: &str) -> Result<i64> {
 /// Keeps how a sale was paid, and each credit it spent; a credit spent beyond what was issued
 /// is a conflict between the counters that spent it.
 pub(super) fn record_sale_payments(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     event_id: &str,
     sale_id: i64,
     store: &str,
@@ -210,7 +210,7 @@ pub(super) fn record_sale_payments(
             "INSERT INTO sale_payment (sale_id, method, amount_cents, credit_code)
              VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (sale_id, method) DO UPDATE
-                 SET amount_cents = amount_cents + excluded.amount_cents",
+                 SET amount_cents = sale_payment.amount_cents + excluded.amount_cents",
         )?
         .execute(params![
             sale_id,
@@ -247,7 +247,7 @@ pub(super) fn record_sale_payments(
 /// outbox replayed under new event ids) is the same credit.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn issue_credit(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     code: &str,
     kind: &str,
     issued_cents: i64,
@@ -278,7 +278,7 @@ pub(super) fn issue_credit(
 }
 
 /// Records a conflict when what the known uses of `code` spent is more than it was issued with.
-fn check_overspent(tx: &Transaction<'_>, code: &str, now: i64) -> Result<()> {
+fn check_overspent(tx: &Tx<'_>, code: &str, now: i64) -> Result<()> {
     let issued: Option<i64> = tx
         .prepare_cached("SELECT issued_cents FROM credit WHERE code = ?1")?
         .query_row(params![code], |row| row.get(0))
@@ -296,7 +296,7 @@ fn check_overspent(tx: &Transaction<'_>, code: &str, now: i64) -> Result<()> {
              GROUP BY store, terminal ORDER BY min(at), store, terminal",
         )?
         .query_map(params![code], |row| Ok((row.get(0)?, row.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::sql::Result<_>>()?;
     tracing::warn!("a credit was spent beyond its balance at two counters");
     record_conflict(tx, "double_spend", code, &counters, now)
 }
@@ -304,7 +304,7 @@ fn check_overspent(tx: &Transaction<'_>, code: &str, now: i64) -> Result<()> {
 /// Keeps (or brings up to date) the conflict `kind` on `subject` and sends it to each store of
 /// `counters` (store, terminal).
 fn record_conflict(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     kind: &str,
     subject: &str,
     counters: &[(String, String)],
@@ -320,7 +320,7 @@ fn record_conflict(
         .prepare_cached(
             "INSERT INTO conflict (kind, subject, counters, at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (kind, subject) DO UPDATE SET counters = excluded.counters
-             WHERE counters <> excluded.counters",
+             WHERE conflict.counters <> excluded.counters",
         )?
         .execute(params![kind, subject, json, now])?;
     if fresh == 0 {
@@ -354,7 +354,7 @@ fn record_conflict(
 /// units add up on the sale; units beyond what it sold — two counters took the same goods back —
 /// are a conflict. A sale the central does not have (yet) is only counted.
 pub(super) fn record_sale_return(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sale: &SaleRef,
     r: &ReturnPayload,
     now: i64,
@@ -379,7 +379,7 @@ pub(super) fn record_sale_return(
             .query_map(params![sale_id, gtin], |row| {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?))
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::sql::Result<_>>()?;
         let Some(&(last, _, _)) = lines.last() else {
             excess = true;
             continue;
@@ -412,7 +412,7 @@ pub(super) fn record_sale_return(
                   GROUP BY store, terminal ORDER BY min(at), store, terminal",
             )?
             .query_map(params![r.order_id], |row| Ok((row.get(0)?, row.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::sql::Result<_>>()?;
         let mut counters = counters;
         let this = (r.store.clone(), r.terminal.clone());
         if !counters.contains(&this) {
@@ -437,11 +437,7 @@ pub fn sale_return_id(sale: &SaleRef) -> String {
 
 /// Notes a ticket's check from its journal entry, once the chain has taken the entry without a
 /// break: what a receipt's code is checked against at another store.
-pub(super) fn note_ticket_check(
-    tx: &Transaction<'_>,
-    store: &str,
-    entry: &JournalPayload,
-) -> Result<()> {
+pub(super) fn note_ticket_check(tx: &Tx<'_>, store: &str, entry: &JournalPayload) -> Result<()> {
     let Ok(canonical) = serde_json::from_str::<serde_json::Value>(&entry.canonical) else {
         return Ok(());
     };

@@ -5,14 +5,14 @@
 //! to those stores only; an erasure still goes to every store, since it carries no personal data
 //! and every cache must forget.
 
-use rusqlite::{Transaction, params};
+use crate::sql::{Tx, params};
 
 use super::store::{Result, StoreError, customer_change};
 use comptoir_protocol::{Change, CustomerChange};
 
 /// Records that `store` knows the customer `id` (a chain id). The first time, the store's
 /// terminals are sent the customer's current record. An erased customer is linked to no store.
-pub(super) fn link(tx: &Transaction<'_>, id: &str, store: &str, now: i64) -> Result<()> {
+pub(super) fn link(tx: &Tx<'_>, id: &str, store: &str, now: i64) -> Result<()> {
     let added = tx
         .prepare_cached(
             "INSERT INTO customer_store (customer, store, since)
@@ -31,7 +31,7 @@ pub(super) fn link(tx: &Transaction<'_>, id: &str, store: &str, now: i64) -> Res
 }
 
 /// Sends the customer's new record to every store that knows them.
-pub(super) fn publish(tx: &Transaction<'_>, change: &CustomerChange) -> Result<()> {
+pub(super) fn publish(tx: &Tx<'_>, change: &CustomerChange) -> Result<()> {
     let json = change_json(change)?;
     tx.prepare_cached(
         "INSERT INTO change_log (store, change)
@@ -41,7 +41,7 @@ pub(super) fn publish(tx: &Transaction<'_>, change: &CustomerChange) -> Result<(
     Ok(())
 }
 
-fn insert(tx: &Transaction<'_>, store: Option<&str>, change: &CustomerChange) -> Result<()> {
+fn insert(tx: &Tx<'_>, store: Option<&str>, change: &CustomerChange) -> Result<()> {
     tx.prepare_cached("INSERT INTO change_log (store, change) VALUES (?1, ?2)")?
         .execute(params![store, change_json(change)?])?;
     Ok(())

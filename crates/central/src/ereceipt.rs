@@ -14,9 +14,9 @@
 
 use std::sync::Arc;
 
+use crate::sql::{OptionalExtension, Tx, params};
 use lettre::AsyncTransport;
 use lettre::message::Mailbox;
-use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::mail::{self, MailLine, ReceiptMail, RelaySettings};
@@ -27,7 +27,7 @@ use comptoir_protocol::{EReceiptPayload, SalePayload};
 
 /// Queues the e-mail an e-receipt event asks for (called in the push's transaction).
 pub(super) fn queue(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     event_id: &str,
     store: &str,
     receipt: &EReceiptPayload,
@@ -113,7 +113,7 @@ impl Store {
                         last_code, last_reply, created_at, done_at
                  FROM ereceipt_delivery ORDER BY id DESC",
             )?;
-            let rows = stmt.query_map([], |row| {
+            let rows = stmt.query_map(params![], |row| {
                 Ok(Delivery {
                     id: row.get(0)?,
                     store: row.get(1)?,
@@ -128,7 +128,7 @@ impl Store {
                     done_at: row.get(10)?,
                 })
             })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            Ok(rows.collect::<crate::sql::Result<Vec<_>>>()?)
         })
     }
 
@@ -141,7 +141,7 @@ impl Store {
                  ORDER BY next_attempt_at, id LIMIT ?2",
             )?;
             let ids = stmt.query_map(params![now, limit], |row| row.get(0))?;
-            Ok(ids.collect::<rusqlite::Result<Vec<i64>>>()?)
+            Ok(ids.collect::<crate::sql::Result<Vec<i64>>>()?)
         })
     }
 
@@ -223,7 +223,7 @@ struct Queued {
     code: Option<String>,
 }
 
-fn prepare(tx: &Transaction<'_>, id: i64) -> Result<Prepared> {
+fn prepare(tx: &Tx<'_>, id: i64) -> Result<Prepared> {
     let row = tx
         .query_row(
             "SELECT store, terminal, ticket, customer, typed_email, code
@@ -335,7 +335,7 @@ fn prepare(tx: &Transaction<'_>, id: i64) -> Result<Prepared> {
                 discount_cents: row.get(4)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     // The central keeps the payments only in the sale's event, checked when it arrived.
     let payments = serde_json::from_str::<SalePayload>(&payload)
         .map(|sale| {

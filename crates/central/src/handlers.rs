@@ -195,7 +195,7 @@ impl From<BytesRejection> for ApiError {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    match tokio::task::spawn_blocking(f).await {
+    match tokio::task::spawn_blocking(|| crate::sql::on_blocking_thread(f)).await {
         Ok(result) => Ok(result?),
         Err(e) => {
             tracing::error!(error = %e, "a database task failed");

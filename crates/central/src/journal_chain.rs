@@ -5,7 +5,7 @@
 //! moves past an open break: a terminal whose tail was deleted and written anew can no longer
 //! make the central vouch for its new tail.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use crate::sql::{OptionalExtension, Tx, params};
 use serde::Serialize;
 
 use comptoir_domain::journal::{GENESIS_HASH, sha256_hex};
@@ -74,7 +74,7 @@ impl ChainState {
 }
 
 /// The chain state of `device`; None for an unknown device.
-pub(super) fn load(tx: &Transaction<'_>, device: &str) -> rusqlite::Result<Option<ChainState>> {
+pub(super) fn load(tx: &Tx<'_>, device: &str) -> crate::sql::Result<Option<ChainState>> {
     tx.prepare_cached(
         "SELECT journal_sequence, journal_hash, journal_seen_sequence, journal_seen_hash,
                 EXISTS (SELECT 1 FROM journal_break b
@@ -92,7 +92,7 @@ pub(super) fn load(tx: &Transaction<'_>, device: &str) -> rusqlite::Result<Optio
     .optional()
 }
 
-pub(super) fn save(tx: &Transaction<'_>, device: &str, state: &ChainState) -> rusqlite::Result<()> {
+pub(super) fn save(tx: &Tx<'_>, device: &str, state: &ChainState) -> crate::sql::Result<()> {
     let (tip_seq, tip_hash) = state.tip.clone().unzip();
     let (seen_seq, seen_hash) = state.seen.clone().unzip();
     tx.prepare_cached(
@@ -107,13 +107,13 @@ pub(super) fn save(tx: &Transaction<'_>, device: &str, state: &ChainState) -> ru
 /// Keeps a break found in `device`'s journal. Warned in the log without any figure of the
 /// ticket: the operator reads the details with `comptoir-central journal-breaks`.
 pub(super) fn record(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     device: &str,
     sequence: Option<i64>,
     kind: JournalBreakKind,
     ticket: Option<&str>,
     now: i64,
-) -> rusqlite::Result<()> {
+) -> crate::sql::Result<()> {
     tracing::warn!(
         device,
         sequence,
@@ -146,14 +146,11 @@ pub struct JournalBreak {
 }
 
 /// Every kept break (of `device` only, when given), oldest first.
-pub(super) fn list(
-    tx: &Transaction<'_>,
-    device: Option<&str>,
-) -> rusqlite::Result<Vec<JournalBreak>> {
+pub(super) fn list(tx: &Tx<'_>, device: Option<&str>) -> crate::sql::Result<Vec<JournalBreak>> {
     let mut stmt = tx.prepare_cached(
         "SELECT id, device, store, terminal, sequence, kind, ticket, detected_at, acknowledged_at,
                 acknowledged_by, note
-         FROM journal_break WHERE ?1 IS NULL OR device = ?1 ORDER BY id",
+         FROM journal_break WHERE CAST(?1 AS TEXT) IS NULL OR device = ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map(params![device], |row| {
         Ok(JournalBreak {
@@ -174,10 +171,7 @@ pub(super) fn list(
 }
 
 /// What the terminal is told of its journal's breaks.
-pub(super) fn notices(
-    tx: &Transaction<'_>,
-    device: &str,
-) -> rusqlite::Result<Vec<JournalBreakNotice>> {
+pub(super) fn notices(tx: &Tx<'_>, device: &str) -> crate::sql::Result<Vec<JournalBreakNotice>> {
     Ok(list(tx, Some(device))?
         .into_iter()
         .map(|b| JournalBreakNotice {
@@ -210,12 +204,12 @@ pub enum Acknowledged {
 /// An auditor's acknowledgement of break `id`: the break stays listed, marked; once a device has
 /// no open break left, its tip follows the entries received since.
 pub(super) fn acknowledge(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: i64,
     auditor: &str,
     note: Option<&str>,
     now: i64,
-) -> rusqlite::Result<Acknowledged> {
+) -> crate::sql::Result<Acknowledged> {
     let found: Option<(String, Option<i64>, Option<String>)> = tx
         .query_row(
             "SELECT device, acknowledged_at, acknowledged_by FROM journal_break WHERE id = ?1",

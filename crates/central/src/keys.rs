@@ -54,20 +54,51 @@ impl SigningKeys {
                 })
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut seed = [0u8; 32];
-                getrandom::fill(&mut seed).map_err(|e| KeyError::Random(e.to_string()))?;
-                // Written aside then renamed: a crash never leaves a half-written key behind.
-                let tmp = dir.join(format!("{KEY_FILE}.tmp"));
+                let seed = SigningKeys::fresh_seed()?;
+                // Written aside then linked into place: a crash never leaves a half-written key
+                // behind, and of two instances starting at once on one directory the first
+                // link wins and the other reads its key (a rename would replace it).
+                let tmp = dir.join(format!(
+                    "{KEY_FILE}.{}.{:08x}.tmp",
+                    std::process::id(),
+                    getrandom::u32().map_err(|e| KeyError::Random(e.to_string()))?
+                ));
                 let mut file = private_file(&tmp).map_err(io)?;
                 file.write_all(&seed).map_err(io)?;
                 file.sync_all().map_err(io)?;
-                std::fs::rename(&tmp, &path).map_err(io)?;
-                tracing::info!("generated the central's signing key");
-                Ok(SigningKeys {
-                    key: SigningKey::from_bytes(&seed),
-                })
+                let linked = std::fs::hard_link(&tmp, &path);
+                let _ = std::fs::remove_file(&tmp);
+                match linked {
+                    Ok(()) => {
+                        tracing::info!("generated the central's signing key");
+                        Ok(SigningKeys::from_seed(&seed))
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        SigningKeys::load_or_create(dir)
+                    }
+                    Err(e) => Err(io(e)),
+                }
             }
             Err(e) => Err(io(e)),
+        }
+    }
+
+    /// A fresh secret seed, for a key kept elsewhere than in a file (the PostgreSQL central's,
+    /// shared by its instances).
+    pub fn fresh_seed() -> Result<[u8; 32], KeyError> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| KeyError::Random(e.to_string()))?;
+        Ok(seed)
+    }
+
+    /// The secret seed, for `copy-to` to move it into the PostgreSQL central; never logged.
+    pub fn seed(&self) -> [u8; 32] {
+        self.key.to_bytes()
+    }
+
+    pub fn from_seed(seed: &[u8; 32]) -> SigningKeys {
+        SigningKeys {
+            key: SigningKey::from_bytes(seed),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod credit;
 mod customer_stores;
 pub mod customers;
+pub mod database;
 pub mod ereceipt;
 mod handlers;
 pub mod ingest;
@@ -29,12 +30,12 @@ pub mod promotion;
 pub mod rate_limit;
 pub mod recall;
 pub mod seed;
+pub mod sql;
 pub mod staff_call;
 pub mod storage;
 pub mod store;
 
 use std::future::Future;
-use std::path::Path;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -44,9 +45,10 @@ pub use seed::{DEFAULT_PRODUCTS, PickupOrderRef, SeedSummary, seed};
 
 use comptoir_domain::catalog::LocationKind;
 use comptoir_protocol::EventKind;
-use keys::{KeyError, SigningKeys};
+pub use database::Database;
+use keys::KeyError;
 use storage::Storage;
-use store::{Store, StoreError};
+use store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CentralError {
@@ -68,6 +70,13 @@ pub enum CentralError {
     TooManyProducts { asked: u64, max: u64 },
     #[error("a staff PIN cannot be hashed: {0}")]
     PinHash(String),
+    #[error("{path} is empty: write the PostgreSQL URL in it, or remove it to use SQLite")]
+    EmptyUrlFile { path: std::path::PathBuf },
+    #[error("cannot read {path}: {source}")]
+    UrlFile {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("the server failed: {0}")]
     Serve(#[from] std::io::Error),
     #[error("a background task of the central failed: {0}")]
@@ -122,39 +131,41 @@ pub enum CentralError {
 /// How long a pickup code stays valid: the time a store keeps an order before sending it back.
 pub const PICKUP_CODE_TTL_SECS: i64 = 7 * 86_400;
 
-/// Serves the sync protocol on `listener` with the data in `data_dir` (created on first use,
+/// Serves the sync protocol on `listener` with the data in `db` (a data directory is created on first use,
 /// with its database and signing key) until `shutdown` completes; requests in flight then
 /// finish before this returns.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    data_dir: &Path,
+    db: impl Into<Database>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), CentralError> {
-    serve_with_limits(listener, data_dir, listener::Limits::default(), shutdown).await
+    serve_with_limits(listener, db, listener::Limits::default(), shutdown).await
 }
 
 /// [`serve`] with the given limits on what one client may hold (tests use small ones).
 pub async fn serve_with_limits(
     listener: tokio::net::TcpListener,
-    data_dir: &Path,
+    db: impl Into<Database>,
     limits: listener::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), CentralError> {
-    serve_with(listener, data_dir, limits, None, shutdown).await
+    serve_with(listener, db, limits, None, shutdown).await
 }
 
 /// [`serve_with_limits`] that also e-mails the e-receipts customers ask for through `relay`
 /// ([`ereceipt`]); without a relay they wait in the queue (`comptoir-central ereceipt list`).
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
-    data_dir: &Path,
+    db: impl Into<Database>,
     limits: listener::Limits,
     relay: Option<mail::RelaySettings>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), CentralError> {
-    let dir = data_dir.to_owned();
+    let db = db.into();
     let (store, keys) = tokio::task::spawn_blocking(move || -> Result<_, CentralError> {
-        Ok((Store::open(&dir, true)?, SigningKeys::load_or_create(&dir)?))
+        let store = db.open(true)?;
+        let keys = db.signing_keys(&store)?;
+        Ok((store, keys))
     })
     .await
     .map_err(|e| CentralError::Task(e.to_string()))??;
@@ -205,17 +216,17 @@ pub struct EnrollmentCode {
 }
 
 /// Issues a one-time enrollment code for `store` (a store's location code), valid 24 hours.
-pub fn enroll_code(data_dir: &Path, store: &str) -> Result<EnrollmentCode, CentralError> {
-    enroll_code_issued_at(data_dir, store, chrono::Utc::now().timestamp())
+pub fn enroll_code(db: impl Into<Database>, store: &str) -> Result<EnrollmentCode, CentralError> {
+    enroll_code_issued_at(db, store, chrono::Utc::now().timestamp())
 }
 
 /// [`enroll_code`] as if issued at `now` (Unix seconds, UTC): the seam for expiry tests.
 pub fn enroll_code_issued_at(
-    data_dir: &Path,
+    db: impl Into<Database>,
     store: &str,
     now: i64,
 ) -> Result<EnrollmentCode, CentralError> {
-    let db = Store::open(data_dir, false)?;
+    let db = db.into().open(false)?;
     let Some(location) = db.location(store)? else {
         // The chain's own stores, not the demo's: a chain seeded with its own locations.
         return Err(CentralError::UnknownStore {
@@ -241,16 +252,16 @@ pub fn enroll_code_issued_at(
 }
 
 /// Revokes a device: its token is refused (403) from now on. False when there is no such device.
-pub fn revoke_device(data_dir: &Path, device_id: &str) -> Result<bool, CentralError> {
-    Ok(Store::open(data_dir, false)?.revoke(device_id)?)
+pub fn revoke_device(db: impl Into<Database>, device_id: &str) -> Result<bool, CentralError> {
+    Ok(db.into().open(false)?.revoke(device_id)?)
 }
 
 /// What the central knows of a device's fiscal journal (None for an unknown device).
 pub fn device_journal(
-    data_dir: &Path,
+    db: impl Into<Database>,
     device_id: &str,
 ) -> Result<Option<store::DeviceJournal>, CentralError> {
-    Ok(Store::open(data_dir, false)?.device_journal(device_id)?)
+    Ok(db.into().open(false)?.device_journal(device_id)?)
 }
 
 /// What terminals sent, as `comptoir-central stats --json` prints it.
@@ -313,8 +324,8 @@ pub struct Received {
 }
 
 /// Counts of what terminals sent.
-pub fn stats(data_dir: &Path) -> Result<Stats, CentralError> {
-    let counters = Store::open(data_dir, false)?.counters()?;
+pub fn stats(db: impl Into<Database>) -> Result<Stats, CentralError> {
+    let counters = db.into().open(false)?.counters()?;
     let count = |kind: EventKind| {
         counters
             .received
@@ -360,20 +371,24 @@ pub fn stats(data_dir: &Path) -> Result<Stats, CentralError> {
 
 /// Every e-receipt delivery, the latest first: ticket, status, tries and the relay's last reply,
 /// never the address.
-pub fn ereceipt_deliveries(data_dir: &Path) -> Result<Vec<ereceipt::Delivery>, CentralError> {
-    Ok(Store::open(data_dir, false)?.ereceipt_deliveries()?)
+pub fn ereceipt_deliveries(
+    db: impl Into<Database>,
+) -> Result<Vec<ereceipt::Delivery>, CentralError> {
+    Ok(db.into().open(false)?.ereceipt_deliveries()?)
 }
 
 /// Every break found in a terminal's journal chain, oldest first.
-pub fn journal_breaks(data_dir: &Path) -> Result<Vec<journal_chain::JournalBreak>, CentralError> {
-    Ok(Store::open(data_dir, false)?.journal_breaks()?)
+pub fn journal_breaks(
+    db: impl Into<Database>,
+) -> Result<Vec<journal_chain::JournalBreak>, CentralError> {
+    Ok(db.into().open(false)?.journal_breaks()?)
 }
 
 /// An auditor (named) acknowledges journal break `id`, with an optional note. The break stays
 /// listed; once a terminal has no open break left, the central vouches again for the entries it
 /// received since.
 pub fn acknowledge_journal_break(
-    data_dir: &Path,
+    db: impl Into<Database>,
     id: i64,
     auditor: &str,
     note: Option<&str>,
@@ -382,32 +397,38 @@ pub fn acknowledge_journal_break(
         return Err(CentralError::NoAuditor);
     }
     let now = chrono::Utc::now().timestamp();
-    Ok(Store::open(data_dir, false)?.acknowledge_journal_break(id, auditor.trim(), note, now)?)
+    Ok(db
+        .into()
+        .open(false)?
+        .acknowledge_journal_break(id, auditor.trim(), note, now)?)
 }
 
 /// The events refused by the central's checks, oldest first.
-pub fn quarantine(data_dir: &Path) -> Result<Vec<store::QuarantineEntry>, CentralError> {
-    Ok(Store::open(data_dir, false)?.quarantine()?)
+pub fn quarantine(db: impl Into<Database>) -> Result<Vec<store::QuarantineEntry>, CentralError> {
+    Ok(db.into().open(false)?.quarantine()?)
 }
 
 /// A loyalty code for the customer `customer_id` (a chain id, or a local id merged into one),
 /// signed with the central's key: the customer's id, first name and tier, issued now.
-pub fn sign_loyalty(data_dir: &Path, customer_id: &str) -> Result<String, CentralError> {
-    sign_loyalty_at(data_dir, customer_id, chrono::Utc::now().timestamp())
+pub fn sign_loyalty(db: impl Into<Database>, customer_id: &str) -> Result<String, CentralError> {
+    sign_loyalty_at(db, customer_id, chrono::Utc::now().timestamp())
 }
 
 /// [`sign_loyalty`] as if issued at `now` (Unix seconds, UTC).
 pub fn sign_loyalty_at(
-    data_dir: &Path,
+    db: impl Into<Database>,
     customer_id: &str,
     now: i64,
 ) -> Result<String, CentralError> {
-    let holder = Store::open(data_dir, false)?
-        .loyalty_holder(customer_id)?
-        .ok_or_else(|| CentralError::UnknownCustomer {
-            id: customer_id.to_owned(),
-        })?;
-    let keys = SigningKeys::load_or_create(data_dir)?;
+    let db = db.into();
+    let store = db.open(false)?;
+    let holder =
+        store
+            .loyalty_holder(customer_id)?
+            .ok_or_else(|| CentralError::UnknownCustomer {
+                id: customer_id.to_owned(),
+            })?;
+    let keys = db.signing_keys(&store)?;
     let claims = comptoir_domain::signed_code::LoyaltyClaims {
         customer_id: holder.id,
         display_name: holder.first_name,
@@ -423,13 +444,19 @@ pub fn sign_loyalty_at(
 /// order, its store, and an expiry [`PICKUP_CODE_TTL_SECS`] from now. Refused for an order the
 /// central does not have, and for one with nothing left to collect (cancelled, or every unit
 /// handed over).
-pub fn sign_pickup(data_dir: &Path, order_id: &str) -> Result<String, CentralError> {
-    sign_pickup_at(data_dir, order_id, chrono::Utc::now().timestamp())
+pub fn sign_pickup(db: impl Into<Database>, order_id: &str) -> Result<String, CentralError> {
+    sign_pickup_at(db, order_id, chrono::Utc::now().timestamp())
 }
 
 /// [`sign_pickup`] as if issued at `now` (Unix seconds, UTC).
-pub fn sign_pickup_at(data_dir: &Path, order_id: &str, now: i64) -> Result<String, CentralError> {
-    let order = Store::open(data_dir, false)?
+pub fn sign_pickup_at(
+    db: impl Into<Database>,
+    order_id: &str,
+    now: i64,
+) -> Result<String, CentralError> {
+    let db = db.into();
+    let store = db.open(false)?;
+    let order = store
         .pickup_to_sign(order_id)?
         .ok_or_else(|| CentralError::UnknownOrder {
             id: order_id.to_owned(),
@@ -447,7 +474,7 @@ pub fn sign_pickup_at(data_dir: &Path, order_id: &str, now: i64) -> Result<Strin
             why,
         });
     }
-    let keys = SigningKeys::load_or_create(data_dir)?;
+    let keys = db.signing_keys(&store)?;
     let claims = comptoir_domain::signed_code::PickupClaims {
         order_id: order_id.to_owned(),
         store: order.store,
@@ -461,7 +488,7 @@ pub fn sign_pickup_at(data_dir: &Path, order_id: &str, now: i64) -> Result<Strin
 /// Settles the conflict of order `order_id` (handed over or returned twice) once someone has
 /// looked into it; `note` says what they found and is kept with the settlement.
 pub fn settle_conflict(
-    data_dir: &Path,
+    db: impl Into<Database>,
     order_id: &str,
     note: &str,
 ) -> Result<pickup::Settlement, CentralError> {
@@ -469,7 +496,11 @@ pub fn settle_conflict(
         return Err(CentralError::EmptyNote);
     }
     let now = chrono::Utc::now().timestamp();
-    match Store::open(data_dir, false)?.settle_conflict(order_id, note, now)? {
+    match db
+        .into()
+        .open(false)?
+        .settle_conflict(order_id, note, now)?
+    {
         pickup::SettleOutcome::Settled(settlement) => Ok(settlement),
         pickup::SettleOutcome::NoConflict { status } => Err(CentralError::NoConflict {
             id: order_id.to_owned(),
@@ -484,9 +515,9 @@ pub fn settle_conflict(
 /// Erases the customer `customer_id` (a GDPR erasure request): their names, contacts, consents,
 /// notes, cart and wishlist go; their id stays on the sales and orders accounting keeps. Returns
 /// how many open erasure requests this answers. Every terminal forgets them at its next pull.
-pub fn erase_customer(data_dir: &Path, customer_id: &str) -> Result<usize, CentralError> {
+pub fn erase_customer(db: impl Into<Database>, customer_id: &str) -> Result<usize, CentralError> {
     let now = chrono::Utc::now().timestamp();
-    match Store::open(data_dir, false)?.erase_customer(customer_id, now)? {
+    match db.into().open(false)?.erase_customer(customer_id, now)? {
         privacy::EraseOutcome::Erased { requests_answered } => Ok(requests_answered),
         privacy::EraseOutcome::AlreadyErased { at } => Err(CentralError::AlreadyErased {
             id: customer_id.to_owned(),
@@ -502,11 +533,12 @@ pub fn erase_customer(data_dir: &Path, customer_id: &str) -> Result<usize, Centr
 /// A copy of everything the chain holds about the customer `customer_id` (a GDPR access
 /// request), which answers their open access requests.
 pub fn subject_access(
-    data_dir: &Path,
+    db: impl Into<Database>,
     customer_id: &str,
 ) -> Result<privacy::SubjectAccess, CentralError> {
     let now = chrono::Utc::now().timestamp();
-    Store::open(data_dir, false)?
+    db.into()
+        .open(false)?
         .subject_access(customer_id, now)?
         .ok_or_else(|| CentralError::UnknownCustomer {
             id: customer_id.to_owned(),
@@ -514,13 +546,19 @@ pub fn subject_access(
 }
 
 /// The GDPR requests made at counters and not answered yet, the oldest first.
-pub fn open_privacy_requests(data_dir: &Path) -> Result<Vec<privacy::OpenRequest>, CentralError> {
-    Ok(Store::open(data_dir, false)?.open_privacy_requests()?)
+pub fn open_privacy_requests(
+    db: impl Into<Database>,
+) -> Result<Vec<privacy::OpenRequest>, CentralError> {
+    Ok(db.into().open(false)?.open_privacy_requests()?)
 }
 
 /// Who opened the customer's record, when and where: to answer a GDPR access request.
-pub fn access_log(data_dir: &Path, customer_id: &str) -> Result<store::AccessLog, CentralError> {
-    Store::open(data_dir, false)?
+pub fn access_log(
+    db: impl Into<Database>,
+    customer_id: &str,
+) -> Result<store::AccessLog, CentralError> {
+    db.into()
+        .open(false)?
         .access_log(customer_id)?
         .ok_or_else(|| CentralError::UnknownCustomer {
             id: customer_id.to_owned(),
@@ -530,7 +568,7 @@ pub fn access_log(data_dir: &Path, customer_id: &str) -> Result<store::AccessLog
 /// Recalls the product `gtin` (only its lot `lot`, when given) for `reason`: every terminal
 /// refuses to sell it after its next sync, unless a manager overrides it.
 pub fn add_recall(
-    data_dir: &Path,
+    db: impl Into<Database>,
     gtin: &comptoir_domain::gtin::Gtin,
     lot: Option<&str>,
     reason: &str,
@@ -543,7 +581,7 @@ pub fn add_recall(
         check_lot(lot)?;
     }
     let now = chrono::Utc::now().timestamp();
-    let recall = Store::open(data_dir, false)?.add_recall(gtin, lot, reason, now)?;
+    let recall = db.into().open(false)?.add_recall(gtin, lot, reason, now)?;
     tracing::info!(recall = recall.id, "product recalled");
     Ok(recall)
 }
@@ -558,8 +596,8 @@ pub fn check_lot(lot: &str) -> Result<(), CentralError> {
 }
 
 /// Every recall, in force or ended, in the order they were made.
-pub fn recalls(data_dir: &Path) -> Result<Vec<recall::RecallRecord>, CentralError> {
-    Ok(Store::open(data_dir, false)?.recalls()?)
+pub fn recalls(db: impl Into<Database>) -> Result<Vec<recall::RecallRecord>, CentralError> {
+    Ok(db.into().open(false)?.recalls()?)
 }
 
 /// What `promo add` did.
@@ -575,7 +613,7 @@ pub struct PromotionsAdded {
 /// Every rule is checked first; one bad rule, or one whose id is held with other terms, refuses
 /// the whole file and nothing is written. Terminals get the new rules with their next sync.
 pub fn add_promotions(
-    data_dir: &Path,
+    db: impl Into<Database>,
     path: &str,
     text: &str,
 ) -> Result<PromotionsAdded, CentralError> {
@@ -585,7 +623,7 @@ pub fn add_promotions(
             error,
         })?;
     let now = chrono::Utc::now().timestamp();
-    match Store::open(data_dir, false)?.add_promotions(&rules, now)? {
+    match db.into().open(false)?.add_promotions(&rules, now)? {
         promotion::AddOutcome::Added { added, unchanged } => {
             tracing::info!(
                 added = added.len(),
@@ -605,40 +643,42 @@ pub fn add_promotions(
 }
 
 /// Every promotion rule, with its uses per store.
-pub fn promotions(data_dir: &Path) -> Result<Vec<promotion::PromotionRecord>, CentralError> {
-    Ok(Store::open(data_dir, false)?.promotions()?)
+pub fn promotions(
+    db: impl Into<Database>,
+) -> Result<Vec<promotion::PromotionRecord>, CentralError> {
+    Ok(db.into().open(false)?.promotions()?)
 }
 
 /// The store credit or gift card `code` and what is left on it.
 pub fn credit(
-    data_dir: &Path,
+    db: impl Into<Database>,
     code: &str,
 ) -> Result<Option<comptoir_protocol::CreditAnswer>, CentralError> {
-    Ok(Store::open(data_dir, false)?.credit(code)?)
+    Ok(db.into().open(false)?.credit(code)?)
 }
 
 /// The credits of customer `id` (a chain id or a local id merged into one), newest first.
 pub fn credits_of(
-    data_dir: &Path,
+    db: impl Into<Database>,
     id: &str,
 ) -> Result<Vec<comptoir_protocol::CreditAnswer>, CentralError> {
-    Ok(Store::open(data_dir, false)?.credits_of(id)?)
+    Ok(db.into().open(false)?.credits_of(id)?)
 }
 
 /// Every conflict between counters found so far (double returns, double spends), newest first.
-pub fn conflicts(data_dir: &Path) -> Result<Vec<credit::Conflict>, CentralError> {
-    Ok(Store::open(data_dir, false)?.conflicts()?)
+pub fn conflicts(db: impl Into<Database>) -> Result<Vec<credit::Conflict>, CentralError> {
+    Ok(db.into().open(false)?.conflicts()?)
 }
 
 /// Ends the promotion `id` now: its `ends` becomes this moment in store time (Europe/Paris), and
 /// terminals stop applying it after their next sync.
 pub fn end_promotion(
-    data_dir: &Path,
+    db: impl Into<Database>,
     id: &str,
 ) -> Result<promotion::PromotionRecord, CentralError> {
     let now = chrono::Utc::now().timestamp();
     let local_now = comptoir_domain::promotion::store_time(now).ok_or(CentralError::Clock(now))?;
-    match Store::open(data_dir, false)?.end_promotion(id, local_now, now)? {
+    match db.into().open(false)?.end_promotion(id, local_now, now)? {
         promotion::EndOutcome::Ended(record) => {
             tracing::info!(promotion = %record.rule.id, "promotion ended");
             Ok(*record)
@@ -658,9 +698,9 @@ fn date(at: i64) -> String {
 }
 
 /// Ends the recall `id`: terminals sell the product again after their next sync.
-pub fn end_recall(data_dir: &Path, id: i64) -> Result<recall::RecallRecord, CentralError> {
+pub fn end_recall(db: impl Into<Database>, id: i64) -> Result<recall::RecallRecord, CentralError> {
     let now = chrono::Utc::now().timestamp();
-    match Store::open(data_dir, false)?.end_recall(id, now)? {
+    match db.into().open(false)?.end_recall(id, now)? {
         recall::EndOutcome::Ended(recall) => {
             tracing::info!(recall = recall.id, "recall ended");
             Ok(recall)

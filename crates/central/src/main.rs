@@ -17,6 +17,17 @@ struct Args {
     /// Data directory (database and signing key) [default: the user's data dir/comptoir-central]
     #[arg(long, global = true, value_name = "DIR", env = "COMPTOIR_CENTRAL_DATA")]
     data: Option<PathBuf>,
+    /// Keep the chain in this PostgreSQL database instead of the data directory's SQLite file,
+    /// e.g. postgres://comptoir@db.example/central; several instances may share it. Never
+    /// logged; the data directory's database.url file keeps it off the command line.
+    #[arg(
+        long,
+        global = true,
+        value_name = "POSTGRES_URL",
+        env = "COMPTOIR_CENTRAL_DATABASE",
+        hide_env_values = true
+    )]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -401,6 +412,10 @@ fn run(args: Args) -> anyhow::Result<()> {
             .data_dir()
             .join("comptoir-central"),
     };
+    let db = match args.database {
+        Some(url) => central::Database::Postgres(url),
+        None => central::Database::Dir(data.clone()),
+    };
     match args.command {
         Command::Seed { products, json } => {
             let bar = ProgressBar::with_draw_target(
@@ -416,7 +431,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             bar.set_message("seeding");
-            let summary = central::seed(&data, products, |done, _| bar.set_position(done))?;
+            let summary = central::seed(&db, products, |done, _| bar.set_position(done))?;
             bar.finish_and_clear();
             if json {
                 println!("{}", serde_json::to_string(&summary)?);
@@ -427,7 +442,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                     summary.stores.len(),
                     summary.customers.len(),
                     summary.pickup_orders.len(),
-                    data.display()
+                    db
                 );
             }
         }
@@ -443,7 +458,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 std::io::stdout().flush()?;
                 central::serve_with(
                     listener,
-                    &data,
+                    &db,
                     central::listener::Limits::default(),
                     relay,
                     shutdown_signal(),
@@ -453,7 +468,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             })?;
         }
         Command::Enroll { store } => {
-            let code = central::enroll_code(&data, &store)?;
+            let code = central::enroll_code(&db, &store)?;
             let until = chrono::DateTime::from_timestamp(code.expires_at, 0)
                 .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
                 .unwrap_or_default();
@@ -464,7 +479,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             println!("{}", code.code);
         }
         Command::Revoke { device } => {
-            if !central::revoke_device(&data, &device)? {
+            if !central::revoke_device(&db, &device)? {
                 anyhow::bail!("no device {device} is enrolled here");
             }
             println!("device {device} revoked");
@@ -485,7 +500,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             }
         }
         Command::Stats { json } => {
-            let stats = central::stats(&data)?;
+            let stats = central::stats(&db)?;
             if json {
                 println!("{}", serde_json::to_string(&stats)?);
             } else {
@@ -536,7 +551,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         Command::Ereceipt {
             action: EreceiptCommand::List { json },
         } => {
-            let deliveries = central::ereceipt_deliveries(&data)?;
+            let deliveries = central::ereceipt_deliveries(&db)?;
             if json {
                 println!("{}", serde_json::to_string(&deliveries)?);
             } else {
@@ -566,14 +581,14 @@ fn run(args: Args) -> anyhow::Result<()> {
         Command::Sign {
             what: SignCommand::Loyalty { customer },
         } => {
-            let code = central::sign_loyalty(&data, &customer)?;
+            let code = central::sign_loyalty(&db, &customer)?;
             println!("Loyalty code for {customer}:");
             println!("{code}");
         }
         Command::Sign {
             what: SignCommand::Pickup { order },
         } => {
-            let code = central::sign_pickup(&data, &order)?;
+            let code = central::sign_pickup(&db, &order)?;
             println!(
                 "Pickup code for order {order}, valid {} days:",
                 central::PICKUP_CODE_TTL_SECS / 86_400
@@ -581,7 +596,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             println!("{code}");
         }
         Command::Settle { order, note, json } => {
-            let settled = central::settle_conflict(&data, &order, &note)?;
+            let settled = central::settle_conflict(&db, &order, &note)?;
             if json {
                 println!("{}", serde_json::to_string(&settled)?);
             } else {
@@ -592,7 +607,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             }
         }
         Command::PrivacyRequests { json } => {
-            let requests = central::open_privacy_requests(&data)?;
+            let requests = central::open_privacy_requests(&db)?;
             if json {
                 println!("{}", serde_json::to_string(&requests)?);
             } else {
@@ -611,7 +626,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             }
         }
         Command::SubjectAccess { customer, out } => {
-            let copy = central::subject_access(&data, &customer)?;
+            let copy = central::subject_access(&db, &customer)?;
             let json = serde_json::to_string_pretty(&copy)?;
             match out {
                 Some(path) => {
@@ -627,14 +642,14 @@ fn run(args: Args) -> anyhow::Result<()> {
             }
         }
         Command::Erase { customer } => {
-            let answered = central::erase_customer(&data, &customer)?;
+            let answered = central::erase_customer(&db, &customer)?;
             println!(
                 "Customer {customer} erased ({answered} erasure request(s) answered); terminals \
                  forget them at their next sync"
             );
         }
         Command::AccessLog { customer, json } => {
-            let log = central::access_log(&data, &customer)?;
+            let log = central::access_log(&db, &customer)?;
             if json {
                 println!("{}", serde_json::to_string(&log)?);
             } else {
@@ -663,7 +678,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                     json,
                 },
         } => {
-            let recall = central::add_recall(&data, &gtin, lot.as_deref(), &reason)?;
+            let recall = central::add_recall(&db, &gtin, lot.as_deref(), &reason)?;
             if json {
                 println!("{}", serde_json::to_string(&recall)?);
             } else {
@@ -682,7 +697,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         Command::Recall {
             action: RecallCommand::List { json },
         } => {
-            let recalls = central::recalls(&data)?;
+            let recalls = central::recalls(&db)?;
             if json {
                 println!("{}", serde_json::to_string(&recalls)?);
             } else {
@@ -706,7 +721,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
         Command::Credit {
             action: CreditCommand::Show { code, json },
-        } => match central::credit(&data, &code)? {
+        } => match central::credit(&db, &code)? {
             Some(credit) if json => println!("{}", serde_json::to_string(&credit)?),
             Some(credit) => print_credit(&credit),
             None => anyhow::bail!("no store credit or gift card has this code"),
@@ -714,7 +729,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         Command::Credit {
             action: CreditCommand::List { customer, json },
         } => {
-            let credits = central::credits_of(&data, &customer)?;
+            let credits = central::credits_of(&db, &customer)?;
             if json {
                 println!("{}", serde_json::to_string(&credits)?);
             } else {
@@ -725,7 +740,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             }
         }
         Command::Conflicts { json } => {
-            let conflicts = central::conflicts(&data)?;
+            let conflicts = central::conflicts(&db)?;
             if json {
                 println!("{}", serde_json::to_string(&conflicts)?);
             } else {
@@ -742,7 +757,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             }
         }
         Command::Quarantine { json } => {
-            let entries = central::quarantine(&data)?;
+            let entries = central::quarantine(&db)?;
             if json {
                 println!("{}", serde_json::to_string(&entries)?);
             } else {
@@ -762,7 +777,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             }
         }
         Command::JournalBreaks { json, action: None } => {
-            let breaks = central::journal_breaks(&data)?;
+            let breaks = central::journal_breaks(&db)?;
             if json {
                 println!("{}", serde_json::to_string(&breaks)?);
             } else {
@@ -798,7 +813,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         Command::JournalBreaks {
             action: Some(BreaksCommand::Ack { id, auditor, note }),
             ..
-        } => match central::acknowledge_journal_break(&data, id, &auditor, note.as_deref())? {
+        } => match central::acknowledge_journal_break(&db, id, &auditor, note.as_deref())? {
             central::journal_chain::Acknowledged::Done { tip_moved } => {
                 println!("journal break {id} acknowledged by {}", auditor.trim());
                 if tip_moved {
@@ -822,7 +837,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let done = central::add_promotions(&data, &file.display().to_string(), &text)?;
+            let done = central::add_promotions(&db, &file.display().to_string(), &text)?;
             println!(
                 "{} promotion(s) added, {} already held as given; terminals apply them after \
                  their next sync",
@@ -836,7 +851,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         Command::Promo {
             action: PromoCommand::List { json },
         } => {
-            let rules = central::promotions(&data)?;
+            let rules = central::promotions(&db)?;
             if json {
                 println!("{}", serde_json::to_string(&rules)?);
             } else {
@@ -870,7 +885,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         Command::Promo {
             action: PromoCommand::End { id },
         } => {
-            let ended = central::end_promotion(&data, &id)?;
+            let ended = central::end_promotion(&db, &id)?;
             println!(
                 "Promotion {} ended at {} (Paris time); terminals stop applying it after their \
                  next sync",
@@ -881,7 +896,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         Command::Recall {
             action: RecallCommand::End { id },
         } => {
-            let recall = central::end_recall(&data, id)?;
+            let recall = central::end_recall(&db, id)?;
             println!(
                 "Recall {} of {} ended; terminals sell it again after their next sync",
                 recall.id, recall.gtin

@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use crate::sql::{OptionalExtension, Tx, params};
 
 use super::store::{Result, Store, StoreError, bump, log_change, move_stock, resolve_customer};
 use comptoir_domain::gtin::Gtin;
@@ -93,7 +93,7 @@ impl Store {
                 .query_map(params![customer, CUSTOMER_ORDERS], |row| {
                     row.get::<_, String>(0)
                 })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                .collect::<crate::sql::Result<Vec<_>>>()?;
             let mut orders = Vec::with_capacity(ids.len());
             for id in ids {
                 orders.extend(order(tx, &id)?);
@@ -193,10 +193,7 @@ impl Store {
 }
 
 /// The click-and-collect order `id` as the change log carries it.
-pub(super) fn pickup_order_change(
-    tx: &Transaction<'_>,
-    id: &str,
-) -> Result<Option<PickupOrderChange>> {
+pub(super) fn pickup_order_change(tx: &Tx<'_>, id: &str) -> Result<Option<PickupOrderChange>> {
     let order = tx
         .prepare_cached(
             "SELECT o.id, o.store, o.customer, o.status, o.created_at, c.first_name, o.conflict,
@@ -237,7 +234,7 @@ pub(super) fn pickup_order_change(
                 row.get::<_, i64>(2)?,
             ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     for (gtin, quantity, handed) in lines {
         if handed > 0 {
             order.handed.push(PickupLineChange {
@@ -251,7 +248,7 @@ pub(super) fn pickup_order_change(
 }
 
 /// Logs the click-and-collect order `id` as it now is, for its store's terminals.
-pub(super) fn log_pickup_order(tx: &Transaction<'_>, id: &str) -> Result<()> {
+pub(super) fn log_pickup_order(tx: &Tx<'_>, id: &str) -> Result<()> {
     let change = pickup_order_change(tx, id)?
         .ok_or_else(|| StoreError::Corrupt(format!("pickup order {id} vanished while written")))?;
     let store = change.store.clone();
@@ -302,7 +299,7 @@ fn lines_json(value: &impl serde::Serialize) -> Result<String> {
 /// some are left. Units handed beyond what was ordered mean two counters handed the same goods:
 /// the order becomes `conflict`, with the terminals named, and its store hears of it.
 pub(super) fn record_handover(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     event_id: &str,
     device_id: &str,
     h: &HandoverPayload,
@@ -356,7 +353,7 @@ pub(super) fn record_handover(
         .query_map(params![h.order_id], |row| {
             Ok((row.get::<_, String>(0)?, (row.get(1)?, row.get(2)?)))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::sql::Result<_>>()?;
     // The payload's `complete` is what the counter believed offline; the central decides from
     // the quantities it has, which include what another counter handed over meanwhile.
     let handing = per_product(h.lines.iter().map(|l| (l.gtin.as_str(), l.quantity)));
@@ -399,7 +396,7 @@ pub(super) fn record_handover(
                  GROUP BY terminal ORDER BY min(at), terminal",
             )?
             .query_map(params![h.order_id], |row| row.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::sql::Result<_>>()?;
         let conflict = if cancelled {
             Conflict {
                 text: format!("handed over at {} although cancelled", h.terminal),
@@ -454,7 +451,7 @@ impl Conflict {
 }
 
 /// Sets an order's conflict; `table` is `pickup_order` or `online_order`.
-fn set_conflict(tx: &Transaction<'_>, table: &str, id: &str, conflict: &Conflict) -> Result<()> {
+fn set_conflict(tx: &Tx<'_>, table: &str, id: &str, conflict: &Conflict) -> Result<()> {
     debug_assert!(matches!(table, "pickup_order" | "online_order"));
     let counters = serde_json::to_string(&conflict.counters)
         .map_err(|e| StoreError::Corrupt(format!("conflict counters: {e}")))?;
@@ -477,7 +474,7 @@ enum Returned {
 /// returned beyond what was ordered (web) or handed over (click-and-collect) — two counters took
 /// the same goods back — is kept and flagged on the order, and counted.
 pub(super) fn record_return(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     event_id: &str,
     device_id: &str,
     r: &ReturnPayload,
@@ -570,7 +567,7 @@ pub(super) fn record_return(
                     .query_map(params![r.order_id, gtin], |row| {
                         Ok((row.get(0)?, row.get(1)?, row.get(2)?))
                     })?
-                    .collect::<rusqlite::Result<_>>()?;
+                    .collect::<crate::sql::Result<_>>()?;
                 let Some(&(last, _, _)) = lines.last() else {
                     foreign = true;
                     continue;
@@ -620,7 +617,7 @@ pub(super) fn record_return(
                  GROUP BY terminal ORDER BY min(at), terminal",
             )?
             .query_map(params![r.order_id], |row| row.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::sql::Result<_>>()?;
         let conflict = if foreign {
             Conflict {
                 text: format!("returned a product not in the order at {}", r.terminal),
@@ -656,7 +653,7 @@ pub(super) fn record_return(
 
 /// Keeps a return as the counter reported it, with what the central made of it.
 fn insert_return(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     event_id: &str,
     device_id: &str,
     r: &ReturnPayload,
@@ -703,7 +700,7 @@ fn insert_return(
 /// warned about. The stock of the location it ships from goes down. Line prices are unit
 /// prices.
 pub(super) fn record_aisle_order(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     event_id: &str,
     o: &AisleOrderPayload,
     now: i64,
@@ -797,12 +794,7 @@ pub(super) fn record_aisle_order(
 
 /// Makes the aisle order `o` a click-and-collect order of the store `at`, its lines priced as
 /// they were sold; a pickup store that is not one of the chain's stores is warned about.
-fn collect_at_store(
-    tx: &Transaction<'_>,
-    o: &AisleOrderPayload,
-    customer: &str,
-    at: &str,
-) -> Result<()> {
+fn collect_at_store(tx: &Tx<'_>, o: &AisleOrderPayload, customer: &str, at: &str) -> Result<()> {
     let is_store = tx
         .prepare_cached("SELECT 1 FROM location WHERE code = ?1 AND kind = 'store'")?
         .exists(params![at])?;
@@ -837,8 +829,8 @@ fn collect_at_store(
 }
 
 /// The order `id`: a click-and-collect order first, else a web order.
-fn order(tx: &Transaction<'_>, id: &str) -> Result<Option<OrderAnswer>> {
-    let line = |row: &rusqlite::Row<'_>| {
+fn order(tx: &Tx<'_>, id: &str) -> Result<Option<OrderAnswer>> {
+    let line = |row: &crate::sql::Row<'_>| {
         Ok(OrderLine {
             gtin: row.get(0)?,
             name: row.get(1)?,
@@ -848,7 +840,7 @@ fn order(tx: &Transaction<'_>, id: &str) -> Result<Option<OrderAnswer>> {
             returned: row.get(5)?,
         })
     };
-    let head = |row: &rusqlite::Row<'_>| {
+    let head = |row: &crate::sql::Row<'_>| {
         Ok(OrderAnswer {
             id: row.get(0)?,
             customer: row.get(1)?,
@@ -876,7 +868,7 @@ fn order(tx: &Transaction<'_>, id: &str) -> Result<Option<OrderAnswer>> {
                  WHERE l.order_id = ?1 ORDER BY l.gtin",
             )?
             .query_map(params![id], line)?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::sql::Result<_>>()?;
         return Ok(Some(order));
     }
     let web = tx
@@ -898,7 +890,7 @@ fn order(tx: &Transaction<'_>, id: &str) -> Result<Option<OrderAnswer>> {
              WHERE l.order_id = ?1 ORDER BY l.line_no",
         )?
         .query_map(params![id], line)?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::sql::Result<_>>()?;
     Ok(Some(order))
 }
 
@@ -1272,7 +1264,7 @@ mod tests {
             .read(|tx| {
                 Ok(tx.query_row(
                     "SELECT count(*) FROM conflict_settlement WHERE order_id = 'CC1'",
-                    [],
+                    params![],
                     |row| row.get(0),
                 )?)
             })

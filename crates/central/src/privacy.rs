@@ -4,7 +4,7 @@
 //! loses everything that names or describes them: names, e-mail, phone, consents, notes, cart,
 //! wishlist. Every terminal hears of it with its next pull and forgets them too.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use crate::sql::{OptionalExtension, Tx, params};
 
 use super::store::{
     AccessEntry, Result, Store, access_entries, customer_view_with, log_change, resolve_customer,
@@ -83,7 +83,7 @@ impl Store {
                     "SELECT customer, kind, store, staff, at FROM privacy_request
                      WHERE status = 'open' ORDER BY at, event_id",
                 )?
-                .query_map([], |row| {
+                .query_map(params![], |row| {
                     let at: i64 = row.get(4)?;
                     Ok(OpenRequest {
                         customer: row.get(0)?,
@@ -94,7 +94,7 @@ impl Store {
                         due: at.saturating_add(ANSWER_WITHIN_SECS),
                     })
                 })?
-                .collect::<rusqlite::Result<_>>()?)
+                .collect::<crate::sql::Result<_>>()?)
         })
     }
 
@@ -102,7 +102,7 @@ impl Store {
     /// access requests; None for a customer the central does not have (or erased).
     pub fn subject_access(&self, id: &str, now: i64) -> Result<Option<SubjectAccess>> {
         self.write(|tx| {
-            let Some(customer) = customer_view_with(tx, id, now, -1)? else {
+            let Some(customer) = customer_view_with(tx, id, now, i64::MAX)? else {
                 return Ok(None);
             };
             let id = customer.id.clone();
@@ -119,7 +119,7 @@ impl Store {
                         terminal: row.get(3)?,
                     })
                 })?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<crate::sql::Result<_>>()?;
             let requests_answered = answer_requests(tx, &id, "access", now)?;
             let requests = tx
                 .prepare_cached(
@@ -135,7 +135,7 @@ impl Store {
                         answered_at: row.get(4)?,
                     })
                 })?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<crate::sql::Result<_>>()?;
             Ok(Some(SubjectAccess {
                 produced_at: now,
                 accesses: access_entries(tx, &id)?,
@@ -191,7 +191,7 @@ impl Store {
 }
 
 /// Marks the open requests of `kind` of the customer `id` answered at `now`; how many there were.
-fn answer_requests(tx: &Transaction<'_>, id: &str, kind: &str, now: i64) -> Result<usize> {
+fn answer_requests(tx: &Tx<'_>, id: &str, kind: &str, now: i64) -> Result<usize> {
     Ok(tx
         .prepare_cached(
             "UPDATE privacy_request SET status = 'answered', answered_at = ?3
@@ -202,7 +202,7 @@ fn answer_requests(tx: &Transaction<'_>, id: &str, kind: &str, now: i64) -> Resu
 
 /// Whether the customer `id` (already resolved) was erased: what terminals send about them
 /// afterwards (a note or a consent queued offline) is not kept.
-pub(super) fn is_erased(tx: &Transaction<'_>, id: &str) -> Result<bool> {
+pub(super) fn is_erased(tx: &Tx<'_>, id: &str) -> Result<bool> {
     Ok(tx
         .prepare_cached("SELECT 1 FROM customer WHERE id = ?1 AND erased_at IS NOT NULL")?
         .exists(params![id])?)

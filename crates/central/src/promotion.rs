@@ -10,8 +10,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::sql::{OptionalExtension, Tx, params};
 use chrono::NaiveDateTime;
-use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::store::{Result, Store, StoreError, log_change};
@@ -160,15 +160,16 @@ impl Store {
             let mut stmt = tx.prepare_cached(
                 "SELECT promotion_id, store, uses FROM promotion_use WHERE uses > 0",
             )?;
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
-                uses.entry(row.get(0)?)
-                    .or_default()
-                    .insert(row.get(1)?, row.get(2)?);
+            let rows = stmt.query_map(params![], |row| {
+                Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?))
+            })?;
+            for row in rows {
+                let (promotion, store, count) = row?;
+                uses.entry(promotion).or_default().insert(store, count);
             }
             let mut records = tx
                 .prepare_cached(&format!("{SELECT_PROMOTION} ORDER BY id"))?
-                .query_map([], raw_from_row)?
+                .query_map(params![], raw_from_row)?
                 .map(|raw| record(raw?))
                 .collect::<Result<Vec<_>>>()?;
             for r in &mut records {
@@ -214,14 +215,14 @@ impl Store {
 /// transaction that records the sale (the sale ingest calls it once per promotion a sale used,
 /// training sales excluded). `promo list` shows the totals.
 pub fn record_promotion_use(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     promotion_id: &str,
     store: &str,
     count: u32,
 ) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO promotion_use (promotion_id, store, uses) VALUES (?1, ?2, ?3)
-         ON CONFLICT (promotion_id, store) DO UPDATE SET uses = uses + excluded.uses",
+         ON CONFLICT (promotion_id, store) DO UPDATE SET uses = promotion_use.uses + excluded.uses",
     )?
     .execute(params![promotion_id, store, count])?;
     Ok(())
@@ -232,7 +233,7 @@ const SELECT_PROMOTION: &str = "SELECT rule, created_at, ended_at FROM promotion
 /// A row before its rule's JSON is read.
 type RawRow = (String, i64, Option<i64>);
 
-fn raw_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+fn raw_from_row(row: &crate::sql::Row<'_>) -> crate::sql::Result<RawRow> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?))
 }
 
@@ -249,7 +250,7 @@ fn record((json, created_at, ended_at): RawRow) -> Result<PromotionRecord> {
     })
 }
 
-fn promotion_by_id(tx: &Transaction<'_>, id: &str) -> Result<Option<PromotionRecord>> {
+fn promotion_by_id(tx: &Tx<'_>, id: &str) -> Result<Option<PromotionRecord>> {
     tx.prepare_cached(&format!("{SELECT_PROMOTION} WHERE id = ?1"))?
         .query_row(params![id], raw_from_row)
         .optional()?

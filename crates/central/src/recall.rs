@@ -3,7 +3,7 @@
 //! same transaction, so each terminal gets it with its next pull, in order with everything else.
 //! A recall is never deleted: ending it keeps the record (a quality team's trail).
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use crate::sql::{OptionalExtension, Tx, params};
 
 use super::store::{Result, Store, log_change};
 use comptoir_domain::gtin::Gtin;
@@ -56,12 +56,14 @@ impl Store {
         now: i64,
     ) -> Result<RecallRecord> {
         self.write(|tx| {
-            tx.prepare_cached(
-                "INSERT INTO recall (gtin, lot, reason, created_at) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![gtin.as_str(), lot, reason, now])?;
+            let id = tx
+                .prepare_cached(
+                    "INSERT INTO recall (gtin, lot, reason, created_at) VALUES (?1, ?2, ?3, ?4)
+                     RETURNING id",
+                )?
+                .query_row(params![gtin.as_str(), lot, reason, now], |row| row.get(0))?;
             let recall = RecallRecord {
-                id: tx.last_insert_rowid(),
+                id,
                 gtin: gtin.as_str().to_owned(),
                 lot: lot.map(str::to_owned),
                 reason: reason.to_owned(),
@@ -78,8 +80,8 @@ impl Store {
         self.read(|tx| {
             Ok(tx
                 .prepare_cached(&format!("{SELECT_RECALL} ORDER BY id"))?
-                .query_map([], recall_from_row)?
-                .collect::<rusqlite::Result<_>>()?)
+                .query_map(params![], recall_from_row)?
+                .collect::<crate::sql::Result<_>>()?)
         })
     }
 
@@ -103,7 +105,7 @@ impl Store {
 
 const SELECT_RECALL: &str = "SELECT id, gtin, lot, reason, created_at, ended_at FROM recall";
 
-fn recall_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecallRecord> {
+fn recall_from_row(row: &crate::sql::Row<'_>) -> crate::sql::Result<RecallRecord> {
     Ok(RecallRecord {
         id: row.get(0)?,
         gtin: row.get(1)?,
@@ -114,7 +116,7 @@ fn recall_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecallRecord> {
     })
 }
 
-fn recall_by_id(tx: &Transaction<'_>, id: i64) -> Result<Option<RecallRecord>> {
+fn recall_by_id(tx: &Tx<'_>, id: i64) -> Result<Option<RecallRecord>> {
     Ok(tx
         .prepare_cached(&format!("{SELECT_RECALL} WHERE id = ?1"))?
         .query_row(params![id], recall_from_row)

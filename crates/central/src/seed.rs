@@ -7,14 +7,12 @@
 //! A seed is done once per data directory: seeding again with the same count changes nothing, a
 //! different count is refused, so a chain's data (and what terminals pushed) is never overwritten.
 
-use std::path::Path;
-
 use argon2::Argon2;
 use argon2::password_hash::PasswordHasher;
 use serde::Serialize;
 
 use crate::CentralError;
-use crate::store::{CartLine, OnlineOrder, OnlineOrderLine, SeedWriter, Store};
+use crate::store::{CartLine, OnlineOrder, OnlineOrderLine, SeedWriter};
 use comptoir_domain::catalog::LocationKind;
 use comptoir_domain::customer::Channel;
 use comptoir_domain::demo::{self, mix};
@@ -47,7 +45,7 @@ pub struct PickupOrderRef {
 /// Seeds the demo chain with `products` products into `data_dir`; `progress(done, total)` is
 /// called as products are written.
 pub fn seed(
-    data_dir: &Path,
+    db: impl Into<crate::Database>,
     products: u64,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<SeedSummary, CentralError> {
@@ -57,7 +55,7 @@ pub fn seed(
             max: demo::MAX_PRODUCTS,
         });
     }
-    let store = Store::open(data_dir, true)?;
+    let store = db.into().open(true)?;
     let now = chrono::Utc::now().timestamp();
     let plan = Plan::new(products, now);
     match store.seeded_products()? {

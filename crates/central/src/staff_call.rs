@@ -4,7 +4,7 @@
 //! the kiosk reads it on its own next pull. A call is kept (it is the store's trail of how often
 //! customers wait), never deleted.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use crate::sql::{OptionalExtension, Tx, params};
 
 use super::store::{Result, Store, log_change};
 use comptoir_protocol::{Change, StaffCallChange};
@@ -41,7 +41,7 @@ pub enum AnswerOutcome {
 
 const COLUMNS: &str = "id, terminal, at, gtin, answered_by, answered_at";
 
-fn call_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<StaffCallChange> {
+fn call_of(row: &crate::sql::Row<'_>) -> crate::sql::Result<StaffCallChange> {
     Ok(StaffCallChange {
         id: row.get(0)?,
         terminal: row.get(1)?,
@@ -52,7 +52,7 @@ fn call_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<StaffCallChange> {
     })
 }
 
-fn find(tx: &Transaction<'_>, id: &str, store: &str) -> Result<Option<StaffCallChange>> {
+fn find(tx: &Tx<'_>, id: &str, store: &str) -> Result<Option<StaffCallChange>> {
     Ok(tx
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM staff_call WHERE id = ?1 AND store = ?2"

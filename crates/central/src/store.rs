@@ -14,10 +14,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::{LazyLock, Mutex, MutexGuard};
+use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OpenFlags};
+
+use crate::sql::{self, OptionalExtension, Tx, params};
 use rusqlite_migration::{M, Migrations};
 
 use crate::customers::{CustomerQuery, name_key, prefix_bound};
@@ -55,6 +57,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0013_ereceipt_delivery.sql")),
         M::up(include_str!("migrations/0014_conflict_kinds.sql")),
         M::up(include_str!("migrations/0015_staff_calls.sql")),
+        M::up(include_str!("migrations/0016_counter_per_device.sql")),
     ])
 });
 
@@ -77,8 +80,14 @@ pub enum StoreError {
     Missing { path: PathBuf },
     #[error("the central database failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("the central database failed: {0}")]
+    Sql(sql::Error),
     #[error("the central database cannot be migrated: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+    #[error("cannot connect to the PostgreSQL database: {0}")]
+    Connect(sql::Error),
+    #[error("the central's PostgreSQL database: {0}")]
+    Pg(#[from] crate::pg::PgError),
     #[error("the central database holds something unreadable: {0}")]
     Corrupt(String),
 }
@@ -87,22 +96,53 @@ impl StoreError {
     /// Another process (a seed, say) holds the write lock longer than the busy timeout: the
     /// request can simply be retried.
     pub fn is_busy(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
-                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-        )
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ),
+            StoreError::Sql(e) => e.is_unavailable() || e.is_conflict(),
+            _ => false,
+        }
+    }
+
+    /// The database error inside, if this is one.
+    pub fn sql(&self) -> Option<&sql::Error> {
+        match self {
+            StoreError::Sql(e) => Some(e),
+            _ => None,
+        }
     }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Not the error's source: its message already says it.
+impl From<sql::Error> for StoreError {
+    fn from(e: sql::Error) -> StoreError {
+        StoreError::Sql(e)
+    }
+}
+
 /// The central's database.
 pub struct Store {
-    path: PathBuf,
-    writer: Mutex<Connection>,
-    readers: Mutex<Vec<Connection>>,
+    backend: Backend,
 }
+
+enum Backend {
+    /// The embedded file: one writer connection behind a mutex, readers from a small pool.
+    Sqlite {
+        path: PathBuf,
+        writer: Mutex<Connection>,
+        readers: Mutex<Vec<Connection>>,
+    },
+    /// A PostgreSQL server, shared with the chain's other central instances.
+    Postgres(sql::PgPool),
+}
+
+/// How many times a PostgreSQL transaction that lost a conflict to another one is run again
+/// before the request is answered « busy, retry » (the terminal's next sync retries anyway).
+const CONFLICT_RETRIES: u32 = 8;
 
 /// A location of the chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -346,45 +386,87 @@ impl Store {
         MIGRATIONS.to_latest(&mut writer)?;
         fill_search_keys(&mut writer)?;
         Ok(Store {
-            path,
-            writer: Mutex::new(writer),
-            readers: Mutex::new(Vec::new()),
+            backend: Backend::Sqlite {
+                path,
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            },
         })
     }
 
-    fn writer(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock dropped its transaction, which rolled back: the
-        // connection itself is still sound.
-        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    /// Connects to the PostgreSQL database at `url` and brings its schema to the latest
+    /// migration (each applied once, whichever instance starts first).
+    pub fn open_postgres(url: &str, now: i64) -> Result<Store> {
+        sql::off_async_thread(|| {
+            let pool = sql::PgPool::connect(url)?;
+            let mut conn = pool.take()?;
+            crate::pg::schema::migrate(conn.client(), now)?;
+            pool.give_back(conn);
+            Ok(Store {
+                backend: Backend::Postgres(pool),
+            })
+        })
     }
 
-    /// Runs `f` in one write transaction, committed when it succeeds.
-    pub(super) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let result = f(&tx)?;
-        tx.commit()?;
-        Ok(result)
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
     }
 
-    pub(super) fn read<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let mut conn = match pooled {
-            Some(conn) => conn,
-            None => connect(&self.path)?,
-        };
-        // One read transaction: every query of a use case sees the same snapshot.
-        let result = {
-            let tx = conn.transaction()?;
-            let result = f(&tx);
-            tx.finish()?;
-            result
-        };
-        let mut readers = self.readers.lock().unwrap_or_else(|e| e.into_inner());
-        if readers.len() < IDLE_READERS {
-            readers.push(conn);
+    /// Runs `f` in one write transaction, committed when it succeeds. On PostgreSQL, `f` runs
+    /// again when another transaction (on any instance) conflicted with it: it must not act
+    /// outside the transaction.
+    pub(super) fn write<T: Send>(&self, f: impl FnMut(&Tx<'_>) -> Result<T> + Send) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => {
+                // A panic while holding the lock dropped its transaction, which rolled back:
+                // the connection itself is still sound.
+                let mut conn = writer.lock().unwrap_or_else(|e| e.into_inner());
+                // IMMEDIATE: the write lock is taken at BEGIN, where the busy timeout waits for
+                // another process on the same file (a second instance, the CLI). A deferred
+                // transaction would fail at once when it first writes after reading.
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                run_once(Tx::sqlite(tx), f)
+            }
+            Backend::Postgres(pool) => on_postgres(pool, true, f),
         }
-        result
+    }
+
+    /// Runs `f` in one read transaction: every query of a use case sees the same snapshot.
+    pub(super) fn read<T: Send>(&self, f: impl FnMut(&Tx<'_>) -> Result<T> + Send) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite { path, readers, .. } => {
+                let pooled = readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                let mut conn = match pooled {
+                    Some(conn) => conn,
+                    None => connect(path)?,
+                };
+                let result = run_once(Tx::sqlite(conn.transaction()?), f);
+                let mut readers = readers.lock().unwrap_or_else(|e| e.into_inner());
+                if readers.len() < IDLE_READERS {
+                    readers.push(conn);
+                }
+                result
+            }
+            Backend::Postgres(pool) => on_postgres(pool, false, f),
+        }
+    }
+
+    /// The chain's signing key seed on PostgreSQL, shared by every instance: `fresh` becomes
+    /// it unless an instance (or `copy-to`) stored one first, whatever the race.
+    pub fn shared_signing_seed(&self, fresh: &[u8; 32], now: i64) -> Result<[u8; 32]> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO signing_key (id, seed, created_at) VALUES (1, ?1, ?2)
+                 ON CONFLICT (id) DO NOTHING",
+                params![fresh, now],
+            )?;
+            Ok(tx.query_row(
+                "SELECT seed FROM signing_key WHERE id = 1",
+                params![],
+                |row| row.get(0),
+            )?)
+        })
     }
 
     /// The location `code`, if the chain has it.
@@ -393,8 +475,8 @@ impl Store {
         self.read(|tx| {
             let mut stmt =
                 tx.prepare("SELECT code FROM location WHERE kind = 'store' ORDER BY code")?;
-            let codes = stmt.query_map([], |row| row.get(0))?;
-            Ok(codes.collect::<rusqlite::Result<_>>()?)
+            let codes = stmt.query_map(params![], |row| row.get(0))?;
+            Ok(codes.collect::<crate::sql::Result<_>>()?)
         })
     }
 
@@ -424,12 +506,14 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
-        self.writer().execute(
-            "INSERT INTO enrollment_code (code_sha256, store, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![&code_sha256[..], store, now, expires_at],
-        )?;
-        Ok(())
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO enrollment_code (code_sha256, store, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![&code_sha256[..], store, now, expires_at],
+            )?;
+            Ok(())
+        })
     }
 
     /// Uses the enrollment code whose SHA-256 is `code_sha256` to enroll a device, in one
@@ -442,41 +526,40 @@ impl Store {
         token_sha256: &[u8; 32],
         now: i64,
     ) -> Result<EnrollOutcome> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let code = tx
-            .query_row(
-                "SELECT store, expires_at, used_at FROM enrollment_code WHERE code_sha256 = ?1",
-                params![&code_sha256[..]],
-                |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, i64>(1)?,
-                        row.get::<_, Option<i64>>(2)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let Some((store, expires_at, used_at)) = code else {
-            return Ok(EnrollOutcome::Unknown);
-        };
-        if used_at.is_some() {
-            return Ok(EnrollOutcome::Used);
-        }
-        if expires_at <= now {
-            return Ok(EnrollOutcome::Expired { at: expires_at });
-        }
-        tx.execute(
-            "INSERT INTO device (id, store, terminal_id, token_sha256, enrolled_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![device_id, store, terminal_id, &token_sha256[..], now],
-        )?;
-        tx.execute(
-            "UPDATE enrollment_code SET used_at = ?2, device_id = ?3 WHERE code_sha256 = ?1",
-            params![&code_sha256[..], now, device_id],
-        )?;
-        tx.commit()?;
-        Ok(EnrollOutcome::Enrolled { store })
+        self.write(|tx| {
+            let code = tx
+                .query_row(
+                    "SELECT store, expires_at, used_at FROM enrollment_code WHERE code_sha256 = ?1",
+                    params![&code_sha256[..]],
+                    |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, i64>(1)?,
+                            row.get::<_, Option<i64>>(2)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            let Some((store, expires_at, used_at)) = code else {
+                return Ok(EnrollOutcome::Unknown);
+            };
+            if used_at.is_some() {
+                return Ok(EnrollOutcome::Used);
+            }
+            if expires_at <= now {
+                return Ok(EnrollOutcome::Expired { at: expires_at });
+            }
+            tx.execute(
+                "INSERT INTO device (id, store, terminal_id, token_sha256, enrolled_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![device_id, store, terminal_id, &token_sha256[..], now],
+            )?;
+            tx.execute(
+                "UPDATE enrollment_code SET used_at = ?2, device_id = ?3 WHERE code_sha256 = ?1",
+                params![&code_sha256[..], now, device_id],
+            )?;
+            Ok(EnrollOutcome::Enrolled { store })
+        })
     }
 
     /// The device whose token has the SHA-256 `token_sha256`.
@@ -500,10 +583,12 @@ impl Store {
 
     /// Revokes a device: its token is refused from now on. False when there is no such device.
     pub fn revoke(&self, device_id: &str) -> Result<bool> {
-        Ok(self.writer().execute(
-            "UPDATE device SET revoked = 1 WHERE id = ?1",
-            params![device_id],
-        )? > 0)
+        self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE device SET revoked = 1 WHERE id = ?1",
+                params![device_id],
+            )? > 0)
+        })
     }
 
     /// Applies a push batch from `device_id` in one transaction, exactly once per event.
@@ -513,121 +598,71 @@ impl Store {
     /// has, is a duplicate (counted, not applied); the next sequence is applied; a gap stops the
     /// batch. The answer is the highest sequence up to which everything is applied.
     pub fn push(&self, device_id: &str, events: &[IncomingEvent], now: i64) -> Result<PushOutcome> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let device = tx
-            .query_row(
-                "SELECT store, revoked, acked_seq FROM device WHERE id = ?1",
-                params![device_id],
-                |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, bool>(1)?,
-                        row.get::<_, i64>(2)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let Some((store, revoked, mut acked)) = device else {
-            return Ok(PushOutcome::Revoked);
-        };
-        if revoked {
-            return Ok(PushOutcome::Revoked);
-        }
-        let mut journal = journal_chain::load(&tx, device_id)?.unwrap_or_default();
-        let before = journal.clone();
-        let mut applied = 0u32;
-        let mut duplicates = 0u32;
-        let mut quarantined = Vec::new();
-        let mut received: BTreeMap<&'static str, i64> = BTreeMap::new();
-        let mut touched: BTreeSet<String> = BTreeSet::new();
-        for event in events {
-            if event.seq <= acked {
-                duplicates += 1;
-                let known: Option<String> = tx
-                    .prepare_cached("SELECT id FROM event WHERE device = ?1 AND seq = ?2")?
-                    .query_row(params![device_id, event.seq], |row| row.get(0))
-                    .optional()?;
-                if known.as_deref() != Some(event.id.as_str()) {
-                    // The terminal reuses a sequence with another event: its database was
-                    // restored or replaced. The protocol counts it as a duplicate; the operator
-                    // must hear of it.
-                    tracing::warn!(
-                        device = device_id,
-                        seq = event.seq,
-                        "a sequence already acknowledged came back with another event id"
-                    );
-                }
-                continue;
-            }
-            if event.seq > acked + 1 {
-                // A gap: apply nothing past it, the terminal resends from acked + 1.
-                break;
-            }
-            let refusal = match &event.fact {
-                Fact::Refused { kind, reason } => Some((kind.clone(), reason.clone())),
-                Fact::Loyalty(l) => loyalty_beyond_its_ticket(&tx, &store, l)?
-                    .map(|reason| (kind_name(event.kind).to_owned(), reason)),
-                _ => None,
+        self.write(|tx| {
+            tx.count_for_device(device_id);
+            let device = tx
+                .query_row(
+                    "SELECT store, revoked, acked_seq FROM device WHERE id = ?1",
+                    params![device_id],
+                    |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, bool>(1)?,
+                            row.get::<_, i64>(2)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            let Some((store, revoked, mut acked)) = device else {
+                return Ok(PushOutcome::Revoked);
             };
-            if let Some((kind, reason)) = refusal {
-                quarantine(&tx, device_id, event, &kind, &reason, now)?;
-                if serde_json::from_value::<EventKind>(kind.as_str().into())
-                    .is_ok_and(|k| k == EventKind::Other)
-                {
-                    // A newer terminal's kind: counted as before, now also kept apart.
-                    *received.entry(EventKind::Other.stats_key()).or_default() += 1;
-                }
-                quarantined.push(QuarantinedEvent {
-                    seq: event.seq,
-                    reason,
-                });
-                acked = event.seq;
-                continue;
+            if revoked {
+                return Ok(PushOutcome::Revoked);
             }
-            let exists = tx
-                .prepare_cached("SELECT 1 FROM event WHERE id = ?1")?
-                .exists(params![event.id])?;
-            if exists {
-                duplicates += 1;
-                acked = event.seq;
-                tracing::warn!(
-                    device = device_id,
-                    seq = event.seq,
-                    "an event id the central already has came with a new sequence"
-                );
-                continue;
-            }
-            // One event that the database refuses (a constraint no check foresaw) must not
-            // fail the batch, and with it every later push of the device for ever: it is
-            // undone alone and quarantined.
-            tx.execute_batch("SAVEPOINT apply_event")?;
-            let mut event_journal = journal.clone();
-            let mut event_touched = BTreeSet::new();
-            let outcome = apply_event(
-                &tx,
-                device_id,
-                &store,
-                event,
-                &mut event_journal,
-                now,
-                &mut event_touched,
-            );
-            match outcome {
-                Ok(()) => {
-                    tx.execute_batch("RELEASE apply_event")?;
-                    journal = event_journal;
-                    touched.extend(event_touched);
+            let mut journal = journal_chain::load(tx, device_id)?.unwrap_or_default();
+            let before = journal.clone();
+            let mut applied = 0u32;
+            let mut duplicates = 0u32;
+            let mut quarantined = Vec::new();
+            let mut received: BTreeMap<&'static str, i64> = BTreeMap::new();
+            let mut touched: BTreeSet<String> = BTreeSet::new();
+            for event in events {
+                if event.seq <= acked {
+                    duplicates += 1;
+                    let known: Option<String> = tx
+                        .prepare_cached("SELECT id FROM event WHERE device = ?1 AND seq = ?2")?
+                        .query_row(params![device_id, event.seq], |row| row.get(0))
+                        .optional()?;
+                    if known.as_deref() != Some(event.id.as_str()) {
+                        // The terminal reuses a sequence with another event: its database was
+                        // restored or replaced. The protocol counts it as a duplicate; the operator
+                        // must hear of it.
+                        tracing::warn!(
+                            device = device_id,
+                            seq = event.seq,
+                            "a sequence already acknowledged came back with another event id"
+                        );
+                    }
+                    continue;
                 }
-                Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(error, message)))
-                    if error.code == rusqlite::ErrorCode::ConstraintViolation =>
-                {
-                    tx.execute_batch("ROLLBACK TO apply_event; RELEASE apply_event")?;
-                    let reason = format!(
-                        "it could not be applied: {}",
-                        message.unwrap_or_else(|| error.to_string())
-                    );
-                    quarantine(&tx, device_id, event, kind_name(event.kind), &reason, now)?;
+                if event.seq > acked + 1 {
+                    // A gap: apply nothing past it, the terminal resends from acked + 1.
+                    break;
+                }
+                let refusal = match &event.fact {
+                    Fact::Refused { kind, reason } => Some((kind.clone(), reason.clone())),
+                    Fact::Loyalty(l) => loyalty_beyond_its_ticket(tx, &store, l)?
+                        .map(|reason| (kind_name(event.kind).to_owned(), reason)),
+                    _ => None,
+                };
+                if let Some((kind, reason)) = refusal {
+                    quarantine(tx, device_id, event, &kind, &reason, now)?;
+                    if serde_json::from_value::<EventKind>(kind.as_str().into())
+                        .is_ok_and(|k| k == EventKind::Other)
+                    {
+                        // A newer terminal's kind: counted as before, now also kept apart.
+                        *received.entry(EventKind::Other.stats_key()).or_default() += 1;
+                    }
                     quarantined.push(QuarantinedEvent {
                         seq: event.seq,
                         reason,
@@ -635,43 +670,88 @@ impl Store {
                     acked = event.seq;
                     continue;
                 }
-                Err(other) => return Err(other),
+                let exists = tx
+                    .prepare_cached("SELECT 1 FROM event WHERE id = ?1")?
+                    .exists(params![event.id])?;
+                if exists {
+                    duplicates += 1;
+                    acked = event.seq;
+                    tracing::warn!(
+                        device = device_id,
+                        seq = event.seq,
+                        "an event id the central already has came with a new sequence"
+                    );
+                    continue;
+                }
+                // One event that the database refuses (a constraint no check foresaw) must not
+                // fail the batch, and with it every later push of the device for ever: it is
+                // undone alone and quarantined.
+                tx.execute_batch("SAVEPOINT apply_event")?;
+                let mut event_journal = journal.clone();
+                let mut event_touched = BTreeSet::new();
+                let outcome = apply_event(
+                    tx,
+                    device_id,
+                    &store,
+                    event,
+                    &mut event_journal,
+                    now,
+                    &mut event_touched,
+                );
+                match outcome {
+                    Ok(()) => {
+                        tx.execute_batch("RELEASE apply_event")?;
+                        journal = event_journal;
+                        touched.extend(event_touched);
+                    }
+                    Err(StoreError::Sql(error)) if error.is_constraint() => {
+                        tx.execute_batch("ROLLBACK TO apply_event; RELEASE apply_event")?;
+                        let reason = format!("it could not be applied: {error}");
+                        quarantine(tx, device_id, event, kind_name(event.kind), &reason, now)?;
+                        quarantined.push(QuarantinedEvent {
+                            seq: event.seq,
+                            reason,
+                        });
+                        acked = event.seq;
+                        continue;
+                    }
+                    Err(other) => return Err(other),
+                }
+                *received.entry(event.kind.stats_key()).or_default() += 1;
+                applied += 1;
+                acked = event.seq;
             }
-            *received.entry(event.kind.stats_key()).or_default() += 1;
-            applied += 1;
-            acked = event.seq;
-        }
-        tx.prepare_cached("UPDATE device SET acked_seq = ?2 WHERE id = ?1")?
-            .execute(params![device_id, acked])?;
-        if journal != before {
-            journal_chain::save(&tx, device_id, &journal)?;
-        }
-        for gtin in &touched {
-            let levels = stock_levels(&tx, gtin)?;
-            log_change(
-                &tx,
-                None,
-                &Change::Stock(StockChange {
-                    gtin: gtin.clone(),
-                    levels,
-                }),
-            )?;
-        }
-        for (key, count) in received {
-            bump(&tx, &format!("received.{key}"), count)?;
-        }
-        if duplicates > 0 {
-            bump(&tx, DUPLICATES, i64::from(duplicates))?;
-        }
-        if !quarantined.is_empty() {
-            bump(&tx, QUARANTINED, quarantined.len() as i64)?;
-        }
-        tx.commit()?;
-        Ok(PushOutcome::Applied {
-            acked_seq: acked,
-            applied,
-            duplicates,
-            quarantined,
+            tx.prepare_cached("UPDATE device SET acked_seq = ?2 WHERE id = ?1")?
+                .execute(params![device_id, acked])?;
+            if journal != before {
+                journal_chain::save(tx, device_id, &journal)?;
+            }
+            for gtin in &touched {
+                let levels = stock_levels(tx, gtin)?;
+                log_change(
+                    tx,
+                    None,
+                    &Change::Stock(StockChange {
+                        gtin: gtin.clone(),
+                        levels,
+                    }),
+                )?;
+            }
+            for (key, count) in received {
+                bump(tx, &format!("received.{key}"), count)?;
+            }
+            if duplicates > 0 {
+                bump(tx, DUPLICATES, i64::from(duplicates))?;
+            }
+            if !quarantined.is_empty() {
+                bump(tx, QUARANTINED, quarantined.len() as i64)?;
+            }
+            Ok(PushOutcome::Applied {
+                acked_seq: acked,
+                applied,
+                duplicates,
+                quarantined,
+            })
         })
     }
 
@@ -680,7 +760,7 @@ impl Store {
         self.read(|tx| {
             let latest: i64 = tx.query_row(
                 "SELECT coalesce(max(cursor), 0) FROM change_log",
-                [],
+                params![],
                 |row| row.get(0),
             )?;
             if after > latest {
@@ -695,18 +775,25 @@ impl Store {
                 .query_row(params![after, store], |row| row.get(0))?;
             // NOT INDEXED: walk the log in cursor order from `after`. With the (store, cursor)
             // index SQLite would gather every remaining row of both scopes and sort them, for
-            // each page of a first pull.
-            let mut stmt = tx.prepare_cached(
+            // each page of a first pull. PostgreSQL's planner walks the primary key by itself.
+            let mut stmt = tx.prepare_cached(if tx.is_postgres() {
+                "SELECT cursor, change FROM change_log
+                 WHERE cursor > ?1 AND (store IS NULL OR store = ?2)
+                 ORDER BY cursor LIMIT ?3"
+            } else {
                 "SELECT cursor, change FROM change_log NOT INDEXED
                  WHERE cursor > ?1 AND (store IS NULL OR store = ?2)
-                 ORDER BY cursor LIMIT ?3",
-            )?;
-            let mut rows = stmt.query(params![after, store, limit])?;
+                 ORDER BY cursor LIMIT ?3"
+            })?;
+            let rows = stmt.query_map(params![after, store, limit], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+            })?;
             let mut changes = Vec::with_capacity((limit as usize).min(remaining.max(0) as usize));
             let mut last = after;
-            while let Some(row) = rows.next()? {
-                last = row.get(0)?;
-                changes.push(row.get(1)?);
+            for row in rows {
+                let (cursor, change) = row?;
+                last = cursor;
+                changes.push(change);
             }
             let more = remaining > changes.len() as i64;
             // When this page ends the store's changes, the cursor moves to the log's end: the
@@ -736,7 +823,7 @@ impl Store {
 
     /// Whether the database answers (`GET /healthz`).
     pub fn ping(&self) -> Result<()> {
-        self.read(|tx| Ok(tx.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?))
+        self.read(|tx| Ok(tx.query_row("SELECT 1", params![], |row| row.get::<_, i64>(0))?))
             .map(|_| ())
     }
 
@@ -744,11 +831,13 @@ impl Store {
     pub fn counters(&self) -> Result<Counters> {
         self.read(|tx| {
             let mut counters = Counters::default();
-            let mut stmt = tx.prepare("SELECT name, value FROM counter")?;
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
-                let name: String = row.get(0)?;
-                let value: i64 = row.get(1)?;
+            let mut stmt =
+                tx.prepare("SELECT name, CAST(SUM(value) AS BIGINT) FROM counter GROUP BY name")?;
+            let rows = stmt.query_map(params![], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })?;
+            for row in rows {
+                let (name, value) = row?;
                 if let Some(key) = name.strip_prefix("received.") {
                     counters.received.insert(key.to_owned(), value);
                 } else if name == DUPLICATES {
@@ -769,16 +858,17 @@ impl Store {
                     counters.unknown_orders = value;
                 }
             }
-            counters.devices = tx.query_row("SELECT count(*) FROM device", [], |row| row.get(0))?;
+            counters.devices =
+                tx.query_row("SELECT count(*) FROM device", params![], |row| row.get(0))?;
             (counters.journal_breaks, counters.journal_breaks_open) = tx.query_row(
                 "SELECT count(*), count(*) FILTER (WHERE acknowledged_at IS NULL)
                  FROM journal_break",
-                [],
+                params![],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )?;
             counters.open_privacy_requests = tx.query_row(
                 "SELECT count(*) FROM privacy_request WHERE status = 'open'",
-                [],
+                params![],
                 |row| row.get(0),
             )?;
             Ok(counters)
@@ -825,7 +915,7 @@ impl Store {
                         q.reason, q.payload, q.created_at, q.received_at
                  FROM quarantine q JOIN device d ON d.id = q.device ORDER BY q.id",
             )?;
-            let rows = stmt.query_map([], |row| {
+            let rows = stmt.query_map(params![], |row| {
                 Ok(QuarantineEntry {
                     id: row.get(0)?,
                     device: row.get(1)?,
@@ -840,7 +930,7 @@ impl Store {
                     received_at: row.get(10)?,
                 })
             })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<crate::sql::Result<_>>()?)
         })
     }
 
@@ -931,21 +1021,35 @@ impl Store {
     /// Marks the start (`done = None`) or the end of a seed of `products` products.
     pub fn mark_seed(&self, products: u64, done: bool) -> Result<()> {
         let key = if done { META_SEEDED } else { META_SEEDING };
-        self.writer().execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, products.to_string()],
-        )?;
-        Ok(())
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, products.to_string()],
+            )?;
+            Ok(())
+        })
     }
 
     /// Writes a seed step in one transaction, with `synchronous = NORMAL`: a seed interrupted by
     /// a power cut is redone from scratch, so it need not pay an fsync per step.
-    pub fn seed_step(&self, f: impl FnOnce(&mut SeedWriter<'_, '_>) -> Result<()>) -> Result<()> {
-        let mut conn = self.writer();
+    pub fn seed_step(
+        &self,
+        f: impl FnOnce(&mut SeedWriter<'_, '_>) -> Result<()> + Send,
+    ) -> Result<()> {
+        let Backend::Sqlite { writer, .. } = &self.backend else {
+            let mut f = Some(f);
+            return self.write(|tx| match f.take() {
+                Some(f) => f(&mut SeedWriter { tx }),
+                // A seed step is not run again after a conflict: nothing else writes to a
+                // database while it is being seeded, so a conflict is a real failure.
+                None => Err(StoreError::Corrupt("a seed step met another writer".into())),
+            });
+        };
+        let mut conn = writer.lock().unwrap_or_else(|e| e.into_inner());
         conn.execute_batch("PRAGMA synchronous = NORMAL")?;
         let result = (|| {
-            let tx = conn.transaction()?;
+            let tx = Tx::sqlite(conn.transaction()?);
             f(&mut SeedWriter { tx: &tx })?;
             tx.commit()?;
             Ok(())
@@ -958,7 +1062,7 @@ impl Store {
 /// Inserts for the demo seed, inside one [`Store::seed_step`] transaction. Each insert also logs
 /// the matching change for terminals.
 pub struct SeedWriter<'a, 'c> {
-    tx: &'a Transaction<'c>,
+    tx: &'a Tx<'c>,
 }
 
 impl SeedWriter<'_, '_> {
@@ -1027,7 +1131,7 @@ impl SeedWriter<'_, '_> {
             .prepare_cached(
                 "INSERT INTO cart_line (customer, gtin, quantity, added_at, online_price_cents)
                  VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (customer, gtin) DO UPDATE SET quantity = quantity + excluded.quantity",
+                 ON CONFLICT (customer, gtin) DO UPDATE SET quantity = cart_line.quantity + excluded.quantity",
             )?
             .execute(params![
                 line.customer,
@@ -1123,6 +1227,50 @@ enum ProductChangeRef<'a> {
     Product(&'a ProductChange),
 }
 
+/// Runs `f` in `tx` and commits what it wrote (a read-only `f` commits nothing).
+fn run_once<T>(tx: Tx<'_>, mut f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
+    let result = f(&tx)?;
+    tx.commit()?;
+    Ok(result)
+}
+
+/// Runs `f` in a transaction of a pooled connection, again when it lost a conflict.
+fn on_postgres<T: Send>(
+    pool: &sql::PgPool,
+    write: bool,
+    f: impl FnMut(&Tx<'_>) -> Result<T> + Send,
+) -> Result<T> {
+    sql::off_async_thread(|| on_postgres_here(pool, write, f))
+}
+
+fn on_postgres_here<T>(
+    pool: &sql::PgPool,
+    write: bool,
+    mut f: impl FnMut(&Tx<'_>) -> Result<T>,
+) -> Result<T> {
+    let mut attempt = 0;
+    loop {
+        let mut conn = pool.take()?;
+        let outcome = match if write { conn.write() } else { conn.read() } {
+            Ok(tx) => run_once(tx, &mut f),
+            Err(e) => Err(e.into()),
+        };
+        pool.give_back(conn);
+        match outcome {
+            Err(e)
+                if attempt < CONFLICT_RETRIES && e.sql().is_some_and(sql::Error::is_conflict) =>
+            {
+                attempt += 1;
+                // Spread the retries of transactions that collided, so that they do not
+                // collide again in step.
+                let jitter = u64::from(getrandom::u32().unwrap_or(0) % 8);
+                std::thread::sleep(Duration::from_millis((2 << attempt.min(5)) + jitter));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn connect(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
@@ -1143,7 +1291,7 @@ fn connect(path: &Path) -> Result<Connection> {
 
 /// Keeps an event and applies its fact.
 fn apply_event(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     device_id: &str,
     store: &str,
     event: &IncomingEvent,
@@ -1203,7 +1351,7 @@ fn apply_event(
 /// store's terminal, and never by more than the ticket paid in cents (a rule earns at most one
 /// point per cent, and a point pays at least a cent). A device cannot mint points.
 fn loyalty_beyond_its_ticket(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     store: &str,
     l: &LoyaltyPayload,
 ) -> Result<Option<String>> {
@@ -1227,7 +1375,7 @@ fn loyalty_beyond_its_ticket(
 
 /// Keeps a refused event in the quarantine (once per device sequence).
 fn quarantine(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     device: &str,
     event: &IncomingEvent,
     kind: &str,
@@ -1256,7 +1404,7 @@ fn quarantine(
 /// A ticket number this terminal already used for a sale with other contents: a journal tail
 /// deleted and written anew reuses its numbers. The same sale again (a restored terminal
 /// resending it) is no break.
-fn ticket_reused(tx: &Transaction<'_>, store: &str, sale: &SalePayload) -> Result<bool> {
+fn ticket_reused(tx: &Tx<'_>, store: &str, sale: &SalePayload) -> Result<bool> {
     let mut stmt = tx.prepare_cached(
         "SELECT e.payload FROM sale s JOIN event e ON e.id = s.event_id
          WHERE s.store = ?1 AND s.terminal = ?2 AND s.ticket = ?3",
@@ -1277,7 +1425,7 @@ fn ticket_reused(tx: &Transaction<'_>, store: &str, sale: &SalePayload) -> Resul
 /// (they are out of the real totals). A line for a product the central does not know is kept
 /// with the sale; there is no level to move.
 fn record_sale(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     event_id: &str,
     device_id: &str,
     store: &str,
@@ -1300,22 +1448,26 @@ fn record_sale(
         Some(id) => Some(resolve_customer(tx, id)?),
         None => None,
     };
-    tx.prepare_cached(
-        "INSERT INTO sale (event_id, store, terminal, ticket, created_at, training, total_cents,
-                           customer)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        event_id,
-        store,
-        sale.terminal,
-        sale.ticket,
-        sale.created_at,
-        sale.training,
-        sale.total_cents,
-        customer
-    ])?;
-    let sale_id = tx.last_insert_rowid();
+    let sale_id: i64 = tx
+        .prepare_cached(
+            "INSERT INTO sale (event_id, store, terminal, ticket, created_at, training, total_cents,
+                               customer)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                event_id,
+                store,
+                sale.terminal,
+                sale.ticket,
+                sale.created_at,
+                sale.training,
+                sale.total_cents,
+                customer
+            ],
+            |row| row.get(0),
+        )?;
     if let Some(customer) = &customer {
         customer_stores::link(tx, customer, store, now)?;
     }
@@ -1389,7 +1541,7 @@ fn record_sale(
 pub const MAX_STOCK_LEVEL: i64 = 1_000_000_000;
 
 pub(super) fn move_stock(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     gtin: &str,
     store: &str,
     delta: i64,
@@ -1407,7 +1559,11 @@ pub(super) fn move_stock(
     let delta = delta.clamp(-MAX_STOCK_LEVEL, MAX_STOCK_LEVEL);
     let moved = tx
         .prepare_cached(
-            "UPDATE stock SET qty = MAX(-?5, MIN(?5, qty + ?3)), as_of = ?4
+            "UPDATE stock SET qty = CASE
+                 WHEN qty + ?3 > CAST(?5 AS BIGINT) THEN CAST(?5 AS BIGINT)
+                 WHEN qty + ?3 < -CAST(?5 AS BIGINT) THEN -CAST(?5 AS BIGINT)
+                 ELSE qty + ?3 END,
+                 as_of = ?4
              WHERE gtin = ?1 AND location = ?2",
         )?
         .execute(params![gtin, store, delta, now, MAX_STOCK_LEVEL])?;
@@ -1435,7 +1591,7 @@ pub(super) fn move_stock(
     Ok(())
 }
 
-pub(super) fn stock_levels(tx: &Transaction<'_>, gtin: &str) -> Result<Vec<StockLevelChange>> {
+pub(super) fn stock_levels(tx: &Tx<'_>, gtin: &str) -> Result<Vec<StockLevelChange>> {
     let mut stmt = tx.prepare_cached(
         "SELECT s.location, s.qty, s.as_of FROM stock s JOIN location l ON l.code = s.location
          WHERE s.gtin = ?1 ORDER BY l.rowid",
@@ -1448,7 +1604,7 @@ pub(super) fn stock_levels(tx: &Transaction<'_>, gtin: &str) -> Result<Vec<Stock
                 as_of: row.get(2)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     for level in levels.iter().filter(|l| l.qty < 0) {
         tracing::debug!(gtin, location = %level.location, qty = level.qty, "negative stock");
     }
@@ -1470,7 +1626,7 @@ pub const LOYALTY_OVERDRAWN: &str = "loyalty.overdrawn";
 
 /// The chain's id for a customer reference: the id itself, or the chain id a terminal's local id
 /// was merged into.
-pub(super) fn resolve_customer(tx: &Transaction<'_>, id: &str) -> Result<String> {
+pub(super) fn resolve_customer(tx: &Tx<'_>, id: &str) -> Result<String> {
     let aliased: Option<String> = tx
         .prepare_cached("SELECT id FROM customer_alias WHERE local_id = ?1")?
         .query_row(params![id], |row| row.get(0))
@@ -1483,7 +1639,7 @@ pub(super) fn resolve_customer(tx: &Transaction<'_>, id: &str) -> Result<String>
 const CUSTOMER_IDS: &str = "(SELECT ?1 UNION SELECT local_id FROM customer_alias WHERE id = ?1)";
 
 /// Inserts a customer with their search keys.
-fn insert_customer(tx: &Transaction<'_>, c: &CustomerChange) -> Result<()> {
+fn insert_customer(tx: &Tx<'_>, c: &CustomerChange) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO customer (id, first_name, last_name, email, phone, loyalty_points, tier,
                                updated_at, email_key, phone_key, first_key, last_key)
@@ -1509,12 +1665,12 @@ fn insert_customer(tx: &Transaction<'_>, c: &CustomerChange) -> Result<()> {
 /// Fills the search keys of customers written before migration 0002 (or by an older seed): the
 /// keys are computed by Rust code SQLite does not have. Runs on every open; a no-op once done.
 fn fill_search_keys(conn: &mut Connection) -> Result<()> {
-    let tx = conn.transaction()?;
+    let tx = Tx::sqlite(conn.transaction()?);
     let rows = tx
         .prepare(
             "SELECT id, first_name, last_name, email, phone FROM customer WHERE first_key IS NULL",
         )?
-        .query_map([], |row| {
+        .query_map(params![], |row| {
             Ok((
                 row.get::<_, String>(0)?,
                 row.get::<_, String>(1)?,
@@ -1523,7 +1679,7 @@ fn fill_search_keys(conn: &mut Connection) -> Result<()> {
                 row.get::<_, Option<String>>(4)?,
             ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     if rows.is_empty() {
         return Ok(tx.finish()?);
     }
@@ -1547,7 +1703,7 @@ fn fill_search_keys(conn: &mut Connection) -> Result<()> {
 }
 
 /// The customer `id` as the change log carries it.
-pub(super) fn customer_change(tx: &Transaction<'_>, id: &str) -> Result<Option<CustomerChange>> {
+pub(super) fn customer_change(tx: &Tx<'_>, id: &str) -> Result<Option<CustomerChange>> {
     Ok(tx
         .prepare_cached(
             "SELECT id, first_name, last_name, email, phone, loyalty_points, tier, updated_at
@@ -1570,13 +1726,23 @@ pub(super) fn customer_change(tx: &Transaction<'_>, id: &str) -> Result<Option<C
 
 /// The next id of the chain's `C%08d` series. Ids ever handed out through an alias count too,
 /// so that an id is never given twice even once its customer is erased.
-fn next_customer_id(tx: &Transaction<'_>) -> Result<String> {
+fn next_customer_id(tx: &Tx<'_>) -> Result<String> {
+    // GLOB is SQLite's; PostgreSQL's CAST refuses what is not all digits, hence its stricter
+    // pattern.
     let max: Option<i64> = tx.query_row(
-        "SELECT max(n) FROM (
-             SELECT CAST(substr(id, 2) AS INTEGER) AS n FROM customer WHERE id GLOB 'C[0-9]*'
-             UNION ALL
-             SELECT CAST(substr(id, 2) AS INTEGER) FROM customer_alias WHERE id GLOB 'C[0-9]*')",
-        [],
+        if tx.is_postgres() {
+            "SELECT max(n) FROM (
+                 SELECT CAST(substr(id, 2) AS BIGINT) AS n FROM customer WHERE id ~ '^C[0-9]+$'
+                 UNION ALL
+                 SELECT CAST(substr(id, 2) AS BIGINT) FROM customer_alias WHERE id ~ '^C[0-9]+$'
+             ) AS ids"
+        } else {
+            "SELECT max(n) FROM (
+                 SELECT CAST(substr(id, 2) AS INTEGER) AS n FROM customer WHERE id GLOB 'C[0-9]*'
+                 UNION ALL
+                 SELECT CAST(substr(id, 2) AS INTEGER) FROM customer_alias WHERE id GLOB 'C[0-9]*')"
+        },
+        params![],
         |row| row.get(0),
     )?;
     Ok(format!("C{:08}", max.unwrap_or(0) + 1))
@@ -1586,7 +1752,7 @@ fn next_customer_id(tx: &Transaction<'_>) -> Result<String> {
 /// phone, or created with the next chain id. The terminal's local id becomes an alias, its store
 /// hears of the merge, and that store's terminals get the customer.
 fn record_customer_created(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     store: &str,
     c: &CustomerCreatedPayload,
     now: i64,
@@ -1661,7 +1827,7 @@ fn record_customer_created(
 
 /// The latest consent wins, by when the customer gave it, whatever order terminals push in. On
 /// a tie a withdrawal wins: in doubt, the customer is not contacted.
-fn record_consent(tx: &Transaction<'_>, c: &ConsentPayload) -> Result<()> {
+fn record_consent(tx: &Tx<'_>, c: &ConsentPayload) -> Result<()> {
     let customer = resolve_customer(tx, &c.customer)?;
     if super::privacy::is_erased(tx, &customer)? {
         tracing::warn!(customer, "a consent about an erased customer is not kept");
@@ -1684,7 +1850,7 @@ fn record_consent(tx: &Transaction<'_>, c: &ConsentPayload) -> Result<()> {
     Ok(())
 }
 
-fn record_note(tx: &Transaction<'_>, event_id: &str, n: &NotePayload) -> Result<()> {
+fn record_note(tx: &Tx<'_>, event_id: &str, n: &NotePayload) -> Result<()> {
     let customer = resolve_customer(tx, &n.customer)?;
     if super::privacy::is_erased(tx, &customer)? {
         tracing::warn!(customer, "a note about an erased customer is not kept");
@@ -1698,12 +1864,7 @@ fn record_note(tx: &Transaction<'_>, event_id: &str, n: &NotePayload) -> Result<
     Ok(())
 }
 
-fn record_access(
-    tx: &Transaction<'_>,
-    event_id: &str,
-    device_id: &str,
-    a: &AccessPayload,
-) -> Result<()> {
+fn record_access(tx: &Tx<'_>, event_id: &str, device_id: &str, a: &AccessPayload) -> Result<()> {
     let customer = resolve_customer(tx, &a.customer)?;
     tx.prepare_cached(
         "INSERT INTO access_log (event_id, customer, staff, terminal, store, device, at)
@@ -1715,11 +1876,7 @@ fn record_access(
     Ok(())
 }
 
-fn record_privacy_request(
-    tx: &Transaction<'_>,
-    event_id: &str,
-    r: &PrivacyRequestPayload,
-) -> Result<()> {
+fn record_privacy_request(tx: &Tx<'_>, event_id: &str, r: &PrivacyRequestPayload) -> Result<()> {
     let customer = resolve_customer(tx, &r.customer)?;
     tx.prepare_cached(
         "INSERT INTO privacy_request (event_id, customer, kind, staff, store, at)
@@ -1740,7 +1897,7 @@ fn record_privacy_request(
 /// Points earned or redeemed: the movement is kept, the balance moves and every store hears the
 /// new balance. A balance below zero is kept and counted ([`LOYALTY_OVERDRAWN`]).
 fn record_loyalty(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     event_id: &str,
     store: &str,
     l: &LoyaltyPayload,
@@ -1779,11 +1936,7 @@ fn record_loyalty(
 }
 
 /// The hits of a customer search, by last then first name.
-fn search_customers(
-    tx: &Transaction<'_>,
-    query: &CustomerQuery,
-    limit: u32,
-) -> Result<Vec<CustomerHit>> {
+fn search_customers(tx: &Tx<'_>, query: &CustomerQuery, limit: u32) -> Result<Vec<CustomerHit>> {
     const COLUMNS: &str = "SELECT id, first_name, last_name, email, phone, tier FROM customer";
     const ORDER: &str = "ORDER BY last_key, first_key, id LIMIT ?";
     let (sql, args): (String, Vec<String>) = match query {
@@ -1817,8 +1970,7 @@ fn search_customers(
         }
     };
     let mut stmt = tx.prepare_cached(&sql)?;
-    let mut values: Vec<&dyn rusqlite::ToSql> =
-        args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
+    let mut values: Vec<&dyn sql::Param> = args.iter().map(|a| a as &dyn sql::Param).collect();
     values.push(&limit);
     let hits = stmt
         .query_map(values.as_slice(), |row| {
@@ -1831,7 +1983,7 @@ fn search_customers(
                 tier: row.get(5)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     Ok(hits)
 }
 
@@ -1840,7 +1992,7 @@ pub const API_READER: &str = "api";
 
 /// Every opening of the record of `customer` (a chain id, with the local ids merged into it),
 /// newest first.
-pub(super) fn access_entries(tx: &Transaction<'_>, customer: &str) -> Result<Vec<AccessEntry>> {
+pub(super) fn access_entries(tx: &Tx<'_>, customer: &str) -> Result<Vec<AccessEntry>> {
     Ok(tx
         .prepare_cached(&format!(
             "SELECT at, staff, terminal, store, device, seq FROM (
@@ -1850,7 +2002,7 @@ pub(super) fn access_entries(tx: &Transaction<'_>, customer: &str) -> Result<Vec
                  SELECT r.at, '{API_READER}', d.terminal_id, d.store, r.device, r.id
                  FROM api_read r JOIN device d ON d.id = r.device
                  WHERE r.customer IN {CUSTOMER_IDS}
-             ) ORDER BY at DESC, seq DESC"
+             ) AS reads ORDER BY at DESC, seq DESC"
         ))?
         .query_map(params![customer], |row| {
             Ok(AccessEntry {
@@ -1861,20 +2013,20 @@ pub(super) fn access_entries(tx: &Transaction<'_>, customer: &str) -> Result<Vec
                 device: row.get(4)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?)
+        .collect::<crate::sql::Result<Vec<_>>>()?)
 }
 
 /// Purchases and returns shown in a view: the latest ones.
 pub const VIEW_PURCHASES: i64 = 50;
 
 /// Everything staff may see of the customer `id` (a chain id or a local id merged into one).
-fn customer_view(tx: &Transaction<'_>, id: &str, now: i64) -> Result<Option<CustomerView>> {
+fn customer_view(tx: &Tx<'_>, id: &str, now: i64) -> Result<Option<CustomerView>> {
     customer_view_with(tx, id, now, VIEW_PURCHASES)
 }
 
 /// [`customer_view`] with the latest `purchases` purchases and returns (-1: all of them).
 pub(super) fn customer_view_with(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: &str,
     now: i64,
     purchases: i64,
@@ -1922,7 +2074,7 @@ pub(super) fn customer_view_with(
                 row.get::<_, i64>(2)?,
             ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     for (channel, granted, at) in rows {
         let Some(channel) = Channel::parse(&channel) else {
             continue;
@@ -1948,7 +2100,7 @@ pub(super) fn customer_view_with(
         })
         .collect();
 
-    let purchase = |row: &rusqlite::Row<'_>| {
+    let purchase = |row: &crate::sql::Row<'_>| {
         Ok(Purchase {
             reference: row.get(0)?,
             channel: row.get(1)?,
@@ -1974,7 +2126,7 @@ pub(super) fn customer_view_with(
              ORDER BY 4 DESC, 1 DESC LIMIT ?2"
         ))?
         .query_map(params![id, purchases], purchase)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     view.returns = tx
         .prepare_cached(&format!(
             "SELECT s.ticket, 'store', s.store, s.created_at, s.total_cents,
@@ -1987,7 +2139,7 @@ pub(super) fn customer_view_with(
              ORDER BY 4 DESC, 1 DESC LIMIT ?2"
         ))?
         .query_map(params![id, purchases], purchase)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     view.online_cart = tx
         .prepare_cached(
             "SELECT c.gtin, coalesce(p.name, ''), c.quantity,
@@ -2004,7 +2156,7 @@ pub(super) fn customer_view_with(
                 added_at: row.get(4)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     view.wishlist = tx
         .prepare_cached(
             "SELECT w.gtin, coalesce(p.name, '') FROM wishlist w
@@ -2017,7 +2169,7 @@ pub(super) fn customer_view_with(
                 name: row.get(1)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     view.notes = tx
         .prepare_cached(&format!(
             "SELECT at, author, text FROM customer_note WHERE customer IN {CUSTOMER_IDS}
@@ -2030,17 +2182,17 @@ pub(super) fn customer_view_with(
                 text: row.get(2)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     Ok(Some(view))
 }
 
-pub(super) fn log_change(tx: &Transaction<'_>, store: Option<&str>, change: &Change) -> Result<()> {
+pub(super) fn log_change(tx: &Tx<'_>, store: Option<&str>, change: &Change) -> Result<()> {
     let json =
         serde_json::to_string(change).map_err(|e| StoreError::Corrupt(format!("change: {e}")))?;
     insert_change(tx, store, &json)
 }
 
-fn insert_change(tx: &Transaction<'_>, store: Option<&str>, json: &str) -> Result<()> {
+fn insert_change(tx: &Tx<'_>, store: Option<&str>, json: &str) -> Result<()> {
     tx.prepare_cached("INSERT INTO change_log (store, change) VALUES (?1, ?2)")?
         .execute(params![store, json])?;
     Ok(())
@@ -2050,12 +2202,12 @@ fn insert_change(tx: &Transaction<'_>, store: Option<&str>, json: &str) -> Resul
 const DISCOUNTS_MANUAL: &str = "discounts.manual_cents";
 const DISCOUNTS_PROMOTION: &str = "discounts.promotion_cents";
 
-pub(super) fn bump(tx: &Transaction<'_>, name: &str, by: i64) -> Result<()> {
+pub(super) fn bump(tx: &Tx<'_>, name: &str, by: i64) -> Result<()> {
     tx.prepare_cached(
-        "INSERT INTO counter (name, value) VALUES (?1, ?2)
-         ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+        "INSERT INTO counter (name, device, value) VALUES (?1, ?2, ?3)
+         ON CONFLICT (name, device) DO UPDATE SET value = counter.value + excluded.value",
     )?
-    .execute(params![name, by])?;
+    .execute(params![name, tx.counter_device(), by])?;
     Ok(())
 }
 

@@ -11,8 +11,15 @@ pub const LOG_FILE_VAR: &str = "COMPTOIR_LOG_FILE";
 /// Installs the global subscriber; `filter_var` holds the filter (e.g. `COMPTOIR_LOG`),
 /// `default` applies without it.
 pub fn init(filter_var: &str, default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env(filter_var)
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env(filter_var)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // Whatever the filter asks: below info, the PostgreSQL driver logs each statement with its
+    // parameters (a customer's e-mail, a search).
+    for quiet in ["tokio_postgres=info", "postgres=info"] {
+        if let Ok(directive) = quiet.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let file = std::env::var_os(LOG_FILE_VAR).and_then(|path| {
         std::fs::OpenOptions::new()
             .create(true)

@@ -39,6 +39,8 @@ pub enum CopyError {
         found: &'static str,
         expected: String,
     },
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
     #[error("the copy does not match the SQLite central: {0}")]
     Mismatch(String),
 }
@@ -59,6 +61,8 @@ pub struct CopyReport {
     pub rows: u64,
     /// Each terminal's last journal entry, the same in SQLite and in PostgreSQL.
     pub journals: Vec<JournalTipChecked>,
+    /// The signing key went with the data (the codes it signed still verify).
+    pub signing_key: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -96,7 +100,22 @@ pub fn copy_to(data_dir: &Path, url: &str, now: i64) -> Result<CopyReport, CopyE
         return Err(CopyError::NotEmpty { version });
     }
     schema::migrate(&mut pg, now)?;
-    let tables = tables(&sqlite)?;
+    let mut tables = tables(&sqlite)?;
+    // The tables where PostgreSQL spells out SQLite's implicit rowid (its order is kept).
+    let with_rowid: Vec<String> = pg
+        .query(
+            "SELECT table_name::text FROM information_schema.columns
+             WHERE table_schema = 'public' AND column_name = 'rowid'",
+            &[],
+        )?
+        .into_iter()
+        .map(|row| row.get(0))
+        .collect();
+    for table in &mut tables {
+        if with_rowid.contains(&table.name) {
+            table.columns.push("rowid".to_owned());
+        }
+    }
 
     let mut tx = pg.transaction()?;
     let mut copied = Vec::with_capacity(tables.len());
@@ -108,6 +127,7 @@ pub fn copy_to(data_dir: &Path, url: &str, now: i64) -> Result<CopyReport, CopyE
         });
     }
     advance_identities(&mut tx)?;
+    let signing_key = copy_signing_key(data_dir, &mut tx, now)?;
     tx.commit()?;
 
     for (table, done) in tables.iter().zip(&copied) {
@@ -129,11 +149,21 @@ pub fn copy_to(data_dir: &Path, url: &str, now: i64) -> Result<CopyReport, CopyE
         ));
     }
     sqlite.execute_batch("COMMIT")?;
+    if signing_key {
+        let there: Vec<u8> = pg
+            .query_one("SELECT seed FROM signing_key WHERE id = 1", &[])?
+            .get(0);
+        let here = crate::keys::SigningKeys::load_or_create(data_dir)?.seed();
+        if there != here {
+            return Err(CopyError::Mismatch("the signing key differs".to_owned()));
+        }
+    }
     Ok(CopyReport {
         schema_version: schema::latest(),
         rows: copied.iter().map(|t| t.rows).sum(),
         tables: copied,
         journals,
+        signing_key,
     })
 }
 
@@ -242,6 +272,25 @@ fn advance_identities(tx: &mut postgres::Transaction<'_>) -> Result<(), CopyErro
         )?;
     }
     Ok(())
+}
+
+/// The chain's signing key, so that the codes it signed (loyalty cards, pickup codes) still
+/// verify on the terminals, which keep its public half: false when the central never made one.
+fn copy_signing_key(
+    data_dir: &Path,
+    tx: &mut postgres::Transaction<'_>,
+    now: i64,
+) -> Result<bool, CopyError> {
+    let path = data_dir.join(crate::keys::KEY_FILE);
+    if !path.exists() {
+        return Ok(false);
+    }
+    let keys = crate::keys::SigningKeys::load_or_create(data_dir)?;
+    tx.execute(
+        "INSERT INTO signing_key (id, seed, created_at) VALUES (1, $1, $2)",
+        &[&keys.seed().as_slice(), &now],
+    )?;
+    Ok(true)
 }
 
 /// Each device's last journal entry (sequence and hash), from the events it pushed.

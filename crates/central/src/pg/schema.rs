@@ -7,7 +7,10 @@ use postgres::Client;
 use super::PgError;
 
 /// The migrations, in order: (version, SQL).
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_central.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_central.sql")),
+    (2, include_str!("migrations/0002_shared_instances.sql")),
+];
 
 /// The schema version this build writes and reads.
 pub fn latest() -> i64 {
