@@ -182,9 +182,14 @@ fn gtin(index: u64) -> String {
 }
 
 fn sale(seq: i64, store: &str, product: u64, quantity: i64) -> OutboxEvent {
+    sale_by(seq, store, "T01", product, quantity)
+}
+
+/// A sale of `quantity` units of `product` by the terminal `terminal` of `store`.
+fn sale_by(seq: i64, store: &str, terminal: &str, product: u64, quantity: i64) -> OutboxEvent {
     let payload = SalePayload {
-        ticket: format!("T01-{seq:06}"),
-        terminal: "T01".into(),
+        ticket: format!("{terminal}-{seq:06}"),
+        terminal: terminal.into(),
         store: store.into(),
         created_at: 1_764_000_000 + seq,
         training: false,
@@ -2056,4 +2061,79 @@ async fn an_order_handed_over_through_two_instances_at_once_is_flagged() {
     b.stop().await;
     let stats = central::stats(dir.path()).expect("stats");
     assert_eq!(stats.pickup_conflicts, 1, "{stats:?}");
+}
+
+/// A change becomes visible to pulls in the order of its cursor, whichever instance wrote it:
+/// a Lyon terminal pulls again and again while six Paris counters push through two instances,
+/// and what it gathered page by page is what a full pull reads at the end. On PostgreSQL two
+/// transactions could otherwise take cursors 100 and 101 and commit 101 first, and a pull in
+/// between would move past 100 for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_pulling_while_two_instances_apply_pushes_misses_no_change() {
+    let dir = seeded(PRODUCTS);
+    let a = Central::start(dir.path()).await;
+    let b = Central::start(dir.path()).await;
+    let mut counters = Vec::new();
+    for t in 1..=6 {
+        let through = if t % 2 == 0 { &a } else { &b };
+        counters
+            .push(Terminal::enroll_as(through, dir.path(), "PAR-01", &format!("T{t:02}")).await);
+    }
+    let lyon = Terminal::enroll(&b, dir.path(), "LYO-01").await;
+    let (_, mut cursor, _) = lyon.pull(0, 10_000).await;
+
+    // Each counter sells 15 products of its own, one push per sale (3, 100… are sold by weight).
+    let sold = |t: usize| (1 + 15 * t as u64..).filter(|p| p % 97 != 3).take(15);
+    let sellers = counters.len();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let pushing = async {
+        let mut selling = tokio::task::JoinSet::new();
+        for (t, counter) in counters.into_iter().enumerate() {
+            selling.spawn(async move {
+                for (seq, product) in (1..).zip(sold(t)) {
+                    let terminal = format!("T{:02}", t + 1);
+                    let answer = counter
+                        .push(&[sale_by(seq, "PAR-01", &terminal, product, 1)])
+                        .await;
+                    assert_eq!(answer.applied, 1);
+                }
+            });
+        }
+        selling.join_all().await;
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+    };
+    let mut gathered = Vec::new();
+    let pulling = async {
+        loop {
+            let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+            let (changes, next, _) = lyon.pull(cursor, 50).await;
+            gathered.extend(changes);
+            cursor = next;
+            if finished {
+                break;
+            }
+        }
+    };
+    tokio::join!(pushing, pulling);
+
+    let (everything, _, _) = lyon.pull(0, 10_000).await;
+    for t in 0..sellers {
+        for product in sold(t) {
+            let gtin = gtin(product);
+            let truth = level_in(&everything, &gtin, "PAR-01");
+            assert_eq!(
+                level_in(&gathered, &gtin, "PAR-01").or(truth),
+                truth,
+                "{gtin}"
+            );
+            assert!(
+                gathered
+                    .iter()
+                    .any(|c| matches!(c, Change::Stock(s) if s.gtin == gtin)),
+                "the sale of {gtin} never reached the pulling terminal"
+            );
+        }
+    }
+    a.stop().await;
+    b.stop().await;
 }

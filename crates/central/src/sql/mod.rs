@@ -132,7 +132,11 @@ pub(crate) type StatementCache = HashMap<String, postgres::Statement>;
 pub struct Tx<'c> {
     inner: Inner<'c>,
     counter_device: RefCell<String>,
+    log_locked: std::cell::Cell<bool>,
 }
+
+/// The advisory lock that orders appends to the change log (any number, the same everywhere).
+const CHANGE_LOG_LOCK: i64 = 0x636f_6d70_746f_6972;
 
 enum Inner<'c> {
     Sqlite(rusqlite::Transaction<'c>),
@@ -149,6 +153,7 @@ impl<'c> Tx<'c> {
         Tx {
             inner: Inner::Sqlite(tx),
             counter_device: RefCell::default(),
+            log_locked: std::cell::Cell::new(false),
         }
     }
 
@@ -156,6 +161,7 @@ impl<'c> Tx<'c> {
         Tx {
             inner: Inner::Pg(RefCell::new(PgTx { tx, cache })),
             counter_device: RefCell::default(),
+            log_locked: std::cell::Cell::new(false),
         }
     }
 
@@ -168,6 +174,20 @@ impl<'c> Tx<'c> {
 
     pub fn counter_device(&self) -> String {
         self.counter_device.borrow().clone()
+    }
+
+    /// Call before appending to the change log. Terminals page through the log by its cursor and
+    /// never look behind it, so a row must never become visible after a row with a larger
+    /// cursor. On PostgreSQL two transactions could take cursors 100 and 101 and commit 101
+    /// first: a terminal pulling in between would skip 100 for ever. This lock, held to the end
+    /// of the transaction, makes appends commit in cursor order across every instance. SQLite
+    /// has one writer at a time already.
+    pub fn lock_change_log(&self) -> Result<()> {
+        if self.is_postgres() && !self.log_locked.get() {
+            self.execute_batch(&format!("SELECT pg_advisory_xact_lock({CHANGE_LOG_LOCK})"))?;
+            self.log_locked.set(true);
+        }
+        Ok(())
     }
 
     pub fn is_postgres(&self) -> bool {
