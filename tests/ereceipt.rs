@@ -342,3 +342,25 @@ fn a_relay_down_is_tried_again_until_it_takes_the_mail() {
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0]["rcpt_tos"][0], customer.email.as_str());
 }
+
+/// Issue 18: two instances on one database, both relaying, send each receipt once (a delivery
+/// is claimed by the instance that tries it).
+#[test]
+fn two_instances_relaying_send_each_receipt_once() {
+    let data = central_dir(120);
+    let sink = SmtpSink::start(free_port(), "accept");
+    let first = serve_relaying_to(data.path(), sink.port);
+    let _second = serve_relaying_to(data.path(), sink.port);
+    let db = enrolled_terminal(data.path(), &first.1);
+    let customer = demo::customer(4);
+    for _ in 0..6 {
+        sale_with_emailed_receipt(&db.path, Some(&customer.public_id), None);
+    }
+    assert_success(&sync(&db.path, None));
+
+    let done = all_done(data.path(), 6);
+    assert!(done.iter().all(|d| d["attempts"] == 1), "{done:#?}");
+    // Each instance looks for due deliveries every 5 s: a second copy would be sent by now.
+    std::thread::sleep(Duration::from_secs(6));
+    assert_eq!(sink.messages().len(), 6);
+}

@@ -132,16 +132,25 @@ impl Store {
         })
     }
 
-    /// The pending deliveries due at `now`, the oldest first (at most `limit`).
-    pub fn due_ereceipts(&self, now: i64, limit: u32) -> Result<Vec<i64>> {
-        self.read(|tx| {
+    /// Claims the pending deliveries due at `now`, the oldest first (at most `limit`): they are
+    /// not due again before [`CLAIM_LEASE_SECS`], so that another instance's delivery task does
+    /// not send the same mail. Trying one records when it is due next; an instance that stops
+    /// in the middle leaves its claims to be tried again when the lease ends.
+    pub fn claim_ereceipts(&self, now: i64, limit: u32) -> Result<Vec<i64>> {
+        self.write(|tx| {
             let mut stmt = tx.prepare_cached(
-                "SELECT id FROM ereceipt_delivery
-                 WHERE status = 'pending' AND next_attempt_at <= ?1
-                 ORDER BY next_attempt_at, id LIMIT ?2",
+                "UPDATE ereceipt_delivery SET next_attempt_at = ?3
+                 WHERE id IN (SELECT id FROM ereceipt_delivery
+                              WHERE status = 'pending' AND next_attempt_at <= ?1
+                              ORDER BY next_attempt_at, id LIMIT ?2)
+                 RETURNING id",
             )?;
-            let ids = stmt.query_map(params![now, limit], |row| row.get(0))?;
-            Ok(ids.collect::<crate::sql::Result<Vec<i64>>>()?)
+            let ids = stmt.query_map(params![now, limit, now + CLAIM_LEASE_SECS], |row| {
+                row.get(0)
+            })?;
+            let mut ids = ids.collect::<crate::sql::Result<Vec<i64>>>()?;
+            ids.sort_unstable();
+            Ok(ids)
         })
     }
 
@@ -365,6 +374,10 @@ fn prepare(tx: &Tx<'_>, id: i64) -> Result<Prepared> {
 /// How many deliveries one round takes at most (the rest wait for the next round).
 const ROUND: u32 = 50;
 
+/// How long a claimed delivery is left to the instance that claimed it (a try takes seconds;
+/// the relay's own timeouts are shorter).
+pub const CLAIM_LEASE_SECS: i64 = 300;
+
 /// Sends the deliveries due, round after round, until `stop` turns true; a mail being sent is
 /// finished first. Store errors are logged and the round tried again later.
 pub async fn deliver(
@@ -389,7 +402,7 @@ pub async fn deliver(
         let now = chrono::Utc::now().timestamp();
         let due = {
             let store = Arc::clone(&store);
-            tokio::task::spawn_blocking(move || store.due_ereceipts(now, ROUND)).await
+            tokio::task::spawn_blocking(move || store.claim_ereceipts(now, ROUND)).await
         };
         match due {
             Ok(Ok(ids)) => {

@@ -68,8 +68,9 @@ pub trait Storage: Send + Sync {
         now: i64,
     ) -> Result<AnswerOutcome>;
 
-    /// E-receipt deliveries due at `now`, at most `limit`.
-    fn due_ereceipts(&self, now: i64, limit: u32) -> Result<Vec<i64>>;
+    /// Claims the e-receipt deliveries due at `now`, at most `limit` (no other instance takes
+    /// them while this one tries them).
+    fn claim_ereceipts(&self, now: i64, limit: u32) -> Result<Vec<i64>>;
     fn prepare_ereceipt(&self, id: i64) -> Result<Prepared>;
     fn finish_ereceipt(
         &self,
@@ -152,8 +153,8 @@ impl Storage for Store {
     ) -> Result<AnswerOutcome> {
         Store::answer_staff_call(self, store, id, staff, now)
     }
-    fn due_ereceipts(&self, now: i64, limit: u32) -> Result<Vec<i64>> {
-        Store::due_ereceipts(self, now, limit)
+    fn claim_ereceipts(&self, now: i64, limit: u32) -> Result<Vec<i64>> {
+        Store::claim_ereceipts(self, now, limit)
     }
     fn prepare_ereceipt(&self, id: i64) -> Result<Prepared> {
         Store::prepare_ereceipt(self, id)
