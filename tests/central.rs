@@ -2137,3 +2137,26 @@ async fn a_store_pulling_while_two_instances_apply_pushes_misses_no_change() {
     a.stop().await;
     b.stop().await;
 }
+
+/// Two instances started together on an empty database: one creates the schema, the other
+/// waits for it, and both serve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_started_together_on_an_empty_database_both_serve() {
+    let dir = crate::pg::CentralDir::new();
+    let (a, b) = tokio::join!(Central::start(dir.path()), Central::start(dir.path()));
+    let client = reqwest::Client::new();
+    for central in [&a, &b] {
+        let mut tries = 0;
+        let status = loop {
+            tries += 1;
+            match client.get(format!("{}/healthz", central.url)).send().await {
+                Ok(response) => break response.status(),
+                Err(_) if tries < 50 => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(e) => panic!("{} never answered: {e}", central.url),
+            }
+        };
+        assert_eq!(status, StatusCode::OK);
+    }
+    a.stop().await;
+    b.stop().await;
+}

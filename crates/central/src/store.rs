@@ -40,6 +40,9 @@ use comptoir_protocol::{
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "central.db";
 
+/// Locked while the schema is brought up to date (it holds nothing).
+const MIGRATION_LOCK_FILE: &str = "central.db-migrating";
+
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("migrations/0001_central.sql")),
@@ -383,8 +386,20 @@ impl Store {
             }
         })?;
         let mut writer = connect(&path)?;
-        MIGRATIONS.to_latest(&mut writer)?;
-        fill_search_keys(&mut writer)?;
+        {
+            // Two instances opening a new directory at once: one brings the schema up to date,
+            // the other waits for it and finds nothing left to do.
+            let lock_path = dir.join(MIGRATION_LOCK_FILE);
+            let lock = std::fs::File::create(&lock_path)
+                .and_then(|file| file.lock().map(|()| file))
+                .map_err(|source| StoreError::DataDir {
+                    path: lock_path,
+                    source,
+                })?;
+            MIGRATIONS.to_latest(&mut writer)?;
+            fill_search_keys(&mut writer)?;
+            drop(lock);
+        }
         Ok(Store {
             backend: Backend::Sqlite {
                 path,

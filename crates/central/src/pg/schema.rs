@@ -36,8 +36,22 @@ pub fn version(client: &mut Client) -> Result<i64, PgError> {
         .get(0))
 }
 
-/// Brings the database to the latest schema; returns the versions it applied.
+/// The advisory lock held while the schema is brought up to date (any number, the same
+/// everywhere).
+const MIGRATION_LOCK: i64 = 0x636f_6d70_7469_6d67;
+
+/// Brings the database to the latest schema; returns the versions it applied. Instances that
+/// start together take turns: the first applies the migrations, the others then find nothing
+/// left to do.
 pub fn migrate(client: &mut Client, now: i64) -> Result<Vec<i64>, PgError> {
+    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
+    let applied = migrate_locked(client, now);
+    // Released with the connection anyway if this fails.
+    client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])?;
+    applied
+}
+
+fn migrate_locked(client: &mut Client, now: i64) -> Result<Vec<i64>, PgError> {
     client.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version    BIGINT PRIMARY KEY,
