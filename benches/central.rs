@@ -1,16 +1,22 @@
-//! Central benchmarks, run by hand on a release build (`cargo bench --bench central`), figures
-//! for the sync issue's closing note:
+//! Central benchmarks, run by hand on a release build (`cargo bench --bench central`), the
+//! embedded SQLite central and the PostgreSQL one side by side in one run (issue 18):
 //!
 //! 1. ingest: sales (two lines each) pushed by one terminal in batches of 500 over loopback, in
-//!    events per second, end to end (JSON, HTTP, one SQLite transaction per batch, fsync);
-//! 2. first pull: a catalogue of `COMPTOIR_BENCH_PRODUCTS` products (default 1,000,000, with
+//!    events per second, end to end (JSON, HTTP, one transaction per batch, durable);
+//! 2. a store's rush: 200 terminals of the chain's 6 stores push 50 sales each, one push per
+//!    sale, all at once, to two central instances on one database (terminal `i` to instance
+//!    `i % 2`): every sale must arrive once; the push latencies' median, p99 and maximum;
+//! 3. first pull: a catalogue of `COMPTOIR_BENCH_PRODUCTS` products (default 1,000,000, with
 //!    stock in 8 locations) pulled page by page (`MAX_PAGE`) with gzip over loopback: the time
 //!    the central takes to answer, the compressed bytes per page, and the time with the client's
-//!    gunzip and JSON parse on top (the terminal's SQLite writes are not part of it).
+//!    gunzip and JSON parse on top (the terminal's SQLite writes are not part of it). The
+//!    PostgreSQL central gets the catalogue by `copy-to` from the SQLite one (timed too).
 //!
-//! `COMPTOIR_BENCH_DIR` keeps the seeded data directory between runs (seeding again with the same
-//! size is a no-op); otherwise a temporary one is used. Client and server share the machine's
-//! cores, as a terminal and a central on one box would.
+//! `COMPTOIR_BENCH_DIR` keeps the seeded SQLite data directory between runs (seeding again with
+//! the same size is a no-op); otherwise a temporary one is used. `COMPTOIR_BENCH_BACKENDS`
+//! (`sqlite,postgres` by default) picks the backends; PostgreSQL runs in a throw-away cluster
+//! (`tests/pg.rs`, Debian's `postgresql`). Client, servers and database share the machine's
+//! cores, as they would on one box.
 
 use std::io::Read;
 use std::path::Path;
@@ -23,7 +29,39 @@ use comptoir::sync::protocol::{
 };
 use comptoir_central as central;
 
+#[allow(dead_code)]
+#[path = "../tests/pg.rs"]
+mod pg;
+
 const BATCH: usize = 500;
+const RUSH_TERMINALS: usize = 200;
+const RUSH_SALES: i64 = 50;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// A central's data directory on `backend`: a database of `cluster` named `name` for
+/// PostgreSQL (its URL in `database.url`).
+fn place(backend: Backend, cluster: Option<&pg::PgCluster>, name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    if backend == Backend::Postgres {
+        let url = cluster.expect("a cluster").database(name);
+        std::fs::write(dir.path().join(central::database::URL_FILE), url).expect("url");
+    }
+    dir
+}
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -35,15 +73,34 @@ fn env_u64(name: &str, default: u64) -> u64 {
 fn main() {
     let products = env_u64("COMPTOIR_BENCH_PRODUCTS", 1_000_000);
     let events = env_u64("COMPTOIR_BENCH_EVENTS", 20_000) as i64;
+    let backends: Vec<Backend> = std::env::var("COMPTOIR_BENCH_BACKENDS")
+        .unwrap_or_else(|_| "sqlite,postgres".into())
+        .split(',')
+        .filter_map(|b| match b.trim() {
+            "sqlite" => Some(Backend::Sqlite),
+            "postgres" => Some(Backend::Postgres),
+            _ => None,
+        })
+        .collect();
+    let cluster = backends
+        .contains(&Backend::Postgres)
+        .then(pg::PgCluster::start);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
 
-    let ingest_dir = tempfile::tempdir().expect("tempdir");
-    central::seed(ingest_dir.path(), 1_000, |_, _| {}).expect("seed");
-    runtime.block_on(ingest(ingest_dir.path(), events));
+    for &backend in &backends {
+        let dir = place(backend, cluster.as_ref(), "ingest");
+        central::seed(dir.path(), 1_000, |_, _| {}).expect("seed");
+        runtime.block_on(ingest(backend, dir.path(), events));
+    }
+    for &backend in &backends {
+        let dir = place(backend, cluster.as_ref(), "rush");
+        central::seed(dir.path(), 1_000, |_, _| {}).expect("seed");
+        runtime.block_on(rush(backend, dir.path()));
+    }
 
     let temp = tempfile::tempdir().expect("tempdir");
     let pull_dir = std::env::var_os("COMPTOIR_BENCH_DIR")
@@ -52,10 +109,27 @@ fn main() {
     let started = Instant::now();
     central::seed(&pull_dir, products, |_, _| {}).expect("seed");
     println!(
-        "seed: {products} products in {:.1} s",
+        "seed (SQLite): {products} products in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    runtime.block_on(pull(&pull_dir));
+    for &backend in &backends {
+        match backend {
+            Backend::Sqlite => runtime.block_on(pull(backend, &pull_dir)),
+            Backend::Postgres => {
+                let dir = place(backend, cluster.as_ref(), "pull");
+                let url = std::fs::read_to_string(dir.path().join(central::database::URL_FILE))
+                    .expect("url");
+                let started = Instant::now();
+                let report = central::pg::copy::copy_to(&pull_dir, &url, 0).expect("copy-to");
+                println!(
+                    "copy-to PostgreSQL: {} rows in {:.1} s",
+                    report.rows,
+                    started.elapsed().as_secs_f64()
+                );
+                runtime.block_on(pull(backend, dir.path()));
+            }
+        }
+    }
 }
 
 struct Running {
@@ -72,12 +146,28 @@ async fn start(dir: &Path) -> Running {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let dir = dir.to_owned();
     let task = tokio::spawn(async move {
-        central::serve(listener, &dir, async {
+        central::serve_with_limits(listener, &dir, unlimited(), async {
             let _ = stopped.await;
         })
         .await
     });
     Running { url, stop, task }
+}
+
+/// The central's limits without its per-device and per-address quotas: one client stands for
+/// a whole chain here (one address enrolls 200 terminals, one device pushes 20,000 events in a
+/// few seconds), which the quotas are there to refuse.
+fn unlimited() -> central::listener::Limits {
+    let open = central::rate_limit::Rate::new(1_000_000_000, 1_000_000_000);
+    central::listener::Limits {
+        quotas: central::rate_limit::Quotas {
+            enrollments_per_address: open,
+            requests_per_device: open,
+            events_per_device: open,
+            searches_per_device: open,
+        },
+        ..central::listener::Limits::default()
+    }
 }
 
 async fn stop(running: Running) {
@@ -86,10 +176,20 @@ async fn stop(running: Running) {
 }
 
 async fn enroll(client: &reqwest::Client, dir: &Path, url: &str, store: &str) -> EnrollResponse {
+    enroll_as(client, dir, url, store, "T01").await
+}
+
+async fn enroll_as(
+    client: &reqwest::Client,
+    dir: &Path,
+    url: &str,
+    store: &str,
+    terminal: &str,
+) -> EnrollResponse {
     let code = central::enroll_code(dir, store).expect("code");
     client
         .post(format!("{url}/v1/enroll"))
-        .json(&serde_json::json!({"code": code.code, "terminal_id": "BENCH"}))
+        .json(&serde_json::json!({"code": code.code, "terminal_id": terminal}))
         .send()
         .await
         .expect("enroll")
@@ -98,7 +198,19 @@ async fn enroll(client: &reqwest::Client, dir: &Path, url: &str, store: &str) ->
         .expect("enrolled")
 }
 
+/// The answer of a request the central must accept, or a panic with what it said.
+async fn accepted<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> T {
+    let status = response.status();
+    let body = response.text().await.expect("body");
+    assert!(status.is_success(), "{status}: {body}");
+    serde_json::from_str(&body).expect("answer")
+}
+
 fn sale(seq: i64) -> OutboxEvent {
+    sale_at(seq, "PAR-01", "T01")
+}
+
+fn sale_at(seq: i64, store: &str, terminal: &str) -> OutboxEvent {
     let line = |i: u64| SaleLinePayload {
         gtin: demo::product(i % 1_000).gtin.as_str().to_owned(),
         quantity: 1,
@@ -108,9 +220,9 @@ fn sale(seq: i64) -> OutboxEvent {
         discounts: Vec::new(),
     };
     let payload = SalePayload {
-        ticket: format!("T01-{seq:08}"),
-        terminal: "T01".into(),
-        store: "PAR-01".into(),
+        ticket: format!("{terminal}-{seq:08}"),
+        terminal: terminal.into(),
+        store: store.into(),
         created_at: 1_764_000_000 + seq,
         training: false,
         total_cents: 3980,
@@ -131,7 +243,7 @@ fn sale(seq: i64) -> OutboxEvent {
     }
 }
 
-async fn ingest(dir: &Path, events: i64) {
+async fn ingest(backend: Backend, dir: &Path, events: i64) {
     let running = start(dir).await;
     let client = reqwest::Client::new();
     let device = enroll(&client, dir, &running.url, "PAR-01").await;
@@ -140,7 +252,7 @@ async fn ingest(dir: &Path, events: i64) {
     let mut slowest = Duration::ZERO;
     for batch in all.chunks(BATCH) {
         let t = Instant::now();
-        let answer: PushResponse = client
+        let response = client
             .post(format!("{}/v1/push", running.url))
             .bearer_auth(&device.token)
             .header(DEVICE_HEADER, &device.device_id)
@@ -149,24 +261,107 @@ async fn ingest(dir: &Path, events: i64) {
             })
             .send()
             .await
-            .expect("push")
-            .json()
-            .await
-            .expect("answer");
+            .expect("push");
+        let answer: PushResponse = accepted(response).await;
         assert_eq!(answer.applied as usize, batch.len());
         slowest = slowest.max(t.elapsed());
     }
     let elapsed = started.elapsed().as_secs_f64();
     println!(
-        "ingest: {events} sales in batches of {BATCH} in {elapsed:.2} s = {:.0} events/s \
+        "ingest ({}): {events} sales in batches of {BATCH} in {elapsed:.2} s = {:.0} events/s \
          (slowest batch {} ms)",
+        backend.name(),
         events as f64 / elapsed,
         slowest.as_millis()
     );
     stop(running).await;
 }
 
-async fn pull(dir: &Path) {
+/// 200 terminals of the chain's stores push 50 sales each at once, one push per sale, to two
+/// instances on one database.
+async fn rush(backend: Backend, dir: &Path) {
+    let instances = [start(dir).await, start(dir).await];
+    let client = reqwest::Client::new();
+    let stores: Vec<&str> = demo::LOCATIONS
+        .iter()
+        .filter(|l| l.kind == comptoir::domain::catalog::LocationKind::Store)
+        .map(|l| l.code)
+        .collect();
+    let before = central::stats(dir).expect("stats").received.sales;
+    let mut terminals = Vec::with_capacity(RUSH_TERMINALS);
+    for i in 0..RUSH_TERMINALS {
+        let store = stores[i % stores.len()];
+        let terminal = format!("R{i:03}");
+        let url = instances[i % 2].url.clone();
+        let device = enroll_as(&client, dir, &url, store, &terminal).await;
+        terminals.push((url, store.to_owned(), terminal, device));
+    }
+    let started = Instant::now();
+    let mut rushing = tokio::task::JoinSet::new();
+    for (url, store, terminal, device) in terminals {
+        let client = client.clone();
+        rushing.spawn(async move {
+            let mut latencies = Vec::with_capacity(RUSH_SALES as usize);
+            let mut busy = 0u32;
+            for seq in 1..=RUSH_SALES {
+                let t = Instant::now();
+                loop {
+                    let response = client
+                        .post(format!("{url}/v1/push"))
+                        .bearer_auth(&device.token)
+                        .header(DEVICE_HEADER, &device.device_id)
+                        .json(&PushRequest {
+                            events: vec![sale_at(seq, &store, &terminal)],
+                        })
+                        .send()
+                        .await
+                        .expect("push");
+                    // « Busy, retry »: a terminal tries again after a pause, as its sync does.
+                    if response.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+                        busy += 1;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                    let answer: PushResponse = accepted(response).await;
+                    assert_eq!(answer.acked_seq, seq);
+                    break;
+                }
+                latencies.push(t.elapsed());
+            }
+            (latencies, busy)
+        });
+    }
+    let mut latencies = Vec::new();
+    let mut busy = 0;
+    for (pushes, answered_busy) in rushing.join_all().await {
+        latencies.extend(pushes);
+        busy += answered_busy;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    for running in instances {
+        stop(running).await;
+    }
+    let arrived = central::stats(dir).expect("stats").received.sales - before;
+    assert_eq!(
+        arrived,
+        RUSH_TERMINALS as i64 * RUSH_SALES,
+        "every sale once"
+    );
+    println!(
+        "rush ({}): {RUSH_TERMINALS} terminals x {RUSH_SALES} sales to 2 instances in {elapsed:.1} s \
+         = {:.0} pushes/s, each sale once; {busy} answers « busy, retry » (retried after 100 ms); \
+         push latency with its retries: median {} ms, p99 {} ms, max {} ms",
+        backend.name(),
+        latencies.len() as f64 / elapsed,
+        at(0.5).as_millis(),
+        at(0.99).as_millis(),
+        latencies.last().map_or(0, Duration::as_millis)
+    );
+}
+
+async fn pull(backend: Backend, dir: &Path) {
     let running = start(dir).await;
     let client = reqwest::Client::builder()
         .no_gzip()
@@ -214,8 +409,9 @@ async fn pull(dir: &Path) {
     }
     let total = started.elapsed().as_secs_f64();
     println!(
-        "pull: {changes} changes in {pages} pages: {total:.1} s end to end \
+        "pull ({}): {changes} changes in {pages} pages: {total:.1} s end to end \
          (central answering {:.1} s, client gunzip + parse {:.1} s)",
+        backend.name(),
         serving.as_secs_f64(),
         decoding.as_secs_f64()
     );

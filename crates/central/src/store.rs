@@ -414,9 +414,7 @@ impl Store {
     pub fn open_postgres(url: &str, now: i64) -> Result<Store> {
         sql::off_async_thread(|| {
             let pool = sql::PgPool::connect(url)?;
-            let mut conn = pool.take()?;
-            crate::pg::schema::migrate(conn.client(), now)?;
-            pool.give_back(conn);
+            crate::pg::schema::migrate(pool.take()?.client(), now)?;
             Ok(Store {
                 backend: Backend::Postgres(pool),
             })
@@ -1270,7 +1268,7 @@ fn on_postgres_here<T>(
             Ok(tx) => run_once(tx, &mut f),
             Err(e) => Err(e.into()),
         };
-        pool.give_back(conn);
+        drop(conn);
         match outcome {
             Err(e)
                 if attempt < CONFLICT_RETRIES && e.sql().is_some_and(sql::Error::is_conflict) =>

@@ -15,7 +15,7 @@ pub fn init(filter_var: &str, default: &str) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     // Whatever the filter asks: below info, the PostgreSQL driver logs each statement with its
     // parameters (a customer's e-mail, a search).
-    for quiet in ["tokio_postgres=info", "postgres=info"] {
+    for quiet in ["tokio_postgres=warn", "postgres=warn"] {
         if let Ok(directive) = quiet.parse() {
             filter = filter.add_directive(directive);
         }

@@ -15,7 +15,7 @@ mod value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-pub use pg_pool::{PgConn, PgPool, off_async_thread, on_blocking_thread};
+pub use pg_pool::{MAX_CONNECTIONS, PgConn, PgPool, Pooled, off_async_thread, on_blocking_thread};
 pub use value::{FromValue, Param, ValueRef};
 
 use pg_value::{PgParam, PgValue};
@@ -41,6 +41,8 @@ pub enum Error {
     Postgres(postgres::Error),
     #[error("the query returned no row")]
     NoRows,
+    #[error("every connection to PostgreSQL stayed busy for 10 s")]
+    PoolExhausted,
     #[error("column {column} holds {found} where {expected} was expected")]
     Type {
         column: usize,
@@ -112,6 +114,7 @@ impl Error {
                 e.code,
                 rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
             ),
+            Error::PoolExhausted => true,
             Error::Postgres(e) => match e.code() {
                 // admin shutdown, crash shutdown, cannot connect now; connection exceptions.
                 Some(code) => {

@@ -1,30 +1,48 @@
 //! Connections to the PostgreSQL server, kept open between requests like the SQLite readers:
-//! a request takes an idle one or opens a new one, and gives it back unless it broke. How many
-//! are open at once is bounded by the server's request slots (`listener`), not here.
+//! a request takes an idle one, or opens one while fewer than [`MAX_CONNECTIONS`] are open, or
+//! waits for one to come back. The server's own limit (`max_connections`, 100 by default) is
+//! shared by every instance of the chain, so each instance keeps to its share.
 //!
 //! Each connection keeps its prepared statements: a push runs the same few statements for every
 //! event, and preparing each again would double its round trips to the server.
 
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use postgres::{Client, Config, IsolationLevel, NoTls};
 
-use super::{Result, StatementCache, Tx};
+use super::{Error, Result, StatementCache, Tx};
 
-/// Connections kept open between requests; more are opened under load and closed afterwards.
-const IDLE: usize = 16;
+/// The connections one instance opens at most. Requests beyond them wait: a connection does
+/// one transaction at a time, and more would only queue inside the server.
+pub const MAX_CONNECTIONS: usize = 16;
+
+/// How long a request waits for a connection before it is answered « busy, retry ».
+const WAIT: Duration = Duration::from_secs(10);
 
 pub struct PgPool {
     config: Config,
-    idle: Mutex<Vec<PgConn>>,
+    state: Mutex<PoolState>,
+    returned: Condvar,
+}
+
+struct PoolState {
+    idle: Vec<PgConn>,
+    /// Idle and taken.
+    open: usize,
 }
 
 /// One open connection and its prepared statements.
 pub struct PgConn {
     client: Client,
     cache: StatementCache,
+}
+
+/// A connection taken from the pool, given back when dropped (unless the server closed it).
+pub struct Pooled<'p> {
+    pool: &'p PgPool,
+    conn: Option<PgConn>,
 }
 
 impl PgPool {
@@ -40,34 +58,106 @@ impl PgPool {
         }
         let pool = PgPool {
             config,
-            idle: Mutex::new(Vec::new()),
+            state: Mutex::new(PoolState {
+                idle: Vec::new(),
+                open: 0,
+            }),
+            returned: Condvar::new(),
         };
-        let first = pool.take()?;
-        pool.give_back(first);
+        drop(pool.take()?);
         Ok(pool)
     }
 
-    /// An idle connection, or a new one.
-    pub fn take(&self) -> Result<PgConn> {
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        match idle {
-            Some(conn) if !conn.client.is_closed() => Ok(conn),
-            _ => Ok(PgConn {
-                client: self.config.connect(NoTls)?,
-                cache: StatementCache::new(),
-            }),
+    fn state(&self) -> MutexGuard<'_, PoolState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// An idle connection, or a new one, or the first one given back.
+    pub fn take(&self) -> Result<Pooled<'_>> {
+        let mut state = self.state();
+        loop {
+            while let Some(conn) = state.idle.pop() {
+                if !conn.client.is_closed() {
+                    return Ok(Pooled {
+                        pool: self,
+                        conn: Some(conn),
+                    });
+                }
+                state.open -= 1;
+            }
+            if state.open < MAX_CONNECTIONS {
+                state.open += 1;
+                drop(state);
+                return match self.config.connect(NoTls) {
+                    Ok(client) => Ok(Pooled {
+                        pool: self,
+                        conn: Some(PgConn {
+                            client,
+                            cache: StatementCache::new(),
+                        }),
+                    }),
+                    Err(e) => {
+                        self.state().open -= 1;
+                        self.returned.notify_one();
+                        Err(e.into())
+                    }
+                };
+            }
+            let (next, timeout) = self
+                .returned
+                .wait_timeout(state, WAIT)
+                .unwrap_or_else(|e| e.into_inner());
+            state = next;
+            if timeout.timed_out() && state.idle.is_empty() && state.open >= MAX_CONNECTIONS {
+                return Err(Error::PoolExhausted);
+            }
         }
     }
 
-    /// Keeps `conn` for the next request, unless the server closed it.
-    pub fn give_back(&self, conn: PgConn) {
+    fn give_back(&self, conn: PgConn) {
+        let mut state = self.state();
         if conn.client.is_closed() {
-            return;
+            state.open -= 1;
+        } else {
+            state.idle.push(conn);
         }
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        if idle.len() < IDLE {
-            idle.push(conn);
+        drop(state);
+        self.returned.notify_one();
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.pool.give_back(conn);
         }
+    }
+}
+
+impl std::ops::Deref for Pooled<'_> {
+    type Target = PgConn;
+
+    fn deref(&self) -> &PgConn {
+        self.conn
+            .as_ref()
+            .expect("a pooled connection until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Pooled<'_> {
+    fn deref_mut(&mut self) -> &mut PgConn {
+        self.conn
+            .as_mut()
+            .expect("a pooled connection until dropped")
+    }
+}
+
+/// Closing a connection blocks on the driver's runtime too (it says goodbye to the server).
+impl Drop for PgPool {
+    fn drop(&mut self) {
+        let idle =
+            std::mem::take(&mut self.state.get_mut().unwrap_or_else(|e| e.into_inner()).idle);
+        off_async_thread(move || drop(idle));
     }
 }
 
@@ -87,14 +177,6 @@ pub fn off_async_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
-}
-
-/// Closing a connection blocks on the driver's runtime too (it says goodbye to the server).
-impl Drop for PgPool {
-    fn drop(&mut self) {
-        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|e| e.into_inner()));
-        off_async_thread(move || drop(idle));
-    }
 }
 
 thread_local! {
