@@ -1268,6 +1268,7 @@ fn on_postgres_here<T>(
             Ok(tx) => run_once(tx, &mut f),
             Err(e) => Err(e.into()),
         };
+        conn.end_write();
         drop(conn);
         match outcome {
             Err(e)
