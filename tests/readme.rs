@@ -262,6 +262,7 @@ fn the_readme_names_every_command_of_both_programs_and_their_variables() {
     }
     for variable in [
         "COMPTOIR_CENTRAL_DATA",
+        "COMPTOIR_CENTRAL_DATABASE",
         "COMPTOIR_DB",
         "COMPTOIR_CONFIG",
         "COMPTOIR_LOG",

@@ -4,8 +4,10 @@
 //!
 //! It holds the chain — stores and warehouses, catalogue, prices, stock per location, staff,
 //! customers, online carts, click-and-collect and web orders — and what terminals send, in
-//! `central.db` in its data directory ([`store`] and [`pickup`], the only SQL), with its Ed25519
-//! signing key beside it ([`keys`]). Terminals speak `sync::protocol` to it ([`handlers`]).
+//! `central.db` in its data directory with its Ed25519 signing key beside it ([`keys`]), or in a
+//! PostgreSQL database several instances share ([`database`], [`pg`]). The SQL is in [`store`]
+//! and the modules it calls, through [`sql`]. Terminals speak `sync::protocol` to it
+//! ([`handlers`]).
 //!
 //! Never logged, at any level: tokens, enrollment codes, payloads, customer names, e-mails or
 //! phone numbers. A request's span carries its method, path and device id.

@@ -1,7 +1,7 @@
 //! The one interface the central's server has on its database (issue 18): the HTTP handlers
-//! and the e-receipt delivery task hold an `Arc<dyn Storage>` and never name a backend. The
-//! embedded SQLite [`Store`] implements it; a PostgreSQL implementation is the next one, and the
-//! same integration tests are to run against both.
+//! and the e-receipt delivery task hold an `Arc<dyn Storage>` and never name a backend. [`Store`]
+//! implements it on either backend, SQLite or PostgreSQL, and the same integration tests run
+//! against both.
 //!
 //! Every method is one use case in one transaction, synchronous: the handlers call them through
 //! `spawn_blocking`, so a backend may block.

@@ -1,13 +1,15 @@
-//! The central's storage: the only code under `central` that speaks SQL. Today an embedded SQLite
-//! file (`central.db` in the data directory, WAL, versioned migrations in `migrations/`); a
-//! PostgreSQL backend will implement the same use cases, so callers see functions named after
-//! what they do (enroll a device, apply a push batch, read a page of changes), never a connection
-//! or a statement.
+//! The central's storage: with the modules it calls (`pickup`, `credit`, …), the only code under
+//! `central` that speaks SQL. Two backends run the same statements through [`crate::sql`]: an
+//! embedded SQLite file (`central.db` in the data directory, WAL, versioned migrations in
+//! `migrations/`), or a PostgreSQL database that several instances share (`crate::pg`). Callers
+//! see functions named after what they do (enroll a device, apply a push batch, read a page of
+//! changes), never a connection or a statement.
 //!
-//! Every method is synchronous and may block on the disk: async code calls it through
-//! `spawn_blocking`. One writer connection behind a mutex serialises writes (SQLite allows one
-//! writer anyway); readers get their own connections from a small pool, and WAL lets them read
-//! while the writer writes. Each use case is one transaction: a crash leaves all of it or none.
+//! Every method is synchronous and may block: async code calls it through `spawn_blocking`.
+//! Writes run one at a time: on SQLite, one writer connection behind a mutex (and SQLite's own
+//! lock between processes); on PostgreSQL, the chain's writer lock that every instance takes.
+//! Reads run side by side, each on one snapshot. Each use case is one transaction: a crash leaves
+//! all of it or none.
 //!
 //! This module never logs payloads or personal data, and never decides a protocol answer (status
 //! codes belong to `handlers`).
@@ -143,8 +145,9 @@ enum Backend {
     Postgres(sql::PgPool),
 }
 
-/// How many times a PostgreSQL transaction that lost a conflict to another one is run again
-/// before the request is answered « busy, retry » (the terminal's next sync retries anyway).
+/// How many times a PostgreSQL transaction the server cancelled for a conflict (a deadlock, a
+/// serialization failure) is run again before the request is answered « busy, retry » (the
+/// terminal's next sync retries anyway).
 const CONFLICT_RETRIES: u32 = 8;
 
 /// A location of the chain.
@@ -426,8 +429,8 @@ impl Store {
     }
 
     /// Runs `f` in one write transaction, committed when it succeeds. On PostgreSQL, `f` runs
-    /// again when another transaction (on any instance) conflicted with it: it must not act
-    /// outside the transaction.
+    /// again when the server cancelled it for a conflict (writes take turns, but an operator's
+    /// own session can still deadlock with one): it must not act outside the transaction.
     pub(super) fn write<T: Send>(&self, f: impl FnMut(&Tx<'_>) -> Result<T> + Send) -> Result<T> {
         match &self.backend {
             Backend::Sqlite { writer, .. } => {

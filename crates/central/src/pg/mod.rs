@@ -1,7 +1,7 @@
-//! The central on PostgreSQL (issue 18), so far: its schema as versioned migrations
-//! ([`schema`]) and `copy-to`, which moves an embedded SQLite central into an empty PostgreSQL
-//! database and verifies it ([`copy`]). Serving terminals from PostgreSQL (a second
-//! implementation of [`crate::storage::Storage`]) is the next step.
+//! The central on PostgreSQL (issue 18): its schema as versioned migrations ([`schema`]) and
+//! `copy-to`, which moves an embedded SQLite central into an empty PostgreSQL database and
+//! verifies it ([`copy`]). The use cases run on it through [`crate::sql`] and
+//! [`crate::store::Store`], as on SQLite.
 
 pub mod copy;
 pub mod schema;
