@@ -15,6 +15,12 @@ use crate::store::{Store, StoreError};
 /// The file of a data directory that names its PostgreSQL database.
 pub const URL_FILE: &str = "database.url";
 
+/// A [`Database`] once its data directory was read.
+enum Resolved<'a> {
+    Sqlite(&'a Path),
+    Postgres(String),
+}
+
 /// An instance's database.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Database {
@@ -59,45 +65,39 @@ impl std::fmt::Display for Database {
 }
 
 impl Database {
-    /// The PostgreSQL URL, if this database is one.
-    pub fn postgres_url(&self) -> Result<Option<String>, CentralError> {
+    /// Where the data is: a data directory names its PostgreSQL database in `database.url`,
+    /// or holds an SQLite central.
+    fn resolve(&self) -> Result<Resolved<'_>, CentralError> {
         match self {
-            Database::Postgres(url) => Ok(Some(url.clone())),
+            Database::Postgres(url) => Ok(Resolved::Postgres(url.clone())),
             Database::Dir(dir) => {
                 let path = dir.join(URL_FILE);
                 match std::fs::read_to_string(&path) {
                     Ok(text) => match text.trim() {
                         "" => Err(CentralError::EmptyUrlFile { path }),
-                        url => Ok(Some(url.to_owned())),
+                        url => Ok(Resolved::Postgres(url.to_owned())),
                     },
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Resolved::Sqlite(dir)),
                     Err(source) => Err(CentralError::UrlFile { path, source }),
                 }
             }
         }
     }
 
-    /// The data directory, for what lives beside an SQLite central.
-    pub fn dir(&self) -> Option<&Path> {
-        match self {
-            Database::Dir(dir) => Some(dir),
-            Database::Postgres(_) => None,
-        }
-    }
-
     /// Opens the store (bringing its schema to the latest migration); `create` makes a missing
     /// SQLite data directory and file (a PostgreSQL database is created by its administrator).
     pub fn open(&self, create: bool) -> Result<Store, CentralError> {
-        let now = chrono::Utc::now().timestamp();
-        match (self.postgres_url()?, self) {
-            (Some(url), _) => Store::open_postgres(&url, now).map_err(|source| {
-                CentralError::Store(match source {
-                    StoreError::Sql(e) => StoreError::Connect(e),
-                    other => other,
+        match self.resolve()? {
+            Resolved::Postgres(url) => {
+                let now = chrono::Utc::now().timestamp();
+                Store::open_postgres(&url, now).map_err(|source| {
+                    CentralError::Store(match source {
+                        StoreError::Sql(e) => StoreError::Connect(e),
+                        other => other,
+                    })
                 })
-            }),
-            (None, Database::Dir(dir)) => Ok(Store::open(dir, create)?),
-            (None, Database::Postgres(_)) => unreachable!("a PostgreSQL database has its URL"),
+            }
+            Resolved::Sqlite(dir) => Ok(Store::open(dir, create)?),
         }
     }
 

@@ -141,8 +141,14 @@ enum Backend {
         writer: Mutex<Connection>,
         readers: Mutex<Vec<Connection>>,
     },
-    /// A PostgreSQL server, shared with the chain's other central instances.
-    Postgres(sql::PgPool),
+    /// A PostgreSQL server, shared with the chain's other central instances. `writer` queues
+    /// this instance's writes before they take a connection: they run one at a time across the
+    /// chain anyway (the writer lock), and a queue of them each holding a connection while it
+    /// waits would leave none for the reads (a pull, a stock look-up) meanwhile.
+    Postgres {
+        pool: sql::PgPool,
+        writer: Mutex<()>,
+    },
 }
 
 /// How many times a PostgreSQL transaction the server cancelled for a conflict (a deadlock, a
@@ -419,13 +425,16 @@ impl Store {
             let pool = sql::PgPool::connect(url)?;
             crate::pg::schema::migrate(pool.take()?.client(), now)?;
             Ok(Store {
-                backend: Backend::Postgres(pool),
+                backend: Backend::Postgres {
+                    pool,
+                    writer: Mutex::new(()),
+                },
             })
         })
     }
 
     pub fn is_postgres(&self) -> bool {
-        matches!(self.backend, Backend::Postgres(_))
+        matches!(self.backend, Backend::Postgres { .. })
     }
 
     /// Runs `f` in one write transaction, committed when it succeeds. On PostgreSQL, `f` runs
@@ -444,7 +453,10 @@ impl Store {
                     conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 run_once(Tx::sqlite(tx), f)
             }
-            Backend::Postgres(pool) => on_postgres(pool, true, f),
+            Backend::Postgres { pool, writer } => {
+                let _turn = writer.lock().unwrap_or_else(|e| e.into_inner());
+                on_postgres(pool, true, f)
+            }
         }
     }
 
@@ -464,7 +476,7 @@ impl Store {
                 }
                 result
             }
-            Backend::Postgres(pool) => on_postgres(pool, false, f),
+            Backend::Postgres { pool, .. } => on_postgres(pool, false, f),
         }
     }
 
