@@ -12,6 +12,7 @@ pub(crate) struct PgCluster {
     bin: PathBuf,
     port: u16,
     as_root: bool,
+    tls: bool,
 }
 
 /// Debian's server binaries (`/usr/lib/postgresql/VERSION/bin`), the newest version.
@@ -35,6 +36,21 @@ fn server_bin() -> PathBuf {
 
 impl PgCluster {
     pub(crate) fn start() -> PgCluster {
+        PgCluster::start_with(false)
+    }
+
+    /// A cluster that offers TLS, its certificate for 127.0.0.1 signed by an authority of its
+    /// own ([`PgCluster::ca_file`]), made with `openssl`.
+    pub(crate) fn start_with_tls() -> PgCluster {
+        PgCluster::start_with(true)
+    }
+
+    /// The PEM of the authority that signed a TLS cluster's certificate.
+    pub(crate) fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.crt")
+    }
+
+    fn start_with(tls: bool) -> PgCluster {
         let dir = tempfile::tempdir().expect("cluster folder");
         let as_root = unsafe { libc::geteuid() } == 0;
         if as_root {
@@ -50,6 +66,7 @@ impl PgCluster {
             dir,
             port,
             as_root,
+            tls,
         };
         let data = cluster.data();
         cluster.run(
@@ -66,16 +83,51 @@ impl PgCluster {
                 "--no-sync",
             ],
         );
+        if tls {
+            cluster.make_certificates();
+        }
         cluster.start_server();
         cluster
     }
 
+    fn make_certificates(&self) {
+        let dir = self.dir.path();
+        std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").expect("ext");
+        for args in [
+            "req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=comptoir-test-ca",
+            "req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1",
+            "x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile san.ext",
+        ] {
+            let output = Command::new("openssl")
+                .args(args.split(' '))
+                .current_dir(dir)
+                .output()
+                .expect("openssl");
+            assert!(output.status.success(), "openssl {args}: {output:?}");
+        }
+        // The server reads its key only if it owns it and nobody else may.
+        let key = dir.join("server.key");
+        std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .expect("chmod");
+        if self.as_root {
+            for file in ["server.key", "server.crt"] {
+                std::os::unix::fs::chown(dir.join(file), Some(65534), Some(65534)).expect("chown");
+            }
+        }
+    }
+
     fn start_server(&self) {
-        let options = format!(
+        let mut options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
             self.port,
             self.dir.path().display()
         );
+        if self.tls {
+            let dir = self.dir.path().display();
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key"
+            ));
+        }
         let log = self.dir.path().join("server.log");
         self.run(
             "pg_ctl",

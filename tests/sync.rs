@@ -601,3 +601,39 @@ fn reqwest_status(url: &str) -> u16 {
             .unwrap_or(0)
     })
 }
+
+/// Issue 18: the central reaches a PostgreSQL server over TLS (`sslmode=require`), trusting the
+/// company's own authority named by `COMPTOIR_CENTRAL_DATABASE_CA`; without it, the server's
+/// certificate is refused and said so.
+#[test]
+fn the_central_reaches_postgresql_over_tls_and_refuses_a_certificate_it_cannot_trust() {
+    let cluster = crate::pg::PgCluster::start_with_tls();
+    let url = format!("{}?sslmode=require", cluster.database("chain"));
+    let data = tempfile::tempdir().expect("data");
+
+    let untrusted = crate::util::central_cli(data.path())
+        .env_remove(central::sql::CA_VAR)
+        .args(["--database", &url, "seed", "--products", "20"])
+        .output()
+        .expect("seed");
+    assert_eq!(untrusted.status.code(), Some(1));
+    let stderr = crate::util::stderr_of(&untrusted);
+    assert!(
+        stderr.contains("cannot connect to the PostgreSQL database")
+            && stderr.contains("certificate"),
+        "{stderr}"
+    );
+
+    let seeded = crate::util::central_cli(data.path())
+        .env(central::sql::CA_VAR, cluster.ca_file())
+        .args(["--database", &url, "seed", "--products", "20"])
+        .output()
+        .expect("seed");
+    assert_success(&seeded);
+    let stats = crate::util::central_cli(data.path())
+        .env(central::sql::CA_VAR, cluster.ca_file())
+        .args(["--database", &url, "stats", "--json"])
+        .output()
+        .expect("stats");
+    assert_success(&stats);
+}

@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use postgres::Client;
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
-use postgres::{Client, NoTls};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
@@ -28,6 +28,8 @@ pub enum CopyError {
     Pg(#[from] PgError),
     #[error("cannot connect to the PostgreSQL database")]
     Connect(#[source] postgres::Error),
+    #[error("{0}")]
+    Tls(String),
     #[error(
         "the PostgreSQL database is not empty (it has the central's schema, version {version}): copy into a new, empty database"
     )]
@@ -94,7 +96,8 @@ pub fn copy_to(data_dir: &Path, url: &str, now: i64) -> Result<CopyReport, CopyE
     )?;
     // One snapshot of the SQLite central for the copy and its check, even if it is serving.
     sqlite.execute_batch("BEGIN")?;
-    let mut pg = Client::connect(url, NoTls).map_err(CopyError::Connect)?;
+    let tls = crate::sql::tls().map_err(|e| CopyError::Tls(e.to_string()))?;
+    let mut pg = Client::connect(url, tls).map_err(CopyError::Connect)?;
     let version = schema::version(&mut pg)?;
     if version != 0 {
         return Err(CopyError::NotEmpty { version });

@@ -15,7 +15,9 @@ mod value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-pub use pg_pool::{MAX_CONNECTIONS, PgConn, PgPool, Pooled, off_async_thread, on_blocking_thread};
+pub use pg_pool::{
+    CA_VAR, MAX_CONNECTIONS, PgConn, PgPool, Pooled, off_async_thread, on_blocking_thread, tls,
+};
 pub use value::{FromValue, Param, ValueRef};
 
 use pg_value::{PgParam, PgValue};
@@ -43,6 +45,8 @@ pub enum Error {
     NoRows,
     #[error("every connection to PostgreSQL stayed busy for 10 s")]
     PoolExhausted,
+    #[error("the certificate authority for PostgreSQL ({0})")]
+    Tls(String),
     #[error("column {column} holds {found} where {expected} was expected")]
     Type {
         column: usize,

@@ -6,11 +6,15 @@
 //! Each connection keeps its prepared statements: a push runs the same few statements for every
 //! event, and preparing each again would double its round trips to the server.
 
+use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
-use postgres::{Client, Config, IsolationLevel, NoTls};
+use postgres::{Client, Config, IsolationLevel};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{Error, Result, StatementCache, Tx};
 
@@ -21,8 +25,13 @@ pub const MAX_CONNECTIONS: usize = 16;
 /// How long a request waits for a connection before it is answered « busy, retry ».
 const WAIT: Duration = Duration::from_secs(10);
 
+/// The file of the certificate authority that signed the PostgreSQL server's certificate, when
+/// it is the company's own rather than a public one (PEM).
+pub const CA_VAR: &str = "COMPTOIR_CENTRAL_DATABASE_CA";
+
 pub struct PgPool {
     config: Config,
+    tls: MakeRustlsConnect,
     state: Mutex<PoolState>,
     returned: Condvar,
 }
@@ -65,6 +74,7 @@ impl PgPool {
         }
         let pool = PgPool {
             config,
+            tls: tls()?,
             state: Mutex::new(PoolState {
                 idle: Vec::new(),
                 open: 0,
@@ -95,7 +105,7 @@ impl PgPool {
             if state.open < MAX_CONNECTIONS {
                 state.open += 1;
                 drop(state);
-                return match self.config.connect(NoTls) {
+                return match self.config.connect(self.tls.clone()) {
                     Ok(client) => Ok(Pooled {
                         pool: self,
                         conn: Some(PgConn {
@@ -168,6 +178,37 @@ impl Drop for PgPool {
             std::mem::take(&mut self.state.get_mut().unwrap_or_else(|e| e.into_inner()).idle);
         off_async_thread(move || drop(idle));
     }
+}
+
+/// TLS as libpq does it: with `sslmode=prefer` (the default) or `require`, the connection is
+/// encrypted when the server offers it, and the server's certificate must then be signed by a
+/// public authority (webpki's roots) or by the one in [`CA_VAR`]; `sslmode=disable` never
+/// encrypts. Built with ring, as the central's SMTP client.
+pub fn tls() -> Result<MakeRustlsConnect> {
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(path) = std::env::var_os(CA_VAR).map(PathBuf::from) {
+        let unreadable = |why: String| Error::Tls(format!("{}: {why}", path.display()));
+        let certs = CertificateDer::pem_file_iter(&path).map_err(|e| unreadable(e.to_string()))?;
+        let mut added = 0;
+        for cert in certs {
+            let cert = cert.map_err(|e| unreadable(e.to_string()))?;
+            roots.add(cert).map_err(|e| unreadable(e.to_string()))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(unreadable("no certificate in it".into()));
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| Error::Tls(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
 }
 
 /// Runs `f`, on a thread of its own when this one drives async tasks.
