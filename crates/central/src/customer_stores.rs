@@ -33,7 +33,6 @@ pub(super) fn link(tx: &Tx<'_>, id: &str, store: &str, now: i64) -> Result<()> {
 /// Sends the customer's new record to every store that knows them.
 pub(super) fn publish(tx: &Tx<'_>, change: &CustomerChange) -> Result<()> {
     let json = change_json(change)?;
-    tx.lock_change_log()?;
     tx.prepare_cached(
         "INSERT INTO change_log (store, change)
          SELECT store, ?2 FROM customer_store WHERE customer = ?1 ORDER BY store",
@@ -43,7 +42,6 @@ pub(super) fn publish(tx: &Tx<'_>, change: &CustomerChange) -> Result<()> {
 }
 
 fn insert(tx: &Tx<'_>, store: Option<&str>, change: &CustomerChange) -> Result<()> {
-    tx.lock_change_log()?;
     tx.prepare_cached("INSERT INTO change_log (store, change) VALUES (?1, ?2)")?
         .execute(params![store, change_json(change)?])?;
     Ok(())

@@ -2222,7 +2222,6 @@ pub(super) fn log_change(tx: &Tx<'_>, store: Option<&str>, change: &Change) -> R
 }
 
 fn insert_change(tx: &Tx<'_>, store: Option<&str>, json: &str) -> Result<()> {
-    tx.lock_change_log()?;
     tx.prepare_cached("INSERT INTO change_log (store, change) VALUES (?1, ?2)")?
         .execute(params![store, json])?;
     Ok(())

@@ -139,11 +139,7 @@ pub(crate) type StatementCache = HashMap<String, postgres::Statement>;
 pub struct Tx<'c> {
     inner: Inner<'c>,
     counter_device: RefCell<String>,
-    log_locked: std::cell::Cell<bool>,
 }
-
-/// The advisory lock that orders appends to the change log (any number, the same everywhere).
-const CHANGE_LOG_LOCK: i64 = 0x636f_6d70_746f_6972;
 
 enum Inner<'c> {
     Sqlite(rusqlite::Transaction<'c>),
@@ -160,7 +156,6 @@ impl<'c> Tx<'c> {
         Tx {
             inner: Inner::Sqlite(tx),
             counter_device: RefCell::default(),
-            log_locked: std::cell::Cell::new(false),
         }
     }
 
@@ -168,7 +163,6 @@ impl<'c> Tx<'c> {
         Tx {
             inner: Inner::Pg(RefCell::new(PgTx { tx, cache })),
             counter_device: RefCell::default(),
-            log_locked: std::cell::Cell::new(false),
         }
     }
 
@@ -181,20 +175,6 @@ impl<'c> Tx<'c> {
 
     pub fn counter_device(&self) -> String {
         self.counter_device.borrow().clone()
-    }
-
-    /// Call before appending to the change log. Terminals page through the log by its cursor and
-    /// never look behind it, so a row must never become visible after a row with a larger
-    /// cursor. On PostgreSQL two transactions could take cursors 100 and 101 and commit 101
-    /// first: a terminal pulling in between would skip 100 for ever. This lock, held to the end
-    /// of the transaction, makes appends commit in cursor order across every instance. SQLite
-    /// has one writer at a time already.
-    pub fn lock_change_log(&self) -> Result<()> {
-        if self.is_postgres() && !self.log_locked.get() {
-            self.execute_batch(&format!("SELECT pg_advisory_xact_lock({CHANGE_LOG_LOCK})"))?;
-            self.log_locked.set(true);
-        }
-        Ok(())
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -238,10 +218,10 @@ impl<'c> Tx<'c> {
                         statement
                     }
                 };
-                StmtInner::Pg(statement)
+                StmtInner::Pg(PgStmt { statement, tx })
             }
         };
-        Ok(Stmt { tx: self, inner })
+        Ok(Stmt { inner })
     }
 
     /// The same as [`Tx::prepare_cached`]: a statement built once at run time (a search with
@@ -266,13 +246,38 @@ impl<'c> Tx<'c> {
 
 /// A prepared statement of a [`Tx`].
 pub struct Stmt<'t, 'c> {
-    tx: &'t Tx<'c>,
-    inner: StmtInner<'t>,
+    inner: StmtInner<'t, 'c>,
 }
 
-enum StmtInner<'t> {
+enum StmtInner<'t, 'c> {
     Sqlite(rusqlite::CachedStatement<'t>),
-    Pg(postgres::Statement),
+    Pg(PgStmt<'t, 'c>),
+}
+
+/// A PostgreSQL statement and the transaction it runs in.
+struct PgStmt<'t, 'c> {
+    statement: postgres::Statement,
+    tx: &'t RefCell<PgTx<'c>>,
+}
+
+impl PgStmt<'_, '_> {
+    fn rows(&self, params: &[&dyn Param]) -> Result<Vec<postgres::Row>> {
+        let values = pg_params(params);
+        Ok(self
+            .tx
+            .borrow_mut()
+            .tx
+            .query(&self.statement, &pg_refs(&values))?)
+    }
+
+    fn execute(&self, params: &[&dyn Param]) -> Result<u64> {
+        let values = pg_params(params);
+        Ok(self
+            .tx
+            .borrow_mut()
+            .tx
+            .execute(&self.statement, &pg_refs(&values))?)
+    }
 }
 
 fn sqlite_params<'p>(
@@ -293,30 +298,11 @@ fn pg_refs<'a>(params: &'a [PgParam<'_>]) -> Vec<&'a (dyn postgres::types::ToSql
 }
 
 impl Stmt<'_, '_> {
-    fn pg_rows(
-        &self,
-        statement: &postgres::Statement,
-        params: &[&dyn Param],
-    ) -> Result<Vec<postgres::Row>> {
-        let Inner::Pg(tx) = &self.tx.inner else {
-            unreachable!("a PostgreSQL statement belongs to a PostgreSQL transaction")
-        };
-        let values = pg_params(params);
-        Ok(tx.borrow_mut().tx.query(statement, &pg_refs(&values))?)
-    }
-
     /// Runs the statement; the number of rows it changed.
     pub fn execute(&mut self, params: &[&dyn Param]) -> Result<usize> {
         match &mut self.inner {
             StmtInner::Sqlite(stmt) => Ok(stmt.execute(sqlite_params(params))?),
-            StmtInner::Pg(statement) => {
-                let Inner::Pg(tx) = &self.tx.inner else {
-                    unreachable!("a PostgreSQL statement belongs to a PostgreSQL transaction")
-                };
-                let values = pg_params(params);
-                let changed = tx.borrow_mut().tx.execute(&*statement, &pg_refs(&values))?;
-                Ok(usize::try_from(changed).unwrap_or(usize::MAX))
-            }
+            StmtInner::Pg(stmt) => Ok(usize::try_from(stmt.execute(params)?).unwrap_or(usize::MAX)),
         }
     }
 
@@ -335,9 +321,8 @@ impl Stmt<'_, '_> {
                     out.push(f(&Row(RowRef::Sqlite(row))));
                 }
             }
-            StmtInner::Pg(statement) => {
-                let statement = statement.clone();
-                for row in self.pg_rows(&statement, params)? {
+            StmtInner::Pg(stmt) => {
+                for row in stmt.rows(params)? {
                     out.push(f(&Row(RowRef::Pg(&row))));
                 }
             }
@@ -359,23 +344,17 @@ impl Stmt<'_, '_> {
                     None => Err(Error::NoRows),
                 }
             }
-            StmtInner::Pg(statement) => {
-                let statement = statement.clone();
-                match self.pg_rows(&statement, params)?.first() {
-                    Some(row) => f(&Row(RowRef::Pg(row))),
-                    None => Err(Error::NoRows),
-                }
-            }
+            StmtInner::Pg(stmt) => match stmt.rows(params)?.first() {
+                Some(row) => f(&Row(RowRef::Pg(row))),
+                None => Err(Error::NoRows),
+            },
         }
     }
 
     pub fn exists(&mut self, params: &[&dyn Param]) -> Result<bool> {
         match &mut self.inner {
             StmtInner::Sqlite(stmt) => Ok(stmt.exists(sqlite_params(params))?),
-            StmtInner::Pg(statement) => {
-                let statement = statement.clone();
-                Ok(!self.pg_rows(&statement, params)?.is_empty())
-            }
+            StmtInner::Pg(stmt) => Ok(!stmt.rows(params)?.is_empty()),
         }
     }
 }
