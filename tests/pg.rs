@@ -279,45 +279,46 @@ impl CentralDir {
     /// Runs `sql` on the central's database, whichever backend it is on (what an operator's
     /// own tools would do beside the central).
     pub(crate) fn execute(&self, sql: &str) {
-        let url_file = self.dir.path().join(comptoir_central::database::URL_FILE);
-        match std::fs::read_to_string(url_file) {
-            Ok(url) => std::thread::scope(|scope| {
-                scope.spawn(|| {
-                    postgres::Client::connect(url.trim(), postgres::NoTls)
-                        .expect("connect")
-                        .batch_execute(sql)
-                        .expect("statement on PostgreSQL");
-                });
-            }),
-            Err(_) => rusqlite::Connection::open(self.dir.path().join("central.db"))
-                .expect("open central.db")
-                .execute_batch(sql)
-                .expect("statement on SQLite"),
-        }
+        self.on_database(
+            |pg| pg.batch_execute(sql).expect("statement on PostgreSQL"),
+            |sqlite| sqlite.execute_batch(sql).expect("statement on SQLite"),
+        );
     }
-}
 
-impl CentralDir {
     /// The count a `SELECT count(*) …` reads, whichever backend the central is on.
     pub(crate) fn count(&self, sql: &str) -> i64 {
+        self.on_database(
+            |pg| pg.query_one(sql, &[]).expect("count on PostgreSQL").get(0),
+            |sqlite| {
+                sqlite
+                    .query_row(sql, [], |row| row.get(0))
+                    .expect("count on SQLite")
+            },
+        )
+    }
+
+    /// Runs `pg` on the central's PostgreSQL database (from a thread of its own: the driver
+    /// blocks, which an async test's thread forbids), or `sqlite` on its `central.db`.
+    fn on_database<T: Send>(
+        &self,
+        pg: impl FnOnce(&mut postgres::Client) -> T + Send,
+        sqlite: impl FnOnce(&rusqlite::Connection) -> T,
+    ) -> T {
         let url_file = self.dir.path().join(comptoir_central::database::URL_FILE);
         match std::fs::read_to_string(url_file) {
             Ok(url) => std::thread::scope(|scope| {
                 scope
                     .spawn(|| {
-                        postgres::Client::connect(url.trim(), postgres::NoTls)
-                            .expect("connect")
-                            .query_one(sql, &[])
-                            .expect("count on PostgreSQL")
-                            .get(0)
+                        pg(&mut postgres::Client::connect(url.trim(), postgres::NoTls)
+                            .expect("connect"))
                     })
                     .join()
-                    .expect("count thread")
+                    .expect("the PostgreSQL thread")
             }),
-            Err(_) => rusqlite::Connection::open(self.dir.path().join("central.db"))
-                .expect("open central.db")
-                .query_row(sql, [], |row| row.get(0))
-                .expect("count on SQLite"),
+            Err(_) => sqlite(
+                &rusqlite::Connection::open(self.dir.path().join("central.db"))
+                    .expect("open central.db"),
+            ),
         }
     }
 }
