@@ -14,7 +14,8 @@
 //!
 //! `COMPTOIR_BENCH_DIR` keeps the seeded SQLite data directory between runs (seeding again with
 //! the same size is a no-op); otherwise a temporary one is used. `COMPTOIR_BENCH_BACKENDS`
-//! (`sqlite,postgres` by default) picks the backends; PostgreSQL runs in a throw-away cluster
+//! (`sqlite,postgres` by default) picks the backends, `COMPTOIR_BENCH_ONLY` the parts
+//! (`ingest,rush,pull` by default); PostgreSQL runs in a throw-away cluster
 //! (`tests/pg.rs`, Debian's `postgresql`). Client, servers and database share the machine's
 //! cores, as they would on one box.
 
@@ -82,6 +83,8 @@ fn main() {
             _ => None,
         })
         .collect();
+    let only = std::env::var("COMPTOIR_BENCH_ONLY").unwrap_or_else(|_| "ingest,rush,pull".into());
+    let part = |name: &str| only.split(',').any(|p| p.trim() == name);
     let cluster = backends
         .contains(&Backend::Postgres)
         .then(pg::PgCluster::start);
@@ -91,17 +94,19 @@ fn main() {
         .build()
         .expect("runtime");
 
-    for &backend in &backends {
+    for &backend in backends.iter().filter(|_| part("ingest")) {
         let dir = place(backend, cluster.as_ref(), "ingest");
         central::seed(dir.path(), 1_000, |_, _| {}).expect("seed");
         runtime.block_on(ingest(backend, dir.path(), events));
     }
-    for &backend in &backends {
+    for &backend in backends.iter().filter(|_| part("rush")) {
         let dir = place(backend, cluster.as_ref(), "rush");
         central::seed(dir.path(), 1_000, |_, _| {}).expect("seed");
         runtime.block_on(rush(backend, dir.path()));
     }
-
+    if !part("pull") {
+        return;
+    }
     let temp = tempfile::tempdir().expect("tempdir");
     let pull_dir = std::env::var_os("COMPTOIR_BENCH_DIR")
         .map(std::path::PathBuf::from)

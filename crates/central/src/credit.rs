@@ -438,13 +438,7 @@ pub fn sale_return_id(sale: &SaleRef) -> String {
 /// Notes a ticket's check from its journal entry, once the chain has taken the entry without a
 /// break: what a receipt's code is checked against at another store.
 pub(super) fn note_ticket_check(tx: &Tx<'_>, store: &str, entry: &JournalPayload) -> Result<()> {
-    let Ok(canonical) = serde_json::from_str::<serde_json::Value>(&entry.canonical) else {
-        return Ok(());
-    };
-    if canonical.get("kind").and_then(|k| k.as_str()) != Some("ticket") {
-        return Ok(());
-    }
-    let Some(ticket) = canonical.get("reference").and_then(|r| r.as_str()) else {
+    let Some(ticket) = crate::sale_run::ticket_of(entry) else {
         return Ok(());
     };
     tx.prepare_cached(

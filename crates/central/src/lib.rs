@@ -13,6 +13,7 @@
 //! phone numbers. A request's span carries its method, path and device id.
 
 pub mod auth;
+mod bulk;
 pub mod credit;
 mod customer_stores;
 pub mod customers;
@@ -31,6 +32,7 @@ pub mod privacy;
 pub mod promotion;
 pub mod rate_limit;
 pub mod recall;
+mod sale_run;
 pub mod seed;
 pub mod sql;
 pub mod staff_call;

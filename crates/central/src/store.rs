@@ -25,7 +25,7 @@ use crate::sql::{self, OptionalExtension, Tx, params};
 use rusqlite_migration::{M, Migrations};
 
 use crate::customers::{CustomerQuery, name_key, prefix_bound};
-use crate::{customer_stores, journal_chain};
+use crate::{customer_stores, journal_chain, sale_run};
 use comptoir_domain::customer::{
     CartItem, Channel, Consent, CustomerHit, CustomerView, Note, Purchase, ViewSource, WishItem,
     email_key, phone_key,
@@ -654,7 +654,12 @@ impl Store {
             let mut quarantined = Vec::new();
             let mut received: BTreeMap<&'static str, i64> = BTreeMap::new();
             let mut touched: BTreeSet<String> = BTreeSet::new();
-            for event in events {
+            let mut index = 0;
+            // The events before this one go one by one: their run could not go set by set.
+            let mut one_by_one_until = 0;
+            while index < events.len() {
+                let event = &events[index];
+                index += 1;
                 if event.seq <= acked {
                     duplicates += 1;
                     let known: Option<String> = tx
@@ -676,6 +681,44 @@ impl Store {
                 if event.seq > acked + 1 {
                     // A gap: apply nothing past it, the terminal resends from acked + 1.
                     break;
+                }
+                let run = sale_run::run_from(&events[index - 1..], acked);
+                if index > one_by_one_until && run.len() > 1 {
+                    tx.execute_batch("SAVEPOINT apply_run")?;
+                    let mut run_journal = journal.clone();
+                    let mut run_touched = BTreeSet::new();
+                    let outcome = sale_run::apply(
+                        tx,
+                        device_id,
+                        &store,
+                        run,
+                        &mut run_journal,
+                        now,
+                        &mut run_touched,
+                    );
+                    match outcome {
+                        Ok(sale_run::Outcome::Applied) => {
+                            tx.execute_batch("RELEASE apply_run")?;
+                            journal = run_journal;
+                            touched.extend(run_touched);
+                            for event in run {
+                                *received.entry(event.kind.stats_key()).or_default() += 1;
+                            }
+                            applied += run.len() as u32;
+                            acked += run.len() as i64;
+                            index += run.len() - 1;
+                            continue;
+                        }
+                        Ok(sale_run::Outcome::OneByOne) => {
+                            tx.execute_batch("ROLLBACK TO apply_run; RELEASE apply_run")?;
+                        }
+                        // A row the database refuses: one by one finds which and quarantines it.
+                        Err(StoreError::Sql(error)) if error.is_constraint() => {
+                            tx.execute_batch("ROLLBACK TO apply_run; RELEASE apply_run")?;
+                        }
+                        Err(other) => return Err(other),
+                    }
+                    one_by_one_until = index - 1 + run.len();
                 }
                 let refusal = match &event.fact {
                     Fact::Refused { kind, reason } => Some((kind.clone(), reason.clone())),
@@ -754,17 +797,7 @@ impl Store {
             if journal != before {
                 journal_chain::save(tx, device_id, &journal)?;
             }
-            for gtin in &touched {
-                let levels = stock_levels(tx, gtin)?;
-                log_change(
-                    tx,
-                    None,
-                    &Change::Stock(StockChange {
-                        gtin: gtin.clone(),
-                        levels,
-                    }),
-                )?;
-            }
+            log_stock_changes(tx, &touched)?;
             for (key, count) in received {
                 bump(tx, &format!("received.{key}"), count)?;
             }
@@ -1308,6 +1341,9 @@ fn connect(path: &Path) -> Result<Connection> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(Duration::from_secs(5))?;
+    // A push runs some fifty statement texts (the multi-row ones in several sizes): rusqlite's
+    // default cache of 16 would prepare most of them again at every push.
+    conn.set_prepared_statement_cache_capacity(256);
     // FULL in WAL mode: a push is acknowledged only once it survives a power cut.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
@@ -1617,6 +1653,127 @@ pub(super) fn move_stock(
         }
     }
     touched.insert(gtin.to_owned());
+    Ok(())
+}
+
+/// Moves the levels of `store` by `deltas` (by GTIN as levels keep it) in a few statements, as
+/// [`move_stock`] moves one: saturated, a first level only for a product and a location the
+/// chain has. Notes in `touched` the products whose level moved.
+pub(super) fn move_stocks(
+    tx: &Tx<'_>,
+    store: &str,
+    deltas: &BTreeMap<String, i64>,
+    now: i64,
+    touched: &mut BTreeSet<String>,
+) -> Result<()> {
+    let deltas: Vec<(&String, i64)> = deltas
+        .iter()
+        .map(|(gtin, delta)| (gtin, (*delta).clamp(-MAX_STOCK_LEVEL, MAX_STOCK_LEVEL)))
+        .collect();
+    for chunk in crate::bulk::chunks(&deltas) {
+        let rows = |first| {
+            crate::bulk::tuples(
+                first,
+                chunk.len(),
+                &["CAST(_ AS TEXT)", "CAST(_ AS BIGINT)"],
+            )
+        };
+        fn row<'a>((gtin, delta): &'a (&String, i64)) -> Vec<&'a dyn sql::Param> {
+            vec![gtin as &dyn sql::Param, delta]
+        }
+        // A first level at zero where there is none, then every level moves alike.
+        tx.execute(
+            &format!(
+                "WITH d (gtin, delta) AS (VALUES {})
+                 INSERT INTO stock (gtin, location, qty, as_of)
+                 SELECT d.gtin, ?1, 0, ?2 FROM d
+                 WHERE EXISTS (SELECT 1 FROM product WHERE gtin = d.gtin)
+                   AND EXISTS (SELECT 1 FROM location WHERE code = ?1)
+                 ON CONFLICT (gtin, location) DO NOTHING",
+                rows(3)
+            ),
+            &crate::bulk::params(&[&store, &now], chunk, row),
+        )?;
+        let moved = tx
+            .prepare_cached(&format!(
+                "WITH d (gtin, delta) AS (VALUES {})
+                 UPDATE stock SET qty = CASE
+                     WHEN stock.qty + d.delta > CAST(?3 AS BIGINT) THEN CAST(?3 AS BIGINT)
+                     WHEN stock.qty + d.delta < -CAST(?3 AS BIGINT) THEN -CAST(?3 AS BIGINT)
+                     ELSE stock.qty + d.delta END,
+                     as_of = ?2
+                 FROM d WHERE stock.gtin = d.gtin AND stock.location = ?1
+                 RETURNING stock.gtin",
+                rows(4)
+            ))?
+            .query_map(
+                &crate::bulk::params(&[&store, &now, &MAX_STOCK_LEVEL], chunk, row),
+                |row| row.get::<_, String>(0),
+            )?
+            .collect::<sql::Result<Vec<_>>>()?;
+        if moved.len() < chunk.len() {
+            tracing::warn!(
+                store,
+                lines = chunk.len() - moved.len(),
+                "lines name products or a location the central does not know"
+            );
+        }
+        touched.extend(moved);
+    }
+    Ok(())
+}
+
+/// Tells every terminal the new levels of each product in `touched`: one change per product,
+/// in a few statements.
+pub(super) fn log_stock_changes(tx: &Tx<'_>, touched: &BTreeSet<String>) -> Result<()> {
+    let gtins: Vec<&String> = touched.iter().collect();
+    for chunk in crate::bulk::chunks(&gtins) {
+        let mut levels: BTreeMap<String, Vec<StockLevelChange>> = chunk
+            .iter()
+            .map(|gtin| ((*gtin).clone(), Vec::new()))
+            .collect();
+        let rows = tx
+            .prepare_cached(&format!(
+                "SELECT s.gtin, s.location, s.qty, s.as_of
+                 FROM stock s JOIN location l ON l.code = s.location
+                 WHERE s.gtin IN ({}) ORDER BY s.gtin, l.rowid",
+                crate::bulk::list(1, chunk.len())
+            ))?
+            .query_map(
+                &crate::bulk::params(&[], chunk, |gtin| vec![gtin as &dyn sql::Param]),
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        StockLevelChange {
+                            location: row.get(1)?,
+                            qty: row.get(2)?,
+                            as_of: row.get(3)?,
+                        },
+                    ))
+                },
+            )?;
+        for row in rows {
+            let (gtin, level) = row?;
+            if level.qty < 0 {
+                tracing::debug!(gtin, location = %level.location, qty = level.qty, "negative stock");
+            }
+            levels.entry(gtin).or_default().push(level);
+        }
+        let changes = levels
+            .into_iter()
+            .map(|(gtin, levels)| {
+                serde_json::to_string(&Change::Stock(StockChange { gtin, levels }))
+                    .map_err(|e| StoreError::Corrupt(format!("change: {e}")))
+            })
+            .collect::<Result<Vec<String>>>()?;
+        tx.execute(
+            &format!(
+                "INSERT INTO change_log (store, change) VALUES {}",
+                crate::bulk::tuples(1, changes.len(), &["NULL", "_"])
+            ),
+            &crate::bulk::params(&[], &changes, |c| vec![c as &dyn sql::Param]),
+        )?;
+    }
     Ok(())
 }
 
@@ -2228,8 +2385,8 @@ fn insert_change(tx: &Tx<'_>, store: Option<&str>, json: &str) -> Result<()> {
 }
 
 /// The counters of discounts given, in cents (kept with the sale, so `stats` scans nothing).
-const DISCOUNTS_MANUAL: &str = "discounts.manual_cents";
-const DISCOUNTS_PROMOTION: &str = "discounts.promotion_cents";
+pub(super) const DISCOUNTS_MANUAL: &str = "discounts.manual_cents";
+pub(super) const DISCOUNTS_PROMOTION: &str = "discounts.promotion_cents";
 
 pub(super) fn bump(tx: &Tx<'_>, name: &str, by: i64) -> Result<()> {
     tx.prepare_cached(
@@ -2241,7 +2398,7 @@ pub(super) fn bump(tx: &Tx<'_>, name: &str, by: i64) -> Result<()> {
 }
 
 /// The wire name of a kind ("sale", "journal_entry"…), as stored in the event table.
-fn kind_name(kind: EventKind) -> &'static str {
+pub(super) fn kind_name(kind: EventKind) -> &'static str {
     match kind {
         EventKind::Sale => "sale",
         EventKind::Return => "return",
@@ -2263,7 +2420,7 @@ fn kind_name(kind: EventKind) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -2296,6 +2453,17 @@ mod tests {
                 serde_json::Value::String(kind_name(kind).to_owned())
             );
         }
+    }
+
+    /// Enrolls the device D1 as terminal T01 of PAR-01.
+    pub(crate) fn enroll_d1(store: &Store) {
+        store
+            .add_enrollment_code(&[1; 32], "PAR-01", 0, i64::MAX)
+            .expect("code");
+        let outcome = store
+            .enroll(&[1; 32], "D1", "T01", &[2; 32], 1)
+            .expect("enroll");
+        assert!(matches!(outcome, EnrollOutcome::Enrolled { .. }));
     }
 
     // --- Clienteling ---
@@ -2359,13 +2527,7 @@ mod tests {
                 )
             })
             .expect("seed");
-        store
-            .add_enrollment_code(&[1; 32], "PAR-01", 0, i64::MAX)
-            .expect("code");
-        let outcome = store
-            .enroll(&[1; 32], "D1", "T01", &[2; 32], 1)
-            .expect("enroll");
-        assert!(matches!(outcome, EnrollOutcome::Enrolled { .. }));
+        enroll_d1(&store);
         Chain {
             _dir: dir,
             store,
