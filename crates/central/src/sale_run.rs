@@ -91,7 +91,7 @@ pub(crate) fn apply(
             _ => None,
         })
         .collect();
-    if !all_new(tx, run, &sales, store)? {
+    if !once_each(run, &sales) {
         return Ok(Outcome::OneByOne);
     }
     for row in &mut sales {
@@ -105,7 +105,9 @@ pub(crate) fn apply(
         return Ok(Outcome::OneByOne);
     }
 
-    insert_sales(tx, store, &mut sales)?;
+    if !insert_sales(tx, store, &mut sales)? {
+        return Ok(Outcome::OneByOne);
+    }
     for row in &sales {
         if let Some(customer) = &row.customer {
             crate::customer_stores::link(tx, customer, store, now)?;
@@ -124,51 +126,21 @@ pub(crate) fn apply(
     Ok(Outcome::Applied)
 }
 
-/// Whether each event of the run comes once in it, and every sale's ticket number is unseen
-/// (then nothing of the run needs the one-by-one checks). Whether the central already has an
-/// event is asked of the insert itself ([`insert_events`]).
-fn all_new(tx: &Tx<'_>, run: &[IncomingEvent], sales: &[SaleRow<'_>], store: &str) -> Result<bool> {
+/// Whether each event and each sale's ticket number comes once in the run, all of one
+/// terminal. Whether the central already has an event, or a ticket number, is asked of the
+/// inserts themselves ([`insert_events`], [`insert_sales`]).
+fn once_each(run: &[IncomingEvent], sales: &[SaleRow<'_>]) -> bool {
     let mut ids = HashSet::new();
     if !run.iter().all(|event| ids.insert(event.id.as_str())) {
-        return Ok(false);
+        return false;
     }
     let Some(terminal) = sales.first().map(|row| row.sale.terminal.as_str()) else {
-        return Ok(true);
+        return true;
     };
     let mut tickets = HashSet::new();
-    if !sales
+    sales
         .iter()
         .all(|row| row.sale.terminal == terminal && tickets.insert(row.sale.ticket.as_str()))
-    {
-        return Ok(false);
-    }
-    let tickets: Vec<&str> = sales.iter().map(|row| row.sale.ticket.as_str()).collect();
-    if tx.is_postgres() {
-        // PostgreSQL's generic plan for `ticket IN (…256 values)` walked the terminal's sales
-        // once per value (190 µs a value, measured): this statement is planned for its values.
-        tx.execute_batch("SET LOCAL plan_cache_mode = force_custom_plan")?;
-    }
-    // On an error the caller rolls back to its savepoint, which undoes the setting too.
-    let seen = tickets_seen(tx, store, terminal, &tickets)?;
-    if tx.is_postgres() {
-        tx.execute_batch("SET LOCAL plan_cache_mode = auto")?;
-    }
-    Ok(!seen)
-}
-
-/// Whether `terminal` of `store` already sold under one of `tickets`.
-fn tickets_seen(tx: &Tx<'_>, store: &str, terminal: &str, tickets: &[&str]) -> Result<bool> {
-    for chunk in bulk::chunks(tickets) {
-        let sql = format!(
-            "SELECT 1 FROM sale WHERE store = ?1 AND terminal = ?2 AND ticket IN ({})",
-            bulk::list(3, chunk.len())
-        );
-        let values = bulk::params(&[&store, &terminal], chunk, |t| vec![t as &dyn Param]);
-        if tx.prepare_cached(&sql)?.exists(&values)? {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }
 
 /// Keeps the run's events; false when the central already had one of them (nothing of the
@@ -201,14 +173,23 @@ fn insert_events(tx: &Tx<'_>, device_id: &str, run: &[IncomingEvent], now: i64) 
     Ok(true)
 }
 
-fn insert_sales(tx: &Tx<'_>, store: &str, sales: &mut [SaleRow<'_>]) -> Result<()> {
+/// Keeps the run's sales and numbers them; false when the terminal already sold under one of
+/// their ticket numbers (one by one then records the break).
+fn insert_sales(tx: &Tx<'_>, store: &str, sales: &mut [SaleRow<'_>]) -> Result<bool> {
     let mut ids = BTreeMap::new();
     for chunk in bulk::chunks(sales) {
+        // The earlier sales under each ticket number, looked up by the ticket's index as the
+        // row goes in (an `IN` list of 256 tickets was planned as a walk through all the
+        // terminal's sales). Both backends leave the new row itself out by its id, and no two
+        // sales of a run share a number ([`once_each`]).
         let sql = format!(
             "INSERT INTO sale (event_id, store, terminal, ticket, created_at, training,
                                total_cents, customer)
              VALUES {}
-             RETURNING event_id, id",
+             RETURNING event_id, id,
+                 (SELECT count(*) FROM sale o
+                  WHERE o.store = sale.store AND o.terminal = sale.terminal
+                    AND o.ticket = sale.ticket AND o.id <> sale.id)",
             bulk::tuples(2, chunk.len(), &["_", "?1", "_", "_", "_", "_", "_", "_"])
         );
         let values = bulk::params(&[&store], chunk, |row| {
@@ -224,10 +205,17 @@ fn insert_sales(tx: &Tx<'_>, store: &str, sales: &mut [SaleRow<'_>]) -> Result<(
         });
         // Rows come back in no promised order: matched by their event.
         let returned = tx.prepare_cached(&sql)?.query_map(&values, |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
         })?;
-        for pair in returned {
-            let (event_id, id) = pair?;
+        for triple in returned {
+            let (event_id, id, earlier) = triple?;
+            if earlier > 0 {
+                return Ok(false);
+            }
             ids.insert(event_id, id);
         }
     }
@@ -236,7 +224,7 @@ fn insert_sales(tx: &Tx<'_>, store: &str, sales: &mut [SaleRow<'_>]) -> Result<(
             crate::store::StoreError::Corrupt("a sale inserted without its id".into())
         })?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// A line of a sale of the run, numbered from 1 as one-by-one numbers it.
