@@ -4,8 +4,10 @@
 //! round trip to PostgreSQL whatever its rows, so this is what lets the PostgreSQL central take
 //! a store's backlog as fast as its terminals send it.
 //!
-//! A run does exactly what applying its events one by one does (`store::apply_event`), with
-//! these differences, each harmless:
+//! Every push of sales goes this way, a terminal's push of one sale and its journal entry as
+//! much as a backlog of 500. A run does exactly what applying its events one by one does
+//! (`store::apply_event`, which a test compares table by table), with these differences, each
+//! harmless:
 //! - a stock level moves once by the run's sum, saturated once (one by one it saturates at each
 //!   sale, which only differs for a level already at ±10^9);
 //! - a ticket's check code from a journal entry is noted even when the entry came before its
@@ -443,7 +445,7 @@ pub(crate) fn ticket_of(entry: &JournalPayload) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{PushOutcome, Store};
+    use crate::store::{Apply, PushOutcome, Store};
     use comptoir_domain::demo;
     use comptoir_domain::journal::{GENESIS_HASH, sha256_hex};
     use comptoir_protocol::{
@@ -680,7 +682,7 @@ mod tests {
         let (alone_dir, alone) = central();
         for event in &events {
             alone
-                .push("D1", std::slice::from_ref(event), NOW)
+                .push_with("D1", std::slice::from_ref(event), NOW, Apply::OneByOne)
                 .expect("push");
         }
         assert_eq!(

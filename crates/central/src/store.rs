@@ -241,6 +241,16 @@ pub enum PushOutcome {
     Revoked,
 }
 
+/// How a push applies its events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Apply {
+    /// Each run of plain events set by set (`sale_run`), the rest one by one.
+    InRuns,
+    /// Every event alone.
+    #[cfg_attr(not(test), allow(dead_code))]
+    OneByOne,
+}
+
 /// A page of the change log, as stored JSON texts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PageOutcome {
@@ -626,6 +636,18 @@ impl Store {
     /// has, is a duplicate (counted, not applied); the next sequence is applied; a gap stops the
     /// batch. The answer is the highest sequence up to which everything is applied.
     pub fn push(&self, device_id: &str, events: &[IncomingEvent], now: i64) -> Result<PushOutcome> {
+        self.push_with(device_id, events, now, Apply::InRuns)
+    }
+
+    /// [`Store::push`], applying events in runs (`sale_run`) or each alone (what a run must
+    /// match, which a test compares).
+    pub(crate) fn push_with(
+        &self,
+        device_id: &str,
+        events: &[IncomingEvent],
+        now: i64,
+        apply: Apply,
+    ) -> Result<PushOutcome> {
         self.write(|tx| {
             tx.count_for_device(device_id);
             let device = tx
@@ -683,7 +705,7 @@ impl Store {
                     break;
                 }
                 let run = sale_run::run_from(&events[index - 1..], acked);
-                if index > one_by_one_until && run.len() > 1 {
+                if apply == Apply::InRuns && index > one_by_one_until && !run.is_empty() {
                     tx.execute_batch("SAVEPOINT apply_run")?;
                     let mut run_journal = journal.clone();
                     let mut run_touched = BTreeSet::new();
