@@ -11,13 +11,13 @@
 //! it was written: an upgrade changes no unsent event. `sync::wire`'s tests pin each record
 //! against the protocol's JSON and read rows of that form back as the same record.
 
-use comptoir_domain::customer::{Channel, PrivacyRequestKind};
-use comptoir_domain::journal::{PaymentAmount, VatAmount};
-use comptoir_domain::pickup::Units;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::closing::DiscountSubtotal;
+use crate::domain::customer::{Channel, PrivacyRequestKind};
+use crate::domain::journal::{PaymentAmount, VatAmount};
+use crate::domain::pickup::Units;
 
 /// One fact waiting for the central's acknowledgement.
 #[derive(Clone, Debug, PartialEq)]

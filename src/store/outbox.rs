@@ -1,6 +1,8 @@
 //! The outbox: every business fact, written in the same transaction as the fact, waiting for the
-//! central's acknowledgement (atuin's "a host only writes its own store"). Also the sync state
-//! (enrollment, pull cursor, last sync) the sync engine keeps between rounds.
+//! central's acknowledgement (atuin's "a host only writes its own store"). A row holds the
+//! store's record of its fact (`facts`), never a wire type: `sync::wire` makes the protocol's
+//! event of it. Also the sync state (enrollment, pull cursor, last sync) the sync engine keeps
+//! between rounds.
 
 use rusqlite::{OptionalExtension, Transaction, params};
 

@@ -540,12 +540,12 @@ impl From<GiftCardFact> for GiftCardPayload {
 
 #[cfg(test)]
 mod tests {
-    use comptoir_domain::customer::{Channel, PrivacyRequestKind};
-    use comptoir_domain::journal::{PaymentAmount, VatAmount};
-    use comptoir_domain::pickup::Units;
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::domain::customer::{Channel, PrivacyRequestKind};
+    use crate::domain::journal::{PaymentAmount, VatAmount};
+    use crate::domain::pickup::Units;
     use crate::sync::protocol::PushRequest;
 
     fn pending(seq: i64, fact: Queued) -> PendingEvent {
