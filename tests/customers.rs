@@ -95,7 +95,7 @@ fn the_customer_view_comes_from_the_cache_or_the_code_and_every_opening_is_logge
     let store = comptoir::store::Store::open(&db.path).expect("open");
     assert_eq!(store.access_count(&customer.public_id).expect("log"), 2);
     // The access log left the terminal's outbox for the central (ids and logins only).
-    let waiting: Vec<_> = store.pending_events(100).expect("outbox");
+    let waiting: Vec<_> = comptoir::sync::wire::pending_outbox(&store, 100).expect("outbox");
     let accesses: Vec<_> = waiting
         .iter()
         .filter(|e| e.kind == comptoir::sync::protocol::EventKind::CustomerAccess)
@@ -209,8 +209,7 @@ fn consents_and_privacy_requests_are_recorded_with_their_time() {
         .expect("run");
     assert_eq!(bad.status.code(), Some(2));
     let store = comptoir::store::Store::open(&db.path).expect("open");
-    let kinds: Vec<_> = store
-        .pending_events(100)
+    let kinds: Vec<_> = comptoir::sync::wire::pending_outbox(&store, 100)
         .expect("outbox")
         .into_iter()
         .map(|e| e.kind)

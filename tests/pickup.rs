@@ -141,8 +141,7 @@ fn an_order_is_handed_over_in_part_then_whole_and_never_twice() {
 
     // Two handovers, two events for the central (exactly once each, by their UUID).
     let store = Store::open(&db.path).expect("open");
-    let handovers: Vec<_> = store
-        .pending_events(100)
+    let handovers: Vec<_> = comptoir::sync::wire::pending_outbox(&store, 100)
         .expect("outbox")
         .into_iter()
         .filter(|e| e.kind == EventKind::Handover)
@@ -282,8 +281,7 @@ fn a_collected_order_is_returned_once_with_stock_journal_and_refund() {
         .sum();
     assert_eq!(closing["total_cents"], -total, "{closing}");
     let store = Store::open(&db.path).expect("open");
-    let returns = store
-        .pending_events(100)
+    let returns = comptoir::sync::wire::pending_outbox(&store, 100)
         .expect("outbox")
         .into_iter()
         .filter(|e| e.kind == EventKind::Return)
@@ -310,8 +308,7 @@ fn a_product_is_ordered_for_a_customer_with_an_order_number() {
     assert_eq!(ordered["order_number"], "EA-PAR-01-T01-000001");
     assert_eq!(ordered["delivery"], "home");
     let store = Store::open(&db.path).expect("open");
-    let events: Vec<_> = store
-        .pending_events(100)
+    let events: Vec<_> = comptoir::sync::wire::pending_outbox(&store, 100)
         .expect("outbox")
         .into_iter()
         .filter(|e| e.kind == EventKind::AisleOrder)

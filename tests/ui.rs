@@ -576,8 +576,7 @@ fn customer_at_the_counter(window: &AppWindow, db_path: &std::path::Path) {
         !w.global::<ProductAdapter>().get_ordered_number().is_empty()
     });
     assert_eq!(product_page.get_order_problem(), OrderProblem::None);
-    let ordered = store
-        .pending_events(1_000)
+    let ordered = comptoir::sync::wire::pending_outbox(&store, 1_000)
         .expect("outbox")
         .into_iter()
         .find(|e| e.kind == comptoir::sync::protocol::EventKind::AisleOrder)
@@ -614,8 +613,7 @@ fn customer_at_the_counter(window: &AppWindow, db_path: &std::path::Path) {
         w.global::<CheckoutAdapter>().get_email_state() == comptoir::ui::EmailState::Sent
     });
     let ticket = checkout.get_ticket_number().to_string();
-    let queued = store
-        .pending_events(1_000)
+    let queued = comptoir::sync::wire::pending_outbox(&store, 1_000)
         .expect("outbox")
         .into_iter()
         .find(|e| {

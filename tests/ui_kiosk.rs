@@ -537,13 +537,12 @@ pub fn kiosk_for_customers() {
         window,
         &format!("Réservé à {there_name} : commande n° {number}. Vous paierez au retrait.")
     ));
-    let ordered = Store::open(&db.path)
-        .expect("open")
-        .pending_events(1_000)
-        .expect("outbox")
-        .into_iter()
-        .find(|e| e.kind == comptoir::sync::protocol::EventKind::AisleOrder)
-        .expect("the reservation is queued for the central");
+    let ordered =
+        comptoir::sync::wire::pending_outbox(&Store::open(&db.path).expect("open"), 1_000)
+            .expect("outbox")
+            .into_iter()
+            .find(|e| e.kind == comptoir::sync::protocol::EventKind::AisleOrder)
+            .expect("the reservation is queued for the central");
     assert_eq!(ordered.payload["order_number"], number.as_str());
     assert_eq!(ordered.payload["pickup_store"], there);
     assert_eq!(ordered.payload["delivery"], "pickup");

@@ -12,9 +12,10 @@ use crate::domain::pickup::{
 };
 use crate::domain::scan::{PICKUP_PREFIX, ScanConfig, parse_scan};
 use crate::domain::signed_code::{PickupClaims, PickupCodeError, verify_pickup};
+use crate::store::facts::AisleLine;
 use crate::store::{NewReturn, RecordedReturn, Store, StoreError};
 use crate::sync::client::SyncError;
-use crate::sync::protocol::{AisleLinePayload, OrderAnswer};
+use crate::sync::protocol::OrderAnswer;
 
 pub use crate::store::PickupOrder;
 
@@ -408,7 +409,7 @@ pub fn order_for_customer(
             (Some(at.clone()), Some(at))
         }
     };
-    let line = AisleLinePayload {
+    let line = AisleLine {
         gtin: card.product.gtin.as_str().to_owned(),
         quantity,
         price_cents: card.product.price.get(),

@@ -4,6 +4,7 @@
 
 use rusqlite::{TransactionBehavior, params};
 
+use super::facts::{ClosingFact, Fact};
 use super::journal::{EntryDraft, append};
 use super::{Result, Store, StoreError};
 use crate::domain::journal::{EntryKind, PaymentAmount, PeriodTotals, VatAmount};
@@ -62,14 +63,14 @@ pub struct ClosingFigures {
 }
 
 /// What the discounts of one reason or one promotion took off in a period (real tickets only).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DiscountSubtotal {
     /// `manual` or `promotion`.
     pub kind: String,
     /// The seller's reason, or the promotion's id.
     pub key: String,
     /// The promotion's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub amount_cents: i64,
     /// Ticket lines that carried it.
@@ -239,34 +240,24 @@ impl Store {
                 lines_digest: None,
             },
         )?;
-        let mut payload = serde_json::json!({
-                "terminal": terminal,
-                "period": period.as_str(),
-                "sequence": entry.sequence,
-                "hash": entry_hash,
-                "ticket_count": totals.ticket_count,
-                "total_cents": totals.total,
-                "grand_total_cents": grand_total,
-                "vat": totals.vat,
-                "payments": totals.payments,
-                "discounts": discounts,
-        });
-        // The drawer's blind count, when one was made: optional fields, absent otherwise, so
-        // a closing without a count sends the payload it always sent.
-        if let (Some(counted), Some(fields)) = (&counted, payload.as_object_mut()) {
-            fields.insert("counted_cents".into(), counted.counted_cents.into());
-            fields.insert(
-                "expected_cash_cents".into(),
-                counted.expected_cash_cents.into(),
-            );
-            fields.insert("difference_cents".into(), counted.difference_cents.into());
-        }
-        super::outbox::enqueue(
-            &tx,
-            crate::sync::protocol::EventKind::Closing,
-            now,
-            &payload,
-        )?;
+        // The drawer's blind count, when one was made: absent otherwise, so a closing without
+        // a count sends the payload it always sent.
+        let closing = ClosingFact {
+            terminal: terminal.to_owned(),
+            period: period.as_str().to_owned(),
+            sequence: entry.sequence,
+            hash: entry_hash.clone(),
+            ticket_count: totals.ticket_count,
+            total_cents: totals.total,
+            grand_total_cents: grand_total,
+            vat: totals.vat.clone(),
+            payments: totals.payments.clone(),
+            discounts: discounts.clone(),
+            counted_cents: counted.as_ref().map(|c| c.counted_cents),
+            expected_cash_cents: counted.as_ref().map(|c| c.expected_cash_cents),
+            difference_cents: counted.as_ref().map(|c| c.difference_cents),
+        };
+        super::outbox::enqueue(&tx, now, &Fact::Closing(closing))?;
         tx.execute(
             "INSERT INTO closing (terminal_id, period, from_sequence, to_sequence, ticket_count,
                                   total_cents, grand_total, entry_sequence, entry_hash, created_at)

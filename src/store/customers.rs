@@ -3,16 +3,16 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+use super::facts::{
+    AccessFact, ConsentFact, CustomerCreatedFact, Fact, LoyaltyFact, NoteFact, PrivacyRequestFact,
+};
 use super::{Result, Store, StoreError, outbox};
 use crate::domain::customer::{
     Channel, Consent, CustomerHit, CustomerView, NewCustomer, Note, PrivacyRequestKind, email_key,
     phone_key,
 };
 use crate::domain::note_check::fold;
-use crate::sync::protocol::{
-    AccessPayload, ConsentPayload, CustomerChange, CustomerCreatedPayload, CustomerMergedChange,
-    EventKind, LoyaltyPayload, NotePayload, PrivacyRequestPayload,
-};
+use crate::sync::protocol::{CustomerChange, CustomerMergedChange};
 
 /// Every table that names a customer by id. Sales keep the id they were made with (a completed
 /// sale is never changed); the central resolves it through its alias.
@@ -299,9 +299,8 @@ impl Store {
         )?;
         outbox::enqueue(
             &tx,
-            EventKind::CustomerCreated,
             now,
-            &CustomerCreatedPayload {
+            &Fact::CustomerCreated(CustomerCreatedFact {
                 local_id: local_id.clone(),
                 first_name: new.first_name.clone(),
                 last_name: new.last_name.clone(),
@@ -309,7 +308,7 @@ impl Store {
                 phone: new.phone.clone(),
                 store: store_code.to_owned(),
                 created_at: now,
-            },
+            }),
         )?;
         tx.commit()?;
         Ok(local_id)
@@ -398,15 +397,14 @@ impl Store {
         )?;
         outbox::enqueue(
             &tx,
-            EventKind::Consent,
             now,
-            &ConsentPayload {
+            &Fact::Consent(ConsentFact {
                 customer: customer.to_owned(),
                 channel,
                 granted,
                 at: now,
                 staff: staff.to_owned(),
-            },
+            }),
         )?;
         tx.commit()?;
         Ok(())
@@ -454,14 +452,13 @@ impl Store {
         )?;
         outbox::enqueue(
             &tx,
-            EventKind::CustomerNote,
             now,
-            &NotePayload {
+            &Fact::CustomerNote(NoteFact {
                 customer: customer.to_owned(),
                 text: text.to_owned(),
                 author: author.to_owned(),
                 at: now,
-            },
+            }),
         )?;
         tx.commit()?;
         Ok(())
@@ -503,15 +500,14 @@ impl Store {
         )?;
         outbox::enqueue(
             &tx,
-            EventKind::CustomerAccess,
             now,
-            &AccessPayload {
+            &Fact::CustomerAccess(AccessFact {
                 customer: customer.to_owned(),
                 staff: staff.to_owned(),
                 terminal: terminal.to_owned(),
                 store: store_code.to_owned(),
                 at: now,
-            },
+            }),
         )?;
         tx.commit()?;
         Ok(())
@@ -552,15 +548,14 @@ impl Store {
         )?;
         outbox::enqueue(
             &tx,
-            EventKind::PrivacyRequest,
             now,
-            &PrivacyRequestPayload {
+            &Fact::PrivacyRequest(PrivacyRequestFact {
                 customer: customer.to_owned(),
                 kind,
                 staff: staff.to_owned(),
                 store: store_code.to_owned(),
                 at: now,
-            },
+            }),
         )?;
         tx.commit()?;
         Ok(())
@@ -584,15 +579,14 @@ pub(super) fn record_loyalty(
 ) -> Result<()> {
     let seq = outbox::enqueue(
         tx,
-        EventKind::Loyalty,
         now,
-        &LoyaltyPayload {
+        &Fact::Loyalty(LoyaltyFact {
             customer: customer.to_owned(),
             points,
             ticket: ticket.to_owned(),
             terminal: terminal.to_owned(),
             at: now,
-        },
+        }),
     )?;
     tx.prepare_cached(
         "INSERT INTO loyalty_movement (customer, points, ticket, at, outbox_seq)

@@ -4,11 +4,11 @@
 
 use rusqlite::{TransactionBehavior, params};
 
+use super::facts::{Fact, GiftCardFact, PaymentFact};
 use super::journal::{EntryDraft, append};
 use super::{Result, Store, outbox};
 use crate::domain::gift_card;
 use crate::domain::journal::PaymentAmount;
-use crate::sync::protocol::{EventKind, GiftCardPayload, PaymentPayload};
 
 /// A gift card to sell.
 #[derive(Clone, Copy, Debug)]
@@ -78,21 +78,20 @@ impl Store {
         super::credit::record_issue(&tx, card.code, "gift_card", card.amount_cents, card.now)?;
         outbox::enqueue(
             &tx,
-            EventKind::GiftCard,
             card.now,
-            &GiftCardPayload {
+            &Fact::GiftCard(GiftCardFact {
                 code: card.code.to_owned(),
                 ticket: ticket.clone(),
                 store: card.here_code.to_owned(),
                 terminal: card.terminal.to_owned(),
                 amount_cents: card.amount_cents,
-                payments: vec![PaymentPayload {
+                payments: vec![PaymentFact {
                     method: card.method.to_owned(),
                     amount_cents: card.amount_cents,
                     code: None,
                 }],
                 at: card.now,
-            },
+            }),
         )?;
         tx.commit()?;
         Ok(SoldGiftCard {

@@ -5,12 +5,12 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::facts::{Fact, JournalFact};
 use super::{Result, Store, StoreError};
 use crate::domain::journal::{
     ChainVerifier, EntryKind as JournalKind, FORMAT_VERSION, GENESIS_HASH, JournalEntry,
     JournalProblem, PaymentAmount, TicketProblem, VatAmount,
 };
-use crate::sync::protocol::{EventKind, JournalPayload};
 
 /// The sync-state key of the last journal entry the central received.
 const CENTRAL_TIP: &str = "central_journal_tip";
@@ -91,14 +91,13 @@ pub(super) fn append(tx: &Transaction<'_>, draft: EntryDraft) -> Result<(Journal
     // The central keeps each terminal's last journal hash: a truncated journal is caught there.
     super::outbox::enqueue(
         tx,
-        EventKind::JournalEntry,
         entry.created_at,
-        &JournalPayload {
+        &Fact::JournalEntry(JournalFact {
             terminal: entry.terminal.clone(),
             sequence: entry.sequence,
             hash: hash.clone(),
             canonical: entry.canonical(),
-        },
+        }),
     )?;
     tx.prepare_cached(
         "INSERT INTO journal_entry (terminal_id, sequence, created_at, operator, kind, reference,

@@ -18,6 +18,7 @@ mod credit;
 mod customers;
 mod demo_load;
 mod drawer;
+pub mod facts;
 mod gift_card;
 mod journal;
 mod outbox;

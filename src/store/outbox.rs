@@ -1,28 +1,24 @@
 //! The outbox: every business fact, written in the same transaction as the fact, waiting for the
-//! central's acknowledgement (atuin's "a host only writes its own store"). Also the sync state
-//! (enrollment, pull cursor, last sync) the sync engine keeps between rounds.
+//! central's acknowledgement (atuin's "a host only writes its own store"). A row holds the
+//! store's record of its fact (`facts`), never a wire type: `sync::wire` makes the protocol's
+//! event of it. Also the sync state (enrollment, pull cursor, last sync) the sync engine keeps
+//! between rounds.
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::facts::{Fact, PendingEvent, Queued};
 use super::{Result, Store, StoreError};
-use crate::sync::protocol::{EventKind, JournalBreakNotice, OutboxEvent, QuarantinedEvent};
+use crate::sync::protocol::{JournalBreakNotice, QuarantinedEvent};
 
 /// The breaks the central found in this terminal's journal, as its last answer listed them.
 const CENTRAL_BREAKS: &str = "central_journal_breaks";
 
-/// Appends an event inside `tx`; returns its device sequence.
-pub(super) fn enqueue(
-    tx: &Transaction<'_>,
-    kind: EventKind,
-    created_at: i64,
-    payload: &impl serde::Serialize,
-) -> Result<i64> {
-    let payload = serde_json::to_string(payload)
+/// Appends `fact` inside `tx` (the transaction that records it); returns its device sequence.
+pub(super) fn enqueue(tx: &Transaction<'_>, created_at: i64, fact: &Fact) -> Result<i64> {
+    let payload = fact
+        .to_json()
         .map_err(|e| StoreError::Corrupt(format!("outbox payload: {e}")))?;
-    let kind = serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "other".to_owned());
+    let kind = fact.kind();
     tx.prepare_cached(
         "INSERT INTO outbox (id, kind, created_at, payload) VALUES (?1, ?2, ?3, ?4)",
     )?
@@ -47,7 +43,7 @@ pub struct Enrollment {
 
 impl Store {
     /// The oldest `limit` events the central has not acknowledged, in sequence order.
-    pub fn pending_events(&self, limit: usize) -> Result<Vec<OutboxEvent>> {
+    pub fn pending_events(&self, limit: usize) -> Result<Vec<PendingEvent>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, id, kind, created_at, payload FROM outbox WHERE acked = 0
              ORDER BY seq LIMIT ?1",
@@ -63,14 +59,13 @@ impl Store {
         })?;
         rows.map(|row| {
             let (seq, id, kind, created_at, payload) = row?;
-            Ok(OutboxEvent {
-                id,
+            let payload = serde_json::from_str(&payload)
+                .map_err(|e| StoreError::Corrupt(format!("outbox payload: {e}")))?;
+            Ok(PendingEvent {
                 seq,
-                kind: serde_json::from_value(serde_json::Value::String(kind))
-                    .map_err(|e| StoreError::Corrupt(format!("outbox kind: {e}")))?,
+                id,
                 created_at,
-                payload: serde_json::from_str(&payload)
-                    .map_err(|e| StoreError::Corrupt(format!("outbox payload: {e}")))?,
+                fact: Queued::read(kind, payload),
             })
         })
         .collect()
@@ -241,5 +236,59 @@ impl Store {
                 _ => None,
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::facts::{EReceiptFact, Fact};
+
+    /// Issue 18: rows queued before the store had its own records (the protocol's payloads,
+    /// written by `serde_json` from a struct or a `json!`) are still there after an update, and
+    /// read back with nothing lost or changed.
+    #[test]
+    fn events_queued_by_an_older_build_are_read_whole() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("t.db")).expect("store");
+        let rows = [
+            // The receipt every sale queued, from `json!` (its keys in alphabetical order).
+            ("e_receipt", r#"{"terminal":"T01","ticket":"T01-000041"}"#),
+            (
+                "sale",
+                r#"{"ticket":"T01-000041","terminal":"T01","store":"PAR-01","created_at":1796032800,"training":false,"total_cents":4990,"lines":[{"gtin":"03760000000017","quantity":2,"amount_cents":4990,"vat_bp":2000,"discount_cents":500}],"payments":[{"method":"card","amount_cents":4990}],"customer":null}"#,
+            ),
+            // A newer build's kind, left by a downgrade.
+            ("parcel_locker", r#"{"locker":4}"#),
+        ];
+        for (kind, payload) in rows {
+            store
+                .conn
+                .execute(
+                    "INSERT INTO outbox (id, kind, created_at, payload) VALUES (?1, ?2, 1, ?3)",
+                    params![uuid::Uuid::new_v4().to_string(), kind, payload],
+                )
+                .expect("an older build's row");
+        }
+        let pending = store.pending_events(10).expect("pending");
+        assert_eq!(pending.len(), 3);
+        assert_eq!(
+            pending[0].fact,
+            Queued::Fact(Fact::EReceipt(EReceiptFact::of_sale("T01-000041", "T01")))
+        );
+        let Queued::Fact(Fact::Sale(sale)) = &pending[1].fact else {
+            panic!("the sale row is not read as a sale: {:?}", pending[1].fact);
+        };
+        assert_eq!(
+            (sale.ticket.as_str(), sale.lines[0].discount_cents),
+            ("T01-000041", 500)
+        );
+        assert_eq!(
+            pending[2].fact,
+            Queued::Verbatim {
+                kind: "parcel_locker".into(),
+                payload: serde_json::json!({"locker": 4}),
+            }
+        );
     }
 }

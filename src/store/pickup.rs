@@ -4,6 +4,10 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
+use super::facts::{
+    AisleLine, AisleOrderFact, Fact, HandoverFact, PaymentFact, ReturnFact, ReturnLineFact,
+    ReturnedSale,
+};
 use super::journal::{self, EntryDraft};
 use super::{Result, Store, StoreError, outbox};
 use crate::domain::gtin::Gtin;
@@ -11,10 +15,7 @@ use crate::domain::journal::{EntryKind, PaymentAmount, VatAmount};
 use crate::domain::money::Cents;
 use crate::domain::pickup::{RefundLine, Units, remaining};
 use crate::domain::vat::VatRate;
-use crate::sync::protocol::{
-    AisleLinePayload, AisleOrderPayload, EventKind, HandoverPayload, OrderAnswer, PaymentPayload,
-    PickupLineChange, PickupOrderChange, ReturnLinePayload, ReturnPayload, SaleRef,
-};
+use crate::sync::protocol::{OrderAnswer, PickupLineChange, PickupOrderChange, SaleRef};
 
 /// A click-and-collect order as this terminal knows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -243,24 +244,17 @@ impl Store {
         )?;
         outbox::enqueue(
             &tx,
-            EventKind::Handover,
             at,
-            &HandoverPayload {
+            &Fact::Handover(HandoverFact {
                 handover_id: handover_id.clone(),
                 order_id: order_id.to_owned(),
                 store: store_code.to_owned(),
                 terminal: terminal.to_owned(),
                 staff: staff.to_owned(),
                 at,
-                lines: lines
-                    .iter()
-                    .map(|u| PickupLineChange {
-                        gtin: u.gtin.clone(),
-                        quantity: u.quantity,
-                    })
-                    .collect(),
+                lines: lines.to_vec(),
                 complete,
-            },
+            }),
         )?;
         tx.commit()?;
         Ok(handover_id)
@@ -426,9 +420,8 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         outbox::enqueue(
             &tx,
-            EventKind::Return,
             r.at,
-            &ReturnPayload {
+            &Fact::Return(ReturnFact {
                 ticket: number.clone(),
                 order_id: r.order_id.to_owned(),
                 store: r.here_code.to_owned(),
@@ -438,7 +431,7 @@ impl Store {
                 lines: r
                     .lines
                     .iter()
-                    .map(|l| ReturnLinePayload {
+                    .map(|l| ReturnLineFact {
                         gtin: l.gtin.clone(),
                         quantity: l.quantity,
                         amount_cents: l.amount_cents,
@@ -449,17 +442,20 @@ impl Store {
                 refund_cents,
                 credit_code: credit_code.clone(),
                 customer: r.customer.map(str::to_owned),
-                sale: r.sale.cloned(),
+                sale: r.sale.map(|s| ReturnedSale {
+                    store: s.store.clone(),
+                    ticket: s.ticket.clone(),
+                }),
                 refunds: r
                     .refunds
                     .iter()
-                    .map(|(method, cents)| PaymentPayload {
+                    .map(|(method, cents)| PaymentFact {
                         method: method.clone(),
                         amount_cents: *cents,
                         code: None,
                     })
                     .collect(),
-            },
+            }),
         )?;
         let (entry, journal_hash) = journal::append(
             &tx,
@@ -516,7 +512,7 @@ impl Store {
     pub fn record_aisle_order(
         &mut self,
         customer: &str,
-        lines: &[AisleLinePayload],
+        lines: &[AisleLine],
         delivery: &str,
         pickup_store: Option<&str>,
         ship_from: Option<&str>,
@@ -548,9 +544,8 @@ impl Store {
         )?;
         outbox::enqueue(
             &tx,
-            EventKind::AisleOrder,
             at,
-            &AisleOrderPayload {
+            &Fact::AisleOrder(AisleOrderFact {
                 order_number: number.clone(),
                 customer: customer.to_owned(),
                 store: store_code.to_owned(),
@@ -561,7 +556,7 @@ impl Store {
                 delivery: delivery.to_owned(),
                 pickup_store: pickup_store.map(str::to_owned),
                 ship_from: ship_from.map(str::to_owned),
-            },
+            }),
         )?;
         tx.commit()?;
         Ok(number)

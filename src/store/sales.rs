@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
+use super::facts::{DiscountFact, EReceiptFact, Fact, PaymentFact, SaleFact, SaleLineFact};
 use super::journal::{self, EntryDraft};
 use super::{Result, Store, StoreError};
 use crate::domain::basket::{BasketLine, BasketTotals, CancelledLine, VatBreakdownLine};
@@ -15,9 +16,6 @@ use crate::domain::payment::PaymentMethod;
 use crate::domain::payment::Settlement;
 use crate::domain::receipt::{ExchangeNote, ReceiptDiscount, ReceiptLine};
 use crate::domain::vat::VatRate;
-use crate::sync::protocol::{
-    EventKind as OutboxKind, PaymentPayload, SaleDiscountPayload, SaleLinePayload, SalePayload,
-};
 
 /// A sale ready to be recorded.
 #[derive(Debug)]
@@ -257,9 +255,8 @@ impl Store {
         }
         let sale_event = super::outbox::enqueue(
             &tx,
-            OutboxKind::Sale,
             sale.created_at,
-            &SalePayload {
+            &Fact::Sale(SaleFact {
                 ticket: ticket.clone(),
                 terminal: sale.terminal_id.to_owned(),
                 store: sale.here_code.to_owned(),
@@ -268,7 +265,7 @@ impl Store {
                 total_cents: sale.totals.total.get(),
                 lines: digest_lines
                     .iter()
-                    .map(|l| SaleLinePayload {
+                    .map(|l| SaleLineFact {
                         gtin: l.gtin.clone(),
                         quantity: l.quantity,
                         amount_cents: l.amount,
@@ -277,7 +274,7 @@ impl Store {
                         discounts: l
                             .discounts
                             .iter()
-                            .map(|d| SaleDiscountPayload {
+                            .map(|d| DiscountFact {
                                 kind: d.kind.clone(),
                                 amount_cents: d.amount,
                                 promotion_id: d.promotion_id.clone(),
@@ -290,7 +287,7 @@ impl Store {
                     .settlement
                     .payments
                     .iter()
-                    .map(|(method, amount)| PaymentPayload {
+                    .map(|(method, amount)| PaymentFact {
                         method: method.as_str().to_owned(),
                         amount_cents: amount.get(),
                         code: (*method == PaymentMethod::Credit)
@@ -299,7 +296,7 @@ impl Store {
                     })
                     .collect(),
                 customer: sale.customer.map(|c| c.id.to_owned()),
-            },
+            }),
         )?;
         let credit_paid = sale
             .settlement
@@ -342,9 +339,8 @@ impl Store {
         // central, which makes it available in the customer's account.
         super::outbox::enqueue(
             &tx,
-            OutboxKind::EReceipt,
             sale.created_at,
-            &serde_json::json!({ "ticket": ticket, "terminal": sale.terminal_id }),
+            &Fact::EReceipt(EReceiptFact::of_sale(&ticket, sale.terminal_id)),
         )?;
         for draft in sale.journal_before {
             let mut draft = draft.clone();
@@ -457,21 +453,16 @@ impl Store {
         };
         // The same kind as the receipt every sale makes available in the customer's account,
         // with the delivery asked for: a central that predates it keeps it as an e-receipt.
-        let mut payload = serde_json::json!({
-            "ticket": ticket,
-            "terminal": terminal,
-            "delivery": "email",
-        });
-        if let Some(customer) = customer {
-            payload["customer"] = customer.into();
-        }
-        if let Some(typed) = typed {
-            payload["email"] = typed.address.into();
-            if typed.keep {
-                payload["keep_email"] = true.into();
-            }
-        }
-        super::outbox::enqueue(&tx, OutboxKind::EReceipt, now, &payload)?;
+        let receipt = EReceiptFact {
+            ticket: ticket.to_owned(),
+            terminal,
+            customer,
+            delivery: Some("email".to_owned()),
+            email: typed.map(|t| t.address.to_owned()),
+            keep_email: typed.is_some_and(|t| t.keep),
+            code: None,
+        };
+        super::outbox::enqueue(&tx, now, &Fact::EReceipt(receipt))?;
         tx.commit()?;
         Ok(EmailReceipt::Queued)
     }

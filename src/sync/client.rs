@@ -34,6 +34,8 @@ pub enum SyncError {
     BadUrl { url: String, reason: String },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Wire(#[from] super::wire::WireError),
 }
 
 impl SyncError {
@@ -42,7 +44,10 @@ impl SyncError {
         match self {
             SyncError::Unreachable { .. } | SyncError::Malformed { .. } => true,
             SyncError::Refused { status, .. } => *status >= 500 || *status == 429,
-            SyncError::NotEnrolled | SyncError::BadUrl { .. } | SyncError::Store(_) => false,
+            SyncError::NotEnrolled
+            | SyncError::BadUrl { .. }
+            | SyncError::Store(_)
+            | SyncError::Wire(_) => false,
         }
     }
 }

@@ -74,7 +74,7 @@ pub async fn push_all(
     report: &mut RoundReport,
 ) -> Result<(), SyncError> {
     loop {
-        let events = store.pending_events(PUSH_BATCH.min(MAX_BATCH))?;
+        let events = super::wire::pending_outbox(store, PUSH_BATCH.min(MAX_BATCH))?;
         let Some(first) = events.first().map(|e| e.seq) else {
             return Ok(());
         };

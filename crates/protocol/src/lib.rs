@@ -95,6 +95,7 @@ pub struct OutboxEvent {
 pub enum EventKind {
     Sale,
     Return,
+    /// A day, month or year closing ([`ClosingPayload`]).
     Closing,
     JournalEntry,
     EReceipt,
@@ -418,6 +419,50 @@ pub struct JournalPayload {
     pub hash: String,
     /// The canonical serialisation (domain::journal), so the central can re-verify the chain.
     pub canonical: String,
+}
+
+/// A day, month or year closing (Z ticket) of a terminal ([`EventKind::Closing`]). The central
+/// records it as it comes; its fields are the closing's journal entry and the figures it covers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosingPayload {
+    pub terminal: String,
+    /// "day", "month" or "year".
+    pub period: String,
+    /// The closing's journal entry.
+    pub sequence: i64,
+    pub hash: String,
+    pub ticket_count: i64,
+    pub total_cents: i64,
+    /// The perpetual grand total after the closing.
+    pub grand_total_cents: i64,
+    pub vat: Vec<comptoir_domain::journal::VatAmount>,
+    pub payments: Vec<comptoir_domain::journal::PaymentAmount>,
+    /// The discounts given in the period, per reason and per promotion.
+    pub discounts: Vec<ClosingDiscountPayload>,
+    /// The drawer's blind count, when one was made before the closing (the three fields
+    /// together); absent otherwise, and from terminals older than the count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counted_cents: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_cash_cents: Option<i64>,
+    /// Counted minus expected: negative when cash is missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub difference_cents: Option<i64>,
+}
+
+/// What the discounts of one reason or one promotion took off in a closing's period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosingDiscountPayload {
+    /// `manual` or `promotion`.
+    pub kind: String,
+    /// The seller's reason, or the promotion's id.
+    pub key: String,
+    /// The promotion's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub amount_cents: i64,
+    /// Ticket lines that carried it.
+    pub lines: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
