@@ -2106,6 +2106,9 @@ async fn a_store_pulling_while_two_instances_apply_pushes_misses_no_change() {
     let pulling = async {
         loop {
             let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+            // At a terminal's pace, well inside the device's request quota (20 a second after
+            // its burst): a loop as fast as the machine got a 429 when the pushes ran slow.
+            tokio::time::sleep(std::time::Duration::from_millis(60)).await;
             let (changes, next, _) = lyon.pull(cursor, 50).await;
             gathered.extend(changes);
             cursor = next;
