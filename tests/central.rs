@@ -1994,6 +1994,46 @@ async fn health_and_metrics_say_what_the_central_received() {
     central.stop().await;
 }
 
+/// The terminals heard from in the last hour are the chain's, whichever instance a scrape
+/// reaches: each instance adds its own to the database at its scrape (and once a minute).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_terminals_seen_are_counted_across_instances() {
+    let dir = seeded(20);
+    let a = Central::start(dir.path()).await;
+    let b = Central::start(dir.path()).await;
+    let first = Terminal::enroll_as(&a, dir.path(), "PAR-01", "T01").await;
+    let second = Terminal::enroll_as(&b, dir.path(), "PAR-01", "T02").await;
+    first.push(&[sale_by(1, "PAR-01", "T01", 1, 1)]).await;
+    second.push(&[sale_by(1, "PAR-01", "T02", 2, 1)]).await;
+    let client = reqwest::Client::new();
+    let seen = |url: String| {
+        let client = client.clone();
+        async move {
+            let text = client
+                .get(format!("{url}/metrics"))
+                .send()
+                .await
+                .expect("metrics")
+                .text()
+                .await
+                .expect("body");
+            text.lines()
+                .find_map(|l| l.strip_prefix("comptoir_central_terminals_seen_last_hour "))
+                .and_then(|n| n.parse::<i64>().ok())
+                .expect("the gauge")
+        }
+    };
+    assert_eq!(
+        seen(b.url.clone()).await,
+        1,
+        "b heard from T02 alone so far"
+    );
+    assert_eq!(seen(a.url.clone()).await, 2, "a counts T02 from b's scrape");
+    assert_eq!(seen(b.url.clone()).await, 2, "and b counts T01 from a's");
+    a.stop().await;
+    b.stop().await;
+}
+
 /// Several instances on one database (issue 18): on PostgreSQL the chain's instances, on SQLite
 /// two processes on one file. Eight terminals race one enrollment code through both: one enrolls.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -248,7 +248,9 @@ impl FromRequestParts<AppState> for AuthedDevice {
                 ApiError::unauthorized("unknown device token: enroll this terminal again")
             })?;
         tracing::Span::current().record("device", tracing::field::display(&device.id));
-        state.metrics.seen(&device.id, std::time::Instant::now());
+        state
+            .metrics
+            .seen(&device.id, chrono::Utc::now().timestamp());
         let claimed = parts
             .headers
             .get(DEVICE_HEADER)
@@ -416,9 +418,12 @@ async fn healthz(State(state): State<AppState>) -> Response {
 /// `GET /metrics`: Prometheus / OpenMetrics text (no token: it names no device nor store;
 /// restrict it at the load balancer if the chain wants to).
 async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+    crate::metrics::save_seen(&state.store, &state.metrics).await;
     let store = state.store.clone();
-    let counters = blocking(move || store.counters()).await?;
-    let text = state.metrics.render(&counters, std::time::Instant::now());
+    let since = chrono::Utc::now().timestamp() - crate::metrics::SEEN_WINDOW.as_secs() as i64;
+    let (counters, seen) =
+        blocking(move || Ok((store.counters()?, store.terminals_seen_since(since)?))).await?;
+    let text = state.metrics.render(&counters, seen);
     Ok((
         [(
             CONTENT_TYPE,

@@ -174,7 +174,7 @@ pub async fn serve_with(
     .await
     .map_err(|e| CentralError::Task(e.to_string()))??;
     let store: Arc<dyn Storage> = Arc::new(store);
-    let (stop_deliveries, stop) = tokio::sync::watch::channel(false);
+    let (stop_tasks, stop) = tokio::sync::watch::channel(false);
     let deliveries = match relay {
         Some(relay) => Some(tokio::spawn(ereceipt::deliver(
             Arc::clone(&store),
@@ -188,17 +188,26 @@ pub async fn serve_with(
             None
         }
     };
+    let metrics = Arc::new(metrics::Metrics::default());
+    let seen = tokio::spawn(metrics::save_seen_until_stopped(
+        Arc::clone(&store),
+        Arc::clone(&metrics),
+        stop_tasks.subscribe(),
+    ));
     let state = handlers::AppState {
         store,
         public_key: keys.public_key().into(),
         gates: Arc::new(rate_limit::Gates::new(limits.quotas)),
-        metrics: Arc::new(metrics::Metrics::default()),
+        metrics,
     };
     let address = listener.local_addr()?;
     tracing::info!(%address, "central listening");
     let served = listener::serve(listener, handlers::router(state), limits, shutdown).await;
-    // A mail being handed to the relay is finished and recorded before the central stops.
-    let _ = stop_deliveries.send(true);
+    // A mail being handed to the relay is finished and recorded before the central stops, and
+    // the terminals heard from are saved.
+    let _ = stop_tasks.send(true);
+    seen.await
+        .map_err(|e| CentralError::Task(format!("saving the terminals heard from: {e}")))?;
     if let Some(task) = deliveries {
         task.await
             .map_err(|e| CentralError::Task(format!("e-receipt delivery: {e}")))?;

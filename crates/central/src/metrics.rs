@@ -1,12 +1,13 @@
 //! What `GET /metrics` tells a chain's monitoring (issue 18, item 5), in the Prometheus /
 //! OpenMetrics text format: the events received per kind, duplicates ignored and events refused
 //! (read from the database at each scrape, so every instance on one database reports the same
-//! totals), the push latency (this instance's), and the terminals this instance heard from in
-//! the last hour. Nothing here names a device, a store or a customer.
+//! totals), the push latency (this instance's), and the terminals heard from in the last hour
+//! (by any instance: each adds the devices it heard from to the database at each scrape and once
+//! a minute, [`Metrics::take_seen`]). Nothing here names a device, a store or a customer.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -15,19 +16,24 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+use super::storage::Storage;
 use super::store::Counters;
 
 /// The content type of what [`Metrics::render`] writes.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// How long a terminal counts as seen.
-const SEEN_WINDOW: Duration = Duration::from_secs(3600);
+pub const SEEN_WINDOW: Duration = Duration::from_secs(3600);
+
+/// How often an instance adds the devices it heard from to the database between scrapes.
+pub const SEEN_FLUSH: Duration = Duration::from_secs(60);
 
 /// The metrics this instance keeps between scrapes.
 pub struct Metrics {
     push_seconds: Histogram,
-    /// Device id → when this instance last heard from it.
-    seen: Mutex<HashMap<String, Instant>>,
+    /// Device id → when this instance last heard from it (Unix seconds), since these were
+    /// last added to the database.
+    seen: Mutex<HashMap<String, i64>>,
 }
 
 impl Default for Metrics {
@@ -46,30 +52,35 @@ impl Metrics {
         self.push_seconds.observe(elapsed.as_secs_f64());
     }
 
-    /// An authenticated request came from `device` now.
-    pub fn seen(&self, device: &str, now: Instant) {
+    /// An authenticated request came from `device` at `now` (Unix seconds). The map holds one
+    /// entry per device heard from since the last [`Metrics::take_seen`], at most the chain's
+    /// devices.
+    pub fn seen(&self, device: &str, now: i64) {
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        // Forget the old ones as we go: the map never holds more than the last hour's devices.
-        if seen.len() > 64 && seen.len().is_power_of_two() {
-            seen.retain(|_, at| now.duration_since(*at) < SEEN_WINDOW);
-        }
         match seen.get_mut(device) {
-            Some(at) => *at = now,
+            Some(at) => *at = (*at).max(now),
             None => {
                 seen.insert(device.to_owned(), now);
             }
         }
     }
 
-    fn seen_within_the_hour(&self, now: Instant) -> usize {
-        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        seen.values()
-            .filter(|at| now.duration_since(**at) < SEEN_WINDOW)
-            .count()
+    /// The devices heard from since the last call, for the database.
+    pub fn take_seen(&self) -> Vec<(String, i64)> {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.drain().collect()
     }
 
-    /// The text a scrape gets, with the database's `counters`.
-    pub fn render(&self, counters: &Counters, now: Instant) -> String {
+    /// Gives back what could not be added to the database (it was out of reach), for next time.
+    pub fn keep_seen(&self, unsaved: Vec<(String, i64)>) {
+        for (device, at) in unsaved {
+            self.seen(&device, at);
+        }
+    }
+
+    /// The text a scrape gets, with the database's `counters` and the number of terminals any
+    /// instance heard from in the last hour.
+    pub fn render(&self, counters: &Counters, terminals_seen: i64) -> String {
         let mut registry = Registry::default();
         let received = Family::<Vec<(String, String)>, Counter>::default();
         for (kind, count) in &counters.received {
@@ -109,8 +120,8 @@ impl Metrics {
         };
         registry.register(
             "comptoir_central_terminals_seen_last_hour",
-            "Terminals this instance heard from in the last hour",
-            gauge(i64::try_from(self.seen_within_the_hour(now)).unwrap_or(i64::MAX)),
+            "Terminals heard from in the last hour, by any instance on this database",
+            gauge(terminals_seen),
         );
         registry.register(
             "comptoir_central_devices",
@@ -124,6 +135,45 @@ impl Metrics {
     }
 }
 
+/// Adds the devices this instance heard from to the database; what cannot be added (the
+/// database out of reach) waits for the next time.
+pub async fn save_seen(store: &Arc<dyn Storage>, metrics: &Arc<Metrics>) {
+    let seen = metrics.take_seen();
+    if seen.is_empty() {
+        return;
+    }
+    let (store, kept) = (Arc::clone(store), Arc::clone(metrics));
+    let saved = tokio::task::spawn_blocking(move || match store.record_seen(&seen) {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            kept.keep_seen(seen);
+            Err(error.to_string())
+        }
+    })
+    .await;
+    if let Ok(Err(error)) = saved {
+        tracing::warn!(%error, "the terminals heard from could not be saved: kept for next time");
+    }
+}
+
+/// Saves the devices heard from every [`SEEN_FLUSH`] until `stop`, and once more then: the other
+/// instances' scrapes count them within a minute.
+pub async fn save_seen_until_stopped(
+    store: Arc<dyn Storage>,
+    metrics: Arc<Metrics>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut every = tokio::time::interval(SEEN_FLUSH);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => save_seen(&store, &metrics).await,
+            _ = stop.changed() => break,
+        }
+    }
+    save_seen(&store, &metrics).await;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,17 +181,13 @@ mod tests {
     #[test]
     fn a_scrape_names_each_kind_the_push_latency_and_the_terminals_of_the_hour() {
         let metrics = Metrics::default();
-        let start = Instant::now();
-        metrics.seen("dev-a", start);
-        metrics.seen("dev-b", start);
-        metrics.seen("dev-a", start);
         metrics.observe_push(Duration::from_millis(3));
         let mut counters = Counters::default();
         counters.received.insert("sales".into(), 12);
         counters.received.insert("returns".into(), 2);
         counters.duplicates_ignored = 5;
         counters.devices = 3;
-        let text = metrics.render(&counters, start);
+        let text = metrics.render(&counters, 2);
         for line in [
             "comptoir_central_events_received_total{kind=\"sales\"} 12",
             "comptoir_central_events_received_total{kind=\"returns\"} 2",
@@ -155,9 +201,24 @@ mod tests {
         ] {
             assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");
         }
-        // An hour later, nobody was heard from.
-        let later = metrics.render(&counters, start + SEEN_WINDOW);
-        assert!(later.contains("comptoir_central_terminals_seen_last_hour 0\n"));
-        assert!(!text.contains("dev-a"), "no device is named");
+    }
+
+    #[test]
+    fn the_devices_heard_from_are_taken_once_with_their_latest_time() {
+        let metrics = Metrics::default();
+        metrics.seen("dev-a", 100);
+        metrics.seen("dev-b", 100);
+        metrics.seen("dev-a", 160);
+        metrics.seen("dev-a", 130);
+        let mut taken = metrics.take_seen();
+        taken.sort();
+        assert_eq!(taken, vec![("dev-a".into(), 160), ("dev-b".into(), 100)]);
+        assert!(metrics.take_seen().is_empty(), "taken once");
+        metrics.keep_seen(taken);
+        assert_eq!(
+            metrics.take_seen().len(),
+            2,
+            "given back when the database was away"
+        );
     }
 }

@@ -23,6 +23,10 @@ pub trait Storage: Send + Sync {
     fn ping(&self) -> Result<()>;
     /// The counters `GET /metrics` and `stats` report.
     fn counters(&self) -> Result<Counters>;
+    /// Notes when this instance heard from these devices (Unix seconds, UTC).
+    fn record_seen(&self, seen: &[(String, i64)]) -> Result<()>;
+    /// How many devices any instance heard from since `since` (Unix seconds, UTC).
+    fn terminals_seen_since(&self, since: i64) -> Result<i64>;
 
     /// The device whose token has this SHA-256, revoked or not.
     fn device_by_token(&self, token_sha256: &[u8; 32]) -> Result<Option<DeviceRecord>>;
@@ -86,6 +90,14 @@ impl Storage for Store {
     fn ping(&self) -> Result<()> {
         Store::ping(self)
     }
+    fn record_seen(&self, seen: &[(String, i64)]) -> Result<()> {
+        Store::record_seen(self, seen)
+    }
+
+    fn terminals_seen_since(&self, since: i64) -> Result<i64> {
+        Store::terminals_seen_since(self, since)
+    }
+
     fn counters(&self) -> Result<Counters> {
         Store::counters(self)
     }

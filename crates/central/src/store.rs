@@ -63,6 +63,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0014_conflict_kinds.sql")),
         M::up(include_str!("migrations/0015_staff_calls.sql")),
         M::up(include_str!("migrations/0016_counter_per_device.sql")),
+        M::up(include_str!("migrations/0017_device_seen.sql")),
     ])
 });
 
@@ -835,6 +836,42 @@ impl Store {
                 duplicates,
                 quarantined,
             })
+        })
+    }
+
+    /// Notes when an instance heard from each of these devices (Unix seconds, UTC): a later
+    /// time than the one kept replaces it, an earlier one (another instance's older news) not.
+    pub fn record_seen(&self, seen: &[(String, i64)]) -> Result<()> {
+        if seen.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            for chunk in crate::bulk::chunks(seen) {
+                tx.execute(
+                    &format!(
+                        "INSERT INTO device_seen (device, seen_at) VALUES {}
+                         ON CONFLICT (device) DO UPDATE SET seen_at = CASE
+                             WHEN excluded.seen_at > device_seen.seen_at THEN excluded.seen_at
+                             ELSE device_seen.seen_at END",
+                        crate::bulk::tuples(1, chunk.len(), &["_", "_"])
+                    ),
+                    &crate::bulk::params(&[], chunk, |(device, at)| {
+                        vec![device as &dyn sql::Param, at]
+                    }),
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// How many devices some instance heard from at or after `since` (Unix seconds, UTC).
+    pub fn terminals_seen_since(&self, since: i64) -> Result<i64> {
+        self.read(|tx| {
+            Ok(tx.query_row(
+                "SELECT count(*) FROM device_seen WHERE seen_at >= ?1",
+                params![since],
+                |row| row.get(0),
+            )?)
         })
     }
 

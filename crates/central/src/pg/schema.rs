@@ -10,6 +10,7 @@ use super::PgError;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_central.sql")),
     (2, include_str!("migrations/0002_shared_instances.sql")),
+    (3, include_str!("migrations/0003_device_seen.sql")),
 ];
 
 /// The schema version this build writes and reads.
