@@ -106,7 +106,6 @@ pub(crate) fn apply(
     if !insert_events(tx, device_id, run, now)? {
         return Ok(Outcome::OneByOne);
     }
-
     if !insert_sales(tx, store, &mut sales)? {
         return Ok(Outcome::OneByOne);
     }
