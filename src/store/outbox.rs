@@ -7,8 +7,8 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::facts::{Fact, PendingEvent, Queued};
+use super::received::{JournalBreak, Refusal};
 use super::{Result, Store, StoreError};
-use crate::sync::protocol::{JournalBreakNotice, QuarantinedEvent};
 
 /// The breaks the central found in this terminal's journal, as its last answer listed them.
 const CENTRAL_BREAKS: &str = "central_journal_breaks";
@@ -109,7 +109,7 @@ impl Store {
     }
 
     /// Keeps the central's reasons for the events it refused (once per event).
-    pub fn record_refusals(&mut self, refused: &[QuarantinedEvent], now: i64) -> Result<()> {
+    pub fn record_refusals(&mut self, refused: &[Refusal], now: i64) -> Result<()> {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -138,14 +138,14 @@ impl Store {
     }
 
     /// Keeps what the central last said of this terminal's journal breaks.
-    pub fn set_central_journal_breaks(&self, breaks: &[JournalBreakNotice]) -> Result<()> {
+    pub fn set_central_journal_breaks(&self, breaks: &[JournalBreak]) -> Result<()> {
         let json = serde_json::to_string(breaks)
             .map_err(|e| StoreError::Corrupt(format!("journal breaks: {e}")))?;
         self.set_sync_value(CENTRAL_BREAKS, &json)
     }
 
     /// The breaks the central found in this terminal's journal, as of the last sync.
-    pub fn central_journal_breaks(&self) -> Result<Vec<JournalBreakNotice>> {
+    pub fn central_journal_breaks(&self) -> Result<Vec<JournalBreak>> {
         match self.sync_value(CENTRAL_BREAKS)? {
             None => Ok(Vec::new()),
             Some(json) => serde_json::from_str(&json)
