@@ -291,4 +291,34 @@ mod tests {
             }
         );
     }
+
+    /// Issue 18: the journal breaks an older build kept from its last sync (the protocol's
+    /// notices as JSON) read as the store's breaks, and are written back the same.
+    #[test]
+    fn journal_breaks_kept_by_an_older_build_are_read_whole() {
+        use crate::store::received::BreakKind;
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("t.db")).expect("store");
+        let kept = r#"[{"id":4,"sequence":8,"kind":"rewritten","ticket":null,"detected_at":1796032800,"acknowledged_at":null},{"id":5,"sequence":null,"kind":"ticket_reused","ticket":"T01-000042","detected_at":1796032900,"acknowledged_at":1796033000}]"#;
+        store
+            .set_sync_value(CENTRAL_BREAKS, kept)
+            .expect("an older build's breaks");
+        let breaks = store.central_journal_breaks().expect("breaks");
+        assert_eq!(
+            breaks
+                .iter()
+                .map(|b| (b.id, b.sequence, b.kind, b.ticket.as_deref()))
+                .collect::<Vec<_>>(),
+            [
+                (4, Some(8), BreakKind::Rewritten, None),
+                (5, None, BreakKind::TicketReused, Some("T01-000042")),
+            ]
+        );
+        store.set_central_journal_breaks(&breaks).expect("write");
+        assert_eq!(
+            store.sync_value(CENTRAL_BREAKS).expect("read").as_deref(),
+            Some(kept)
+        );
+    }
 }

@@ -549,3 +549,58 @@ impl Store {
         Ok(number)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::received::OnlineOrderLine;
+
+    /// Issue 18: an online order cached by an older build (the protocol's answer as JSON) reads
+    /// as the store's order, and caching it again writes the very same JSON.
+    #[test]
+    fn an_online_order_cached_by_an_older_build_is_read_whole() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("t.db")).expect("store");
+        let cached = r#"{"id":"W-7","customer":"C-1","status":"delivered","store":null,"created_at":1796032800,"paid_with":"card","lines":[{"gtin":"03760000000017","name":"Pull","quantity":2,"amount_cents":9980,"vat_bp":2000,"returned":1}]}"#;
+        store
+            .conn
+            .execute(
+                "INSERT INTO online_order_cache (id, answer_json, fetched_at) VALUES ('W-7', ?1, 1)",
+                params![cached],
+            )
+            .expect("an older build's row");
+        let order = store
+            .cached_online_order("W-7")
+            .expect("read")
+            .expect("cached");
+        assert_eq!(
+            order,
+            OnlineOrder {
+                id: "W-7".into(),
+                customer: "C-1".into(),
+                status: "delivered".into(),
+                store: None,
+                created_at: 1_796_032_800,
+                paid_with: "card".into(),
+                lines: vec![OnlineOrderLine {
+                    gtin: "03760000000017".into(),
+                    name: "Pull".into(),
+                    quantity: 2,
+                    amount_cents: 9980,
+                    vat_bp: 2000,
+                    returned: 1,
+                }],
+            }
+        );
+        store.cache_online_order(&order, 2).expect("cache again");
+        let written: String = store
+            .conn
+            .query_row(
+                "SELECT answer_json FROM online_order_cache WHERE id = 'W-7'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("the row");
+        assert_eq!(written, cached);
+    }
+}

@@ -121,10 +121,10 @@ pub async fn pull_all(
         let cursor = store.pull_cursor()?;
         let page = client.changes(cursor, PULL_PAGE).await?;
         let total = *total.get_or_insert(page.remaining.max(0) as u64);
-        let (count, cursor, more) = (page.changes.len(), page.cursor, page.more);
+        let (count, next, more) = (page.changes.len(), page.cursor, page.more);
         store.apply_changes(&PulledPage::from(page))?;
         report.pulled += count;
-        report.cursor = cursor;
+        report.cursor = next;
         progress(report.pulled as u64, total.max(report.pulled as u64));
         if !more {
             return Ok(());
