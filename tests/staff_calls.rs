@@ -10,16 +10,16 @@ use comptoir::app::central::Central;
 use comptoir::app::staff_call;
 use comptoir::domain::demo;
 use comptoir::store::Store;
+use comptoir::store::received::StaffCall;
 use comptoir::sync::client::SyncError;
-use comptoir::sync::protocol::StaffCallChange;
 
 use crate::sync::{RunningCentral, central_dir, enrolled_as, enrolled_terminal, sync};
 use crate::util::{assert_success, temp_db};
 
 /// Waits for a call's outcome the way the screens get it: on the central's runtime.
 fn wait(
-    ask: impl FnOnce(mpsc::Sender<Result<StaffCallChange, SyncError>>),
-) -> Result<StaffCallChange, SyncError> {
+    ask: impl FnOnce(mpsc::Sender<Result<StaffCall, SyncError>>),
+) -> Result<StaffCall, SyncError> {
     let (tell, told) = mpsc::channel();
     ask(tell);
     told.recv_timeout(Duration::from_secs(30))
@@ -31,7 +31,7 @@ pub(crate) fn call_seller(
     line: &Central,
     store: &Store,
     gtin: Option<&str>,
-) -> Result<StaffCallChange, SyncError> {
+) -> Result<StaffCall, SyncError> {
     wait(|tell| {
         staff_call::call(line, store, gtin, move |answer| {
             let _ = tell.send(answer);
@@ -45,7 +45,7 @@ fn answer_call(
     store: &Store,
     id: &str,
     staff: &str,
-) -> Result<StaffCallChange, SyncError> {
+) -> Result<StaffCall, SyncError> {
     wait(|tell| {
         staff_call::answer(line, store, id, staff, move |answer| {
             let _ = tell.send(answer);

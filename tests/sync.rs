@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use comptoir::domain::demo;
 use comptoir::store::Store;
+use comptoir::store::received::StockLevels;
 use comptoir_central as central;
 
 use crate::proxy::FaultyProxy;
@@ -403,7 +404,9 @@ fn fresh_network_stock_shows_another_stores_sale() {
     let answer = runtime
         .block_on(client.stock(p.gtin.as_str()))
         .expect("stock");
-    store.apply_fresh_stock(&answer).expect("cache");
+    store
+        .apply_fresh_stock(&StockLevels::from(answer))
+        .expect("cache");
     drop(store);
     assert_eq!(lyon_level(&here.path), before - 2);
     drop(server);

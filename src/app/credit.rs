@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::store::received::HeardCredit;
 use crate::store::{Store, StoreError};
 use crate::sync::client::SyncError;
 use crate::sync::protocol::CreditAnswer;
@@ -43,7 +44,7 @@ pub fn balance(
     let code = code.trim();
     let fetched = fetch(code);
     if let Ok(Some(answer)) = &fetched {
-        let known = store.remember_credit(answer, now)?;
+        let known = store.remember_credit(&HeardCredit::from(answer.clone()), now)?;
         return Ok(CreditBalance {
             code: known.code,
             kind: known.kind,

@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::config::{Config, ConfigError, Mode};
 use crate::devices::port::{PortProbe, probe};
 use crate::store::Store;
-use crate::sync::protocol::JournalBreakNotice;
+use crate::store::received::JournalBreak;
 
 /// How far the clock may be behind the last journal entry or sync before it is wrong rather
 /// than just stepped by NTP.
@@ -168,7 +168,7 @@ pub enum CentralFacts {
         url: String,
         tip: Option<i64>,
         date: Option<i64>,
-        breaks: Vec<JournalBreakNotice>,
+        breaks: Vec<JournalBreak>,
     },
     /// Network trouble: the terminal works offline meanwhile.
     Unreachable {
@@ -548,7 +548,7 @@ pub fn judge_enrollment(enrollment: Option<&EnrollmentFacts>, store_code: &str) 
 pub fn judge_central(
     facts: &CentralFacts,
     local_tip: Option<i64>,
-    known_breaks: &[JournalBreakNotice],
+    known_breaks: &[JournalBreak],
 ) -> Check {
     const NAME: &str = "central";
     let breaks = match facts {
@@ -713,7 +713,7 @@ pub fn examine(
         DatabaseFacts::Found { tip, .. } => tip.as_ref().map(|(sequence, _, _)| *sequence),
         _ => None,
     };
-    let known_breaks: Vec<JournalBreakNotice> = store
+    let known_breaks: Vec<JournalBreak> = store
         .as_ref()
         .and_then(|s| s.central_journal_breaks().ok())
         .unwrap_or_default()
@@ -856,6 +856,7 @@ fn ask_central(enrollment: &crate::store::Enrollment) -> CentralFacts {
                 .breaks
                 .into_iter()
                 .filter(|b| b.acknowledged_at.is_none())
+                .map(JournalBreak::from)
                 .collect(),
         },
         Ok(Err(SyncError::Refused { status, message })) if status == 401 || status == 403 => {
@@ -1151,10 +1152,10 @@ mod tests {
         }
         // A journal break the central found fails the check until an auditor acknowledges it:
         // from its live answer, or from the last sync's when it cannot be asked.
-        let open = JournalBreakNotice {
+        let open = JournalBreak {
             id: 4,
             sequence: Some(8),
-            kind: crate::sync::protocol::JournalBreakKind::Rewritten,
+            kind: crate::store::received::BreakKind::Rewritten,
             ticket: None,
             detected_at: NOW,
             acknowledged_at: None,

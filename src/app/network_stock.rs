@@ -6,6 +6,7 @@
 use crate::app::central::Central;
 use crate::app::product_card::ProductCard;
 use crate::domain::catalog::StockView;
+use crate::store::received::StockLevels;
 use crate::store::{Store, StoreError};
 use crate::sync::protocol::StockAnswer;
 
@@ -35,7 +36,7 @@ pub fn ask(
 
 /// Caches `answer` in the stock table, with the central's time.
 pub fn take(store: &mut Store, answer: &StockAnswer) -> Result<(), StoreError> {
-    store.apply_fresh_stock(answer)
+    store.apply_fresh_stock(&StockLevels::from(answer.clone()))
 }
 
 /// Re-reads `card`'s stock from the cache when `answer` was about its product. Returns whether

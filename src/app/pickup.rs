@@ -13,6 +13,7 @@ use crate::domain::pickup::{
 use crate::domain::scan::{PICKUP_PREFIX, ScanConfig, parse_scan};
 use crate::domain::signed_code::{PickupClaims, PickupCodeError, verify_pickup};
 use crate::store::facts::AisleLine;
+use crate::store::received::OnlineOrder;
 use crate::store::{NewReturn, RecordedReturn, Store, StoreError};
 use crate::sync::client::SyncError;
 use crate::sync::protocol::OrderAnswer;
@@ -222,7 +223,7 @@ pub fn returnable(
     now: i64,
 ) -> Result<ReturnableOrder, PickupAppError> {
     let id = id.trim();
-    let (answer, source) = match fetch(id) {
+    let (answer, source) = match fetch(id).map(|answer| answer.map(OnlineOrder::from)) {
         Ok(Some(answer)) => {
             store.cache_online_order(&answer, now)?;
             (Some(answer), "central")

@@ -9,6 +9,7 @@
 use crate::domain::gtin::Gtin;
 use crate::domain::pickup::{RefundLine, ReturnError, ReturnableLine, Units, check_return};
 use crate::domain::receipt_code::{RECEIPT_PREFIX, ReceiptCode, ReceiptCodeError};
+use crate::store::facts::ReturnedSale;
 use crate::store::{NewReturn, RecordedReturn, Store, StoreError};
 use crate::sync::client::SyncError;
 use crate::sync::protocol::{SaleAnswer, SaleRef};
@@ -397,13 +398,14 @@ pub fn return_sale(
         [] => ("cash".to_owned(), Vec::new()),
     };
     let id = return_id(&sale.sale);
+    let from = ReturnedSale::from(sale.sale.clone());
     let recorded = store.record_return(&NewReturn {
         order_id: &id,
         customer: sale.customer.as_deref(),
         lines: &refund_lines,
         refund: &first,
         refunds: &refunds,
-        sale: Some(&sale.sale),
+        sale: Some(&from),
         terminal: counter.terminal,
         here_code: counter.store_code,
         staff: counter.staff,

@@ -78,7 +78,7 @@ pub fn seed_demo(
     }
     for order in demo::pickup_orders_here(products) {
         let customer = demo::customer(order.customer);
-        store.add_pickup_order(&crate::sync::protocol::PickupOrderChange {
+        store.add_pickup_order(&crate::store::received::PulledPickupOrder {
             id: order.id,
             store: demo::HERE_CODE.to_owned(),
             customer: customer.public_id,
@@ -87,12 +87,10 @@ pub fn seed_demo(
             lines: order
                 .lines
                 .iter()
-                .map(
-                    |&(product, quantity)| crate::sync::protocol::PickupLineChange {
-                        gtin: demo::product(product).gtin.as_str().to_owned(),
-                        quantity,
-                    },
-                )
+                .map(|&(product, quantity)| crate::domain::pickup::Units {
+                    gtin: demo::product(product).gtin.as_str().to_owned(),
+                    quantity,
+                })
                 .collect(),
             customer_first_name: Some(customer.first_name.to_owned()),
             handed: Vec::new(),

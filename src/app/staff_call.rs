@@ -5,9 +5,10 @@
 
 use crate::app::central::Central;
 use crate::domain::gtin::Gtin;
+use crate::store::received::StaffCall;
 use crate::store::{Store, StoreError};
 use crate::sync::client::SyncError;
-use crate::sync::protocol::{StaffCallChange, StaffCallRequest};
+use crate::sync::protocol::StaffCallRequest;
 
 /// How long a call no one answered stays on the staff screens: past it, the customer has gone.
 pub const SHOWN_FOR_SECONDS: i64 = 30 * 60;
@@ -50,7 +51,7 @@ pub fn call(
     central: &Central,
     store: &Store,
     gtin: Option<&str>,
-    then: impl FnOnce(Result<StaffCallChange, SyncError>) + Send + 'static,
+    then: impl FnOnce(Result<StaffCall, SyncError>) + Send + 'static,
 ) {
     let request = StaffCallRequest {
         id: uuid::Uuid::new_v4().hyphenated().to_string(),
@@ -58,7 +59,7 @@ pub fn call(
     };
     central.ask_and_tell(
         store,
-        |client| async move { client.call_staff(&request).await },
+        |client| async move { client.call_staff(&request).await.map(StaffCall::from) },
         then,
     );
 }
@@ -69,12 +70,17 @@ pub fn answer(
     store: &Store,
     id: &str,
     staff: &str,
-    then: impl FnOnce(Result<StaffCallChange, SyncError>) + Send + 'static,
+    then: impl FnOnce(Result<StaffCall, SyncError>) + Send + 'static,
 ) {
     let (id, staff) = (id.to_owned(), staff.to_owned());
     central.ask_and_tell(
         store,
-        |client| async move { client.answer_staff_call(&id, &staff).await },
+        |client| async move {
+            client
+                .answer_staff_call(&id, &staff)
+                .await
+                .map(StaffCall::from)
+        },
         then,
     );
 }

@@ -5,8 +5,8 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::received::HeardCredit;
 use super::{Result, Store, StoreError};
-use crate::sync::protocol::{ConflictChange, CreditAnswer};
 
 /// A credit as this terminal knows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,8 +22,20 @@ pub struct KnownCredit {
     pub conflict: bool,
 }
 
-/// A conflict the central reported, as it said it.
-pub type Conflict = ConflictChange;
+/// A conflict the central reported, as it said it: pulled, kept, and listed by `conflicts`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    /// The central's id for it.
+    pub id: i64,
+    /// "double_return" (`subject`: store and ticket of the sale) or "double_spend" (`subject`:
+    /// the credit's code).
+    pub kind: String,
+    pub subject: String,
+    /// The counters involved, in the order they did it: "PAR-01/T01".
+    pub counters: Vec<String>,
+    /// When the central found it, Unix seconds.
+    pub at: i64,
+}
 
 impl Store {
     /// The credit `code` as this terminal knows it.
@@ -33,7 +45,7 @@ impl Store {
 
     /// Keeps what the central says of a credit, less what this terminal spent of it that the
     /// central has not received yet; the balance this terminal may rely on.
-    pub fn remember_credit(&mut self, answer: &CreditAnswer, now: i64) -> Result<KnownCredit> {
+    pub fn remember_credit(&mut self, answer: &HeardCredit, now: i64) -> Result<KnownCredit> {
         let tx = self.conn.transaction()?;
         let unsent: i64 = tx
             .prepare_cached(
@@ -79,7 +91,7 @@ impl Store {
             })?
             .map(|row| {
                 let (id, kind, subject, counters, at) = row?;
-                Ok(ConflictChange {
+                Ok(Conflict {
                     id,
                     kind,
                     subject,
@@ -158,7 +170,7 @@ pub(super) fn record_spend(
 }
 
 /// A conflict pulled from the central: kept, and a credit spent twice is marked.
-pub(super) fn apply_conflict(tx: &Transaction<'_>, c: &ConflictChange) -> Result<()> {
+pub(super) fn apply_conflict(tx: &Transaction<'_>, c: &Conflict) -> Result<()> {
     let counters = serde_json::to_string(&c.counters)
         .map_err(|e| StoreError::Corrupt(format!("conflict counters: {e}")))?;
     tx.prepare_cached(

@@ -6,13 +6,13 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use super::facts::{
     AccessFact, ConsentFact, CustomerCreatedFact, Fact, LoyaltyFact, NoteFact, PrivacyRequestFact,
 };
+use super::received::{CustomerMerge, PulledCustomer};
 use super::{Result, Store, StoreError, outbox};
 use crate::domain::customer::{
     Channel, Consent, CustomerHit, CustomerView, NewCustomer, Note, PrivacyRequestKind, email_key,
     phone_key,
 };
 use crate::domain::note_check::fold;
-use crate::sync::protocol::{CustomerChange, CustomerMergedChange};
 
 /// Every table that names a customer by id. Sales keep the id they were made with (a completed
 /// sale is never changed); the central resolves it through its alias.
@@ -27,7 +27,7 @@ const CUSTOMER_REFERENCES: &[&str] = &[
 
 /// The central gave a customer created here the chain's id: a new customer keeps its row under
 /// the new id; a customer it merged with an existing one (same e-mail or phone) gives way to it.
-pub(super) fn apply_merge(tx: &Transaction<'_>, merge: &CustomerMergedChange) -> Result<()> {
+pub(super) fn apply_merge(tx: &Transaction<'_>, merge: &CustomerMerge) -> Result<()> {
     if merge.local_id == merge.id {
         return Ok(());
     }
@@ -124,7 +124,7 @@ fn cached_customer(row: &rusqlite::Row<'_>) -> rusqlite::Result<CachedCustomer> 
 }
 
 /// Writes a customer the central sent (pull or view), unless the row holds a newer edit.
-pub(super) fn upsert_customer(tx: &Connection, c: &CustomerChange) -> Result<()> {
+pub(super) fn upsert_customer(tx: &Connection, c: &PulledCustomer) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO customer (public_id, first_name, last_name, email, phone, loyalty_points,
                                tier, updated_at, email_key, phone_key, first_key, last_key)
@@ -330,7 +330,7 @@ impl Store {
         )?;
         upsert_customer(
             &tx,
-            &CustomerChange {
+            &PulledCustomer {
                 id: view.id.clone(),
                 first_name: view.first_name.clone(),
                 last_name: view.last_name.clone(),

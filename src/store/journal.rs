@@ -143,8 +143,8 @@ pub struct Verification {
 }
 
 /// What the central saw, for the operator.
-pub fn break_in_words(kind: crate::sync::protocol::JournalBreakKind) -> &'static str {
-    use crate::sync::protocol::JournalBreakKind as Kind;
+pub fn break_in_words(kind: super::received::BreakKind) -> &'static str {
+    use super::received::BreakKind as Kind;
     match kind {
         Kind::Altered => "an entry's hash is not the hash of its content (the entry was altered)",
         Kind::Gap => "entries are missing between the last one it received and the next",

@@ -26,6 +26,7 @@ mod pickup;
 mod promotions;
 mod pull;
 mod recall;
+pub mod received;
 mod sales;
 mod search;
 mod staff;

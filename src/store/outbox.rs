@@ -7,8 +7,8 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::facts::{Fact, PendingEvent, Queued};
+use super::received::{JournalBreak, Refusal};
 use super::{Result, Store, StoreError};
-use crate::sync::protocol::{JournalBreakNotice, QuarantinedEvent};
 
 /// The breaks the central found in this terminal's journal, as its last answer listed them.
 const CENTRAL_BREAKS: &str = "central_journal_breaks";
@@ -109,7 +109,7 @@ impl Store {
     }
 
     /// Keeps the central's reasons for the events it refused (once per event).
-    pub fn record_refusals(&mut self, refused: &[QuarantinedEvent], now: i64) -> Result<()> {
+    pub fn record_refusals(&mut self, refused: &[Refusal], now: i64) -> Result<()> {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -138,14 +138,14 @@ impl Store {
     }
 
     /// Keeps what the central last said of this terminal's journal breaks.
-    pub fn set_central_journal_breaks(&self, breaks: &[JournalBreakNotice]) -> Result<()> {
+    pub fn set_central_journal_breaks(&self, breaks: &[JournalBreak]) -> Result<()> {
         let json = serde_json::to_string(breaks)
             .map_err(|e| StoreError::Corrupt(format!("journal breaks: {e}")))?;
         self.set_sync_value(CENTRAL_BREAKS, &json)
     }
 
     /// The breaks the central found in this terminal's journal, as of the last sync.
-    pub fn central_journal_breaks(&self) -> Result<Vec<JournalBreakNotice>> {
+    pub fn central_journal_breaks(&self) -> Result<Vec<JournalBreak>> {
         match self.sync_value(CENTRAL_BREAKS)? {
             None => Ok(Vec::new()),
             Some(json) => serde_json::from_str(&json)
@@ -289,6 +289,36 @@ mod tests {
                 kind: "parcel_locker".into(),
                 payload: serde_json::json!({"locker": 4}),
             }
+        );
+    }
+
+    /// Issue 18: the journal breaks an older build kept from its last sync (the protocol's
+    /// notices as JSON) read as the store's breaks, and are written back the same.
+    #[test]
+    fn journal_breaks_kept_by_an_older_build_are_read_whole() {
+        use crate::store::received::BreakKind;
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("t.db")).expect("store");
+        let kept = r#"[{"id":4,"sequence":8,"kind":"rewritten","ticket":null,"detected_at":1796032800,"acknowledged_at":null},{"id":5,"sequence":null,"kind":"ticket_reused","ticket":"T01-000042","detected_at":1796032900,"acknowledged_at":1796033000}]"#;
+        store
+            .set_sync_value(CENTRAL_BREAKS, kept)
+            .expect("an older build's breaks");
+        let breaks = store.central_journal_breaks().expect("breaks");
+        assert_eq!(
+            breaks
+                .iter()
+                .map(|b| (b.id, b.sequence, b.kind, b.ticket.as_deref()))
+                .collect::<Vec<_>>(),
+            [
+                (4, Some(8), BreakKind::Rewritten, None),
+                (5, None, BreakKind::TicketReused, Some("T01-000042")),
+            ]
+        );
+        store.set_central_journal_breaks(&breaks).expect("write");
+        assert_eq!(
+            store.sync_value(CENTRAL_BREAKS).expect("read").as_deref(),
+            Some(kept)
         );
     }
 }

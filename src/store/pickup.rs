@@ -9,13 +9,13 @@ use super::facts::{
     ReturnedSale,
 };
 use super::journal::{self, EntryDraft};
+use super::received::{OnlineOrder, PulledPickupOrder};
 use super::{Result, Store, StoreError, outbox};
 use crate::domain::gtin::Gtin;
 use crate::domain::journal::{EntryKind, PaymentAmount, VatAmount};
 use crate::domain::money::Cents;
 use crate::domain::pickup::{RefundLine, Units, remaining};
 use crate::domain::vat::VatRate;
-use crate::sync::protocol::{OrderAnswer, PickupLineChange, PickupOrderChange, SaleRef};
 
 /// A click-and-collect order as this terminal knows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,16 +55,6 @@ impl PickupOrder {
     }
 }
 
-fn units(lines: &[PickupLineChange]) -> Vec<Units> {
-    lines
-        .iter()
-        .map(|l| Units {
-            gtin: l.gtin.clone(),
-            quantity: l.quantity,
-        })
-        .collect()
-}
-
 fn parse_units(json: &str, what: &str) -> Result<Vec<Units>> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
@@ -74,9 +64,9 @@ fn to_json(value: &impl serde::Serialize, what: &str) -> Result<String> {
 }
 
 /// Writes an order the central sent (pull).
-pub(super) fn apply_order(tx: &Transaction<'_>, o: &PickupOrderChange) -> Result<()> {
-    let lines = to_json(&units(&o.lines), "pickup lines")?;
-    let handed = to_json(&units(&o.handed), "handed lines")?;
+pub(super) fn apply_order(tx: &Transaction<'_>, o: &PulledPickupOrder) -> Result<()> {
+    let lines = to_json(&o.lines, "pickup lines")?;
+    let handed = to_json(&o.handed, "handed lines")?;
     tx.prepare_cached(
         "INSERT INTO pickup_order (id, store, customer, status, created_at, lines_json,
                                    customer_first_name, handed_json, conflict, conflict_kind,
@@ -156,7 +146,7 @@ pub struct NewReturn<'a> {
     /// it all.
     pub refunds: &'a [(String, i64)],
     /// The in-store sale the goods came from; `None` for an online order.
-    pub sale: Option<&'a SaleRef>,
+    pub sale: Option<&'a ReturnedSale>,
     pub terminal: &'a str,
     pub here_code: &'a str,
     pub staff: &'a str,
@@ -180,7 +170,7 @@ pub struct RecordedReturn {
 
 impl Store {
     /// Adds an order as a pull would (the demo store's orders, with no central).
-    pub fn add_pickup_order(&mut self, order: &PickupOrderChange) -> Result<()> {
+    pub fn add_pickup_order(&mut self, order: &PulledPickupOrder) -> Result<()> {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -261,7 +251,7 @@ impl Store {
     }
 
     /// Keeps an online order the central described, for a return (offline too, later).
-    pub fn cache_online_order(&self, order: &OrderAnswer, at: i64) -> Result<()> {
+    pub fn cache_online_order(&self, order: &OnlineOrder, at: i64) -> Result<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO online_order_cache (id, answer_json, fetched_at) VALUES (?1, ?2, ?3)
@@ -272,7 +262,7 @@ impl Store {
         Ok(())
     }
 
-    pub fn cached_online_order(&self, id: &str) -> Result<Option<OrderAnswer>> {
+    pub fn cached_online_order(&self, id: &str) -> Result<Option<OnlineOrder>> {
         let json: Option<String> = self
             .conn
             .prepare_cached("SELECT answer_json FROM online_order_cache WHERE id = ?1")?
@@ -442,10 +432,7 @@ impl Store {
                 refund_cents,
                 credit_code: credit_code.clone(),
                 customer: r.customer.map(str::to_owned),
-                sale: r.sale.map(|s| ReturnedSale {
-                    store: s.store.clone(),
-                    ticket: s.ticket.clone(),
-                }),
+                sale: r.sale.cloned(),
                 refunds: r
                     .refunds
                     .iter()
@@ -560,5 +547,60 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(number)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::received::OnlineOrderLine;
+
+    /// Issue 18: an online order cached by an older build (the protocol's answer as JSON) reads
+    /// as the store's order, and caching it again writes the very same JSON.
+    #[test]
+    fn an_online_order_cached_by_an_older_build_is_read_whole() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("t.db")).expect("store");
+        let cached = r#"{"id":"W-7","customer":"C-1","status":"delivered","store":null,"created_at":1796032800,"paid_with":"card","lines":[{"gtin":"03760000000017","name":"Pull","quantity":2,"amount_cents":9980,"vat_bp":2000,"returned":1}]}"#;
+        store
+            .conn
+            .execute(
+                "INSERT INTO online_order_cache (id, answer_json, fetched_at) VALUES ('W-7', ?1, 1)",
+                params![cached],
+            )
+            .expect("an older build's row");
+        let order = store
+            .cached_online_order("W-7")
+            .expect("read")
+            .expect("cached");
+        assert_eq!(
+            order,
+            OnlineOrder {
+                id: "W-7".into(),
+                customer: "C-1".into(),
+                status: "delivered".into(),
+                store: None,
+                created_at: 1_796_032_800,
+                paid_with: "card".into(),
+                lines: vec![OnlineOrderLine {
+                    gtin: "03760000000017".into(),
+                    name: "Pull".into(),
+                    quantity: 2,
+                    amount_cents: 9980,
+                    vat_bp: 2000,
+                    returned: 1,
+                }],
+            }
+        );
+        store.cache_online_order(&order, 2).expect("cache again");
+        let written: String = store
+            .conn
+            .query_row(
+                "SELECT answer_json FROM online_order_cache WHERE id = 'W-7'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("the row");
+        assert_eq!(written, cached);
     }
 }

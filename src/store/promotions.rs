@@ -5,9 +5,9 @@
 
 use rusqlite::{Transaction, params};
 
+use super::received::PulledPromotion;
 use super::{Result, Store, StoreError};
 use crate::domain::promotion::Promotion;
-use crate::sync::protocol::PromotionChange;
 
 impl Store {
     /// Every rule held, by id, ended ones too (`Promotion::runs` filters by time and store).
@@ -61,7 +61,7 @@ fn read_rule(id: &str, json: &str) -> std::result::Result<Promotion, String> {
 }
 
 /// Records a pulled rule, or its new state (ended) when this terminal already holds it.
-pub(super) fn apply_promotion(tx: &Transaction<'_>, p: &PromotionChange) -> Result<()> {
+pub(super) fn apply_promotion(tx: &Transaction<'_>, p: &PulledPromotion) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO promotion (id, rule, created_at, ended_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, created_at = excluded.created_at,
@@ -74,7 +74,7 @@ pub(super) fn apply_promotion(tx: &Transaction<'_>, p: &PromotionChange) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::protocol::{Change, ChangesPage};
+    use crate::store::received::{Pulled, PulledPage};
 
     fn rule(id: &str) -> serde_json::Value {
         serde_json::json!({
@@ -85,15 +85,13 @@ mod tests {
         })
     }
 
-    fn page(cursor: i64, rules: Vec<(&str, serde_json::Value, Option<i64>)>) -> ChangesPage {
-        ChangesPage {
+    fn page(cursor: i64, rules: Vec<(&str, serde_json::Value, Option<i64>)>) -> PulledPage {
+        PulledPage {
             cursor,
-            more: false,
-            remaining: 0,
             changes: rules
                 .into_iter()
                 .map(|(id, rule, ended_at)| {
-                    Change::Promotion(PromotionChange {
+                    Pulled::Promotion(PulledPromotion {
                         id: id.into(),
                         rule,
                         created_at: 1_000,

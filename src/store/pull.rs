@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use rusqlite::{Transaction, params};
 
+use super::received::{Pulled, PulledPage, PulledProduct, StockLevel, StockLevels};
 use super::{Result, Store, StoreError};
 use crate::domain::gtin::Gtin;
-use crate::sync::protocol::{Change, ChangesPage, ProductChange, StockAnswer, StockLevelChange};
 
 /// The sync-state key of the pull cursor.
 pub const CURSOR_KEY: &str = "cursor";
@@ -33,7 +33,7 @@ impl Store {
 
     /// Caches fresh network stock for one product, fetched on demand (levels older than the ones
     /// held are ignored, as in a pull).
-    pub fn apply_fresh_stock(&mut self, answer: &StockAnswer) -> Result<()> {
+    pub fn apply_fresh_stock(&mut self, answer: &StockLevels) -> Result<()> {
         let key = gtin_key(&answer.gtin)?;
         let tx = self
             .conn
@@ -44,7 +44,7 @@ impl Store {
     }
 
     /// Applies `page` and moves the cursor to `page.cursor`, in one transaction.
-    pub fn apply_changes(&mut self, page: &ChangesPage) -> Result<()> {
+    pub fn apply_changes(&mut self, page: &PulledPage) -> Result<()> {
         let current = self.pull_cursor()?;
         if page.cursor < current {
             return Err(StoreError::Corrupt(format!(
@@ -58,19 +58,19 @@ impl Store {
         let mut ids = Ids::default();
         for change in &page.changes {
             match change {
-                Change::Location(l) => {
+                Pulled::Location(l) => {
                     tx.prepare_cached(
                         "INSERT INTO location (code, name, kind) VALUES (?1, ?2, ?3)
                          ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind",
                     )?
                     .execute(params![l.code, l.name, l.kind])?;
                 }
-                Change::Product(p) => product(&tx, &mut ids, p)?,
-                Change::Stock(s) => {
+                Pulled::Product(p) => product(&tx, &mut ids, p)?,
+                Pulled::Stock(s) => {
                     let key = gtin_key(&s.gtin)?;
                     stock(&tx, &mut ids, key, &s.levels)?;
                 }
-                Change::Staff(s) => {
+                Pulled::Staff(s) => {
                     tx.prepare_cached(
                         "INSERT INTO staff (login, display_name, role, pin_hash, active, updated_at)
                          VALUES (?1, ?2, ?3, ?4, ?5, strftime('%s', 'now'))
@@ -80,21 +80,19 @@ impl Store {
                     )?
                     .execute(params![s.login, s.display_name, s.role, s.pin_hash, s.active])?;
                 }
-                Change::Customer(c) => {
+                Pulled::Customer(c) => {
                     super::customers::upsert_customer(&tx, c)?;
                     // The balance the central sends includes every movement it acknowledged.
                     let acked = super::customers::acked_seq(&tx)?;
                     super::customers::settle_movements(&tx, &c.id, acked)?;
                 }
-                Change::PickupOrder(o) => super::pickup::apply_order(&tx, o)?,
-                Change::CustomerMerged(m) => super::customers::apply_merge(&tx, m)?,
-                Change::CustomerErased(e) => super::customers::apply_erasure(&tx, &e.id)?,
-                Change::Recall(r) => super::recall::apply_recall(&tx, r)?,
-                Change::Promotion(p) => super::promotions::apply_promotion(&tx, p)?,
-                Change::Conflict(c) => super::credit::apply_conflict(&tx, c)?,
-                Change::StaffCall(c) => super::staff_call::apply_staff_call(&tx, c)?,
-                // A newer central's change this terminal does not know: skipped.
-                Change::Unknown => {}
+                Pulled::PickupOrder(o) => super::pickup::apply_order(&tx, o)?,
+                Pulled::CustomerMerged(m) => super::customers::apply_merge(&tx, m)?,
+                Pulled::CustomerErased { id } => super::customers::apply_erasure(&tx, id)?,
+                Pulled::Recall(r) => super::recall::apply_recall(&tx, r)?,
+                Pulled::Promotion(p) => super::promotions::apply_promotion(&tx, p)?,
+                Pulled::Conflict(c) => super::credit::apply_conflict(&tx, c)?,
+                Pulled::StaffCall(c) => super::staff_call::apply_staff_call(&tx, c)?,
             }
         }
         tx.execute(
@@ -142,7 +140,7 @@ fn named_id(
     Ok(id)
 }
 
-fn product(tx: &Transaction<'_>, ids: &mut Ids, p: &ProductChange) -> Result<()> {
+fn product(tx: &Transaction<'_>, ids: &mut Ids, p: &PulledProduct) -> Result<()> {
     let key = gtin_key(&p.gtin)?;
     let brand = named_id(tx, &mut ids.brands, "brand", &p.brand, None)?;
     let category = named_id(
@@ -174,7 +172,7 @@ fn product(tx: &Transaction<'_>, ids: &mut Ids, p: &ProductChange) -> Result<()>
     stock(tx, ids, key, &p.stock)
 }
 
-fn stock(tx: &Transaction<'_>, ids: &mut Ids, key: i64, levels: &[StockLevelChange]) -> Result<()> {
+fn stock(tx: &Transaction<'_>, ids: &mut Ids, key: i64, levels: &[StockLevel]) -> Result<()> {
     for level in levels {
         let location = match ids.locations.get(&level.location) {
             Some(id) => *id,

@@ -3,10 +3,10 @@
 
 use rusqlite::{Transaction, params};
 
+use super::received::PulledRecall;
 use super::{Result, Store};
 use crate::domain::gtin::Gtin;
 use crate::domain::sale_guard::Recall;
-use crate::sync::protocol::RecallChange;
 
 impl Store {
     /// The recalls in force for the product `gtin` (not ended), oldest first.
@@ -26,7 +26,7 @@ impl Store {
 }
 
 /// Records a pulled recall, or its new state (ended) when this terminal already has it.
-pub(super) fn apply_recall(tx: &Transaction<'_>, r: &RecallChange) -> Result<()> {
+pub(super) fn apply_recall(tx: &Transaction<'_>, r: &PulledRecall) -> Result<()> {
     let key = super::pull::gtin_key(&r.gtin)?;
     tx.prepare_cached(
         "INSERT INTO recall (id, gtin, lot, reason, created_at, ended_at)

@@ -5,12 +5,25 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Result, Store};
-use crate::sync::protocol::StaffCallChange;
+
+/// A kiosk's call for a seller, as the central last described it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaffCall {
+    pub id: String,
+    /// The kiosk that called ("B01").
+    pub terminal: String,
+    /// When it called, by the central's clock (Unix seconds, UTC).
+    pub at: i64,
+    pub gtin: Option<String>,
+    /// The seller who went (their login), once one did.
+    pub answered_by: Option<String>,
+    pub answered_at: Option<i64>,
+}
 
 const COLUMNS: &str = "id, terminal, at, gtin, answered_by, answered_at";
 
-fn call_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<StaffCallChange> {
-    Ok(StaffCallChange {
+fn call_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<StaffCall> {
+    Ok(StaffCall {
         id: row.get(0)?,
         terminal: row.get(1)?,
         at: row.get(2)?,
@@ -22,7 +35,7 @@ fn call_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<StaffCallChange> {
 
 impl Store {
     /// Keeps `call` as the central sent it (in an answer rather than a pull).
-    pub fn keep_staff_call(&mut self, call: &StaffCallChange) -> Result<()> {
+    pub fn keep_staff_call(&mut self, call: &StaffCall) -> Result<()> {
         let tx = self.conn.transaction()?;
         apply_staff_call(&tx, call)?;
         tx.commit()?;
@@ -31,7 +44,7 @@ impl Store {
 
     /// The calls no one answered yet, made at `since` or later, oldest first (the customer who
     /// has waited longest).
-    pub fn waiting_staff_calls(&self, since: i64) -> Result<Vec<StaffCallChange>> {
+    pub fn waiting_staff_calls(&self, since: i64) -> Result<Vec<StaffCall>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM staff_call
              WHERE answered_at IS NULL AND at >= ?1 ORDER BY at, id"
@@ -41,7 +54,7 @@ impl Store {
     }
 
     /// The call `id`, as last heard from the central.
-    pub fn staff_call(&self, id: &str) -> Result<Option<StaffCallChange>> {
+    pub fn staff_call(&self, id: &str) -> Result<Option<StaffCall>> {
         Ok(self
             .conn
             .prepare_cached(&format!("SELECT {COLUMNS} FROM staff_call WHERE id = ?1"))?
@@ -52,7 +65,7 @@ impl Store {
 
 /// Records a call, or its answer. An answer already known is never undone by an older copy of
 /// the call (a pull may bring the call after this tablet's own answer was kept).
-pub(super) fn apply_staff_call(tx: &Transaction<'_>, call: &StaffCallChange) -> Result<()> {
+pub(super) fn apply_staff_call(tx: &Transaction<'_>, call: &StaffCall) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO staff_call (id, terminal, at, gtin, answered_by, answered_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -75,8 +88,8 @@ pub(super) fn apply_staff_call(tx: &Transaction<'_>, call: &StaffCallChange) -> 
 mod tests {
     use super::*;
 
-    fn call(id: &str, at: i64) -> StaffCallChange {
-        StaffCallChange {
+    fn call(id: &str, at: i64) -> StaffCall {
+        StaffCall {
             id: id.to_owned(),
             terminal: "B01".to_owned(),
             at,
@@ -93,12 +106,12 @@ mod tests {
         store.keep_staff_call(&call("a", 100)).expect("a");
         store.keep_staff_call(&call("b", 50)).expect("b");
         store.keep_staff_call(&call("old", 10)).expect("old");
-        let ids = |calls: Vec<StaffCallChange>| calls.into_iter().map(|c| c.id).collect::<Vec<_>>();
+        let ids = |calls: Vec<StaffCall>| calls.into_iter().map(|c| c.id).collect::<Vec<_>>();
         assert_eq!(
             ids(store.waiting_staff_calls(20).expect("read")),
             ["b", "a"]
         );
-        let answered = StaffCallChange {
+        let answered = StaffCall {
             answered_by: Some("camille".to_owned()),
             answered_at: Some(120),
             ..call("a", 100)

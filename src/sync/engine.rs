@@ -12,6 +12,7 @@ use std::time::Duration;
 use super::client::{CentralClient, SyncError};
 use super::protocol::{MAX_BATCH, PushRequest};
 use crate::store::Store;
+use crate::store::received::{JournalBreak, PulledPage, Refusal};
 
 /// Events per push request.
 pub const PUSH_BATCH: usize = 500;
@@ -89,8 +90,9 @@ pub async fn push_all(
                 refused = answer.quarantined.len(),
                 "the central refused events and keeps them in its quarantine"
             );
-            store.record_refusals(&answer.quarantined, chrono::Utc::now().timestamp())?;
-            report.refused += answer.quarantined.len();
+            let refused: Vec<Refusal> = answer.quarantined.into_iter().map(Refusal::from).collect();
+            store.record_refusals(&refused, chrono::Utc::now().timestamp())?;
+            report.refused += refused.len();
         }
         store.acknowledge(answer.acked_seq)?;
         if answer.acked_seq < first {
@@ -119,11 +121,12 @@ pub async fn pull_all(
         let cursor = store.pull_cursor()?;
         let page = client.changes(cursor, PULL_PAGE).await?;
         let total = *total.get_or_insert(page.remaining.max(0) as u64);
-        store.apply_changes(&page)?;
-        report.pulled += page.changes.len();
-        report.cursor = page.cursor;
+        let (count, next, more) = (page.changes.len(), page.cursor, page.more);
+        store.apply_changes(&PulledPage::from(page))?;
+        report.pulled += count;
+        report.cursor = next;
         progress(report.pulled as u64, total.max(report.pulled as u64));
-        if !page.more {
+        if !more {
             return Ok(());
         }
     }
@@ -167,7 +170,8 @@ async fn record_round(
         if let (Some(sequence), Some(hash)) = (tip.sequence, tip.hash) {
             store.set_central_journal_tip(sequence, &hash)?;
         }
-        store.set_central_journal_breaks(&tip.breaks)?;
+        let breaks: Vec<JournalBreak> = tip.breaks.into_iter().map(JournalBreak::from).collect();
+        store.set_central_journal_breaks(&breaks)?;
         pull_all(store, client, report, progress).await
     }
     .await;
