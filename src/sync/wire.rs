@@ -94,7 +94,8 @@ fn payload_of(fact: Fact) -> serde_json::Result<(EventKind, serde_json::Value)> 
     Ok((kind, payload?))
 }
 
-fn all<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
+/// Each of `items` mapped (a list of lines, of payments…), for both directions' mappings.
+pub(super) fn all<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
     items.into_iter().map(U::from).collect()
 }
 

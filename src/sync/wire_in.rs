@@ -11,6 +11,7 @@ use super::protocol::{
     QuarantinedEvent, RecallChange, SaleRef, StaffCallChange, StaffChange, StockAnswer,
     StockChange, StockLevelChange,
 };
+use super::wire::all;
 use crate::domain::pickup::Units;
 use crate::store::facts::ReturnedSale;
 use crate::store::received::{
@@ -18,10 +19,6 @@ use crate::store::received::{
     Pulled, PulledCustomer, PulledLocation, PulledPage, PulledPickupOrder, PulledProduct,
     PulledPromotion, PulledRecall, PulledStaff, Refusal, StaffCall, StockLevel, StockLevels,
 };
-
-fn all<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
-    items.into_iter().map(U::from).collect()
-}
 
 impl From<ChangesPage> for PulledPage {
     fn from(page: ChangesPage) -> Self {
