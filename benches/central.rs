@@ -87,7 +87,7 @@ fn main() {
     let part = |name: &str| only.split(',').any(|p| p.trim() == name);
     let cluster = backends
         .contains(&Backend::Postgres)
-        .then(pg::PgCluster::start);
+        .then(pg::PgCluster::start_durable);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

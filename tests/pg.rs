@@ -13,6 +13,7 @@ pub(crate) struct PgCluster {
     port: u16,
     as_root: bool,
     tls: bool,
+    durable: bool,
 }
 
 /// Debian's server binaries (`/usr/lib/postgresql/VERSION/bin`), the newest version.
@@ -36,13 +37,20 @@ fn server_bin() -> PathBuf {
 
 impl PgCluster {
     pub(crate) fn start() -> PgCluster {
-        PgCluster::start_with(false)
+        PgCluster::start_with(false, false)
+    }
+
+    /// A cluster that syncs its commits to disk, as a production server does: for the
+    /// benchmarks, where SQLite's central syncs too. The tests' clusters do not, to go faster.
+    #[allow(dead_code)] // benches/central.rs
+    pub(crate) fn start_durable() -> PgCluster {
+        PgCluster::start_with(false, true)
     }
 
     /// A cluster that offers TLS, its certificate for 127.0.0.1 signed by an authority of its
     /// own ([`PgCluster::ca_file`]), made with `openssl`.
     pub(crate) fn start_with_tls() -> PgCluster {
-        PgCluster::start_with(true)
+        PgCluster::start_with(true, false)
     }
 
     /// The PEM of the authority that signed a TLS cluster's certificate.
@@ -50,7 +58,7 @@ impl PgCluster {
         self.dir.path().join("ca.crt")
     }
 
-    fn start_with(tls: bool) -> PgCluster {
+    fn start_with(tls: bool, durable: bool) -> PgCluster {
         let dir = tempfile::tempdir().expect("cluster folder");
         let as_root = unsafe { libc::geteuid() } == 0;
         if as_root {
@@ -67,6 +75,7 @@ impl PgCluster {
             port,
             as_root,
             tls,
+            durable,
         };
         let data = cluster.data();
         cluster.run(
@@ -118,10 +127,16 @@ impl PgCluster {
 
     fn start_server(&self) {
         let mut options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync={}",
             self.port,
-            self.dir.path().display()
+            self.dir.path().display(),
+            if self.durable { "on" } else { "off" }
         );
+        // More settings for a run by hand (a profile: `-c log_min_duration_statement=0`).
+        if let Ok(more) = std::env::var("COMPTOIR_TEST_PG_OPTIONS") {
+            options.push(' ');
+            options.push_str(&more);
+        }
         if self.tls {
             let dir = self.dir.path().display();
             options.push_str(&format!(

@@ -458,7 +458,8 @@ mod tests {
         demo::product(i).gtin.as_str().to_owned()
     }
 
-    /// A central with two stores, three products stocked in both, one customer and the device
+    /// A central with two stores, three products (stocked in both but the second, in LYO-01
+    /// only: its first level in PAR-01 comes from a sale), one customer and the device
     /// D1 (terminal T01 of PAR-01).
     fn central() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -483,12 +484,14 @@ mod tests {
                         price_unit: "each".into(),
                         in_store_item_code: None,
                         stock: ["PAR-01", "LYO-01"]
+                            .into_iter()
+                            .filter(|location| i != 1 || *location == "LYO-01")
                             .map(|location| StockLevelChange {
                                 location: location.into(),
                                 qty: 10,
                                 as_of: 1,
                             })
-                            .to_vec(),
+                            .collect(),
                     })?;
                 }
                 w.customer(
@@ -704,6 +707,11 @@ mod tests {
             gtin(0)
         );
         assert!(stock.contains(&level), "{stock:?}");
+        let first = format!(
+            "Text(\"{}\")|Text(\"PAR-01\")|Integer(-3)|Integer({NOW})",
+            gtin(1)
+        );
+        assert!(stock.contains(&first), "a first level: {stock:?}");
         assert!(
             together[1].1.iter().all(|sale| !sale.ends_with("|Null")),
             "every ticket has its check code"

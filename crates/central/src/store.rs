@@ -1740,20 +1740,9 @@ pub(super) fn move_stocks(
         fn row<'a>((gtin, delta): &'a (&String, i64)) -> Vec<&'a dyn sql::Param> {
             vec![gtin as &dyn sql::Param, delta]
         }
-        // A first level at zero where there is none, then every level moves alike.
-        tx.execute(
-            &format!(
-                "WITH d (gtin, delta) AS (VALUES {})
-                 INSERT INTO stock (gtin, location, qty, as_of)
-                 SELECT d.gtin, ?1, 0, ?2 FROM d
-                 WHERE EXISTS (SELECT 1 FROM product WHERE gtin = d.gtin)
-                   AND EXISTS (SELECT 1 FROM location WHERE code = ?1)
-                 ON CONFLICT (gtin, location) DO NOTHING",
-                rows(3)
-            ),
-            &crate::bulk::params(&[&store, &now], chunk, row),
-        )?;
-        let moved = tx
+        // Every level there is moves; then a first level where there was none (rare: a
+        // product's first sale in a store), as `move_stock` does one by one.
+        let moved: BTreeSet<String> = tx
             .prepare_cached(&format!(
                 "WITH d (gtin, delta) AS (VALUES {})
                  UPDATE stock SET qty = CASE
@@ -1769,15 +1758,40 @@ pub(super) fn move_stocks(
                 &crate::bulk::params(&[&store, &now, &MAX_STOCK_LEVEL], chunk, row),
                 |row| row.get::<_, String>(0),
             )?
-            .collect::<sql::Result<Vec<_>>>()?;
-        if moved.len() < chunk.len() {
+            .collect::<sql::Result<_>>()?;
+        let first: Vec<(&String, i64)> = chunk
+            .iter()
+            .filter(|(gtin, _)| !moved.contains(gtin.as_str()))
+            .copied()
+            .collect();
+        let mut created = Vec::new();
+        for part in crate::bulk::chunks(&first) {
+            let rows =
+                crate::bulk::tuples(3, part.len(), &["CAST(_ AS TEXT)", "CAST(_ AS BIGINT)"]);
+            created.extend(
+                tx.prepare_cached(&format!(
+                    "WITH d (gtin, delta) AS (VALUES {rows})
+                     INSERT INTO stock (gtin, location, qty, as_of)
+                     SELECT d.gtin, ?1, d.delta, ?2 FROM d
+                     WHERE EXISTS (SELECT 1 FROM product WHERE gtin = d.gtin)
+                       AND EXISTS (SELECT 1 FROM location WHERE code = ?1)
+                     RETURNING gtin"
+                ))?
+                .query_map(&crate::bulk::params(&[&store, &now], part, row), |row| {
+                    row.get::<_, String>(0)
+                })?
+                .collect::<sql::Result<Vec<_>>>()?,
+            );
+        }
+        if created.len() < first.len() {
             tracing::warn!(
                 store,
-                lines = chunk.len() - moved.len(),
+                lines = first.len() - created.len(),
                 "lines name products or a location the central does not know"
             );
         }
         touched.extend(moved);
+        touched.extend(created);
     }
     Ok(())
 }
