@@ -1730,12 +1730,9 @@ pub(super) fn move_stocks(
         .map(|(gtin, delta)| (gtin, (*delta).clamp(-MAX_STOCK_LEVEL, MAX_STOCK_LEVEL)))
         .collect();
     for chunk in crate::bulk::chunks(&deltas) {
-        let rows = |first| {
-            crate::bulk::tuples(
-                first,
-                chunk.len(),
-                &["CAST(_ AS TEXT)", "CAST(_ AS BIGINT)"],
-            )
+        // `count` (GTIN, delta) rows, their placeholders numbered from `?first`.
+        let rows = |first, count| {
+            crate::bulk::tuples(first, count, &["CAST(_ AS TEXT)", "CAST(_ AS BIGINT)"])
         };
         fn row<'a>((gtin, delta): &'a (&String, i64)) -> Vec<&'a dyn sql::Param> {
             vec![gtin as &dyn sql::Param, delta]
@@ -1752,30 +1749,29 @@ pub(super) fn move_stocks(
                      as_of = ?2
                  FROM d WHERE stock.gtin = d.gtin AND stock.location = ?1
                  RETURNING stock.gtin",
-                rows(4)
+                rows(4, chunk.len())
             ))?
             .query_map(
                 &crate::bulk::params(&[&store, &now, &MAX_STOCK_LEVEL], chunk, row),
                 |row| row.get::<_, String>(0),
             )?
             .collect::<sql::Result<_>>()?;
-        let first: Vec<(&String, i64)> = chunk
+        let unstocked: Vec<(&String, i64)> = chunk
             .iter()
             .filter(|(gtin, _)| !moved.contains(gtin.as_str()))
             .copied()
             .collect();
         let mut created = Vec::new();
-        for part in crate::bulk::chunks(&first) {
-            let rows =
-                crate::bulk::tuples(3, part.len(), &["CAST(_ AS TEXT)", "CAST(_ AS BIGINT)"]);
+        for part in crate::bulk::chunks(&unstocked) {
             created.extend(
                 tx.prepare_cached(&format!(
-                    "WITH d (gtin, delta) AS (VALUES {rows})
+                    "WITH d (gtin, delta) AS (VALUES {})
                      INSERT INTO stock (gtin, location, qty, as_of)
                      SELECT d.gtin, ?1, d.delta, ?2 FROM d
                      WHERE EXISTS (SELECT 1 FROM product WHERE gtin = d.gtin)
                        AND EXISTS (SELECT 1 FROM location WHERE code = ?1)
-                     RETURNING gtin"
+                     RETURNING gtin",
+                    rows(3, part.len())
                 ))?
                 .query_map(&crate::bulk::params(&[&store, &now], part, row), |row| {
                     row.get::<_, String>(0)
@@ -1783,10 +1779,10 @@ pub(super) fn move_stocks(
                 .collect::<sql::Result<Vec<_>>>()?,
             );
         }
-        if created.len() < first.len() {
+        if created.len() < unstocked.len() {
             tracing::warn!(
                 store,
-                lines = first.len() - created.len(),
+                lines = unstocked.len() - created.len(),
                 "lines name products or a location the central does not know"
             );
         }
